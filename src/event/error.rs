@@ -1,0 +1,135 @@
+//! The error for a body that cannot be read as a webhook event.
+
+use serde::de::DeserializeOwned;
+
+use super::lenient::clip;
+
+/// A body that could not be parsed, with where and what.
+///
+/// `path` is a JSON path from the body's root (`$`, `$.concurrency.team.allowed.vms`, `$[1].id`),
+/// and `line`/`column` are 1-based positions in the bytes (column 0 when the body ended early
+/// on an empty line). The message says what was expected and what was found; echoed values are
+/// shortened, so a 1 MB string never becomes a 1 MB message.
+///
+/// ```
+/// use sauce_webhooks::{Event, ParseError};
+///
+/// let body = br#"{"concurrency":{"organization":{"id":"o","allowed":{"vms":1,"mac_vms":1,"rds":1},
+/// "current":{"vms":0,"mac_vms":0,"rds":0}},"team":{"id":"t","allowed":{"vms":"ten"}}},"timestamp":1}"#;
+/// let err = Event::from_slice(body).unwrap_err();
+/// assert_eq!(err.path(), "$.concurrency.team.allowed.vms");
+/// assert_eq!(err.line(), 2);
+/// assert!(err.to_string().starts_with(r#"$.concurrency.team.allowed.vms: expected an integer"#));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum ParseError {
+    /// The bytes are not one well-formed JSON value: empty, truncated, invalid UTF-8, nested
+    /// deeper than 128 levels, or followed by trailing characters.
+    #[error("{path}: invalid JSON: {message} at line {line} column {column}")]
+    Syntax {
+        /// Where the reader was when the JSON broke.
+        path: String,
+        /// What was wrong.
+        message: String,
+        /// 1-based line.
+        line: usize,
+        /// 1-based column, in bytes.
+        column: usize,
+    },
+    /// Well-formed JSON, but a value is missing or not in a form this crate accepts.
+    #[error("{path}: {message} at line {line} column {column}")]
+    Invalid {
+        /// The value's JSON path.
+        path: String,
+        /// What was expected and what was found.
+        message: String,
+        /// 1-based line where the value ends.
+        line: usize,
+        /// 1-based column, in bytes.
+        column: usize,
+    },
+}
+
+/// Longest message kept, in characters.
+const MAX_MESSAGE: usize = 200;
+/// Longest object key kept in a path, in characters.
+const MAX_KEY: usize = 64;
+
+impl ParseError {
+    /// The JSON path of the offending value (`$` for the whole body).
+    pub fn path(&self) -> &str {
+        match self {
+            Self::Syntax { path, .. } | Self::Invalid { path, .. } => path,
+        }
+    }
+
+    /// The 1-based line of the error.
+    pub fn line(&self) -> usize {
+        match self {
+            Self::Syntax { line, .. } | Self::Invalid { line, .. } => *line,
+        }
+    }
+
+    /// The 1-based column of the error, in bytes.
+    pub fn column(&self) -> usize {
+        match self {
+            Self::Syntax { column, .. } | Self::Invalid { column, .. } => *column,
+        }
+    }
+
+    /// Turns serde_json's error for `body` into a `ParseError`, finding the JSON path by
+    /// reading the body again as `T` with path tracking. Tracking costs an allocation per key,
+    /// so it runs only here, after a plain parse has already failed.
+    pub(crate) fn locate<T: DeserializeOwned>(body: &[u8], err: &serde_json::Error) -> Self {
+        let mut de = serde_json::Deserializer::from_slice(body);
+        let path = match serde_path_to_error::deserialize::<_, T>(&mut de) {
+            Err(tracked) => json_path(tracked.path()),
+            Ok(_) => "$".to_owned(),
+        };
+        let (line, column) = (err.line(), err.column());
+        let full = err.to_string();
+        let suffix = format!(" at line {line} column {column}");
+        let message = clip(full.strip_suffix(&suffix).unwrap_or(&full), MAX_MESSAGE).into_owned();
+        match err.classify() {
+            serde_json::error::Category::Data => Self::Invalid { path, message, line, column },
+            _ => Self::Syntax { path, message, line, column },
+        }
+    }
+
+    /// Places an error found inside element `index` of a batch, whose text starts at byte
+    /// `offset` of the whole body, in the whole body's terms.
+    pub(crate) fn in_batch(mut self, index: usize, body: &[u8], offset: usize) -> Self {
+        let before = &body[..offset.min(body.len())];
+        let base_line = before.iter().filter(|&&b| b == b'\n').count() + 1;
+        let base_column = offset - before.iter().rposition(|&b| b == b'\n').map_or(0, |i| i + 1);
+        let (Self::Syntax { path, line, column, .. } | Self::Invalid { path, line, column, .. }) = &mut self;
+        *path = format!("$[{index}]{}", &path[1..]);
+        if *line == 1 {
+            *column += base_column;
+        }
+        *line += base_line - 1;
+        self
+    }
+}
+
+fn json_path(path: &serde_path_to_error::Path) -> String {
+    use serde_path_to_error::Segment;
+    let mut out = String::from("$");
+    for segment in path.iter() {
+        match segment {
+            Segment::Seq { index } => out.push_str(&format!("[{index}]")),
+            Segment::Map { key } => {
+                out.push('.');
+                out.push_str(&clip(key, MAX_KEY));
+            }
+            Segment::Enum { variant } => {
+                out.push('.');
+                out.push_str(variant);
+            }
+            Segment::Unknown => out.push_str(".?"),
+        }
+    }
+    out
+}

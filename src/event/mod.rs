@@ -1,0 +1,179 @@
+//! The events Sauce Labs sends, and how a body becomes one.
+
+mod concurrency;
+mod error;
+mod job;
+pub(crate) mod lenient;
+mod rdc;
+mod shape;
+mod visual;
+
+use std::fmt;
+
+use serde::de::{self, Deserializer, MapAccess, Visitor};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use serde_json::value::RawValue;
+
+pub use concurrency::{Concurrency, ConcurrencyUsage, Slots};
+pub use error::ParseError;
+pub use job::{DataType, Job, JobStatus, Visibility};
+pub use visual::{BuildStatus, BuildSummary, DataCenter, VisualBuild};
+
+use shape::{Fields, Shape, ShapeKeys};
+
+/// One webhook event.
+///
+/// Read one with [`Event::from_slice`] (or [`Event::from_slice_batch`] when the sender may post
+/// an array). The kind is told by the keys present (see the README's parsing rules); a body of
+/// no known kind is kept whole as [`Event::Unknown`]. Serializing writes the documented webhook
+/// shape, and parsing that gives back an equal event.
+///
+/// ```
+/// use sauce_webhooks::Event;
+///
+/// let event = Event::from_slice(br#"{"kind":"something-new","id":42}"#)?;
+/// let Event::Unknown(json) = &event else { unreachable!() };
+/// assert_eq!(json["kind"], "something-new");
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(untagged)]
+#[non_exhaustive]
+pub enum Event {
+    /// A virtual- or real-device test job.
+    Job(Job),
+    /// Concurrency usage of an organization and team.
+    Concurrency(Concurrency),
+    /// A visual-testing build completed.
+    VisualBuild(VisualBuild),
+    /// A JSON object of no kind this crate knows, kept whole.
+    Unknown(Box<Value>),
+}
+
+impl Event {
+    /// Parses a body holding one JSON object.
+    ///
+    /// The bytes are read once for a known kind; only an unknown kind (or an error) reads them
+    /// again, to keep the JSON or to find the error's path.
+    ///
+    /// # Errors
+    /// [`ParseError`] when the body is not one JSON object, or when a key this crate reads
+    /// holds a value of no accepted form in an event of a known kind.
+    ///
+    /// ```
+    /// use sauce_webhooks::{Event, JobStatus};
+    ///
+    /// let Event::Job(job) = Event::from_slice(br#"{"id":"a1","status":"in progress","creation_time":1714557600000}"#)?
+    /// else { unreachable!() };
+    /// assert_eq!(job.status, JobStatus::InProgress);
+    /// assert_eq!(job.creation_time.unix_timestamp(), 1_714_557_600);
+    ///
+    /// let err = Event::from_slice(br#"{"id":"a1","status":"FAILED","creation_time":"yesterday"}"#).unwrap_err();
+    /// assert_eq!(err.path(), "$.creation_time");
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn from_slice(body: &[u8]) -> Result<Self, ParseError> {
+        match serde_json::from_slice::<KnownEvent>(body) {
+            Ok(KnownEvent(Some(event))) => Ok(event),
+            Ok(KnownEvent(None)) => serde_json::from_slice(body)
+                .map(|json| Self::Unknown(Box::new(json)))
+                .map_err(|err| ParseError::locate::<Value>(body, &err)),
+            Err(err) => unknown_despite_known_keys(body).ok_or_else(|| ParseError::locate::<KnownEvent>(body, &err)),
+        }
+    }
+
+    /// Parses a body holding one JSON object or an array of them, as some senders batch jobs.
+    ///
+    /// # Errors
+    /// [`ParseError`] as for [`Event::from_slice`]; an error in an element has a path that
+    /// starts with its index (`$[1].creation_time`) and a position in the whole body.
+    ///
+    /// ```
+    /// use sauce_webhooks::Event;
+    ///
+    /// let body = br#"[{"id":"a","status":"PASSED","creation_time":0},{"id":"b","status":"FAILED","creation_time":0}]"#;
+    /// let events = Event::from_slice_batch(body)?;
+    /// assert_eq!(events.len(), 2);
+    /// assert_eq!(Event::from_slice_batch(br#"{"id":"a","status":"PASSED","creation_time":0}"#)?.len(), 1);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn from_slice_batch(body: &[u8]) -> Result<Vec<Self>, ParseError> {
+        if body.iter().find(|b| !b.is_ascii_whitespace()) != Some(&b'[') {
+            return Self::from_slice(body).map(|event| vec![event]);
+        }
+        // Elements are borrowed, unparsed, so that each is then read exactly as a lone body is.
+        let items: Vec<&RawValue> =
+            serde_json::from_slice(body).map_err(|err| ParseError::locate::<Vec<de::IgnoredAny>>(body, &err))?;
+        let start = body.as_ptr() as usize;
+        items
+            .iter()
+            .enumerate()
+            .map(|(index, item)| {
+                let text = item.get();
+                Self::from_slice(text.as_bytes())
+                    .map_err(|err| err.in_batch(index, body, text.as_ptr() as usize - start))
+            })
+            .collect()
+    }
+
+    /// The event for the keys read from an object, or `None` when they tell no known kind.
+    fn from_fields(fields: Fields) -> Result<Option<Self>, &'static str> {
+        Ok(Some(match fields.shape() {
+            Shape::Concurrency => Self::Concurrency(Concurrency::from_fields(fields)?),
+            Shape::RawRdc => Self::Job(rdc::job_from_raw(fields)?),
+            Shape::VisualBuild => Self::VisualBuild(VisualBuild::from_fields(fields)?),
+            Shape::Job => Self::Job(Job::from_fields(fields)?),
+            Shape::Unknown => return Ok(None),
+        }))
+    }
+}
+
+/// An event of a kind this crate knows refuses a bad value; an event of another kind may use
+/// the same key names for other things and is kept as [`Event::Unknown`] all the same.
+fn unknown_despite_known_keys(body: &[u8]) -> Option<Event> {
+    let json: Value = serde_json::from_slice(body).ok()?;
+    let keys = ShapeKeys::deserialize(&json).ok()?;
+    (json.is_object() && keys.shape() == Shape::Unknown).then(|| Event::Unknown(Box::new(json)))
+}
+
+/// A known event, or `None` for an object of unknown kind, read straight from the deserializer.
+struct KnownEvent(Option<Event>);
+
+impl<'de> Deserialize<'de> for KnownEvent {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        Event::from_fields(read_fields(d)?).map(KnownEvent).map_err(de::Error::missing_field)
+    }
+}
+
+impl<'de> Deserialize<'de> for Event {
+    /// Reads an event from any serde data format. It buffers the input as a
+    /// `serde_json::Value` first, so prefer [`Event::from_slice`] for bytes.
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let json = Value::deserialize(d)?;
+        match KnownEvent::deserialize(&json) {
+            Ok(KnownEvent(Some(event))) => Ok(event),
+            Ok(KnownEvent(None)) => Ok(Self::Unknown(Box::new(json))),
+            Err(err) => match ShapeKeys::deserialize(&json) {
+                Ok(keys) if keys.shape() == Shape::Unknown => Ok(Self::Unknown(Box::new(json))),
+                _ => Err(de::Error::custom(err)),
+            },
+        }
+    }
+}
+
+/// Reads every known key of a JSON object. Only objects are accepted: serde's derive would
+/// also take an array of values in field order, which no sender means.
+pub(crate) fn read_fields<'de, D: Deserializer<'de>>(d: D) -> Result<Fields, D::Error> {
+    struct ObjectVisitor;
+    impl<'de> Visitor<'de> for ObjectVisitor {
+        type Value = Fields;
+        fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+            f.write_str("a JSON object")
+        }
+        fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Fields, A::Error> {
+            Fields::deserialize(de::value::MapAccessDeserializer::new(map))
+        }
+    }
+    d.deserialize_map(ObjectVisitor)
+}

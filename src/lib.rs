@@ -1,0 +1,10 @@
+#![doc = include_str!("../README.md")]
+
+mod event;
+mod id;
+
+pub use event::{
+    BuildStatus, BuildSummary, Concurrency, ConcurrencyUsage, DataCenter, DataType, Event, Job, JobStatus, ParseError,
+    Slots, Visibility, VisualBuild,
+};
+pub use id::{OrgId, TeamId, UserId};
