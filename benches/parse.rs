@@ -1,1 +1,69 @@
-fn main() {}
+//! `Event::from_slice` on a realistic 1.5 KB failed VDC job, side by side with the floor
+//! (serde_json into `IgnoredAny`), a plain derived struct as users write by hand, and
+//! `serde_json::Value`. Run: `cargo bench --bench parse`.
+
+mod support;
+
+use std::hint::black_box;
+
+use criterion::{Criterion, Throughput};
+use sauce_webhooks::Event;
+use serde::Deserialize;
+use serde::de::IgnoredAny;
+
+/// What a receiver written by hand typically deserializes into: strict, no leniency.
+#[derive(Deserialize)]
+#[allow(dead_code)]
+struct HandWrittenJob {
+    id: String,
+    creation_time: String,
+    modification_time: String,
+    owner: Option<String>,
+    owner_id: Option<String>,
+    org_id: Option<String>,
+    team_id: Option<String>,
+    team_name: Option<String>,
+    group_id: Option<String>,
+    status: String,
+    passed: Option<u8>,
+    name: Option<String>,
+    browser_name: Option<String>,
+    browser_version: Option<u32>,
+    os_name: Option<String>,
+    os_version: Option<String>,
+    duration_sec: Option<u64>,
+    visibility: Option<String>,
+    tags: Option<Vec<String>>,
+    device: Option<String>,
+    app: Option<String>,
+    error: Option<String>,
+    exception: Option<String>,
+    commit_id: Option<String>,
+    branch_name: Option<String>,
+    build: Option<String>,
+    automation_backend: Option<String>,
+    data_type: String,
+}
+
+const GROUP: &str = "parse_vdc_job";
+
+fn main() {
+    let body = std::fs::read(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/vdc_job_failed.json")).unwrap();
+    assert!(matches!(Event::from_slice(&body), Ok(Event::Job(_))));
+
+    let mut c = Criterion::default().configure_from_args();
+    let mut group = c.benchmark_group(GROUP);
+    group.throughput(Throughput::Bytes(body.len() as u64));
+    group.bench_function("ignored_any", |b| b.iter(|| serde_json::from_slice::<IgnoredAny>(black_box(&body))));
+    group.bench_function("event_from_slice", |b| b.iter(|| Event::from_slice(black_box(&body))));
+    group.bench_function("hand_written_struct", |b| {
+        b.iter(|| serde_json::from_slice::<HandWrittenJob>(black_box(&body)));
+    });
+    group.bench_function("serde_json_value", |b| {
+        b.iter(|| serde_json::from_slice::<serde_json::Value>(black_box(&body)));
+    });
+    group.finish();
+    c.final_summary();
+
+    support::print_ratios(GROUP, "ignored_any", &["event_from_slice", "hand_written_struct", "serde_json_value"]);
+}

@@ -285,7 +285,8 @@ fn unknown_events_keep_their_json() {
 
 #[test]
 fn serde_deserialize_agrees_with_from_slice() {
-    for name in ["vdc_job_failed.json", "raw_rdc_event.json", "concurrency.json", "visual_build.json", "unknown_event.json"]
+    for name in
+        ["vdc_job_failed.json", "raw_rdc_event.json", "concurrency.json", "visual_build.json", "unknown_event.json"]
     {
         let bytes = fixture(name);
         let via_serde: Event = serde_json::from_slice(&bytes).unwrap();

@@ -76,11 +76,7 @@ impl Concurrency {
     /// Builds the event from the body's keys; the error names a missing required key.
     pub(crate) fn from_fields(f: Fields) -> Result<Self, &'static str> {
         let body = f.concurrency.ok_or("concurrency")?;
-        Ok(Self {
-            organization: body.organization,
-            team: body.team,
-            timestamp: f.timestamp.ok_or("timestamp")?,
-        })
+        Ok(Self { organization: body.organization, team: body.team, timestamp: f.timestamp.ok_or("timestamp")? })
     }
 }
 
@@ -109,6 +105,6 @@ impl Serialize for Concurrency {
 
 impl<'de> Deserialize<'de> for Concurrency {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        Self::from_fields(super::read_fields(d)?).map_err(serde::de::Error::missing_field)
+        super::read_object(d, Self::from_fields)
     }
 }

@@ -1,5 +1,7 @@
 //! The error for a body that cannot be read as a webhook event.
 
+use std::fmt::Write;
+
 use serde::de::DeserializeOwned;
 
 use super::lenient::clip;
@@ -102,7 +104,7 @@ impl ParseError {
     /// `offset` of the whole body, in the whole body's terms.
     pub(crate) fn in_batch(mut self, index: usize, body: &[u8], offset: usize) -> Self {
         let before = &body[..offset.min(body.len())];
-        let base_line = before.iter().filter(|&&b| b == b'\n').count() + 1;
+        let base_line = before.split(|&b| b == b'\n').count();
         let base_column = offset - before.iter().rposition(|&b| b == b'\n').map_or(0, |i| i + 1);
         let (Self::Syntax { path, line, column, .. } | Self::Invalid { path, line, column, .. }) = &mut self;
         *path = format!("$[{index}]{}", &path[1..]);
@@ -117,9 +119,11 @@ impl ParseError {
 fn json_path(path: &serde_path_to_error::Path) -> String {
     use serde_path_to_error::Segment;
     let mut out = String::from("$");
-    for segment in path.iter() {
+    for segment in path {
         match segment {
-            Segment::Seq { index } => out.push_str(&format!("[{index}]")),
+            Segment::Seq { index } => {
+                let _ = write!(out, "[{index}]");
+            }
             Segment::Map { key } => {
                 out.push('.');
                 out.push_str(&clip(key, MAX_KEY));

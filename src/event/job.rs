@@ -144,11 +144,9 @@ impl Job {
 impl<'de> Deserialize<'de> for Job {
     /// Reads a job in any accepted shape: the webhook's, the REST API's or seed 001's raw RDC.
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let fields = super::read_fields(d)?;
-        if fields.event_payload.is_some() {
-            return super::rdc::job_from_raw(fields).map_err(serde::de::Error::missing_field);
-        }
-        Self::from_fields(fields).map_err(serde::de::Error::missing_field)
+        super::read_object(d, |fields| {
+            if fields.event_payload.is_some() { super::rdc::job_from_raw(fields) } else { Self::from_fields(fields) }
+        })
     }
 }
 

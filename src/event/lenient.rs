@@ -32,8 +32,7 @@ pub(crate) fn same_word(input: &str, canonical: &str) -> bool {
             _ => b.to_ascii_lowercase(),
         }
     }
-    input.len() == canonical.len()
-        && input.bytes().zip(canonical.bytes()).all(|(a, b)| fold(a) == fold(b))
+    input.len() == canonical.len() && input.bytes().zip(canonical.bytes()).all(|(a, b)| fold(a) == fold(b))
 }
 
 /// Optional text: a string, where `""` and `null` both mean `None`.
@@ -153,11 +152,7 @@ fn count<'de, D: Deserializer<'de>>(d: D, max: u64) -> Result<Option<u64>, D::Er
             write!(f, "an integer from 0 to {}", self.0)
         }
         fn visit_u64<E: de::Error>(self, v: u64) -> Result<Self::Value, E> {
-            if v <= self.0 {
-                Ok(Some(v))
-            } else {
-                Err(expected(&self, Unexpected::Unsigned(v)))
-            }
+            if v <= self.0 { Ok(Some(v)) } else { Err(expected(&self, Unexpected::Unsigned(v))) }
         }
         fn visit_i64<E: de::Error>(self, v: i64) -> Result<Self::Value, E> {
             match u64::try_from(v) {
@@ -215,8 +210,7 @@ where
     D: Deserializer<'de>,
     T: From<String>,
 {
-    Option::<Vec<String>>::deserialize(d)
-        .map(|list| list.unwrap_or_default().into_iter().map(T::from).collect())
+    Option::<Vec<String>>::deserialize(d).map(|list| list.unwrap_or_default().into_iter().map(T::from).collect())
 }
 
 /// A time in any accepted form: RFC 3339 (fraction optional, `Z`, `+00:00` or `+0000`), epoch
@@ -233,9 +227,7 @@ pub(crate) fn time<'de, D: Deserializer<'de>>(d: D) -> Result<Option<OffsetDateT
             if v.is_empty() {
                 return Ok(None);
             }
-            parse_rfc3339(v)
-                .map(Some)
-                .ok_or_else(|| expected(&self, Unexpected::Str(&clip(v, ECHO))))
+            parse_rfc3339(v).map(Some).ok_or_else(|| expected(&self, Unexpected::Str(&clip(v, ECHO))))
         }
         fn visit_u64<E: de::Error>(self, v: u64) -> Result<Self::Value, E> {
             self.visit_i64(i64::try_from(v).unwrap_or(i64::MAX))
@@ -273,30 +265,24 @@ pub(crate) fn time<'de, D: Deserializer<'de>>(d: D) -> Result<Option<OffsetDateT
 /// Parses RFC 3339, also accepting an offset written without a colon (`+0000`), as the
 /// PagerDuty docs and some Sauce Labs relays do.
 pub(crate) fn parse_rfc3339(s: &str) -> Option<OffsetDateTime> {
-    let parsed = match OffsetDateTime::parse(s, &Rfc3339) {
-        Ok(t) => t,
-        Err(_) => {
-            let bytes = s.as_bytes();
-            let n = bytes.len();
-            let colonless = n > 5
-                && matches!(bytes[n - 5], b'+' | b'-')
-                && bytes[n - 4..].iter().all(u8::is_ascii_digit);
-            if !colonless {
-                return None;
-            }
-            let fixed = format!("{}:{}", &s[..n - 2], &s[n - 2..]);
-            OffsetDateTime::parse(&fixed, &Rfc3339).ok()?
+    let parsed = if let Ok(t) = OffsetDateTime::parse(s, &Rfc3339) {
+        t
+    } else {
+        let bytes = s.as_bytes();
+        let n = bytes.len();
+        let colonless = n > 5 && matches!(bytes[n - 5], b'+' | b'-') && bytes[n - 4..].iter().all(u8::is_ascii_digit);
+        if !colonless {
+            return None;
         }
+        let fixed = format!("{}:{}", &s[..n - 2], &s[n - 2..]);
+        OffsetDateTime::parse(&fixed, &Rfc3339).ok()?
     };
     Some(parsed.to_offset(UtcOffset::UTC))
 }
 
 /// Writes a time as RFC 3339 in UTC (`2024-05-01T10:00:00Z`, with a fraction only when there is one).
 pub(crate) fn serialize_time<S: Serializer>(t: &OffsetDateTime, s: S) -> Result<S::Ok, S::Error> {
-    let text = t
-        .to_offset(UtcOffset::UTC)
-        .format(&Rfc3339)
-        .map_err(serde::ser::Error::custom)?;
+    let text = t.to_offset(UtcOffset::UTC).format(&Rfc3339).map_err(serde::ser::Error::custom)?;
     s.serialize_str(&text)
 }
 

@@ -40,6 +40,9 @@ use shape::{Fields, Shape, ShapeKeys};
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(untagged)]
 #[non_exhaustive]
+// A boxed `Job` would make every match on `Event::Job(job)` read worse to save a copy of a few
+// hundred bytes, once per event.
+#[allow(clippy::large_enum_variant)]
 pub enum Event {
     /// A virtual- or real-device test job.
     Job(Job),
@@ -142,7 +145,7 @@ struct KnownEvent(Option<Event>);
 
 impl<'de> Deserialize<'de> for KnownEvent {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        Event::from_fields(read_fields(d)?).map(KnownEvent).map_err(de::Error::missing_field)
+        read_object(d, |fields| Event::from_fields(fields).map(KnownEvent))
     }
 }
 
@@ -162,18 +165,23 @@ impl<'de> Deserialize<'de> for Event {
     }
 }
 
-/// Reads every known key of a JSON object. Only objects are accepted: serde's derive would
-/// also take an array of values in field order, which no sender means.
-pub(crate) fn read_fields<'de, D: Deserializer<'de>>(d: D) -> Result<Fields, D::Error> {
-    struct ObjectVisitor;
-    impl<'de> Visitor<'de> for ObjectVisitor {
-        type Value = Fields;
+/// Reads every known key of a JSON object and builds a `T` from them. Only objects are
+/// accepted: serde's derive would also take an array of values in field order, which no sender
+/// means. `build` runs inside the deserializer, so its error gets the object's position.
+pub(crate) fn read_object<'de, D, T>(d: D, build: fn(Fields) -> Result<T, &'static str>) -> Result<T, D::Error>
+where
+    D: Deserializer<'de>,
+{
+    struct ObjectVisitor<T>(fn(Fields) -> Result<T, &'static str>);
+    impl<'de, T> Visitor<'de> for ObjectVisitor<T> {
+        type Value = T;
         fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
             f.write_str("a JSON object")
         }
-        fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Fields, A::Error> {
-            Fields::deserialize(de::value::MapAccessDeserializer::new(map))
+        fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<T, A::Error> {
+            let fields = Fields::deserialize(de::value::MapAccessDeserializer::new(map))?;
+            (self.0)(fields).map_err(de::Error::missing_field)
         }
     }
-    d.deserialize_map(ObjectVisitor)
+    d.deserialize_map(ObjectVisitor(build))
 }

@@ -76,7 +76,7 @@ impl VisualBuild {
 
 impl<'de> Deserialize<'de> for VisualBuild {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        Self::from_fields(super::read_fields(d)?).map_err(serde::de::Error::missing_field)
+        super::read_object(d, Self::from_fields)
     }
 }
 

@@ -1,0 +1,201 @@
+//! Properties over generated input: events round-trip through `Serialize` and `from_slice`,
+//! and no bytes make the parser panic.
+
+use proptest::prelude::*;
+use sauce_webhooks::{
+    BuildStatus, BuildSummary, Concurrency, ConcurrencyUsage, DataCenter, DataType, Event, Job, JobStatus, Slots,
+    Visibility, VisualBuild,
+};
+use time::OffsetDateTime;
+
+fn text() -> impl Strategy<Value = String> {
+    // Any characters, controls and quotes included; never empty, since "" reads as absent.
+    prop_oneof![".{1,24}", "[a-zA-Z0-9 ._:/-]{1,24}"]
+}
+
+fn optional_text() -> impl Strategy<Value = Option<String>> {
+    proptest::option::of(text())
+}
+
+/// A word that may or may not be a known enum value; `FromStr` picks the variant.
+fn word() -> impl Strategy<Value = String> {
+    prop_oneof!["[a-zA-Z _-]{1,12}", Just("PASSED".into()), Just("failed".into()), Just("eu-central-1".into())]
+}
+
+fn time_with_nanos() -> impl Strategy<Value = OffsetDateTime> {
+    (0i64..4_102_444_800, 0i128..1_000_000_000)
+        .prop_map(|(s, n)| OffsetDateTime::from_unix_timestamp_nanos(i128::from(s) * 1_000_000_000 + n).unwrap())
+}
+
+fn time_with_micros() -> impl Strategy<Value = OffsetDateTime> {
+    (0i64..4_102_444_800, 0i128..1_000_000).prop_map(|(s, us)| {
+        OffsetDateTime::from_unix_timestamp_nanos(i128::from(s) * 1_000_000_000 + us * 1_000).unwrap()
+    })
+}
+
+prop_compose! {
+    fn job()(
+        id in text(),
+        data_type in prop_oneof![Just(DataType::Vdc), Just(DataType::Rdc), word().prop_map(|w| w.parse().unwrap())],
+        status in word().prop_map(|w| w.parse::<JobStatus>().unwrap()),
+        passed in proptest::option::of(any::<bool>()),
+        (creation_time, modification_time) in (time_with_nanos(), time_with_nanos()),
+        people in (optional_text(), optional_text().prop_map(|o| o.map(Into::into)),
+            optional_text().prop_map(|o| o.map(Into::into)), optional_text().prop_map(|o| o.map(Into::into)),
+            optional_text(), optional_text()),
+        platform in (optional_text(), optional_text(), optional_text(), optional_text(), optional_text()),
+        duration_sec in proptest::option::of(any::<u64>()),
+        visibility in proptest::option::of(word().prop_map(|w| w.parse::<Visibility>().unwrap())),
+        tags in proptest::collection::vec(".{0,12}", 0..4),
+        details in (optional_text(), optional_text(), optional_text(), optional_text(), optional_text(),
+            optional_text(), optional_text(), optional_text()),
+    ) -> Job {
+        let (owner, owner_id, org_id, team_id, team_name, group_id) = people;
+        let (name, browser_name, browser_version, os_name, os_version) = platform;
+        let (device, app, error, exception, commit_id, branch_name, build, automation_backend) = details;
+        Job {
+            id, data_type, status, passed, creation_time, modification_time, owner, owner_id, org_id, team_id,
+            team_name, group_id, name, browser_name, browser_version, os_name, os_version, duration_sec, visibility,
+            tags, device, app, error, exception, commit_id, branch_name, build, automation_backend,
+        }
+    }
+}
+
+fn slots() -> impl Strategy<Value = Slots> {
+    (any::<u32>(), any::<u32>(), any::<u32>()).prop_map(|(vms, mac_vms, rds)| Slots { vms, mac_vms, rds })
+}
+
+fn usage() -> impl Strategy<Value = ConcurrencyUsage> {
+    (".{0,16}", slots(), slots()).prop_map(|(id, allowed, current)| ConcurrencyUsage { id, allowed, current })
+}
+
+fn concurrency() -> impl Strategy<Value = Concurrency> {
+    (usage(), proptest::option::of(usage()), time_with_micros())
+        .prop_map(|(organization, team, timestamp)| Concurrency { organization, team, timestamp })
+}
+
+prop_compose! {
+    fn visual_build()(
+        ids in (text(), text(), proptest::collection::vec(text(), 0..3), optional_text()),
+        build in (text(), text(), text()),
+        status in word().prop_map(|w| w.parse::<BuildStatus>().unwrap()),
+        branch in optional_text(),
+        project in optional_text(),
+        counts in any::<[u32; 6]>(),
+        data_center in word().prop_map(|w| w.parse::<DataCenter>().unwrap()),
+    ) -> VisualBuild {
+        let (org_id, user_id, team_ids, creator_id) = ids;
+        let (build_id, build_name, build_url) = build;
+        let [errored, approved, equal, rejected, unapproved, queued] = counts;
+        VisualBuild {
+            org_id: org_id.into(), user_id: user_id.into(), team_ids: team_ids.into_iter().map(Into::into).collect(),
+            creator_id, build_id, build_name, build_url, status, branch, project,
+            summary: BuildSummary { errored, approved, equal, rejected, unapproved, queued },
+            data_center,
+        }
+    }
+}
+
+/// An object whose keys tell no known kind.
+fn unknown() -> impl Strategy<Value = serde_json::Value> {
+    let leaf = prop_oneof![
+        Just(serde_json::Value::Null),
+        any::<bool>().prop_map(Into::into),
+        any::<i64>().prop_map(Into::into),
+        any::<f64>().prop_filter("JSON has no NaN or infinity", |f| f.is_finite()).prop_map(Into::into),
+        ".{0,12}".prop_map(Into::into),
+    ];
+    let value = leaf.prop_recursive(3, 16, 4, |inner| {
+        prop_oneof![
+            proptest::collection::vec(inner.clone(), 0..4).prop_map(Into::into),
+            proptest::collection::btree_map("[a-z]{1,6}", inner, 0..4)
+                .prop_map(|m| serde_json::Value::Object(m.into_iter().collect())),
+        ]
+    });
+    proptest::collection::btree_map("x_[a-z]{1,8}", value, 0..6)
+        .prop_map(|m| serde_json::Value::Object(m.into_iter().collect()))
+}
+
+fn event() -> impl Strategy<Value = Event> {
+    prop_oneof![
+        job().prop_map(Event::Job),
+        concurrency().prop_map(Event::Concurrency),
+        visual_build().prop_map(Event::VisualBuild),
+        unknown().prop_map(|json| Event::Unknown(Box::new(json))),
+    ]
+}
+
+/// JSON-looking fragments, more likely than random bytes to reach deep into the parser.
+const PIECES: &[&[u8]] = &[
+    b"{",
+    b"}",
+    b"[",
+    b"]",
+    b",",
+    b":",
+    b"\"id\"",
+    b"\"status\"",
+    b"\"creation_time\"",
+    b"\"concurrency\"",
+    b"\"organization\"",
+    b"\"eventPayload\"",
+    b"\"build_id\"",
+    b"\"passed\"",
+    b"\"tags\"",
+    b"\"FAILED\"",
+    b"1e400",
+    b"-0",
+    b"2.5",
+    b"18446744073709551616",
+    b"1714557600000",
+    b"null",
+    b"true",
+    b"\"\\ud800\"",
+    b"\xff",
+    b"\n",
+];
+
+fn json_soup() -> impl Strategy<Value = Vec<u8>> {
+    proptest::collection::vec(prop::sample::select(PIECES), 0..40).prop_map(|pieces| pieces.concat())
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(512))]
+
+    #[test]
+    fn serialized_events_parse_back_equal(event in event()) {
+        let bytes = serde_json::to_vec(&event).unwrap();
+        let parsed = Event::from_slice(&bytes);
+        prop_assert_eq!(parsed.as_ref(), Ok(&event), "{}", String::from_utf8_lossy(&bytes));
+        let batch = serde_json::to_vec(&[&event, &event]).unwrap();
+        prop_assert_eq!(Event::from_slice_batch(&batch).unwrap(), vec![event.clone(), event]);
+    }
+
+    #[test]
+    fn arbitrary_bytes_never_panic(bytes in any::<Vec<u8>>()) {
+        let _ = Event::from_slice(&bytes);
+        let _ = Event::from_slice_batch(&bytes);
+    }
+
+    #[test]
+    fn json_soup_never_panics_and_errors_point_inside_the_body(bytes in json_soup()) {
+        for result in [Event::from_slice(&bytes).map(|_| ()), Event::from_slice_batch(&bytes).map(|_| ())] {
+            if let Err(err) = result {
+                prop_assert!(err.path().starts_with('$'));
+                prop_assert!(err.line() <= bytes.split(|&b| b == b'\n').count());
+                prop_assert!(err.column() <= bytes.len());
+            }
+        }
+    }
+
+    #[test]
+    fn mutated_fixtures_never_panic(index in any::<prop::sample::Index>(), byte in any::<u8>(), cut in any::<prop::sample::Index>()) {
+        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/vdc_job_failed.json");
+        let mut bytes = std::fs::read(path).unwrap();
+        let at = index.index(bytes.len());
+        bytes[at] = byte;
+        let _ = Event::from_slice(&bytes);
+        bytes.truncate(cut.index(bytes.len()));
+        let _ = Event::from_slice_batch(&bytes);
+    }
+}
