@@ -334,3 +334,10 @@ fn every_fixture_round_trips() {
         assert_eq!(Event::from_slice(&bytes).unwrap(), event, "{name}: {}", String::from_utf8_lossy(&bytes));
     }
 }
+
+#[test]
+fn a_repeated_key_takes_its_last_value() {
+    let body = br#"{"id":"first","status":"PASSED","creation_time":0,"status":"FAILED","id":"second"}"#;
+    let Ok(Event::Job(job)) = Event::from_slice(body) else { panic!() };
+    assert_eq!((job.id.as_str(), job.status), ("second", JobStatus::Failed));
+}

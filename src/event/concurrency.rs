@@ -75,7 +75,7 @@ pub(crate) struct ConcurrencyBody {
 impl Concurrency {
     /// Builds the event from the body's keys; the error names a missing required key.
     pub(crate) fn from_fields(f: Fields) -> Result<Self, &'static str> {
-        let body = f.concurrency.ok_or("concurrency")?;
+        let body = *f.concurrency.ok_or("concurrency")?;
         Ok(Self { organization: body.organization, team: body.team, timestamp: f.timestamp.ok_or("timestamp")? })
     }
 }

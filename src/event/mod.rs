@@ -8,9 +8,7 @@ mod rdc;
 mod shape;
 mod visual;
 
-use std::fmt;
-
-use serde::de::{self, Deserializer, MapAccess, Visitor};
+use serde::de::{self, Deserializer};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use serde_json::value::RawValue;
@@ -20,6 +18,7 @@ pub use error::ParseError;
 pub use job::{DataType, Job, JobStatus, Visibility};
 pub use visual::{BuildStatus, BuildSummary, DataCenter, VisualBuild};
 
+pub(crate) use shape::read_object;
 use shape::{Fields, Shape, ShapeKeys};
 
 /// One webhook event.
@@ -77,7 +76,14 @@ impl Event {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn from_slice(body: &[u8]) -> Result<Self, ParseError> {
-        match serde_json::from_slice::<KnownEvent>(body) {
+        // Checking UTF-8 once over the whole body lets serde_json skip checking each string.
+        // A body that fails the check may still parse (invalid bytes inside an ignored value
+        // are never looked at), so it takes the byte-wise path, which gives the same result.
+        let parsed = match std::str::from_utf8(body) {
+            Ok(text) => serde_json::from_str::<KnownEvent>(text),
+            Err(_) => serde_json::from_slice::<KnownEvent>(body),
+        };
+        match parsed {
             Ok(KnownEvent(Some(event))) => Ok(event),
             Ok(KnownEvent(None)) => serde_json::from_slice(body)
                 .map(|json| Self::Unknown(Box::new(json)))
@@ -163,25 +169,4 @@ impl<'de> Deserialize<'de> for Event {
             },
         }
     }
-}
-
-/// Reads every known key of a JSON object and builds a `T` from them. Only objects are
-/// accepted: serde's derive would also take an array of values in field order, which no sender
-/// means. `build` runs inside the deserializer, so its error gets the object's position.
-pub(crate) fn read_object<'de, D, T>(d: D, build: fn(Fields) -> Result<T, &'static str>) -> Result<T, D::Error>
-where
-    D: Deserializer<'de>,
-{
-    struct ObjectVisitor<T>(fn(Fields) -> Result<T, &'static str>);
-    impl<'de, T> Visitor<'de> for ObjectVisitor<T> {
-        type Value = T;
-        fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-            f.write_str("a JSON object")
-        }
-        fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<T, A::Error> {
-            let fields = Fields::deserialize(de::value::MapAccessDeserializer::new(map))?;
-            (self.0)(fields).map_err(de::Error::missing_field)
-        }
-    }
-    d.deserialize_map(ObjectVisitor(build))
 }

@@ -60,8 +60,8 @@ pub(crate) struct RdcOwnership {
 /// does; `team_name` comes from the top level when a relay adds it. The error names a missing
 /// required key by its path below the body.
 pub(crate) fn job_from_raw(fields: Fields) -> Result<Job, &'static str> {
-    let payload = fields.event_payload.unwrap_or_default();
-    let ownership = fields.ownership.unwrap_or_default();
+    let payload = *fields.event_payload.unwrap_or_default();
+    let ownership = *fields.ownership.unwrap_or_default();
     let creation_time = payload.creation_time.ok_or("eventPayload.creationTime")?;
     Ok(Job {
         id: payload.id.ok_or("eventPayload.id")?,

@@ -4,8 +4,10 @@
 //! read the bytes once whatever the event kind, instead of trying each kind in turn or going
 //! through `serde_json::Value`.
 
+use std::fmt;
+
 use serde::Deserialize;
-use serde::de::IgnoredAny;
+use serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, Visitor};
 use time::OffsetDateTime;
 
 use super::concurrency::ConcurrencyBody;
@@ -14,110 +16,157 @@ use super::lenient;
 use super::rdc::{RdcOwnership, RdcPayload};
 use super::visual::{BuildSummary, DataCenter};
 
-/// The keys of all shapes: job (webhook and REST-API names), visual build, concurrency and
-/// seed 001's raw RDC event. Absent keys are `None`; unknown keys are skipped.
-#[derive(Debug, Default, Deserialize)]
-#[serde(default)]
-pub(crate) struct Fields {
-    #[serde(deserialize_with = "lenient::text")]
-    pub id: Option<String>,
-    #[serde(deserialize_with = "lenient::word")]
-    pub data_type: Option<DataType>,
-    /// Job or build status; which one depends on the shape.
-    #[serde(deserialize_with = "lenient::text")]
-    pub status: Option<String>,
-    #[serde(deserialize_with = "lenient::text")]
-    pub consolidated_status: Option<String>,
-    #[serde(deserialize_with = "lenient::passed")]
-    pub passed: Option<bool>,
-    #[serde(deserialize_with = "lenient::time")]
-    pub creation_time: Option<OffsetDateTime>,
-    #[serde(deserialize_with = "lenient::time")]
-    pub modification_time: Option<OffsetDateTime>,
-    #[serde(deserialize_with = "lenient::text")]
-    pub owner: Option<String>,
-    #[serde(deserialize_with = "lenient::text")]
-    pub owner_sauce: Option<String>,
-    #[serde(deserialize_with = "lenient::text")]
-    pub owner_id: Option<String>,
-    #[serde(deserialize_with = "lenient::text")]
-    pub org_id: Option<String>,
-    #[serde(deserialize_with = "lenient::text")]
-    pub team_id: Option<String>,
-    #[serde(deserialize_with = "lenient::text")]
-    pub team_name: Option<String>,
-    #[serde(deserialize_with = "lenient::text")]
-    pub group_id: Option<String>,
-    #[serde(deserialize_with = "lenient::text")]
-    pub name: Option<String>,
-    #[serde(deserialize_with = "lenient::text")]
-    pub browser_name: Option<String>,
-    #[serde(deserialize_with = "lenient::text")]
-    pub browser: Option<String>,
-    #[serde(deserialize_with = "lenient::version")]
-    pub browser_version: Option<String>,
-    #[serde(deserialize_with = "lenient::text")]
-    pub os_name: Option<String>,
-    #[serde(deserialize_with = "lenient::text")]
-    pub os: Option<String>,
-    #[serde(deserialize_with = "lenient::version")]
-    pub os_version: Option<String>,
-    #[serde(deserialize_with = "lenient::optional_u64")]
-    pub duration_sec: Option<u64>,
-    #[serde(deserialize_with = "lenient::word")]
-    pub visibility: Option<Visibility>,
-    #[serde(deserialize_with = "super::job::public")]
-    pub public: Option<Visibility>,
-    #[serde(deserialize_with = "lenient::strings")]
-    pub tags: Vec<String>,
-    #[serde(deserialize_with = "lenient::text")]
-    pub device: Option<String>,
-    #[serde(deserialize_with = "lenient::text")]
-    pub device_name: Option<String>,
-    #[serde(deserialize_with = "lenient::text")]
-    pub device_type: Option<String>,
-    #[serde(deserialize_with = "lenient::text")]
-    pub app: Option<String>,
-    #[serde(deserialize_with = "lenient::text")]
-    pub error: Option<String>,
-    #[serde(deserialize_with = "lenient::text")]
-    pub exception: Option<String>,
-    #[serde(deserialize_with = "lenient::text")]
-    pub commit_id: Option<String>,
-    #[serde(deserialize_with = "lenient::text")]
-    pub branch_name: Option<String>,
-    #[serde(deserialize_with = "lenient::text")]
-    pub build: Option<String>,
-    #[serde(deserialize_with = "lenient::text")]
-    pub automation_backend: Option<String>,
+/// Declares [`Fields`] from one list of `name [as "wire key"]: type = reader`, with a visitor
+/// that writes each key's value straight into its field. Compared with serde's
+/// derive for this many optional fields, it keeps no per-key temporaries, and a repeated key
+/// takes the last value instead of failing.
+macro_rules! fields {
+    ($( $name:ident $(as $wire:literal)? : $ty:ty = $read:path, )+) => {
+        /// The keys of all shapes: job (webhook and REST-API names), visual build, concurrency
+        /// and seed 001's raw RDC event. Absent keys are `None`; unknown keys are skipped.
+        #[derive(Debug, Default)]
+        pub(crate) struct Fields {
+            $( pub $name: $ty, )+
+        }
 
-    #[serde(deserialize_with = "lenient::text")]
-    pub user_id: Option<String>,
-    #[serde(deserialize_with = "lenient::strings")]
-    pub team_ids: Vec<String>,
-    #[serde(deserialize_with = "lenient::text")]
-    pub creator_id: Option<String>,
-    #[serde(deserialize_with = "lenient::text")]
-    pub build_id: Option<String>,
-    #[serde(deserialize_with = "lenient::text")]
-    pub build_name: Option<String>,
-    #[serde(deserialize_with = "lenient::text")]
-    pub build_url: Option<String>,
-    #[serde(deserialize_with = "lenient::text")]
-    pub branch: Option<String>,
-    #[serde(deserialize_with = "lenient::text")]
-    pub project: Option<String>,
-    pub summary: Option<BuildSummary>,
-    #[serde(deserialize_with = "lenient::word")]
-    pub data_center: Option<DataCenter>,
+        #[allow(non_camel_case_types)]
+        enum Key {
+            $( $name, )+
+        }
 
-    pub concurrency: Option<ConcurrencyBody>,
-    #[serde(deserialize_with = "lenient::time")]
-    pub timestamp: Option<OffsetDateTime>,
+        impl Key {
+            fn of(key: &str) -> Option<Self> {
+                match key {
+                    $( fields!(@wire $name $($wire)?) => Some(Self::$name), )+
+                    _ => None,
+                }
+            }
+        }
 
-    #[serde(rename = "eventPayload")]
-    pub event_payload: Option<RdcPayload>,
-    pub ownership: Option<RdcOwnership>,
+        /// Reads the keys of one object, then hands them to a builder: the builder runs inside
+        /// the deserializer, so a missing key's error gets the object's position, and the
+        /// large `Fields` is never returned by value.
+        pub(crate) struct FieldsVisitor<T>(pub fn(Fields) -> Result<T, &'static str>);
+
+        impl<'de, T> Visitor<'de> for FieldsVisitor<T> {
+            type Value = T;
+
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a JSON object")
+            }
+
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<T, A::Error> {
+                let mut fields = Fields::default();
+                while let Some(key) = map.next_key_seed(KeySeed)? {
+                    match key {
+                        $( Some(Key::$name) => {
+                            struct Read;
+                            impl<'de> DeserializeSeed<'de> for Read {
+                                type Value = $ty;
+                                fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<$ty, D::Error> {
+                                    $read(d)
+                                }
+                            }
+                            fields.$name = map.next_value_seed(Read)?;
+                        } )+
+                        None => {
+                            map.next_value::<IgnoredAny>()?;
+                        }
+                    }
+                }
+                (self.0)(fields).map_err(de::Error::missing_field)
+            }
+        }
+    };
+    (@wire $name:ident) => { stringify!($name) };
+    (@wire $name:ident $wire:literal) => { $wire };
+}
+
+/// Reads an object key as the [`Key`] it names, or `None` for a key no shape uses.
+struct KeySeed;
+
+impl<'de> DeserializeSeed<'de> for KeySeed {
+    type Value = Option<Key>;
+
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Option<Key>, D::Error> {
+        d.deserialize_str(self)
+    }
+}
+
+impl Visitor<'_> for KeySeed {
+    type Value = Option<Key>;
+
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("an object key")
+    }
+
+    fn visit_str<E: de::Error>(self, key: &str) -> Result<Option<Key>, E> {
+        Ok(Key::of(key))
+    }
+}
+
+// The kinds that only some bodies carry are boxed, keeping this struct small to move for the
+// common case, a job.
+fields! {
+    id: Option<String> = lenient::text,
+    data_type: Option<DataType> = lenient::word,
+    status: Option<String> = lenient::text,
+    consolidated_status: Option<String> = lenient::text,
+    passed: Option<bool> = lenient::passed,
+    creation_time: Option<OffsetDateTime> = lenient::time,
+    modification_time: Option<OffsetDateTime> = lenient::time,
+    owner: Option<String> = lenient::text,
+    owner_sauce: Option<String> = lenient::text,
+    owner_id: Option<String> = lenient::text,
+    org_id: Option<String> = lenient::text,
+    team_id: Option<String> = lenient::text,
+    team_name: Option<String> = lenient::text,
+    group_id: Option<String> = lenient::text,
+    name: Option<String> = lenient::text,
+    browser_name: Option<String> = lenient::text,
+    browser: Option<String> = lenient::text,
+    browser_version: Option<String> = lenient::version,
+    os_name: Option<String> = lenient::text,
+    os: Option<String> = lenient::text,
+    os_version: Option<String> = lenient::version,
+    duration_sec: Option<u64> = lenient::optional_u64,
+    visibility: Option<Visibility> = lenient::word,
+    public: Option<Visibility> = super::job::public,
+    tags: Vec<String> = lenient::strings,
+    device: Option<String> = lenient::text,
+    device_name: Option<String> = lenient::text,
+    device_type: Option<String> = lenient::text,
+    app: Option<String> = lenient::text,
+    error: Option<String> = lenient::text,
+    exception: Option<String> = lenient::text,
+    commit_id: Option<String> = lenient::text,
+    branch_name: Option<String> = lenient::text,
+    build: Option<String> = lenient::text,
+    automation_backend: Option<String> = lenient::text,
+    user_id: Option<String> = lenient::text,
+    team_ids: Vec<String> = lenient::strings,
+    creator_id: Option<String> = lenient::text,
+    build_id: Option<String> = lenient::text,
+    build_name: Option<String> = lenient::text,
+    build_url: Option<String> = lenient::text,
+    branch: Option<String> = lenient::text,
+    project: Option<String> = lenient::text,
+    summary: Option<BuildSummary> = Deserialize::deserialize,
+    data_center: Option<DataCenter> = lenient::word,
+    concurrency: Option<Box<ConcurrencyBody>> = Deserialize::deserialize,
+    timestamp: Option<OffsetDateTime> = lenient::time,
+    event_payload as "eventPayload": Option<Box<RdcPayload>> = Deserialize::deserialize,
+    ownership: Option<Box<RdcOwnership>> = Deserialize::deserialize,
+}
+
+/// Reads every known key of a JSON object and builds a `T` from them. Only objects are
+/// accepted: serde's derive would also take an array of values in field order, which no sender
+/// means.
+pub(crate) fn read_object<'de, D, T>(d: D, build: fn(Fields) -> Result<T, &'static str>) -> Result<T, D::Error>
+where
+    D: Deserializer<'de>,
+{
+    d.deserialize_map(FieldsVisitor(build))
 }
 
 /// Which kind of event a body is, told by the keys it has, in this order of precedence:
