@@ -1,28 +1,46 @@
-//! Prints each benchmark's median as a ratio to a baseline, from the estimates criterion wrote
-//! in this same run, so that a table of ratios never mixes runs.
+//! Ratios to a baseline, measured so that they hold on a noisy shared machine.
+//!
+//! Criterion runs one benchmark after another, so load from neighbours that comes and goes
+//! lands on some of them and not others. [`interleaved`] instead times every variant in
+//! alternating short rounds and keeps each one's fastest round: a quiet moment counts for all
+//! variants alike, and the ratios of those minima are steady from run to run.
 
-use std::path::PathBuf;
+use std::time::{Duration, Instant};
 
-fn criterion_dir() -> PathBuf {
-    let target = std::env::var_os("CARGO_TARGET_DIR")
-        .map_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target"), PathBuf::from);
-    target.join("criterion")
-}
+/// One variant to time: a name and a closure doing one unit of work.
+pub type Case<'a> = (&'a str, &'a mut dyn FnMut());
 
-/// The median, in nanoseconds, of `group/bench` from this run, if it ran.
-pub fn median_ns(group: &str, bench: &str) -> Option<f64> {
-    let path = criterion_dir().join(group).join(bench).join("new/estimates.json");
-    let json: serde_json::Value = serde_json::from_slice(&std::fs::read(path).ok()?).ok()?;
-    json["median"]["point_estimate"].as_f64()
-}
-
-/// Prints `bench: median, ratio to baseline` for each bench of `group`.
-pub fn print_ratios(group: &str, baseline: &str, benches: &[&str]) {
-    let Some(base) = median_ns(group, baseline) else { return };
-    println!("\n{group}: medians and ratios to {baseline}");
-    for bench in benches {
-        if let Some(ns) = median_ns(group, bench) {
-            println!("  {bench:<28} {:>12.1} ns  {:>6.2} x", ns, ns / base);
+/// Times each case in `rounds` alternating rounds of about `round` each, then prints the
+/// fastest per-call time of each and its ratio to the first case, the baseline.
+pub fn interleaved(title: &str, cases: &mut [Case<'_>], rounds: usize, round: Duration) {
+    let iterations: Vec<u32> = cases.iter_mut().map(|(_, work)| calibrate(work, round)).collect();
+    let mut best = vec![f64::INFINITY; cases.len()];
+    for _ in 0..rounds {
+        for ((_, work), (n, best)) in cases.iter_mut().zip(iterations.iter().zip(best.iter_mut())) {
+            let start = Instant::now();
+            for _ in 0..*n {
+                work();
+            }
+            *best = best.min(start.elapsed().as_secs_f64() * 1e9 / f64::from(*n));
         }
+    }
+    println!("\n{title}: fastest of {rounds} interleaved rounds, ratio to {}", cases[0].0);
+    for ((name, _), ns) in cases.iter().zip(&best) {
+        println!("  {name:<28} {ns:>12.1} ns  {:>6.2} x", ns / best[0]);
+    }
+}
+
+/// How many calls of `work` take about `round`.
+fn calibrate(work: &mut dyn FnMut(), round: Duration) -> u32 {
+    let mut n = 1u32;
+    loop {
+        let start = Instant::now();
+        for _ in 0..n {
+            work();
+        }
+        if start.elapsed() >= round / 4 || n >= 1 << 24 {
+            return (n * 4).max(1);
+        }
+        n *= 2;
     }
 }
