@@ -8,3 +8,6 @@ pub use event::{
     Slots, Visibility, VisualBuild,
 };
 pub use id::{OrgId, TeamId, UserId};
+/// The `time` crate, whose `OffsetDateTime` the events' times are, re-exported so that your
+/// version always matches ours.
+pub use time;

@@ -341,3 +341,53 @@ fn a_repeated_key_takes_its_last_value() {
     let Ok(Event::Job(job)) = Event::from_slice(body) else { panic!() };
     assert_eq!((job.id.as_str(), job.status), ("second", JobStatus::Failed));
 }
+
+#[test]
+fn a_job_with_a_stray_build_key_is_still_a_job() {
+    for extra in [r#""build_id":"b123""#, r#""data_center":"us-west-1""#, r#""build_url":"https://example.com""#] {
+        let body = format!(r#"{{"id":"a","data_type":"vdc","status":"FAILED","creation_time":0,{extra}}}"#);
+        assert!(matches!(Event::from_slice(body.as_bytes()), Ok(Event::Job(_))), "{extra}");
+    }
+}
+
+#[test]
+fn relay_quirks_are_tolerated() {
+    let mut body = b"\xEF\xBB\xBF".to_vec();
+    body.extend_from_slice(
+        br#"{"id":"q","status":" Failed ","data_type":"real_device","passed":0.0,"tags":["a",null,"b"],
+            "creation_time":"1714557600","modification_time":"1714557660.5"}"#,
+    );
+    let Ok(Event::Job(job)) = Event::from_slice(&body) else { panic!("{:?}", Event::from_slice(&body)) };
+    assert_eq!(job.status, JobStatus::Failed, "surrounding spaces are ignored");
+    assert_eq!(job.data_type, DataType::Rdc);
+    assert_eq!(job.passed, Some(false));
+    assert_eq!(job.tags, ["a", "b"], "null tags are dropped");
+    assert_eq!(job.creation_time, datetime!(2024-05-01 10:00:00 UTC), "epoch seconds as a string");
+    assert_eq!(job.modification_time, datetime!(2024-05-01 10:01:00.5 UTC));
+    assert_eq!(Event::from_slice_batch(&body).unwrap().len(), 1, "a BOM before a batch too");
+
+    let Ok(Event::Job(job)) = Event::from_slice(br#"{"id":"q","status":"x","creation_time":0,"passed":1.0}"#) else {
+        panic!()
+    };
+    assert_eq!(job.passed, Some(true));
+}
+
+#[test]
+fn times_are_kept_to_what_rfc_3339_can_write() {
+    // Year 9999 (in milliseconds, as any epoch number above 10^11 is) and year 0 parse, and
+    // serialize again.
+    for epoch in ["253402300799999", "-62167219200", "\"9999-12-31T23:59:59.999999999Z\""] {
+        let body = format!(r#"{{"id":"t","status":"PASSED","creation_time":{epoch}}}"#);
+        let event = Event::from_slice(body.as_bytes()).unwrap();
+        assert_eq!(Event::from_slice(&serde_json::to_vec(&event).unwrap()).unwrap(), event, "{epoch}");
+    }
+    // Beyond them, an error rather than an event that cannot be written back.
+    for epoch in ["-99999999999", "253402300800000", "18446744073709551615", "-1e300"] {
+        let body = format!(r#"{{"id":"t","status":"PASSED","creation_time":{epoch}}}"#);
+        let err = Event::from_slice(body.as_bytes()).unwrap_err();
+        assert_eq!(err.path(), "$.creation_time");
+        assert!(err.message().starts_with("expected a time in the years 0 to 9999"), "{err}");
+    }
+    let err = Event::from_slice(br#"{"id":"t","status":"PASSED","creation_time":18446744073709551615}"#).unwrap_err();
+    assert!(err.message().contains("18446744073709551615"), "the value as sent: {err}");
+}

@@ -43,7 +43,7 @@ fn a_scalar() {
 
 #[test]
 fn an_array_where_one_object_belongs() {
-    assert_refused(&fixture("array_for_single.json"), "$", (1, 0), "invalid type: sequence, expected a JSON object");
+    assert_refused(&fixture("array_for_single.json"), "$", (1, 1), "expected one JSON object, found an array");
 }
 
 #[test]
@@ -58,14 +58,20 @@ fn invalid_utf8_inside_a_string() {
 
 #[test]
 fn job_without_id() {
-    let err = assert_refused(&fixture("job_without_id.json"), "$", (1, 98), "missing field `id`");
+    let err =
+        assert_refused(&fixture("job_without_id.json"), "$", (1, 98), "`id` is missing, empty or null in this job");
     assert!(matches!(err, ParseError::Invalid { .. }));
 }
 
 #[test]
 fn raw_rdc_without_creation_time() {
     let body = br#"{"eventPayload": {"id": "r", "status": "passed"}, "ownership": {}}"#;
-    assert_refused(body, "$", (1, 66), "missing field `eventPayload.creationTime`");
+    assert_refused(
+        body,
+        "$",
+        (1, 66),
+        "`eventPayload.creationTime` is missing, empty or null in this raw real-device event",
+    );
 }
 
 #[test]
@@ -111,7 +117,7 @@ fn deep_nesting_of_100_000_brackets() {
     assert!(Event::from_slice(&body).is_err());
 
     let only_brackets = vec![b'['; 100_000];
-    assert_refused(&only_brackets, "$", (1, 0), "expected a JSON object");
+    assert_refused(&only_brackets, "$", (1, 1), "expected one JSON object");
     let err = Event::from_slice_batch(&only_brackets).unwrap_err();
     assert_eq!((err.line(), err.column()), (1, 100_000), "{err}");
     let only_objects = b"{\"a\":".repeat(100_000);
@@ -148,4 +154,29 @@ fn batch_errors_name_the_element_and_its_position_in_the_whole_body() {
 
     let err = Event::from_slice_batch(b"[1]").unwrap_err();
     assert_eq!((err.path(), err.column()), ("$[0]", 2), "{err}");
+}
+
+#[test]
+fn a_missing_key_says_what_the_body_was_read_as() {
+    let body =
+        br#"{"org_id":"o","build_id":"b","build_name":"n","build_url":"u","status":"EQUAL","data_center":"us-west-1"}"#;
+    let err = assert_refused(body, "$", (1, 105), "`user_id` is missing, empty or null in this visual build");
+    assert_eq!(err.message(), "`user_id` is missing, empty or null in this visual build");
+    assert_refused(
+        br#"{"id":"","status":"FAILED","creation_time":0}"#,
+        "$",
+        (1, 45),
+        "`id` is missing, empty or null in this job",
+    );
+}
+
+#[test]
+fn an_array_given_to_from_slice_points_to_from_slice_batch() {
+    let err = Event::from_slice(&fixture("array_for_single.json")).unwrap_err();
+    assert!(err.message().contains("Event::from_slice_batch"), "{err}");
+}
+
+#[test]
+fn a_body_cut_inside_a_key_has_the_path_of_its_object() {
+    assert_refused(br#"{"id": "x", "sta"#, "$", (1, 16), "EOF while parsing");
 }

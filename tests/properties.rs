@@ -22,13 +22,18 @@ fn word() -> impl Strategy<Value = String> {
     prop_oneof!["[a-zA-Z _-]{1,12}", Just("PASSED".into()), Just("failed".into()), Just("eu-central-1".into())]
 }
 
+/// Every second from year 0 to year 9999, the range RFC 3339 can write.
+const SECONDS: std::ops::Range<i64> = -62_167_219_200..253_402_300_800;
+
 fn time_with_nanos() -> impl Strategy<Value = OffsetDateTime> {
-    (0i64..4_102_444_800, 0i128..1_000_000_000)
+    (SECONDS, 0i128..1_000_000_000)
         .prop_map(|(s, n)| OffsetDateTime::from_unix_timestamp_nanos(i128::from(s) * 1_000_000_000 + n).unwrap())
 }
 
+/// Float epoch seconds keep microseconds exactly while an `f64` can: within 2^32 seconds of
+/// 1970 (years 1834 to 2106).
 fn time_with_micros() -> impl Strategy<Value = OffsetDateTime> {
-    (0i64..4_102_444_800, 0i128..1_000_000).prop_map(|(s, us)| {
+    (-4_294_967_296i64..4_294_967_296, 0i128..1_000_000).prop_map(|(s, us)| {
         OffsetDateTime::from_unix_timestamp_nanos(i128::from(s) * 1_000_000_000 + us * 1_000).unwrap()
     })
 }

@@ -4,9 +4,9 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use time::OffsetDateTime;
 
 use super::lenient;
-use super::shape::Fields;
+use super::shape::{Fields, Shape};
 
-/// A concurrency usage event (seed 001): the organization's slots and, when the session
+/// A concurrency usage event: the organization's slots and, when the session
 /// belongs to a team, the team's.
 ///
 /// ```
@@ -81,7 +81,7 @@ impl Concurrency {
 }
 
 impl Serialize for Concurrency {
-    /// Writes seed 001's shape: `{"concurrency":{"organization":…,"team":…},"timestamp":<epoch float>}`.
+    /// Writes the documented shape: `{"concurrency":{"organization":…,"team":…},"timestamp":<epoch float>}`.
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         #[derive(Serialize)]
         struct Wire<'a> {
@@ -105,6 +105,6 @@ impl Serialize for Concurrency {
 
 impl<'de> Deserialize<'de> for Concurrency {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        super::read_object(d, Self::from_fields)
+        super::read_object(d, |fields| Self::from_fields(fields).map_err(|field| Shape::Concurrency.missing(field)))
     }
 }

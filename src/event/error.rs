@@ -9,8 +9,8 @@ use super::lenient::clip;
 /// A body that could not be parsed, with where and what.
 ///
 /// `path` is a JSON path from the body's root (`$`, `$.concurrency.team.allowed.vms`, `$[1].id`),
-/// and `line`/`column` are 1-based positions in the bytes (column 0 when the body ended early
-/// on an empty line). The message says what was expected and what was found; echoed values are
+/// and `line`/`column` are 1-based positions in the bytes; column 0 means before the line's
+/// first byte (an empty body, or one that is not an object at all). The message says what was expected and what was found; echoed values are
 /// shortened, so a 1 MB string never becomes a 1 MB message.
 ///
 /// ```
@@ -64,6 +64,13 @@ impl ParseError {
     pub fn path(&self) -> &str {
         match self {
             Self::Syntax { path, .. } | Self::Invalid { path, .. } => path,
+        }
+    }
+
+    /// What was wrong, without the path and position.
+    pub fn message(&self) -> &str {
+        match self {
+            Self::Syntax { message, .. } | Self::Invalid { message, .. } => message,
         }
     }
 
@@ -132,7 +139,8 @@ fn json_path(path: &serde_path_to_error::Path) -> String {
                 out.push('.');
                 out.push_str(variant);
             }
-            Segment::Unknown => out.push_str(".?"),
+            // A key that could not be read (the body ended inside it): the path stops here.
+            Segment::Unknown => {}
         }
     }
     out

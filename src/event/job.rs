@@ -4,13 +4,13 @@ use serde::{Deserialize, Deserializer, Serialize};
 use time::OffsetDateTime;
 
 use super::lenient::{self, Word, open_enum};
-use super::shape::Fields;
+use super::shape::{Fields, Shape};
 use crate::id::{OrgId, TeamId, UserId};
 
 /// A test job, as the VDC and RDC webhook events describe it.
 ///
 /// Fields are named as in the Sauce Labs webhook table. Parsing is lenient (REST-API names,
-/// epoch times, `passed` as `1`/`0`, seed 001's raw RDC shape); serializing always writes the
+/// epoch times, `passed` as `1`/`0`, the raw real-device shape); serializing always writes the
 /// documented webhook shape.
 ///
 /// ```
@@ -78,9 +78,10 @@ pub struct Job {
     pub error: Option<String>,
     /// An exception thrown during the test.
     pub exception: Option<String>,
-    /// Commit under test (`custom-data.commit`).
+    /// Commit under test, as the webhook's `commit_id` gives it (set by the test's
+    /// `custom-data.commit` capability; the REST API's `custom-data` object is not read).
     pub commit_id: Option<String>,
-    /// Branch of that commit (`custom-data.branch`).
+    /// Branch of that commit, as the webhook's `branch_name` gives it.
     pub branch_name: Option<String>,
     /// Custom value grouping related tests.
     pub build: Option<String>,
@@ -142,10 +143,14 @@ impl Job {
 }
 
 impl<'de> Deserialize<'de> for Job {
-    /// Reads a job in any accepted shape: the webhook's, the REST API's or seed 001's raw RDC.
+    /// Reads a job in any accepted shape: the webhook's, the REST API's or the raw real-device one.
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         super::read_object(d, |fields| {
-            if fields.event_payload.is_some() { super::rdc::job_from_raw(fields) } else { Self::from_fields(fields) }
+            if fields.event_payload.is_some() {
+                super::rdc::job_from_raw(fields).map_err(|field| Shape::RawRdc.missing(field))
+            } else {
+                Self::from_fields(fields).map_err(|field| Shape::Job.missing(field))
+            }
         })
     }
 }
@@ -171,9 +176,9 @@ open_enum! {
     /// Whether a job ran on virtual devices (desktop browsers, emulators, simulators) or real devices.
     pub enum DataType {
         /// Virtual Device Cloud.
-        Vdc = "vdc",
+        Vdc = "vdc" | "virtual device",
         /// Real Device Cloud.
-        Rdc = "rdc",
+        Rdc = "rdc" | "real device",
     }
 }
 

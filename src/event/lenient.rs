@@ -125,6 +125,11 @@ pub(crate) fn passed<'de, D: Deserializer<'de>>(d: D) -> Result<Option<bool>, D:
                 _ => Err(expected(&self, Unexpected::Unsigned(v))),
             }
         }
+        fn visit_f64<E: de::Error>(self, v: f64) -> Result<Self::Value, E> {
+            // Exact comparisons: only a sender's `1.0` or `0.0` is meant as a flag.
+            #[allow(clippy::float_cmp)]
+            if v == 1.0 || v == 0.0 { Ok(Some(v == 1.0)) } else { Err(expected(&self, Unexpected::Float(v))) }
+        }
         fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
             if v.is_empty() {
                 Ok(None)
@@ -204,18 +209,21 @@ pub(crate) fn u32_count<'de, D: Deserializer<'de>>(d: D) -> Result<u32, D::Error
     }
 }
 
-/// `tags` and `team_ids`: an array of strings; `null` means empty.
+/// `tags` and `team_ids`: an array of strings; `null` means empty, and `null` elements are
+/// dropped.
 pub(crate) fn strings<'de, D, T>(d: D) -> Result<Vec<T>, D::Error>
 where
     D: Deserializer<'de>,
     T: From<String>,
 {
-    Option::<Vec<String>>::deserialize(d).map(|list| list.unwrap_or_default().into_iter().map(T::from).collect())
+    Option::<Vec<Option<String>>>::deserialize(d)
+        .map(|list| list.unwrap_or_default().into_iter().flatten().map(T::from).collect())
 }
 
 /// A time in any accepted form: RFC 3339 (fraction optional, `Z`, `+00:00` or `+0000`), epoch
 /// seconds as an integer or a float, or epoch milliseconds (integers above 10^11). The result
-/// is in UTC. Float epochs keep microseconds, the precision an `f64` holds for present dates.
+/// is in UTC. Float epochs keep microseconds, the precision an `f64` holds within 2^32 seconds
+/// of 1970 (up to the year 2106).
 pub(crate) fn time<'de, D: Deserializer<'de>>(d: D) -> Result<Option<OffsetDateTime>, D::Error> {
     struct TimeVisitor;
     impl Visitor<'_> for TimeVisitor {
@@ -224,13 +232,26 @@ pub(crate) fn time<'de, D: Deserializer<'de>>(d: D) -> Result<Option<OffsetDateT
             f.write_str("an RFC 3339 time or epoch seconds")
         }
         fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
-            if v.is_empty() {
+            let trimmed = v.trim();
+            if trimmed.is_empty() {
                 return Ok(None);
             }
-            parse_rfc3339(v).map(Some).ok_or_else(|| expected(&self, Unexpected::Str(&clip(v, ECHO))))
+            if let Some(time) = parse_rfc3339(trimmed) {
+                return Ok(Some(time));
+            }
+            // Epoch numbers sent as strings.
+            let refused = || expected(&TimeVisitor, Unexpected::Str(&clip(v, ECHO)));
+            match (trimmed.parse::<i64>(), trimmed.parse::<f64>()) {
+                (Ok(seconds), _) => self.visit_i64(seconds).map_err(|_: E| refused()),
+                (_, Ok(seconds)) if seconds.is_finite() => self.visit_f64(seconds).map_err(|_: E| refused()),
+                _ => Err(refused()),
+            }
         }
         fn visit_u64<E: de::Error>(self, v: u64) -> Result<Self::Value, E> {
-            self.visit_i64(i64::try_from(v).unwrap_or(i64::MAX))
+            match i64::try_from(v) {
+                Ok(v) => self.visit_i64(v),
+                Err(_) => Err(expected(&YEARS, Unexpected::Unsigned(v))),
+            }
         }
         fn visit_i64<E: de::Error>(self, v: i64) -> Result<Self::Value, E> {
             let nanos = if v.unsigned_abs() > 100_000_000_000 {
@@ -238,28 +259,33 @@ pub(crate) fn time<'de, D: Deserializer<'de>>(d: D) -> Result<Option<OffsetDateT
             } else {
                 i128::from(v) * 1_000_000_000
             };
-            OffsetDateTime::from_unix_timestamp_nanos(nanos)
-                .map(Some)
-                .map_err(|_| expected(&self, Unexpected::Signed(v)))
+            from_nanos(nanos).map(Some).ok_or_else(|| expected(&YEARS, Unexpected::Signed(v)))
         }
         fn visit_f64<E: de::Error>(self, v: f64) -> Result<Self::Value, E> {
             let seconds = if v.abs() > EPOCH_MILLIS_ABOVE { v / 1e3 } else { v };
             let micros = (seconds * 1e6).round();
             if !micros.is_finite() || micros.abs() >= 9e18 {
-                return Err(expected(&self, Unexpected::Float(v)));
+                return Err(expected(&YEARS, Unexpected::Float(v)));
             }
             // In range, checked above: the cast is exact for whole numbers of this size.
             #[allow(clippy::cast_possible_truncation)]
             let nanos = i128::from(micros as i64) * 1_000;
-            OffsetDateTime::from_unix_timestamp_nanos(nanos)
-                .map(Some)
-                .map_err(|_| expected(&self, Unexpected::Float(v)))
+            from_nanos(nanos).map(Some).ok_or_else(|| expected(&YEARS, Unexpected::Float(v)))
         }
         fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
             Ok(None)
         }
     }
     d.deserialize_any(TimeVisitor)
+}
+
+/// What an epoch number out of range was expected to be.
+const YEARS: &str = "a time in the years 0 to 9999";
+
+/// The time `nanos` after the epoch, if its year is one RFC 3339 can write (0 to 9999), so
+/// that every time we accept can be serialized again.
+fn from_nanos(nanos: i128) -> Option<OffsetDateTime> {
+    OffsetDateTime::from_unix_timestamp_nanos(nanos).ok().filter(|t| (0..=9999).contains(&t.year()))
 }
 
 /// Parses RFC 3339, also accepting an offset written without a colon (`+0000`), as the
@@ -288,8 +314,8 @@ pub(crate) fn serialize_time<S: Serializer>(t: &OffsetDateTime, s: S) -> Result<
 
 /// Writes a time as float epoch seconds, the form of the concurrency event's `timestamp`.
 pub(crate) fn serialize_epoch_float<S: Serializer>(t: &OffsetDateTime, s: S) -> Result<S::Ok, S::Error> {
-    // Microseconds fit an f64 exactly for any date this crate accepts, so the division is the
-    // only rounding, and `time` above recovers the same microsecond.
+    // Within 2^32 seconds of 1970, the f64 nearest this value is within half a microsecond of
+    // it, so `time` above rounds back to the same microsecond.
     #[allow(clippy::cast_precision_loss)]
     let micros = (t.unix_timestamp_nanos() / 1_000) as f64;
     s.serialize_f64(micros / 1e6)
@@ -305,7 +331,8 @@ pub(crate) fn clip(s: &str, max: usize) -> std::borrow::Cow<'_, str> {
 }
 
 /// Defines an open enum: the known wire values as variants, anything else kept in
-/// `Other(String)`. Input matches any case, with ` `, `_` and `-` alike; output is the canonical
+/// `Other(String)`. Input matches any case, with ` `, `_` and `-` alike and surrounding
+/// whitespace ignored; output is the canonical
 /// spelling, so parsing what we serialize gives the same variant back.
 macro_rules! open_enum {
     (
@@ -337,7 +364,8 @@ macro_rules! open_enum {
         impl $crate::event::lenient::Word for $name {
             fn from_wire(s: &str) -> Self {
                 use $crate::event::lenient::same_word;
-                $( if same_word(s, $wire) $(|| same_word(s, $alias))* { return Self::$variant; } )+
+                let word = s.trim();
+                $( if same_word(word, $wire) $(|| same_word(word, $alias))* { return Self::$variant; } )+
                 Self::Other(s.to_owned())
             }
         }

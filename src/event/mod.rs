@@ -19,7 +19,7 @@ pub use job::{DataType, Job, JobStatus, Visibility};
 pub use visual::{BuildStatus, BuildSummary, DataCenter, VisualBuild};
 
 pub(crate) use shape::read_object;
-use shape::{Fields, Shape, ShapeKeys};
+use shape::{Fields, Missing, Shape, ShapeKeys};
 
 /// One webhook event.
 ///
@@ -76,6 +76,7 @@ impl Event {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn from_slice(body: &[u8]) -> Result<Self, ParseError> {
+        let body = without_bom(body);
         // Checking UTF-8 once over the whole body lets serde_json skip checking each string.
         // A body that fails the check may still parse (invalid bytes inside an ignored value
         // are never looked at), so it takes the byte-wise path, which gives the same result.
@@ -108,6 +109,7 @@ impl Event {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn from_slice_batch(body: &[u8]) -> Result<Vec<Self>, ParseError> {
+        let body = without_bom(body);
         if body.iter().find(|b| !b.is_ascii_whitespace()) != Some(&b'[') {
             return Self::from_slice(body).map(|event| vec![event]);
         }
@@ -127,15 +129,23 @@ impl Event {
     }
 
     /// The event for the keys read from an object, or `None` when they tell no known kind.
-    fn from_fields(fields: Fields) -> Result<Option<Self>, &'static str> {
-        Ok(Some(match fields.shape() {
-            Shape::Concurrency => Self::Concurrency(Concurrency::from_fields(fields)?),
-            Shape::RawRdc => Self::Job(rdc::job_from_raw(fields)?),
-            Shape::VisualBuild => Self::VisualBuild(VisualBuild::from_fields(fields)?),
-            Shape::Job => Self::Job(Job::from_fields(fields)?),
+    fn from_fields(fields: Fields) -> Result<Option<Self>, Missing> {
+        let shape = fields.shape();
+        let event = match shape {
+            Shape::Concurrency => Concurrency::from_fields(fields).map(Self::Concurrency),
+            Shape::RawRdc => rdc::job_from_raw(fields).map(Self::Job),
+            Shape::Job => Job::from_fields(fields).map(Self::Job),
+            Shape::VisualBuild => VisualBuild::from_fields(fields).map(Self::VisualBuild),
             Shape::Unknown => return Ok(None),
-        }))
+        };
+        event.map(Some).map_err(|field| shape.missing(field))
     }
+}
+
+/// The body without a leading UTF-8 byte order mark, which some relays add; positions in
+/// errors then count from after it.
+fn without_bom(body: &[u8]) -> &[u8] {
+    body.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(body)
 }
 
 /// An event of a kind this crate knows refuses a bad value; an event of another kind may use

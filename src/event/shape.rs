@@ -46,13 +46,17 @@ macro_rules! fields {
         /// Reads the keys of one object, then hands them to a builder: the builder runs inside
         /// the deserializer, so a missing key's error gets the object's position, and the
         /// large `Fields` is never returned by value.
-        pub(crate) struct FieldsVisitor<T>(pub fn(Fields) -> Result<T, &'static str>);
+        pub(crate) struct FieldsVisitor<T>(pub fn(Fields) -> Result<T, Missing>);
 
         impl<'de, T> Visitor<'de> for FieldsVisitor<T> {
             type Value = T;
 
             fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
                 f.write_str("a JSON object")
+            }
+
+            fn visit_seq<A: de::SeqAccess<'de>>(self, _: A) -> Result<T, A::Error> {
+                Err(de::Error::custom("expected one JSON object, found an array (Event::from_slice_batch reads arrays)"))
             }
 
             fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<T, A::Error> {
@@ -74,7 +78,7 @@ macro_rules! fields {
                         }
                     }
                 }
-                (self.0)(fields).map_err(de::Error::missing_field)
+                (self.0)(fields).map_err(de::Error::custom)
             }
         }
     };
@@ -162,23 +166,55 @@ fields! {
 /// Reads every known key of a JSON object and builds a `T` from them. Only objects are
 /// accepted: serde's derive would also take an array of values in field order, which no sender
 /// means.
-pub(crate) fn read_object<'de, D, T>(d: D, build: fn(Fields) -> Result<T, &'static str>) -> Result<T, D::Error>
+pub(crate) fn read_object<'de, D, T>(d: D, build: fn(Fields) -> Result<T, Missing>) -> Result<T, D::Error>
 where
     D: Deserializer<'de>,
 {
-    d.deserialize_map(FieldsVisitor(build))
+    // `deserialize_any`, not `deserialize_map`, so that an array reaches `visit_seq` and its
+    // error can point to `Event::from_slice_batch`.
+    d.deserialize_any(FieldsVisitor(build))
 }
 
 /// Which kind of event a body is, told by the keys it has, in this order of precedence:
-/// `concurrency`; `eventPayload`; `build_id`, `build_url` or `data_center` (a visual build);
-/// `data_type`, `creation_time`, `modification_time` or `consolidated_status` (a job).
+/// `concurrency`; `eventPayload`; `data_type`, `creation_time`, `modification_time` or
+/// `consolidated_status` (a job); `build_id`, `build_url` or `data_center` (a visual build).
+/// Jobs come before visual builds because relays add keys to jobs, and no visual build has
+/// a job's defining keys.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Shape {
     Concurrency,
     RawRdc,
-    VisualBuild,
     Job,
+    VisualBuild,
     Unknown,
+}
+
+impl Shape {
+    /// The error for a required key absent (or empty, or null) in a body of this shape.
+    pub(crate) fn missing(self, field: &'static str) -> Missing {
+        Missing { field, shape: self }
+    }
+}
+
+/// A required key that is absent, empty or null, in a body read as a given shape. Saying the
+/// shape matters: a body read as the wrong kind shows it here.
+#[derive(Debug)]
+pub(crate) struct Missing {
+    field: &'static str,
+    shape: Shape,
+}
+
+impl fmt::Display for Missing {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let kind = match self.shape {
+            Shape::Concurrency => "concurrency event",
+            Shape::RawRdc => "raw real-device event",
+            Shape::Job => "job",
+            Shape::VisualBuild => "visual build",
+            Shape::Unknown => "event",
+        };
+        write!(f, "`{}` is missing, empty or null in this {kind}", self.field)
+    }
 }
 
 /// The presence of each key that tells a shape, whatever its value.
@@ -203,14 +239,14 @@ impl ShapeKeys {
             Shape::Concurrency
         } else if self.event_payload.is_some() {
             Shape::RawRdc
-        } else if self.build_id.is_some() || self.build_url.is_some() || self.data_center.is_some() {
-            Shape::VisualBuild
         } else if self.data_type.is_some()
             || self.creation_time.is_some()
             || self.modification_time.is_some()
             || self.consolidated_status.is_some()
         {
             Shape::Job
+        } else if self.build_id.is_some() || self.build_url.is_some() || self.data_center.is_some() {
+            Shape::VisualBuild
         } else {
             Shape::Unknown
         }

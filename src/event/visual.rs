@@ -3,7 +3,7 @@
 use serde::{Deserialize, Deserializer, Serialize};
 
 use super::lenient::{self, Word, open_enum};
-use super::shape::Fields;
+use super::shape::{Fields, Shape};
 use crate::id::{OrgId, TeamId, UserId};
 
 /// A finished visual-testing build.
@@ -76,7 +76,7 @@ impl VisualBuild {
 
 impl<'de> Deserialize<'de> for VisualBuild {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        super::read_object(d, Self::from_fields)
+        super::read_object(d, |fields| Self::from_fields(fields).map_err(|field| Shape::VisualBuild.missing(field)))
     }
 }
 
