@@ -2,6 +2,7 @@
 
 mod event;
 mod id;
+pub mod signature;
 
 pub use event::{
     BuildStatus, BuildSummary, Concurrency, ConcurrencyUsage, DataCenter, DataType, Event, Job, JobStatus, ParseError,
