@@ -1,7 +1,11 @@
 #![doc = include_str!("../README.md")]
 
+pub mod access;
+pub mod endpoint;
 mod event;
+pub mod filter;
 mod id;
+mod router;
 pub mod signature;
 
 pub use event::{
@@ -9,6 +13,7 @@ pub use event::{
     Slots, Visibility, VisualBuild,
 };
 pub use id::{OrgId, TeamId, UserId};
+pub use router::Router;
 /// The `time` crate, whose `OffsetDateTime` the events' times are, re-exported so that your
 /// version always matches ours.
 pub use time;

@@ -1,0 +1,160 @@
+//! Who may create a subscription for what, as the Sauce Labs webhook settings allow:
+//!
+//! - every user may subscribe for themselves;
+//! - a team admin, for each account within their team, and for their team;
+//! - an organization admin, for each account and team within their organization, and for the
+//!   organization; only organization admins may use the organization scope.
+//!
+//! The host knows who belongs where; it answers through [`Directory`]. Whatever the directory
+//! does not know is denied.
+//!
+//! ```
+//! use std::collections::HashMap;
+//! use sauce_webhooks::access::{authorize, AccessDenied, Actor, Directory, Role};
+//! use sauce_webhooks::filter::Scope;
+//! use sauce_webhooks::{OrgId, TeamId, UserId};
+//!
+//! struct Accounts(HashMap<&'static str, (&'static str, &'static str)>); // user -> (team, org)
+//!
+//! impl Directory for Accounts {
+//!     fn team_of(&self, user: &UserId) -> Option<TeamId> {
+//!         self.0.get(user.as_str()).map(|(team, _)| TeamId::from(*team))
+//!     }
+//!     fn org_of_user(&self, user: &UserId) -> Option<OrgId> {
+//!         self.0.get(user.as_str()).map(|(_, org)| OrgId::from(*org))
+//!     }
+//!     fn org_of_team(&self, team: &TeamId) -> Option<OrgId> {
+//!         self.0.values().find(|(t, _)| team == t).map(|(_, org)| OrgId::from(*org))
+//!     }
+//! }
+//!
+//! let accounts = Accounts(HashMap::from([("ann", ("checkout", "acme")), ("bob", ("checkout", "acme"))]));
+//! let ann = Actor { user: "ann".into(), org: "acme".into(), team: Some("checkout".into()), role: Role::TeamAdmin };
+//! assert!(authorize(&ann, &Scope::User("bob".into()), &accounts).is_ok());
+//! assert!(authorize(&ann, &Scope::Team("checkout".into()), &accounts).is_ok());
+//! assert_eq!(
+//!     authorize(&ann, &Scope::Organization("acme".into()), &accounts),
+//!     Err(AccessDenied::OrganizationAdminsOnly)
+//! );
+//! ```
+
+use crate::filter::Scope;
+use crate::id::{OrgId, TeamId, UserId};
+
+/// What a user may administer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Role {
+    /// A plain member: subscribes for themselves only.
+    Member,
+    /// Administers their team.
+    TeamAdmin,
+    /// Administers their whole organization.
+    OrgAdmin,
+}
+
+/// The user asking to create a subscription, as the host authenticated them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Actor {
+    /// Who they are.
+    pub user: UserId,
+    /// Their organization.
+    pub org: OrgId,
+    /// Their team, if any.
+    pub team: Option<TeamId>,
+    /// What they administer.
+    pub role: Role,
+}
+
+/// The host's view of which team and organization users and teams belong to. Answer `None`
+/// for anything you do not know: it is denied.
+pub trait Directory {
+    /// The team `user` belongs to.
+    fn team_of(&self, user: &UserId) -> Option<TeamId>;
+    /// The organization `user` belongs to.
+    fn org_of_user(&self, user: &UserId) -> Option<OrgId>;
+    /// The organization `team` belongs to.
+    fn org_of_team(&self, team: &TeamId) -> Option<OrgId>;
+}
+
+/// Why a subscription was refused: the rule that refused it.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum AccessDenied {
+    /// The directory does not know this user (the actor or the account subscribed for).
+    #[error("user {0} is not in the directory")]
+    UnknownUser(UserId),
+    /// The directory does not know this team.
+    #[error("team {0} is not in the directory")]
+    UnknownTeam(TeamId),
+    /// The directory places the actor in another organization than the one they claim.
+    #[error("the actor is not a member of organization {0}")]
+    NotInOrganization(OrgId),
+    /// A member may subscribe for themselves only.
+    #[error("members may subscribe for themselves only")]
+    OwnAccountOnly,
+    /// A team admin may subscribe for accounts of their own team only.
+    #[error("team admins may subscribe for accounts in their own team only")]
+    AccountOutsideTeam,
+    /// Only admins may use a team scope, and team admins for their own team only.
+    #[error("only the team's admins and its organization's admins may subscribe for a team")]
+    NotTeamAdmin,
+    /// The account or team belongs to another organization.
+    #[error("the account or team belongs to another organization")]
+    OutsideOrganization,
+    /// Only organization admins may use the organization scope, for their own organization.
+    #[error("only organization admins may subscribe for their organization")]
+    OrganizationAdminsOnly,
+}
+
+/// Whether `actor` may create a subscription with `scope`.
+///
+/// # Errors
+/// [`AccessDenied`] naming the rule that refused, or what the directory did not know.
+pub fn authorize(actor: &Actor, scope: &Scope, directory: &impl Directory) -> Result<(), AccessDenied> {
+    // The actor must be who and where they say: a stale session for a user since moved or
+    // removed is refused like anyone unknown.
+    match directory.org_of_user(&actor.user) {
+        None => return Err(AccessDenied::UnknownUser(actor.user.clone())),
+        Some(org) if org != actor.org => return Err(AccessDenied::NotInOrganization(actor.org.clone())),
+        Some(_) => {}
+    }
+    match scope {
+        Scope::User(user) => authorize_account(actor, user, directory),
+        Scope::Team(team) => authorize_team(actor, team, directory),
+        Scope::Organization(org) => {
+            if actor.role == Role::OrgAdmin && *org == actor.org {
+                Ok(())
+            } else {
+                Err(AccessDenied::OrganizationAdminsOnly)
+            }
+        }
+    }
+}
+
+fn authorize_account(actor: &Actor, user: &UserId, directory: &impl Directory) -> Result<(), AccessDenied> {
+    if *user == actor.user {
+        return Ok(());
+    }
+    let org = directory.org_of_user(user).ok_or_else(|| AccessDenied::UnknownUser(user.clone()))?;
+    match actor.role {
+        Role::Member => Err(AccessDenied::OwnAccountOnly),
+        _ if org != actor.org => Err(AccessDenied::OutsideOrganization),
+        Role::OrgAdmin => Ok(()),
+        Role::TeamAdmin => match (directory.team_of(user), &actor.team) {
+            (Some(team), Some(own)) if team == *own => Ok(()),
+            _ => Err(AccessDenied::AccountOutsideTeam),
+        },
+    }
+}
+
+fn authorize_team(actor: &Actor, team: &TeamId, directory: &impl Directory) -> Result<(), AccessDenied> {
+    let org = directory.org_of_team(team).ok_or_else(|| AccessDenied::UnknownTeam(team.clone()))?;
+    match actor.role {
+        Role::Member => Err(AccessDenied::NotTeamAdmin),
+        _ if org != actor.org => Err(AccessDenied::OutsideOrganization),
+        Role::OrgAdmin => Ok(()),
+        Role::TeamAdmin if actor.team.as_ref() == Some(team) => Ok(()),
+        Role::TeamAdmin => Err(AccessDenied::NotTeamAdmin),
+    }
+}

@@ -1,0 +1,116 @@
+//! The failure rule and the scope rule, on the bundled payloads.
+
+use sauce_webhooks::filter::{Outcomes, Scope, Subscription, Topic};
+use sauce_webhooks::{Event, OrgId, TeamId, UserId};
+
+fn fixture(name: &str) -> Event {
+    let path = format!("{}/tests/data/{name}", env!("CARGO_MANIFEST_DIR"));
+    Event::from_slice(&std::fs::read(path).unwrap()).unwrap()
+}
+
+const ORG: &str = "7fb25570b4064716b9b6daae1a846790";
+const TEAM: &str = "98b9f34e596047d99abba56f517846a9";
+
+fn org() -> Scope {
+    Scope::Organization(OrgId::from(ORG))
+}
+
+fn team() -> Scope {
+    Scope::Team(TeamId::from(TEAM))
+}
+
+#[test]
+fn job_topics_follow_data_type_and_the_failure_rule() {
+    let failed_vdc = fixture("vdc_job_failed.json");
+    let passed_rdc = fixture("rdc_job_passed.json");
+    let failed_rdc = fixture("raw_rdc_event.json");
+    let cases = [
+        (Topic::VirtualDeviceJobs(Outcomes::FailedOnly), [true, false, false]),
+        (Topic::VirtualDeviceJobs(Outcomes::All), [true, false, false]),
+        (Topic::RealDeviceJobs(Outcomes::FailedOnly), [false, false, true]),
+        (Topic::RealDeviceJobs(Outcomes::All), [false, true, true]),
+        (Topic::VisualBuildCompleted, [false, false, false]),
+        (Topic::ConcurrencyUsage, [false, false, false]),
+    ];
+    for (topic, expected) in cases {
+        let subscription = Subscription::new(org(), [topic]);
+        let got = [&failed_vdc, &passed_rdc, &failed_rdc].map(|event| subscription.matches(event));
+        assert_eq!(got, expected, "{topic:?}");
+    }
+}
+
+#[test]
+fn a_passed_status_with_passed_false_is_a_failure() {
+    let body = format!(r#"{{"id":"j","data_type":"vdc","status":"COMPLETE","passed":false,"creation_time":0,"org_id":"{ORG}"}}"#);
+    let event = Event::from_slice(body.as_bytes()).unwrap();
+    assert!(Subscription::new(org(), [Topic::VirtualDeviceJobs(Outcomes::FailedOnly)]).matches(&event));
+    let running = body.replace(r#""status":"COMPLETE","passed":false"#, r#""status":"IN PROGRESS""#);
+    let event = Event::from_slice(running.as_bytes()).unwrap();
+    assert!(!Subscription::new(org(), [Topic::VirtualDeviceJobs(Outcomes::FailedOnly)]).matches(&event));
+    assert!(Subscription::new(org(), [Topic::VirtualDeviceJobs(Outcomes::All)]).matches(&event));
+}
+
+#[test]
+fn scopes_of_a_job() {
+    let job = fixture("vdc_job_failed.json");
+    let all = [Topic::VirtualDeviceJobs(Outcomes::All)];
+    assert!(Subscription::new(Scope::User(UserId::from("a1b2c3d4e5f60718293a4b5c6d7e8f90")), all).matches(&job));
+    assert!(Subscription::new(team(), all).matches(&job));
+    assert!(Subscription::new(org(), all).matches(&job));
+    assert!(!Subscription::new(Scope::User(UserId::from("someone-else")), all).matches(&job));
+    assert!(!Subscription::new(Scope::Team(TeamId::from("other-team")), all).matches(&job));
+    assert!(!Subscription::new(Scope::Organization(OrgId::from("other-org")), all).matches(&job));
+}
+
+#[test]
+fn scopes_of_a_visual_build() {
+    let build = fixture("visual_build.json");
+    let visual = [Topic::VisualBuildCompleted];
+    assert!(Subscription::new(Scope::User(UserId::from("a1b2c3d4e5f60718293a4b5c6d7e8f90")), visual).matches(&build));
+    assert!(Subscription::new(team(), visual).matches(&build), "the first of its teams");
+    assert!(Subscription::new(Scope::Team(TeamId::from("5c4b3a29181706f5e4d3c2b1a0f9e8d7")), visual).matches(&build));
+    assert!(Subscription::new(org(), visual).matches(&build));
+    assert!(!Subscription::new(Scope::Team(TeamId::from("other-team")), visual).matches(&build));
+    assert!(!Subscription::new(org(), [Topic::VirtualDeviceJobs(Outcomes::All)]).matches(&build));
+}
+
+#[test]
+fn scopes_of_concurrency() {
+    let usage = fixture("concurrency.json");
+    let topic = [Topic::ConcurrencyUsage];
+    assert!(Subscription::new(org(), topic).matches(&usage));
+    assert!(Subscription::new(team(), topic).matches(&usage));
+    assert!(!Subscription::new(Scope::Team(TeamId::from("other-team")), topic).matches(&usage));
+    assert!(!Subscription::new(Scope::User(UserId::from(TEAM)), topic).matches(&usage), "users have no usage");
+}
+
+#[test]
+fn unknown_events_and_unknown_data_types_match_nothing() {
+    let everything = [
+        Topic::VirtualDeviceJobs(Outcomes::All),
+        Topic::RealDeviceJobs(Outcomes::All),
+        Topic::VisualBuildCompleted,
+        Topic::ConcurrencyUsage,
+    ];
+    let unknown = fixture("unknown_event.json");
+    assert!(!Subscription::new(org(), everything).matches(&unknown));
+    let api_job = format!(r#"{{"id":"j","data_type":"api","status":"FAILED","creation_time":0,"org_id":"{ORG}"}}"#);
+    assert!(!Subscription::new(org(), everything).matches(&Event::from_slice(api_job.as_bytes()).unwrap()));
+}
+
+#[test]
+fn topics_read_back_and_serialize() {
+    let subscription = Subscription::new(
+        team(),
+        [Topic::ConcurrencyUsage, Topic::VirtualDeviceJobs(Outcomes::FailedOnly), Topic::ConcurrencyUsage],
+    );
+    assert_eq!(subscription.scope(), &team());
+    let topics: Vec<_> = subscription.topics().collect();
+    assert_eq!(topics, [Topic::VirtualDeviceJobs(Outcomes::FailedOnly), Topic::ConcurrencyUsage]);
+    let json = serde_json::to_value(&subscription).unwrap();
+    assert_eq!(
+        json,
+        serde_json::json!({"scope": {"team": TEAM}, "topics": [{"virtual_device_jobs": "failed_only"}, "concurrency_usage"]})
+    );
+    assert_eq!(serde_json::from_value::<Subscription>(json).unwrap(), subscription);
+}

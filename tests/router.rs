@@ -1,0 +1,135 @@
+//! The router returns exactly the keys whose subscription matches, through inserts, replacements
+//! and removes.
+
+use std::collections::{BTreeSet, HashMap};
+
+use proptest::prelude::*;
+use sauce_webhooks::filter::{Outcomes, Scope, Subscription, Topic};
+use sauce_webhooks::{Event, Router};
+
+// Small pools, so that events and subscriptions meet often.
+const USERS: [&str; 3] = ["u1", "u2", "u3"];
+const TEAMS: [&str; 3] = ["t1", "t2", "t3"];
+const ORGS: [&str; 2] = ["o1", "o2"];
+
+fn scope() -> impl Strategy<Value = Scope> {
+    prop_oneof![
+        prop::sample::select(&USERS[..]).prop_map(|u| Scope::User(u.into())),
+        prop::sample::select(&TEAMS[..]).prop_map(|t| Scope::Team(t.into())),
+        prop::sample::select(&ORGS[..]).prop_map(|o| Scope::Organization(o.into())),
+    ]
+}
+
+fn topic() -> impl Strategy<Value = Topic> {
+    let outcomes = prop_oneof![Just(Outcomes::FailedOnly), Just(Outcomes::All)];
+    prop_oneof![
+        outcomes.clone().prop_map(Topic::VirtualDeviceJobs),
+        outcomes.prop_map(Topic::RealDeviceJobs),
+        Just(Topic::VisualBuildCompleted),
+        Just(Topic::ConcurrencyUsage),
+    ]
+}
+
+fn subscription() -> impl Strategy<Value = Subscription> {
+    (scope(), prop::collection::vec(topic(), 0..3)).prop_map(|(scope, topics)| Subscription::new(scope, topics))
+}
+
+fn maybe(pool: &'static [&'static str]) -> impl Strategy<Value = Option<&'static str>> {
+    prop::option::of(prop::sample::select(pool))
+}
+
+fn quoted(id: Option<&str>) -> String {
+    id.map_or_else(|| "null".to_owned(), |id| format!("\"{id}\""))
+}
+
+fn event() -> impl Strategy<Value = Event> {
+    let job = (maybe(&USERS), maybe(&TEAMS), maybe(&ORGS), prop::sample::select(&["vdc", "rdc", "api"][..]), any::<bool>())
+        .prop_map(|(user, team, org, data_type, failed)| {
+            format!(
+                r#"{{"id":"j","data_type":"{data_type}","status":"{}","creation_time":0,"owner_id":{},"team_id":{},"org_id":{}}}"#,
+                if failed { "FAILED" } else { "PASSED" },
+                quoted(user),
+                quoted(team),
+                quoted(org)
+            )
+        });
+    let build = (prop::sample::select(&USERS[..]), prop::collection::vec(prop::sample::select(&TEAMS[..]), 0..4), prop::sample::select(&ORGS[..]))
+        .prop_map(|(user, teams, org)| {
+            format!(
+                r#"{{"org_id":"{org}","user_id":"{user}","team_ids":{},"build_id":"b","build_name":"n","build_url":"u","status":"EQUAL","data_center":"us-west-1"}}"#,
+                serde_json::to_string(&teams).unwrap()
+            )
+        });
+    let usage = (maybe(&TEAMS), prop::sample::select(&ORGS[..])).prop_map(|(team, org)| {
+        let slots = r#"{"vms":1,"mac_vms":1,"rds":1}"#;
+        let team = team.map_or(String::new(), |t| format!(r#","team":{{"id":"{t}","allowed":{slots},"current":{slots}}}"#));
+        format!(r#"{{"concurrency":{{"organization":{{"id":"{org}","allowed":{slots},"current":{slots}}}{team}}},"timestamp":1}}"#)
+    });
+    prop_oneof![job, build, usage, Just(r#"{"kind":"other"}"#.to_owned())]
+        .prop_map(|body| Event::from_slice(body.as_bytes()).unwrap())
+}
+
+#[derive(Debug, Clone)]
+enum Change {
+    Insert(u8, Subscription),
+    Remove(u8),
+}
+
+fn change() -> impl Strategy<Value = Change> {
+    prop_oneof![
+        3 => (0u8..24, subscription()).prop_map(|(key, s)| Change::Insert(key, s)),
+        1 => (0u8..24).prop_map(Change::Remove),
+    ]
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(512))]
+
+    #[test]
+    fn route_returns_exactly_the_matching_keys(changes in prop::collection::vec(change(), 0..60), events in prop::collection::vec(event(), 1..8)) {
+        let mut router = Router::new();
+        let mut model: HashMap<u8, Subscription> = HashMap::new();
+        for change in changes {
+            match change {
+                Change::Insert(key, subscription) => {
+                    prop_assert_eq!(router.insert(key, subscription.clone()), model.insert(key, subscription));
+                }
+                Change::Remove(key) => prop_assert_eq!(router.remove(&key), model.remove(&key)),
+            }
+            prop_assert_eq!(router.len(), model.len());
+        }
+        for event in &events {
+            let routed: Vec<u8> = router.route(event).copied().collect();
+            let unique: BTreeSet<u8> = routed.iter().copied().collect();
+            prop_assert_eq!(unique.len(), routed.len(), "each key once: {:?}", routed);
+            let expected: BTreeSet<u8> = model.iter().filter(|(_, s)| s.matches(event)).map(|(k, _)| *k).collect();
+            prop_assert_eq!(unique, expected, "{:?}", event);
+        }
+    }
+}
+
+#[test]
+fn a_build_listing_a_team_twice_routes_once() {
+    let mut router = Router::new();
+    router.insert("team", Subscription::new(Scope::Team("t1".into()), [Topic::VisualBuildCompleted]));
+    let event = Event::from_slice(
+        br#"{"org_id":"o","user_id":"u","team_ids":["t1","t1"],"build_id":"b","build_name":"n","build_url":"u","status":"EQUAL","data_center":"x"}"#,
+    )
+    .unwrap();
+    assert_eq!(router.route(&event).collect::<Vec<_>>(), [&"team"]);
+}
+
+#[test]
+fn replacing_moves_a_key_to_its_new_scope() {
+    let mut router = Router::new();
+    let job = Event::from_slice(br#"{"id":"j","data_type":"vdc","status":"FAILED","creation_time":0,"owner_id":"u1","org_id":"o1"}"#).unwrap();
+    router.insert(7, Subscription::new(Scope::User("u1".into()), [Topic::VirtualDeviceJobs(Outcomes::All)]));
+    assert_eq!(router.route(&job).count(), 1);
+    let old = router.insert(7, Subscription::new(Scope::User("u2".into()), [Topic::VirtualDeviceJobs(Outcomes::All)]));
+    assert_eq!(old.unwrap().scope(), &Scope::User("u1".into()));
+    assert_eq!(router.route(&job).count(), 0);
+    assert_eq!(router.len(), 1);
+    assert!(router.remove(&7).is_some());
+    assert!(router.is_empty());
+    assert!(router.remove(&7).is_none());
+}
