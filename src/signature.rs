@@ -40,14 +40,15 @@ pub const PAGERDUTY_SIGNATURE_HEADER: &str = "x-pagerduty-signature";
 /// The default largest body [`Verifier::verify`] accepts: 2 MiB.
 pub const DEFAULT_MAX_BODY: usize = 2 * 1024 * 1024;
 
-/// Most secrets a [`Verifier`] holds; adding more drops the oldest.
+/// Most secrets a [`Verifier`] holds.
 pub const MAX_SECRETS: usize = 8;
 
-/// Most `v1=` entries of a PagerDuty header that are looked at.
+/// Most entries of a PagerDuty header that are looked at (empty pieces between commas do not
+/// count).
 const MAX_PAGERDUTY_ENTRIES: usize = 16;
 
-/// Longest PagerDuty signature header accepted, in bytes.
-const MAX_PAGERDUTY_HEADER: usize = 4096;
+/// Longest signature header accepted, in bytes, for either scheme.
+const MAX_HEADER: usize = 4096;
 
 type HmacSha256 = Hmac<Sha256>;
 
@@ -86,13 +87,18 @@ pub enum SignatureError {
     /// A secret must not be empty.
     #[error("the secret is empty")]
     EmptySecret,
+    /// A verifier holds at most [`MAX_SECRETS`] secrets.
+    #[error("a verifier holds at most {MAX_SECRETS} secrets")]
+    TooManySecrets,
 }
 
 /// A webhook's security token, ready to sign and verify with.
 ///
 /// It keeps only the keyed HMAC state derived from the token (so each signature skips keying),
-/// and wipes it on drop. `Debug` shows nothing of it, and it has no `Display` or `Serialize`.
-/// The bytes you pass in stay yours to wipe.
+/// on the heap, so that moving a `Secret` or growing a list of them copies a pointer and not
+/// the state; the state is wiped on drop. `Debug` shows nothing of it, and it has no `Display`
+/// or `Serialize`. The bytes you pass in stay yours to wipe, and so does what the `hmac` crate
+/// leaves on the stack while keying, which no safe code can reach.
 ///
 /// ```
 /// use sauce_webhooks::signature::{Secret, SignatureError};
@@ -104,7 +110,7 @@ pub enum SignatureError {
 /// ```
 #[derive(Clone)]
 pub struct Secret {
-    keyed: HmacSha256,
+    keyed: Box<HmacSha256>,
 }
 
 impl Secret {
@@ -119,11 +125,12 @@ impl Secret {
         }
         // HMAC takes a key of any length, so this only fails on the empty key refused above.
         let keyed = HmacSha256::new_from_slice(token).map_err(|_| SignatureError::EmptySecret)?;
-        Ok(Self { keyed })
+        Ok(Self { keyed: Box::new(keyed) })
     }
 
     fn mac(&self, body: &[u8]) -> [u8; 32] {
-        let mut mac = self.keyed.clone();
+        // A copy on the stack, wiped when `finalize` drops it.
+        let mut mac = HmacSha256::clone(&self.keyed);
         mac.update(body);
         mac.finalize().into_bytes().into()
     }
@@ -152,7 +159,8 @@ impl fmt::Debug for Secret {
 pub struct Signature([u8; 32]);
 
 impl Signature {
-    /// The 32 raw bytes.
+    /// The 32 raw bytes. Compare signatures with `==` on `Signature` (or `ct_eq`), which is
+    /// constant-time, never on these bytes or on strings.
     pub fn as_bytes(&self) -> &[u8; 32] {
         &self.0
     }
@@ -177,6 +185,12 @@ fn equal_in_constant_time(a: &[u8; 32], b: &[u8; 32]) -> Choice {
 }
 
 impl Eq for Signature {}
+
+impl ConstantTimeEq for Signature {
+    fn ct_eq(&self, other: &Self) -> Choice {
+        equal_in_constant_time(&self.0, &other.0)
+    }
+}
 
 impl fmt::Display for Signature {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -243,13 +257,13 @@ pub fn sign(secret: &Secret, body: &[u8]) -> Signature {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 #[non_exhaustive]
 pub enum Scheme {
-    /// `saucelabs-sign: <64 hex digits>`; surrounding whitespace and a `sha256=` prefix are
-    /// tolerated, as some relays add them.
+    /// `saucelabs-sign: <64 hex digits>` in either case; surrounding ASCII whitespace and a
+    /// `sha256=` prefix are tolerated, as some relays add them.
     #[default]
     SauceLabs,
     /// `X-PagerDuty-Signature: v1=<hex>[, v1=<hex>…]`: any `v1` entry may match (PagerDuty
-    /// sends several while it rotates secrets); entries of other versions are ignored; at most
-    /// 16 entries are looked at, in a header of at most 4 KiB.
+    /// sends several while it rotates secrets); entries of other versions are ignored; the
+    /// first 16 non-empty entries are looked at.
     PagerDutyV3,
 }
 
@@ -262,27 +276,26 @@ impl Scheme {
         }
     }
 
-    /// The signatures a PagerDuty header carries: the valid `v1=` entries among its first 16.
+    /// The signatures a PagerDuty header carries: the valid `v1=` entries among its first 16
+    /// non-empty entries.
     fn pagerduty_candidates(header: &str) -> Result<Candidates, SignatureError> {
-        if header.len() > MAX_PAGERDUTY_HEADER {
-            return Err(SignatureError::Malformed { reason: "header longer than 4 KiB" });
-        }
         let mut candidates = Candidates::default();
-        for entry in header.split(',').take(MAX_PAGERDUTY_ENTRIES) {
-            if let Some(Ok(signature)) = entry.trim().strip_prefix("v1=").map(str::parse::<Signature>) {
+        let entries = header.split(',').map(str::trim_ascii).filter(|entry| !entry.is_empty());
+        for entry in entries.take(MAX_PAGERDUTY_ENTRIES) {
+            if let Some(Ok(signature)) = entry.strip_prefix("v1=").map(str::parse::<Signature>) {
                 candidates.signatures[candidates.len] = signature.0;
                 candidates.len += 1;
             }
         }
         if candidates.len == 0 {
-            return Err(SignatureError::Malformed { reason: "no v1=<64 hex digits> entry" });
+            return Err(SignatureError::Malformed { reason: "no v1=<64 hex digits> entry among the first 16" });
         }
         Ok(candidates)
     }
 
     /// The one signature a Sauce Labs header carries, past whitespace and a `sha256=` prefix.
     fn sauce_signature(header: &str) -> Result<Signature, SignatureError> {
-        let hex = header.trim();
+        let hex = header.trim_ascii();
         let hex = match hex.get(..7) {
             Some(prefix) if prefix.eq_ignore_ascii_case("sha256=") => &hex[7..],
             _ => hex,
@@ -330,16 +343,27 @@ impl Verifier {
         Self { secrets: vec![secret], scheme: Scheme::SauceLabs, max_body: DEFAULT_MAX_BODY, accept_unsigned: false }
     }
 
-    /// Also accepts signatures made with `secret`, for rotation. At most [`MAX_SECRETS`] are
-    /// kept; adding more drops the oldest. Every secret is tried on every request, so the time
-    /// taken does not tell which one matched.
+    /// Also accepts signatures made with `secret`, for rotation. Every secret is tried on
+    /// every request, so the time taken does not tell which one matched.
+    ///
+    /// # Panics
+    /// When the verifier already holds [`MAX_SECRETS`] secrets: a configuration mistake, caught
+    /// at start-up. Use [`Verifier::try_with_secret`] when the count comes from configuration.
     #[must_use]
-    pub fn with_secret(mut self, secret: Secret) -> Self {
+    pub fn with_secret(self, secret: Secret) -> Self {
+        self.try_with_secret(secret).unwrap_or_else(|too_many| panic!("{too_many}"))
+    }
+
+    /// Also accepts signatures made with `secret`, for rotation.
+    ///
+    /// # Errors
+    /// [`SignatureError::TooManySecrets`] when the verifier already holds [`MAX_SECRETS`].
+    pub fn try_with_secret(mut self, secret: Secret) -> Result<Self, SignatureError> {
         if self.secrets.len() == MAX_SECRETS {
-            self.secrets.remove(0);
+            return Err(SignatureError::TooManySecrets);
         }
         self.secrets.push(secret);
-        self
+        Ok(self)
     }
 
     /// Reads headers in `scheme`'s format (the default is [`Scheme::SauceLabs`]).
@@ -389,6 +413,9 @@ impl Verifier {
                 Err(SignatureError::Missing)
             };
         };
+        if header.len() > MAX_HEADER {
+            return Err(SignatureError::Malformed { reason: "header longer than 4 KiB" });
+        }
         let matched = match self.scheme {
             Scheme::SauceLabs => self.any_matches(body, &[Scheme::sauce_signature(header)?.0]),
             Scheme::PagerDutyV3 => {
@@ -433,7 +460,9 @@ impl Verifier {
 }
 
 /// A body whose signature checked out. Only [`Verifier::verify`] makes one, so code that takes
-/// a `Verified` cannot be handed an unverified body by accident.
+/// a `Verified` cannot be handed an unverified body by accident, with one exception you opt
+/// into: a verifier built with [`Verifier::insecure_accept_unsigned`] makes one for a request
+/// without a signature, and [`Verified::is_signed`] is then `false`.
 #[derive(Debug, Clone, Copy)]
 pub struct Verified<'a> {
     body: &'a [u8],

@@ -29,8 +29,12 @@ fn public_https_urls_are_accepted() {
 
 #[test]
 fn each_rule_refuses() {
-    assert!(matches!(Endpoint::parse("http://hooks.example.com/"), Err(EndpointError::Scheme { scheme }) if scheme == "http"));
-    for url in ["ftp://example.com/", "file:///etc/passwd", "javascript:alert(1)", "data:text/plain,x", "ws://example.com/"] {
+    assert!(
+        matches!(Endpoint::parse("http://hooks.example.com/"), Err(EndpointError::Scheme { scheme }) if scheme == "http")
+    );
+    for url in
+        ["ftp://example.com/", "file:///etc/passwd", "javascript:alert(1)", "data:text/plain,x", "ws://example.com/"]
+    {
         assert!(matches!(Endpoint::parse(url), Err(EndpointError::Scheme { .. })), "{url}");
     }
     assert_eq!(Endpoint::parse("https://user:pw@example.com/").unwrap_err(), EndpointError::Credentials);
@@ -56,16 +60,45 @@ fn each_rule_refuses() {
 #[test]
 fn every_non_public_range_is_refused() {
     for host in [
-        "127.0.0.1", "127.255.255.254", "10.0.0.1", "172.16.0.1", "172.31.255.255", "192.168.1.1", "169.254.169.254",
-        "100.64.0.1", "100.127.255.255", "0.0.0.0", "255.255.255.255", "224.0.0.1", "239.1.2.3", "240.0.0.1",
-        "192.0.2.1", "198.51.100.7", "203.0.113.9", "198.18.0.1", "192.0.0.8",
+        "127.0.0.1",
+        "127.255.255.254",
+        "10.0.0.1",
+        "172.16.0.1",
+        "172.31.255.255",
+        "192.168.1.1",
+        "169.254.169.254",
+        "100.64.0.1",
+        "100.127.255.255",
+        "0.0.0.0",
+        "255.255.255.255",
+        "224.0.0.1",
+        "239.1.2.3",
+        "240.0.0.1",
+        "192.0.2.1",
+        "198.51.100.7",
+        "203.0.113.9",
+        "198.18.0.1",
+        "192.0.0.8",
     ] {
         assert!(refused_address(&format!("https://{host}/")), "{host}");
     }
     for host in [
-        "[::1]", "[::]", "[fe80::1]", "[fc00::1]", "[fd12:3456::1]", "[ff02::1]", "[2001:db8::1]", "[fec0::1]",
-        "[::ffff:127.0.0.1]", "[::ffff:10.1.2.3]", "[::ffff:169.254.169.254]", "[::127.0.0.1]", "[64:ff9b::10.0.0.1]",
-        "[2002:7f00:1::]", "[2001::1]", "[100::1]",
+        "[::1]",
+        "[::]",
+        "[fe80::1]",
+        "[fc00::1]",
+        "[fd12:3456::1]",
+        "[ff02::1]",
+        "[2001:db8::1]",
+        "[fec0::1]",
+        "[::ffff:127.0.0.1]",
+        "[::ffff:10.1.2.3]",
+        "[::ffff:169.254.169.254]",
+        "[::127.0.0.1]",
+        "[64:ff9b::10.0.0.1]",
+        "[2002:7f00:1::]",
+        "[2001::1]",
+        "[100::1]",
     ] {
         assert!(refused_address(&format!("https://{host}/")), "{host}");
     }
@@ -74,13 +107,13 @@ fn every_non_public_range_is_refused() {
 #[test]
 fn other_spellings_of_loopback_are_refused() {
     for url in [
-        "https://2130706433/",       // decimal
-        "https://0x7f000001/",       // hex
-        "https://0x7f.1/",           // hex, short form
-        "https://0177.0.0.1/",       // octal
-        "https://127.1/",            // short form
-        "https://017700000001/",     // octal, whole
-        "https://0/",                // 0.0.0.0
+        "https://2130706433/",   // decimal
+        "https://0x7f000001/",   // hex
+        "https://0x7f.1/",       // hex, short form
+        "https://0177.0.0.1/",   // octal
+        "https://127.1/",        // short form
+        "https://017700000001/", // octal, whole
+        "https://0/",            // 0.0.0.0
         "https://[0:0:0:0:0:ffff:7f00:1]/",
         "https://%31%32%37.0.0.1/", // percent-encoded
     ] {

@@ -41,7 +41,9 @@ fn job_topics_follow_data_type_and_the_failure_rule() {
 
 #[test]
 fn a_passed_status_with_passed_false_is_a_failure() {
-    let body = format!(r#"{{"id":"j","data_type":"vdc","status":"COMPLETE","passed":false,"creation_time":0,"org_id":"{ORG}"}}"#);
+    let body = format!(
+        r#"{{"id":"j","data_type":"vdc","status":"COMPLETE","passed":false,"creation_time":0,"org_id":"{ORG}"}}"#
+    );
     let event = Event::from_slice(body.as_bytes()).unwrap();
     assert!(Subscription::new(org(), [Topic::VirtualDeviceJobs(Outcomes::FailedOnly)]).matches(&event));
     let running = body.replace(r#""status":"COMPLETE","passed":false"#, r#""status":"IN PROGRESS""#);

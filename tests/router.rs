@@ -122,7 +122,10 @@ fn a_build_listing_a_team_twice_routes_once() {
 #[test]
 fn replacing_moves_a_key_to_its_new_scope() {
     let mut router = Router::new();
-    let job = Event::from_slice(br#"{"id":"j","data_type":"vdc","status":"FAILED","creation_time":0,"owner_id":"u1","org_id":"o1"}"#).unwrap();
+    let job = Event::from_slice(
+        br#"{"id":"j","data_type":"vdc","status":"FAILED","creation_time":0,"owner_id":"u1","org_id":"o1"}"#,
+    )
+    .unwrap();
     router.insert(7, Subscription::new(Scope::User("u1".into()), [Topic::VirtualDeviceJobs(Outcomes::All)]));
     assert_eq!(router.route(&job).count(), 1);
     let old = router.insert(7, Subscription::new(Scope::User("u2".into()), [Topic::VirtualDeviceJobs(Outcomes::All)]));

@@ -120,6 +120,11 @@ fn sauce_header_forms() {
         "z".repeat(64),
         " ".repeat(1 << 20),
         "a".repeat(1 << 20),
+        format!("{}{hex}", " ".repeat(5000)),
+        format!("\u{a0}{hex}"),
+        format!("{hex}\u{2028}"),
+        format!("\u{3000}{hex}"),
+        format!("sha256= {hex}"),
     ];
     for header in &refused {
         assert!(malformed(&verifier.verify(body, Some(header))), "{:?}", &header[..header.len().min(70)]);
@@ -153,6 +158,9 @@ fn pagerduty_headers_with_one_two_and_three_entries() {
     for header in ["", "v1=", "v2=abc", "sha256=abc", "v1=xyz,v0=abc", ","] {
         assert!(malformed(&verifier.verify(body, Some(header))), "{header:?}");
     }
+    // Empty pieces between commas are not entries.
+    assert!(verifier.verify(body, Some(&format!("{}{good}", ",".repeat(16)))).is_ok());
+    assert!(verifier.verify(body, Some(&format!(" , ,{good},, "))).is_ok());
     // The seventeenth entry is not looked at; a header over 4 KiB is malformed.
     let sixteen_others = vec![other.as_str(); 16].join(",");
     assert_eq!(verifier.verify(body, Some(&format!("{sixteen_others},{good}"))).unwrap_err(), SignatureError::Mismatch);
@@ -172,17 +180,23 @@ fn rotation_accepts_old_and_new_secrets() {
     let after = Verifier::new(secret("new"));
     assert_eq!(after.verify(body, Some(&old)).unwrap_err(), SignatureError::Mismatch);
 
-    // A ninth secret drops the oldest.
+    // Up to MAX_SECRETS, every one is accepted; one more is refused, never silently dropped.
+    let mut verifier = Verifier::new(secret("s0"));
+    for i in 1..MAX_SECRETS {
+        verifier = verifier.try_with_secret(secret(&format!("s{i}"))).unwrap();
+    }
+    for i in 0..MAX_SECRETS {
+        assert!(verifier.verify(body, Some(&sign(&secret(&format!("s{i}")), body).to_string())).is_ok(), "s{i}");
+    }
+    assert_eq!(verifier.try_with_secret(secret("one-too-many")).unwrap_err(), SignatureError::TooManySecrets);
+}
+
+#[test]
+#[should_panic(expected = "at most 8 secrets")]
+fn with_secret_past_the_limit_is_a_startup_panic() {
     let mut verifier = Verifier::new(secret("s0"));
     for i in 1..=MAX_SECRETS {
         verifier = verifier.with_secret(secret(&format!("s{i}")));
-    }
-    assert_eq!(
-        verifier.verify(body, Some(&sign(&secret("s0"), body).to_string())).unwrap_err(),
-        SignatureError::Mismatch
-    );
-    for i in 1..=MAX_SECRETS {
-        assert!(verifier.verify(body, Some(&sign(&secret(&format!("s{i}")), body).to_string())).is_ok(), "s{i}");
     }
 }
 
@@ -233,6 +247,11 @@ fn signature_parsing_and_display() {
     assert_eq!(format!("{signature:?}"), format!("Signature({hex})"));
     assert_eq!(hex.to_uppercase().parse::<Signature>().unwrap(), signature);
     assert_ne!("0".repeat(64).parse::<Signature>().unwrap(), signature);
+    {
+        use subtle::ConstantTimeEq;
+        assert!(bool::from(signature.ct_eq(&hex.parse().unwrap())));
+        assert!(!bool::from(signature.ct_eq(&"0".repeat(64).parse().unwrap())));
+    }
     for bad in ["", &hex[..63], "sha256=00", &format!("{hex}00"), &format!(" {}", &hex[1..])] {
         assert!(malformed(&bad.parse::<Signature>()), "{bad:?}");
     }
