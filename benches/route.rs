@@ -1,0 +1,134 @@
+//! `Router::route` among 1,000 and 1,000,000 subscriptions (70% user, 25% team, 5% organization
+//! scopes over 10,000 organizations), for an event that matches exactly 3 of them, plus the
+//! memory a subscription costs at 1,000,000. Run: `cargo bench --bench route`.
+
+mod support;
+
+use std::hint::black_box;
+use std::time::Duration;
+
+use criterion::Criterion;
+use sauce_webhooks::filter::{Outcomes, Scope, Subscription, Topic};
+use sauce_webhooks::{Event, Router};
+
+const ORGS: u64 = 10_000;
+const TEAMS_PER_ORG: u64 = 10;
+
+/// A 32-hex-digit id, like Sauce Labs', different for each (kind, n).
+fn id(kind: u64, n: u64) -> String {
+    let mixed = (n ^ (kind << 56)).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+    format!("{mixed:016x}{:016x}", mixed.rotate_left(29) ^ kind)
+}
+
+fn topics(i: u64) -> Vec<Topic> {
+    match i % 4 {
+        0 => vec![Topic::VirtualDeviceJobs(Outcomes::FailedOnly)],
+        1 => vec![Topic::VirtualDeviceJobs(Outcomes::All), Topic::RealDeviceJobs(Outcomes::All)],
+        2 => vec![Topic::RealDeviceJobs(Outcomes::FailedOnly), Topic::VisualBuildCompleted],
+        _ => vec![Topic::VirtualDeviceJobs(Outcomes::FailedOnly), Topic::ConcurrencyUsage],
+    }
+}
+
+/// `n` subscriptions in the realistic mix, plus the three the probe event matches.
+fn router(n: u64) -> Router<u64> {
+    let mut router = Router::new();
+    for i in 0..n {
+        let org = i % ORGS;
+        let scope = match i % 20 {
+            0 => Scope::Organization(id(1, org).into()),
+            1..=5 => Scope::Team(id(2, org * TEAMS_PER_ORG + i % TEAMS_PER_ORG).into()),
+            _ => Scope::User(id(3, i).into()),
+        };
+        router.insert(i, Subscription::new(scope, topics(i)));
+    }
+    let failed = [Topic::VirtualDeviceJobs(Outcomes::FailedOnly)];
+    router.insert(u64::MAX - 2, Subscription::new(Scope::User(id(4, 0).into()), failed));
+    router.insert(u64::MAX - 1, Subscription::new(Scope::Team(id(5, 0).into()), failed));
+    router.insert(u64::MAX, Subscription::new(Scope::Organization(id(6, 0).into()), failed));
+    router
+}
+
+/// A failed VDC job of a user, team and organization that each have exactly one subscription.
+fn probe() -> Event {
+    let body = format!(
+        r#"{{"id":"j","data_type":"vdc","status":"FAILED","creation_time":0,"owner_id":"{}","team_id":"{}","org_id":"{}"}}"#,
+        id(4, 0),
+        id(5, 0),
+        id(6, 0)
+    );
+    Event::from_slice(body.as_bytes()).unwrap()
+}
+
+/// Failed jobs of existing users, teams and organizations, different each time, so that a
+/// router too big for the cache pays its misses.
+fn spread_events(n: u64) -> Vec<Event> {
+    (0..1024u64)
+        .map(|k| {
+            let i = (k * 7919) % n;
+            let org = i % ORGS;
+            let body = format!(
+                r#"{{"id":"j","data_type":"vdc","status":"FAILED","creation_time":0,"owner_id":"{}","team_id":"{}","org_id":"{}"}}"#,
+                id(3, i),
+                id(2, org * TEAMS_PER_ORG + i % TEAMS_PER_ORG),
+                id(1, org)
+            );
+            Event::from_slice(body.as_bytes()).unwrap()
+        })
+        .collect()
+}
+
+fn main() {
+    let event = probe();
+    let small = router(1_000);
+    let mut built = None;
+    let memory = allocation_counter::measure(|| built = Some(router(1_000_000)));
+    let large = built.expect("built above");
+    assert_eq!(small.route(&event).count(), 3);
+    assert_eq!(large.route(&event).count(), 3);
+    let (small_spread, large_spread) = (spread_events(1_000), spread_events(1_000_000));
+
+    let mut c = Criterion::default().configure_from_args();
+    let mut group = c.benchmark_group("route");
+    group.bench_function("1k_subscriptions", |b| b.iter(|| small.route(black_box(&event)).count()));
+    group.bench_function("1m_subscriptions", |b| b.iter(|| large.route(black_box(&event)).count()));
+    group.finish();
+    c.final_summary();
+
+    if std::env::args().any(|arg| arg == "--bench") {
+        let route_all =
+            |router: &Router<u64>, events: &[Event]| events.iter().map(|e| router.route(e).count()).sum::<usize>();
+        support::interleaved(
+            "route one event matching 3 subscriptions",
+            &mut [
+                ("among 1,000", &mut || {
+                    black_box(small.route(black_box(&event)).count());
+                }),
+                ("among 1,000,000", &mut || {
+                    black_box(large.route(black_box(&event)).count());
+                }),
+            ],
+            200,
+            Duration::from_millis(2),
+        );
+        support::interleaved(
+            "route 1,024 different events in turn (per batch)",
+            &mut [
+                ("among 1,000", &mut || {
+                    black_box(route_all(&small, &small_spread));
+                }),
+                ("among 1,000,000", &mut || {
+                    black_box(route_all(&large, &large_spread));
+                }),
+            ],
+            100,
+            Duration::from_millis(4),
+        );
+        #[allow(clippy::cast_precision_loss)]
+        let per = |bytes: i64| bytes as f64 / 1_000_003.0;
+        println!(
+            "\nmemory at 1,000,000 subscriptions (u64 keys, 32-character ids): {:.0} bytes each held, {:.0} at peak while building",
+            per(memory.bytes_current),
+            per(i64::try_from(memory.bytes_max).unwrap_or(i64::MAX)),
+        );
+    }
+}
