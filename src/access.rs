@@ -53,7 +53,9 @@ pub enum Role {
     OrgAdmin,
 }
 
-/// The user asking to create a subscription, as the host authenticated them.
+/// The user asking to create a subscription, as the host authenticated them. Their
+/// organization and team are checked against the [`Directory`]; their role cannot be, so it
+/// must come from your own authentication.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Actor {
     /// Who they are.
@@ -90,6 +92,9 @@ pub enum AccessDenied {
     /// The directory places the actor in another organization than the one they claim.
     #[error("the actor is not a member of organization {0}")]
     NotInOrganization(OrgId),
+    /// The directory places the actor in another team than the one they claim.
+    #[error("the actor is not a member of team {0}")]
+    NotInTeam(TeamId),
     /// A member may subscribe for themselves only.
     #[error("members may subscribe for themselves only")]
     OwnAccountOnly,
@@ -102,8 +107,8 @@ pub enum AccessDenied {
     /// The account or team belongs to another organization.
     #[error("the account or team belongs to another organization")]
     OutsideOrganization,
-    /// Only organization admins may use the organization scope, for their own organization.
-    #[error("only organization admins may subscribe for their organization")]
+    /// Only organization admins may use the organization scope.
+    #[error("only organization admins may subscribe for an organization")]
     OrganizationAdminsOnly,
 }
 
@@ -112,23 +117,26 @@ pub enum AccessDenied {
 /// # Errors
 /// [`AccessDenied`] naming the rule that refused, or what the directory did not know.
 pub fn authorize(actor: &Actor, scope: &Scope, directory: &impl Directory) -> Result<(), AccessDenied> {
-    // The actor must be who and where they say: a stale session for a user since moved or
-    // removed is refused like anyone unknown.
+    // The actor must be who and where they say: a stale session for a user since removed, or
+    // moved to another organization or team, is refused.
     match directory.org_of_user(&actor.user) {
         None => return Err(AccessDenied::UnknownUser(actor.user.clone())),
         Some(org) if org != actor.org => return Err(AccessDenied::NotInOrganization(actor.org.clone())),
         Some(_) => {}
     }
+    if let Some(team) = &actor.team
+        && directory.team_of(&actor.user).as_ref() != Some(team)
+    {
+        return Err(AccessDenied::NotInTeam(team.clone()));
+    }
     match scope {
         Scope::User(user) => authorize_account(actor, user, directory),
         Scope::Team(team) => authorize_team(actor, team, directory),
-        Scope::Organization(org) => {
-            if actor.role == Role::OrgAdmin && *org == actor.org {
-                Ok(())
-            } else {
-                Err(AccessDenied::OrganizationAdminsOnly)
-            }
-        }
+        Scope::Organization(org) => match actor.role {
+            Role::OrgAdmin if *org == actor.org => Ok(()),
+            Role::OrgAdmin => Err(AccessDenied::OutsideOrganization),
+            _ => Err(AccessDenied::OrganizationAdminsOnly),
+        },
     }
 }
 

@@ -2,10 +2,12 @@
 //! itself or at the network behind it (server-side request forgery).
 //!
 //! [`Endpoint::parse`] applies the strict default [`EndpointPolicy`]: `https` only, a host, no
-//! user name or password, no fragment, at most 2048 characters, and no IP-literal host in a
+//! user name or password, no fragment, at most 2048 bytes, and no IP-literal host in a
 //! loopback, private, link-local, unique-local, shared, unspecified, broadcast, multicast,
 //! documentation or other special range, however it is spelled (`http://2130706433/`,
-//! `0x7f.1`, `[::ffff:127.0.0.1]`), nor `localhost` or `*.localhost`.
+//! `0x7f.1`, `[::ffff:127.0.0.1]`); IPv6 must be global unicast (`2000::/3`). Nor `localhost`,
+//! `*.localhost`, or names of local networks (`*.local`, `*.internal`, `*.localdomain`,
+//! `*.home.arpa`). Any port is allowed.
 //!
 //! This crate does no DNS. A name that passes may still resolve to a private address: **call
 //! [`EndpointPolicy::permits_ip`] on the address you are about to connect to**, after
@@ -71,6 +73,9 @@ pub enum EndpointError {
     /// `localhost` or a name under it.
     #[error("localhost is not allowed")]
     Localhost,
+    /// A name of a local network (`*.local`, `*.internal`, `*.localdomain`, `*.home.arpa`).
+    #[error("{0} names a local network")]
+    LocalName(String),
     /// An IP address in a range the policy refuses.
     #[error("address {0} is loopback, private or otherwise not public")]
     ForbiddenAddress(IpAddr),
@@ -144,13 +149,7 @@ impl Endpoint {
             return Err(EndpointError::Fragment);
         }
         match parsed.host().ok_or(EndpointError::NoHost)? {
-            Host::Domain(name) => {
-                let name = name.trim_end_matches('.');
-                let local = name.eq_ignore_ascii_case("localhost") || name.to_ascii_lowercase().ends_with(".localhost");
-                if local && !policy.allow_private_targets {
-                    return Err(EndpointError::Localhost);
-                }
-            }
+            Host::Domain(name) => check_name(name, *policy)?,
             Host::Ipv4(ip) => check_ip(IpAddr::V4(ip), *policy)?,
             Host::Ipv6(ip) => check_ip(IpAddr::V6(ip), *policy)?,
         }
@@ -172,6 +171,28 @@ impl fmt::Display for Endpoint {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.as_str())
     }
+}
+
+/// Suffixes of names that only resolve on a local network.
+const LOCAL_SUFFIXES: &[&str] = &[".local", ".internal", ".localdomain", ".home.arpa"];
+
+fn check_name(name: &str, policy: EndpointPolicy) -> Result<(), EndpointError> {
+    let name = name.trim_end_matches('.').to_ascii_lowercase();
+    // With its extra trailing dots gone, a name may turn out to be an IP address
+    // (`127.0.0.1..`): read it again as a host.
+    if let Ok(Host::Ipv4(ip)) = Host::parse(&name) {
+        return check_ip(IpAddr::V4(ip), policy);
+    }
+    if policy.allow_private_targets {
+        return Ok(());
+    }
+    if name == "localhost" || name.ends_with(".localhost") {
+        return Err(EndpointError::Localhost);
+    }
+    if LOCAL_SUFFIXES.iter().any(|suffix| name.ends_with(suffix) || name == suffix[1..]) {
+        return Err(EndpointError::LocalName(name));
+    }
+    Ok(())
 }
 
 fn check_ip(ip: IpAddr, policy: EndpointPolicy) -> Result<(), EndpointError> {
@@ -215,15 +236,12 @@ fn is_public_v6(ip: Ipv6Addr) -> bool {
         [0, 0, 0, 0, 0, 0 | 0xffff, _, _] | [0x64, 0xff9b, 0, 0, 0, 0, _, _] => is_public_v4(v4_at(12)),
         // 6to4: 2002:AABB:CCDD::/48 embeds AA.BB.CC.DD.
         [0x2002, ..] => is_public_v4(v4_at(2)),
+        // Beyond those, only global unicast (2000::/3) is public, less its special blocks.
         [first, second, ..] => {
-            let special = (first & 0xfe00) == 0xfc00           // unique local fc00::/7
-                || (first & 0xffc0) == 0xfe80                  // link-local fe80::/10
-                || (first & 0xffc0) == 0xfec0                  // site-local fec0::/10 (deprecated)
-                || (first & 0xff00) == 0xff00                  // multicast ff00::/8
-                || (first == 0x2001 && second == 0x0db8)       // documentation 2001:db8::/32
-                || (first == 0x2001 && second == 0)            // Teredo 2001::/32 (hides an IPv4)
-                || (first == 0x0100 && segments[1..4] == [0, 0, 0]) // discard 100::/64
-                || first == 0; // the rest of ::/16: reserved
+            let special = first & 0xe000 != 0x2000
+                || (first == 0x2001 && second < 0x0200)      // IETF protocol assignments 2001::/23 (Teredo, benchmarking, ORCHID)
+                || (first == 0x2001 && second == 0x0db8)     // documentation 2001:db8::/32
+                || (first == 0x3fff && second & 0xf000 == 0); // documentation 3fff::/20
             !special
         }
     }

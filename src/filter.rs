@@ -40,7 +40,7 @@ pub enum Topic {
     VirtualDeviceJobs(Outcomes),
     /// Jobs on real devices (`data_type: rdc`).
     RealDeviceJobs(Outcomes),
-    /// A visual-testing build completed.
+    /// A visual-testing build completed (any status but queued or running).
     VisualBuildCompleted,
     /// Concurrency usage of an organization or team changed.
     ConcurrencyUsage,
@@ -60,7 +60,7 @@ pub enum Scope {
 }
 
 /// A set of topics in one byte: each job topic has a bit for "failed only" and one for "all",
-/// so a subscription to a million topics costs a million bytes, not a million vectors.
+/// so a million subscriptions hold a million bytes of topics, not a million vectors.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub(crate) struct Topics(u8);
 
@@ -108,7 +108,8 @@ impl Topics {
                 };
                 if job.is_failure() { failed | all } else { all }
             }
-            Event::VisualBuild(_) => Self::VISUAL,
+            Event::VisualBuild(build) if build.is_finished() => Self::VISUAL,
+            Event::VisualBuild(_) => return false,
             Event::Concurrency(_) => Self::CONCURRENCY,
             _ => return false,
         };
@@ -117,8 +118,17 @@ impl Topics {
 }
 
 impl FromIterator<Topic> for Topics {
+    /// "All" takes in "failed only": a set holding both keeps just "all", so that two
+    /// subscriptions receiving the same events are equal.
     fn from_iter<I: IntoIterator<Item = Topic>>(topics: I) -> Self {
-        Self(topics.into_iter().fold(0, |bits, topic| bits | Self::bit(topic)))
+        let mut bits = topics.into_iter().fold(0, |bits, topic| bits | Self::bit(topic));
+        if bits & Self::VDC_ALL != 0 {
+            bits &= !Self::VDC_FAILED;
+        }
+        if bits & Self::RDC_ALL != 0 {
+            bits &= !Self::RDC_FAILED;
+        }
+        Self(bits)
     }
 }
 
@@ -151,14 +161,16 @@ pub struct Subscription {
 
 impl Subscription {
     /// A subscription to `topics` within `scope`. Subscribing to both outcomes of a job topic
-    /// is the same as subscribing to `All`.
+    /// is subscribing to `All` (and [`Subscription::topics`] then lists only `All`); with no
+    /// topics it matches nothing.
     pub fn new(scope: Scope, topics: impl IntoIterator<Item = Topic>) -> Self {
         Self { scope, topics: topics.into_iter().collect() }
     }
 
     /// Whether `event` goes to this subscription: one of its topics takes it (job topics by
     /// data type, and "failed only" just the jobs that are failures; the visual-build topic
-    /// takes every completed build), and it lies within the scope. Unknown events match nothing.
+    /// takes every finished build, that is, not queued or running), and it lies within the
+    /// scope. Unknown events, and jobs of a data type other than `vdc` and `rdc`, match nothing.
     pub fn matches(&self, event: &Event) -> bool {
         self.topics.accept(event) && self.scope.contains(event)
     }

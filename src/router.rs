@@ -8,14 +8,16 @@ use crate::Event;
 use crate::filter::{Scope, Subscription, Topics};
 use crate::id::{OrgId, TeamId, UserId};
 
-/// Subscriptions indexed by scope, so that routing an event costs what its matching
-/// subscriptions cost, not what all of them do.
+/// Subscriptions indexed by scope, so that routing an event costs what the subscriptions of its
+/// own user, teams and organization cost, not what all of them do.
 ///
 /// `K` is whatever names a subscription in your storage: a database id, a URL, a `String`.
 /// Subscriptions are bucketed by the user, team or organization they watch; an event looks up
 /// only the buckets of its own user, teams and organization, then keeps the entries whose
 /// topics take it. Ids are hashed with the standard library's DoS-resistant hasher, as they
-/// come from the senders.
+/// come from the senders. Removing a subscription scans its bucket, so it costs what the
+/// subscriptions of the same user, team or organization number. Each key is stored twice
+/// (in its bucket and in the key index): prefer small keys, such as database ids, to URLs.
 ///
 /// ```
 /// use sauce_webhooks::filter::{Outcomes, Scope, Subscription, Topic};
@@ -103,7 +105,7 @@ impl<K: Eq + Hash + Clone> Router<K> {
     pub fn route<'a>(&'a self, event: &'a Event) -> impl Iterator<Item = &'a K> + 'a {
         let owners = Owners::of(event);
         let users = owners.user.and_then(|user| self.users.get(user));
-        let teams = owners.teams().filter_map(|team| self.teams.get(team));
+        let teams = owners.team.into_iter().chain(owners.teams).filter_map(|team| self.teams.get(team));
         let organizations = owners.organization.and_then(|org| self.organizations.get(org));
         users
             .into_iter()
@@ -134,45 +136,36 @@ where
 /// The user, teams and organization an event belongs to, as ids to look buckets up by.
 struct Owners<'e> {
     user: Option<&'e str>,
-    teams: &'e [TeamId],
-    /// The team of a concurrency event, whose id is not a `TeamId` field.
-    usage_team: Option<&'e str>,
+    /// A job's or a concurrency event's one team.
+    team: Option<&'e str>,
+    /// A visual build's teams, sorted and without repeats (so each bucket is visited once,
+    /// in O(n log n) however many a body lists).
+    teams: Vec<&'e str>,
     organization: Option<&'e str>,
 }
 
 impl<'e> Owners<'e> {
     fn of(event: &'e Event) -> Self {
-        let none = Self { user: None, teams: &[], usage_team: None, organization: None };
+        let none = Self { user: None, team: None, teams: Vec::new(), organization: None };
         match event {
             Event::Job(job) => Self {
                 user: job.owner_id.as_ref().map(UserId::as_str),
-                teams: job.team_id.as_slice(),
+                team: job.team_id.as_ref().map(TeamId::as_str),
                 organization: job.org_id.as_ref().map(OrgId::as_str),
                 ..none
             },
-            Event::VisualBuild(build) => Self {
-                user: Some(build.user_id.as_str()),
-                teams: &build.team_ids,
-                organization: Some(build.org_id.as_str()),
-                ..none
-            },
+            Event::VisualBuild(build) => {
+                let mut teams: Vec<&str> = build.team_ids.iter().map(TeamId::as_str).collect();
+                teams.sort_unstable();
+                teams.dedup();
+                Self { user: Some(build.user_id.as_str()), teams, organization: Some(build.org_id.as_str()), ..none }
+            }
             Event::Concurrency(usage) => Self {
-                usage_team: usage.team.as_ref().map(|team| team.id.as_str()),
+                team: usage.team.as_ref().map(|team| team.id.as_str()),
                 organization: Some(usage.organization.id.as_str()),
                 ..none
             },
             _ => none,
         }
-    }
-
-    /// Each team once, even when a build lists one twice.
-    fn teams(&self) -> impl Iterator<Item = &'e str> + use<'e> {
-        let teams = self.teams;
-        teams
-            .iter()
-            .enumerate()
-            .filter(move |(i, team)| !teams[..*i].contains(team))
-            .map(|(_, team)| team.as_str())
-            .chain(self.usage_team)
     }
 }

@@ -84,8 +84,8 @@ fn the_rules_table() {
         (actor("dee", OrgAdmin), org("acme"), Ok(())),
         (actor("dee", OrgAdmin), user("fay"), Err(OutsideOrganization)),
         (actor("dee", OrgAdmin), team("billing"), Err(OutsideOrganization)),
-        (actor("dee", OrgAdmin), org("globex"), Err(OrganizationAdminsOnly)),
-        (actor("eve", OrgAdmin), org("acme"), Err(OrganizationAdminsOnly)),
+        (actor("dee", OrgAdmin), org("globex"), Err(OutsideOrganization)),
+        (actor("eve", OrgAdmin), org("acme"), Err(OutsideOrganization)),
         // Whatever the directory does not know is denied.
         (actor("dee", OrgAdmin), user("zed"), Err(UnknownUser("zed".into()))),
         (actor("dee", OrgAdmin), team("ghosts"), Err(UnknownTeam("ghosts".into()))),
@@ -108,6 +108,12 @@ fn an_actor_the_directory_does_not_place_is_denied_everything() {
     // Claiming another organization than the directory's.
     let impostor = Actor { user: "eve".into(), org: "acme".into(), team: None, role: Role::OrgAdmin };
     assert_eq!(authorize(&impostor, &org("acme"), &accounts), Err(AccessDenied::NotInOrganization("acme".into())));
+
+    // Claiming another team than the directory's: a session from before a move.
+    let moved = Actor { user: "ann".into(), org: "acme".into(), team: Some("search".into()), role: Role::TeamAdmin };
+    assert_eq!(authorize(&moved, &team("search"), &accounts), Err(AccessDenied::NotInTeam("search".into())));
+    assert_eq!(authorize(&moved, &user("cid"), &accounts), Err(AccessDenied::NotInTeam("search".into())));
+    assert_eq!(authorize(&moved, &user("ann"), &accounts), Err(AccessDenied::NotInTeam("search".into())));
 
     // A team admin without a team administers no team.
     let teamless = Actor { user: "ann".into(), org: "acme".into(), team: None, role: Role::TeamAdmin };

@@ -20,6 +20,10 @@ fn public_https_urls_are_accepted() {
         "HTTPS://Hooks.Example.COM/Path",
         "https://[::ffff:8.8.8.8]/",
         "https://[2002:808:808::1]/",
+        "https://[2a00:1450:4001:81c::200e]/",
+        "https://[3ffe::1]/",
+        "https://local.example.com/",
+        "https://internal.example.com:22/",
     ] {
         let endpoint = Endpoint::parse(url).unwrap_or_else(|e| panic!("{url}: {e}"));
         assert!(endpoint.as_str().starts_with("https://"));
@@ -54,6 +58,12 @@ fn each_rule_refuses() {
     assert!(matches!(Endpoint::parse(&grows), Err(EndpointError::TooLong { .. })));
     for url in ["https://localhost/", "https://LOCALHOST:8443/", "https://api.localhost/", "https://localhost./"] {
         assert_eq!(Endpoint::parse(url).unwrap_err(), EndpointError::Localhost, "{url}");
+    }
+    for url in ["https://printer.local/", "https://metadata.google.internal/", "https://nas.home.arpa/", "https://box.localdomain./", "https://internal/"] {
+        assert!(matches!(Endpoint::parse(url), Err(EndpointError::LocalName(_))), "{url}: {:?}", Endpoint::parse(url));
+    }
+    for url in ["https://127.0.0.1../", "https://0x7f.1../", "https://10.0.0.1.../"] {
+        assert!(refused_address(url), "{url}: {:?}", Endpoint::parse(url));
     }
 }
 

@@ -116,3 +116,29 @@ fn topics_read_back_and_serialize() {
     );
     assert_eq!(serde_json::from_value::<Subscription>(json).unwrap(), subscription);
 }
+
+#[test]
+fn only_finished_builds_reach_build_completed() {
+    let mut build: serde_json::Value = serde_json::from_slice(
+        &std::fs::read(format!("{}/tests/data/visual_build.json", env!("CARGO_MANIFEST_DIR"))).unwrap(),
+    )
+    .unwrap();
+    let subscription = Subscription::new(org(), [Topic::VisualBuildCompleted]);
+    for (status, finished) in [("RUNNING", false), ("QUEUED", false), ("EQUAL", true), ("ERRORED", true), ("archived", true)] {
+        build["status"] = status.into();
+        let event = Event::from_slice(&serde_json::to_vec(&build).unwrap()).unwrap();
+        assert_eq!(subscription.matches(&event), finished, "{status}");
+    }
+}
+
+#[test]
+fn all_takes_in_failed_only() {
+    let both = Subscription::new(
+        org(),
+        [Topic::VirtualDeviceJobs(Outcomes::FailedOnly), Topic::VirtualDeviceJobs(Outcomes::All), Topic::RealDeviceJobs(Outcomes::FailedOnly)],
+    );
+    let all = Subscription::new(org(), [Topic::VirtualDeviceJobs(Outcomes::All), Topic::RealDeviceJobs(Outcomes::FailedOnly)]);
+    assert_eq!(both, all);
+    assert_eq!(both.topics().collect::<Vec<_>>(), [Topic::VirtualDeviceJobs(Outcomes::All), Topic::RealDeviceJobs(Outcomes::FailedOnly)]);
+    assert!(!Subscription::new(org(), []).matches(&fixture("vdc_job_failed.json")), "no topics, no events");
+}

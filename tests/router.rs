@@ -109,6 +109,21 @@ proptest! {
 }
 
 #[test]
+fn a_build_listing_many_teams_many_times_routes_each_once() {
+    let mut router = Router::new();
+    router.insert("t7", Subscription::new(Scope::Team("t7".into()), [Topic::VisualBuildCompleted]));
+    router.insert("t9", Subscription::new(Scope::Team("t9".into()), [Topic::VisualBuildCompleted]));
+    // 100,000 team ids, most repeated: each team's bucket is visited once.
+    let teams: Vec<String> = (0..100_000).map(|i| format!("t{}", i % 10)).collect();
+    let body = serde_json::json!({"org_id": "o", "user_id": "u", "team_ids": teams, "build_id": "b", "build_name": "n",
+        "build_url": "u", "status": "EQUAL", "data_center": "x"});
+    let event = Event::from_slice(&serde_json::to_vec(&body).unwrap()).unwrap();
+    let mut routed: Vec<_> = router.route(&event).copied().collect();
+    routed.sort_unstable();
+    assert_eq!(routed, ["t7", "t9"]);
+}
+
+#[test]
 fn a_build_listing_a_team_twice_routes_once() {
     let mut router = Router::new();
     router.insert("team", Subscription::new(Scope::Team("t1".into()), [Topic::VisualBuildCompleted]));

@@ -55,6 +55,12 @@ impl VisualBuild {
         matches!(self.status, BuildStatus::Errored | BuildStatus::Rejected | BuildStatus::Unapproved)
     }
 
+    /// Whether the build has finished: any status but `Queued` or `Running` (unknown ones
+    /// included, since the sender calls the event "build completed").
+    pub fn is_finished(&self) -> bool {
+        !matches!(self.status, BuildStatus::Queued | BuildStatus::Running)
+    }
+
     /// Builds the event from the body's keys; the error names a missing required key.
     pub(crate) fn from_fields(f: Fields) -> Result<Self, &'static str> {
         Ok(Self {
