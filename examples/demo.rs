@@ -1,11 +1,16 @@
 //! The whole flow on bundled payloads, in one process, without network.
 //!
 //! Run: `cargo run --example demo`. It signs a body as Sauce Labs does, verifies it (and
-//! refuses a tampered copy), then parses every bundled payload shape and shows what a malformed
-//! body gets back. Routing and alerts join as they land.
+//! refuses a tampered copy), parses every bundled payload shape, routes events to a few
+//! subscriptions, and shows the PagerDuty alert bodies and a webhook connector request they
+//! call for, and what a malformed body gets back.
 
-use sauce_webhooks::Event;
+use sauce_webhooks::connector::{Template, WebhookConnector};
+use sauce_webhooks::endpoint::Endpoint;
+use sauce_webhooks::filter::{Outcomes, Scope, Subscription, Topic};
+use sauce_webhooks::pagerduty::{IncidentRules, RoutingKey};
 use sauce_webhooks::signature::{SIGNATURE_HEADER, Scheme, Secret, Verifier, sign};
+use sauce_webhooks::{Event, Router};
 
 const PAYLOADS: &[(&str, &[u8])] = &[
     ("VDC job (webhook docs)", include_bytes!("../tests/data/vdc_job_failed.json")),
@@ -53,6 +58,20 @@ fn describe(event: &Event) -> String {
     }
 }
 
+/// The alert with its custom details cut down to a few fields, so the demo stays readable.
+fn compact_details(mut body: serde_json::Value) -> serde_json::Value {
+    if let Some(details) = body.pointer_mut("/payload/custom_details").and_then(serde_json::Value::as_object_mut) {
+        let total = details.len();
+        details.retain(|key, _| ["id", "name", "browser_name", "status"].contains(&key.as_str()));
+        details.insert("…".into(), format!("{} more fields", total - details.len()).into());
+    }
+    body
+}
+
+fn indent(text: &str) -> String {
+    text.lines().map(|line| format!("    {line}")).collect::<Vec<_>>().join("\n")
+}
+
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     println!("== sign and verify, as a receiver does before anything else ==");
     let token = "3c1a7e0e-4f6b-4bd4-9d68-5b7c2e1f0a9d"; // the webhook's security token
@@ -86,6 +105,64 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     println!("\n== a batch: an array of two jobs ==");
     for event in Event::from_slice_batch(include_bytes!("../tests/data/batch_two_jobs.json"))? {
         println!("{:>32}  {}", "", describe(&event));
+    }
+
+    println!("\n== route: who gets each event ==");
+    let mut router = Router::new();
+    let org = "7fb25570b4064716b9b6daae1a846790";
+    router.insert(
+        "jane: her failures",
+        Subscription::new(
+            Scope::User("a1b2c3d4e5f60718293a4b5c6d7e8f90".into()),
+            [Topic::VirtualDeviceJobs(Outcomes::FailedOnly)],
+        ),
+    );
+    router.insert(
+        "checkout team: all real-device runs",
+        Subscription::new(
+            Scope::Team("98b9f34e596047d99abba56f517846a9".into()),
+            [Topic::RealDeviceJobs(Outcomes::All)],
+        ),
+    );
+    router.insert(
+        "QA org: visual builds and concurrency",
+        Subscription::new(Scope::Organization(org.into()), [Topic::VisualBuildCompleted, Topic::ConcurrencyUsage]),
+    );
+    router.insert(
+        "another org: everything",
+        Subscription::new(Scope::Organization("0000".into()), [Topic::VirtualDeviceJobs(Outcomes::All)]),
+    );
+    let events: Vec<Event> = PAYLOADS.iter().map(|(_, body)| Event::from_slice(body)).collect::<Result<_, _>>()?;
+    for ((label, _), event) in PAYLOADS.iter().zip(&events) {
+        let mut targets: Vec<&str> = router.route(event).copied().collect();
+        targets.sort_unstable();
+        println!("{label:>32} -> {}", if targets.is_empty() { "nobody".to_owned() } else { targets.join("; ") });
+    }
+
+    println!("\n== act: PagerDuty alerts (trigger on failure, resolve on success) ==");
+    let rules = IncidentRules::new(RoutingKey::new("R0UT1NGKEY0123456789ABCDEFGHIJKL")?);
+    for ((label, _), event) in PAYLOADS.iter().zip(&events).take(2) {
+        if let Some(alert) = rules.alert_for(event) {
+            let request = alert.request()?;
+            let body: serde_json::Value = serde_json::from_slice(&request.body)?;
+            println!("  {label}: POST {}", request.url);
+            println!("{}", indent(&serde_json::to_string_pretty(&compact_details(body))?));
+        }
+    }
+
+    println!("\n== act: a webhook connector request, signed ==");
+    let connector = WebhookConnector::new(Endpoint::parse("https://chat.example.com/hooks/T123")?)
+        .header("Authorization", "Bearer 7e1c9a")?
+        .template(Template::parse(
+            r#"{"text": "{{job.name}} failed on {{job.browser_name}}: {{job.error}}", "job": {{job.id}}}"#,
+        )?)
+        .sign_with(Secret::new("shared-token")?);
+    if let Some(request) = connector.request(&events[0]) {
+        println!("  POST {}", request.url);
+        for (name, value) in &request.headers {
+            println!("  {name}: {value}");
+        }
+        println!("{}", indent(&String::from_utf8_lossy(&request.body)));
     }
 
     println!("\n== malformed bodies get a typed error that says where ==");

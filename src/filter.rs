@@ -109,7 +109,6 @@ impl Topics {
                 if job.is_failure() { failed | all } else { all }
             }
             Event::VisualBuild(build) if build.is_finished() => Self::VISUAL,
-            Event::VisualBuild(_) => return false,
             Event::Concurrency(_) => Self::CONCURRENCY,
             _ => return false,
         };

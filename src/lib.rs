@@ -1,10 +1,12 @@
 #![doc = include_str!("../README.md")]
 
 pub mod access;
+pub mod connector;
 pub mod endpoint;
 mod event;
 pub mod filter;
 mod id;
+pub mod pagerduty;
 mod router;
 pub mod signature;
 

@@ -59,7 +59,13 @@ fn each_rule_refuses() {
     for url in ["https://localhost/", "https://LOCALHOST:8443/", "https://api.localhost/", "https://localhost./"] {
         assert_eq!(Endpoint::parse(url).unwrap_err(), EndpointError::Localhost, "{url}");
     }
-    for url in ["https://printer.local/", "https://metadata.google.internal/", "https://nas.home.arpa/", "https://box.localdomain./", "https://internal/"] {
+    for url in [
+        "https://printer.local/",
+        "https://metadata.google.internal/",
+        "https://nas.home.arpa/",
+        "https://box.localdomain./",
+        "https://internal/",
+    ] {
         assert!(matches!(Endpoint::parse(url), Err(EndpointError::LocalName(_))), "{url}: {:?}", Endpoint::parse(url));
     }
     for url in ["https://127.0.0.1../", "https://0x7f.1../", "https://10.0.0.1.../"] {

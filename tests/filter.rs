@@ -124,7 +124,9 @@ fn only_finished_builds_reach_build_completed() {
     )
     .unwrap();
     let subscription = Subscription::new(org(), [Topic::VisualBuildCompleted]);
-    for (status, finished) in [("RUNNING", false), ("QUEUED", false), ("EQUAL", true), ("ERRORED", true), ("archived", true)] {
+    for (status, finished) in
+        [("RUNNING", false), ("QUEUED", false), ("EQUAL", true), ("ERRORED", true), ("archived", true)]
+    {
         build["status"] = status.into();
         let event = Event::from_slice(&serde_json::to_vec(&build).unwrap()).unwrap();
         assert_eq!(subscription.matches(&event), finished, "{status}");
@@ -135,10 +137,20 @@ fn only_finished_builds_reach_build_completed() {
 fn all_takes_in_failed_only() {
     let both = Subscription::new(
         org(),
-        [Topic::VirtualDeviceJobs(Outcomes::FailedOnly), Topic::VirtualDeviceJobs(Outcomes::All), Topic::RealDeviceJobs(Outcomes::FailedOnly)],
+        [
+            Topic::VirtualDeviceJobs(Outcomes::FailedOnly),
+            Topic::VirtualDeviceJobs(Outcomes::All),
+            Topic::RealDeviceJobs(Outcomes::FailedOnly),
+        ],
     );
-    let all = Subscription::new(org(), [Topic::VirtualDeviceJobs(Outcomes::All), Topic::RealDeviceJobs(Outcomes::FailedOnly)]);
+    let all = Subscription::new(
+        org(),
+        [Topic::VirtualDeviceJobs(Outcomes::All), Topic::RealDeviceJobs(Outcomes::FailedOnly)],
+    );
     assert_eq!(both, all);
-    assert_eq!(both.topics().collect::<Vec<_>>(), [Topic::VirtualDeviceJobs(Outcomes::All), Topic::RealDeviceJobs(Outcomes::FailedOnly)]);
+    assert_eq!(
+        both.topics().collect::<Vec<_>>(),
+        [Topic::VirtualDeviceJobs(Outcomes::All), Topic::RealDeviceJobs(Outcomes::FailedOnly)]
+    );
     assert!(!Subscription::new(org(), []).matches(&fixture("vdc_job_failed.json")), "no topics, no events");
 }

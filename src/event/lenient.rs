@@ -312,6 +312,16 @@ pub(crate) fn serialize_time<S: Serializer>(t: &OffsetDateTime, s: S) -> Result<
     s.serialize_str(&text)
 }
 
+/// Writes an optional time as RFC 3339 in UTC, or `null`.
+// serde's `serialize_with` hands over `&Option<T>`, so the reference to an `Option` is fixed.
+#[allow(clippy::ref_option)]
+pub(crate) fn serialize_optional_time<S: Serializer>(t: &Option<OffsetDateTime>, s: S) -> Result<S::Ok, S::Error> {
+    match t {
+        Some(t) => serialize_time(t, s),
+        None => s.serialize_none(),
+    }
+}
+
 /// Writes a time as float epoch seconds, the form of the concurrency event's `timestamp`.
 pub(crate) fn serialize_epoch_float<S: Serializer>(t: &OffsetDateTime, s: S) -> Result<S::Ok, S::Error> {
     // Within 2^32 seconds of 1970, the f64 nearest this value is within half a microsecond of

@@ -128,6 +128,20 @@ impl Event {
             .collect()
     }
 
+    /// Whether the event reports something wrong: a failed job ([`Job::is_failure`]), a failed
+    /// visual build ([`VisualBuild::is_failure`]), or concurrency at or over its allowed slots
+    /// for the organization or the team. Unknown events are not failures.
+    pub fn is_failure(&self) -> bool {
+        match self {
+            Self::Job(job) => job.is_failure(),
+            Self::VisualBuild(build) => build.is_failure(),
+            Self::Concurrency(usage) => {
+                usage.organization.is_saturated() || usage.team.as_ref().is_some_and(ConcurrencyUsage::is_saturated)
+            }
+            Self::Unknown(_) => false,
+        }
+    }
+
     /// The event for the keys read from an object, or `None` when they tell no known kind.
     fn from_fields(fields: Fields) -> Result<Option<Self>, Missing> {
         let shape = fields.shape();

@@ -1,0 +1,272 @@
+//! When a test result pages someone: trigger on failure, resolve on the next success.
+
+use serde_json::{Map, Value};
+use time::OffsetDateTime;
+
+use super::alert::{AlertEvent, Payload, RoutingKey, Severity};
+use crate::{BuildStatus, Concurrency, DataType, Event, Job, JobStatus, VisualBuild};
+
+/// Turns Sauce Labs events into PagerDuty alerts, as Sauce Labs' own PagerDuty connector does:
+/// a failure triggers an alert, and the next success of the same test resolves it.
+///
+/// The dedup key names the test, never the run: organization, data type and test name for a
+/// job (so a run of the same test next hour resolves what this one opened), organization,
+/// project and branch for a visual build, organization and team for concurrency.
+///
+/// ```
+/// use sauce_webhooks::Event;
+/// use sauce_webhooks::pagerduty::{Action, IncidentRules, RoutingKey, Severity};
+///
+/// let rules = IncidentRules::new(RoutingKey::new("R0UT1NGKEY0123456789ABCDEFGHIJKL")?);
+/// let failed = Event::from_slice(br#"{"id":"run-1","data_type":"vdc","status":"FAILED","creation_time":0,
+///     "name":"checkout works","org_id":"acme","browser_name":"chrome","os_name":"Windows",
+///     "error":"AssertionError: total\n  at spec.js:88","tags":["severity:critical"]}"#)?;
+/// let passed = Event::from_slice(br#"{"id":"run-2","data_type":"vdc","status":"PASSED","creation_time":60,
+///     "name":"checkout works","org_id":"acme"}"#)?;
+///
+/// let trigger = rules.alert_for(&failed).unwrap();
+/// assert_eq!(trigger.action(), Action::Trigger);
+/// assert_eq!(trigger.payload().unwrap().severity(), Severity::Critical);
+/// assert_eq!(trigger.payload().unwrap().summary(), "checkout works failed on chrome, Windows: AssertionError: total");
+///
+/// let resolve = rules.alert_for(&passed).unwrap();
+/// assert_eq!(resolve.action(), Action::Resolve);
+/// assert_eq!(resolve.dedup_key_str(), trigger.dedup_key_str());
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IncidentRules {
+    routing_key: RoutingKey,
+    severity_tag_prefix: String,
+    default_severity: Severity,
+    job_link_base: String,
+    source: String,
+    client: String,
+}
+
+/// A result from any tool (an API test, an uptime monitor), to page on like a job.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct CheckRun {
+    /// The check's name: its identity across runs.
+    pub name: String,
+    /// Whether this run failed.
+    pub failed: bool,
+    /// What went wrong (or right), for the alert's summary.
+    pub summary: Option<String>,
+    /// A link to the run's report.
+    pub link: Option<String>,
+    /// Tags, read for a severity as a job's are.
+    pub tags: Vec<String>,
+    /// When it ran.
+    pub time: Option<OffsetDateTime>,
+}
+
+impl IncidentRules {
+    /// Rules with the defaults: severity tags `severity:<level>`, severity `error` otherwise,
+    /// job links under `https://app.saucelabs.com/tests/`, source and client `Sauce Labs`.
+    pub fn new(routing_key: RoutingKey) -> Self {
+        Self {
+            routing_key,
+            severity_tag_prefix: "severity:".to_owned(),
+            default_severity: Severity::Error,
+            job_link_base: "https://app.saucelabs.com/tests/".to_owned(),
+            source: "Sauce Labs".to_owned(),
+            client: "Sauce Labs".to_owned(),
+        }
+    }
+
+    /// The tag prefix that sets a severity: with the default, a job tagged `severity:critical`
+    /// (in any case) pages as critical.
+    #[must_use]
+    pub fn severity_tag_prefix(mut self, prefix: &str) -> Self {
+        prefix.clone_into(&mut self.severity_tag_prefix);
+        self
+    }
+
+    /// The severity when no tag sets one.
+    #[must_use]
+    pub fn default_severity(mut self, severity: Severity) -> Self {
+        self.default_severity = severity;
+        self
+    }
+
+    /// Where job pages live; the job id is appended. Set it for your region, for example
+    /// `https://app.eu-central-1.saucelabs.com/tests/`.
+    #[must_use]
+    pub fn job_link_base(mut self, base: &str) -> Self {
+        base.clone_into(&mut self.job_link_base);
+        self
+    }
+
+    /// The alert's source (what is affected).
+    #[must_use]
+    pub fn source(mut self, source: &str) -> Self {
+        source.clone_into(&mut self.source);
+        self
+    }
+
+    /// The monitoring client's name shown on the alert.
+    #[must_use]
+    pub fn client(mut self, client: &str) -> Self {
+        client.clone_into(&mut self.client);
+        self
+    }
+
+    /// The alert an event calls for, if any: a trigger for a failed job or visual build, or
+    /// for concurrency at or over its allowed slots (a warning); a resolve for a passed or
+    /// completed job, an approved or equal build, or concurrency below its limits; `None` for
+    /// jobs still running or queued, builds still in progress, other statuses, and unknown events.
+    pub fn alert_for(&self, event: &Event) -> Option<AlertEvent> {
+        match event {
+            Event::Job(job) => self.job_alert(job),
+            Event::VisualBuild(build) => self.build_alert(build),
+            Event::Concurrency(usage) => Some(self.concurrency_alert(usage)),
+            _ => None,
+        }
+    }
+
+    /// The same rules for a check from another tool: a failed run triggers, a passing one
+    /// resolves, keyed by the check's name.
+    pub fn alert_for_check(&self, check: &CheckRun) -> AlertEvent {
+        let key = format!("check/{}", check.name);
+        if !check.failed {
+            return AlertEvent::resolve(self.routing_key.clone(), &key);
+        }
+        let summary = match check.summary.as_deref().and_then(first_line) {
+            Some(what) => format!("{} failed: {what}", check.name),
+            None => format!("{} failed", check.name),
+        };
+        let mut payload = Payload::new(&summary, &self.source, self.severity(&check.tags)).class("check");
+        if let Some(at) = check.time {
+            payload = payload.timestamp(at);
+        }
+        let alert = self.trigger(payload, &key, check.link.as_deref());
+        match &check.link {
+            Some(link) => alert.link(link, Some("Report")),
+            None => alert,
+        }
+    }
+
+    fn job_alert(&self, job: &Job) -> Option<AlertEvent> {
+        let key = job_key(job);
+        if !job.is_failure() {
+            return match job.status {
+                JobStatus::Passed | JobStatus::Complete => {
+                    key.map(|key| AlertEvent::resolve(self.routing_key.clone(), &key))
+                }
+                _ => None,
+            };
+        }
+        let name = job.name.as_deref().unwrap_or("an unnamed test");
+        let platform = [job.browser_name.as_deref().or(job.device.as_deref()), job.os_name.as_deref()]
+            .into_iter()
+            .flatten()
+            .collect::<Vec<_>>()
+            .join(", ");
+        let mut summary =
+            if platform.is_empty() { format!("{name} failed") } else { format!("{name} failed on {platform}") };
+        if let Some(error) = job.error.as_deref().or(job.exception.as_deref()).and_then(first_line) {
+            summary = format!("{summary}: {error}");
+        }
+        let link = format!("{}{}", self.job_link_base, job.id);
+        let mut payload = Payload::new(&summary, &self.source, self.severity(&job.tags))
+            .timestamp(job.modification_time)
+            .class(format!("{} job", job.data_type.as_str()))
+            .custom_details(details(job));
+        if let Some(component) = job.browser_name.as_deref().or(job.device.as_deref()) {
+            payload = payload.component(component);
+        }
+        if let Some(build) = job.build.as_deref() {
+            payload = payload.group(build.trim_end());
+        }
+        let alert = match key {
+            Some(key) => self.trigger(payload, &key, Some(&link)),
+            None => AlertEvent::trigger(self.routing_key.clone(), payload).client(&self.client, Some(&link)),
+        };
+        Some(alert.link(&link, Some("Test results")))
+    }
+
+    fn build_alert(&self, build: &VisualBuild) -> Option<AlertEvent> {
+        let key = format!(
+            "{}/visual/{}/{}",
+            build.org_id,
+            build.project.as_deref().unwrap_or(&build.build_name),
+            build.branch.as_deref().unwrap_or_default()
+        );
+        if !build.is_failure() {
+            return matches!(build.status, BuildStatus::Approved | BuildStatus::Equal)
+                .then(|| AlertEvent::resolve(self.routing_key.clone(), &key));
+        }
+        let summary = format!(
+            "Visual build {} is {}: {} unapproved, {} rejected, {} errored snapshots",
+            build.build_name, build.status, build.summary.unapproved, build.summary.rejected, build.summary.errored
+        );
+        let payload = Payload::new(&summary, &self.source, self.default_severity)
+            .class("visual build")
+            .custom_details(details(build));
+        Some(self.trigger(payload, &key, Some(&build.build_url)).link(&build.build_url, Some("Visual build")))
+    }
+
+    fn concurrency_alert(&self, usage: &Concurrency) -> AlertEvent {
+        let team = usage.team.as_ref();
+        let key = format!("{}/concurrency/{}", usage.organization.id, team.map_or("", |team| team.id.as_str()));
+        let saturated = [Some(&usage.organization), team].into_iter().flatten().find(|usage| usage.is_saturated());
+        let Some(full) = saturated else {
+            return AlertEvent::resolve(self.routing_key.clone(), &key);
+        };
+        let summary = format!(
+            "Sauce Labs concurrency at its limit for {}: {}/{} VMs, {}/{} Mac VMs, {}/{} real devices",
+            full.id,
+            full.current.vms,
+            full.allowed.vms,
+            full.current.mac_vms,
+            full.allowed.mac_vms,
+            full.current.rds,
+            full.allowed.rds
+        );
+        let payload = Payload::new(&summary, &self.source, Severity::Warning)
+            .timestamp(usage.timestamp)
+            .class("concurrency")
+            .custom_details(details(usage));
+        self.trigger(payload, &key, None)
+    }
+
+    fn trigger(&self, payload: Payload, key: &str, client_url: Option<&str>) -> AlertEvent {
+        AlertEvent::trigger(self.routing_key.clone(), payload).dedup_key(key).client(&self.client, client_url)
+    }
+
+    /// The severity a tag sets (the last one wins), else the default.
+    fn severity(&self, tags: &[String]) -> Severity {
+        let prefix = &self.severity_tag_prefix;
+        tags.iter()
+            .rev()
+            .find_map(|tag| {
+                let head = tag.get(..prefix.len())?;
+                head.eq_ignore_ascii_case(prefix).then(|| tag[prefix.len()..].parse().ok())?
+            })
+            .unwrap_or(self.default_severity)
+    }
+}
+
+/// A job's identity across runs, `None` without a name to tell it by.
+fn job_key(job: &Job) -> Option<String> {
+    let org = job.org_id.as_ref().map_or("", |org| org.as_str());
+    let data_type = match &job.data_type {
+        DataType::Vdc => "vdc",
+        DataType::Rdc => "rdc",
+        other => other.as_str(),
+    };
+    job.name.as_deref().map(|name| format!("{org}/{data_type}/{name}"))
+}
+
+fn first_line(text: &str) -> Option<&str> {
+    text.lines().map(str::trim).find(|line| !line.is_empty())
+}
+
+/// A value's documented JSON, as the alert's custom details.
+fn details(value: &impl serde::Serialize) -> Map<String, Value> {
+    match serde_json::to_value(value) {
+        Ok(Value::Object(map)) => map,
+        _ => Map::new(),
+    }
+}

@@ -1,0 +1,193 @@
+//! The generic webhook connector: templates that stay JSON whatever the fields hold, headers
+//! that cannot be smuggled, the on-success toggle, signing and the PagerDuty preset.
+
+use proptest::prelude::*;
+use sauce_webhooks::Event;
+use sauce_webhooks::connector::{
+    ConnectorError, OutgoingRequest, PLACEHOLDERS, Template, TemplateError, WebhookConnector,
+};
+use sauce_webhooks::endpoint::Endpoint;
+use sauce_webhooks::pagerduty::{IncidentRules, RoutingKey};
+use sauce_webhooks::signature::{SIGNATURE_HEADER, Secret, Verifier};
+use serde_json::{Value, json};
+
+fn connector() -> WebhookConnector {
+    WebhookConnector::new(Endpoint::parse("https://hooks.example.com/sauce").unwrap())
+}
+
+fn job(fields: &Value) -> Event {
+    let mut body = json!({"id": "j1", "data_type": "vdc", "status": "FAILED", "creation_time": 0, "org_id": "acme"});
+    body.as_object_mut().unwrap().extend(fields.as_object().unwrap().clone());
+    Event::from_slice(&serde_json::to_vec(&body).unwrap()).unwrap()
+}
+
+fn fixture(name: &str) -> Event {
+    Event::from_slice(&std::fs::read(format!("{}/tests/data/{name}", env!("CARGO_MANIFEST_DIR"))).unwrap()).unwrap()
+}
+
+const HOSTILE: &[&str] = &[
+    r#"quote " inside"#,
+    r"back\slash and \u0000",
+    "}} closing braces {{ and {{job.name}}",
+    "new\nline\r\nand\ttab",
+    "controls \u{0}\u{1}\u{1b}\u{7f}",
+    "emoji 💥🧪 and ünïcødé",
+    r#"", "injected": true, "x": ""#,
+    "</script><script>alert(1)</script>",
+];
+
+#[test]
+fn hostile_field_values_stay_inside_their_strings() {
+    let template = Template::parse(
+        r#"{"text": "Test {{job.name}} failed: {{job.error}}", "name": {{job.name}}, "tags": {{job.tags}}, "ok": {{event.failed}}}"#,
+    )
+    .unwrap();
+    for hostile in HOSTILE {
+        let event = job(&json!({"name": hostile, "error": hostile, "tags": [hostile, "smoke"]}));
+        let body = template.render(&event).unwrap();
+        let value: Value = serde_json::from_slice(&body)
+            .unwrap_or_else(|e| panic!("{hostile:?}: {e}\n{}", String::from_utf8_lossy(&body)));
+        let keys: Vec<&String> = value.as_object().unwrap().keys().collect();
+        assert_eq!(keys, ["name", "ok", "tags", "text"], "{hostile:?}: no key injected");
+        assert_eq!(value["name"], *hostile);
+        assert_eq!(value["text"], format!("Test {hostile} failed: {hostile}"));
+        assert_eq!(value["tags"], json!([hostile, "smoke"]));
+        assert_eq!(value["ok"], true);
+    }
+}
+
+#[test]
+fn the_default_template_is_the_documented_webhook_json() {
+    let event = fixture("vdc_job_failed.json");
+    let request = connector().request(&event).unwrap();
+    assert_eq!(request.body, serde_json::to_vec(&event).unwrap());
+    assert_eq!(Event::from_slice(&request.body).unwrap(), event);
+    assert_eq!(request.headers, [("content-type".to_owned(), "application/json".to_owned())]);
+    assert_eq!(OutgoingRequest::METHOD, "POST");
+}
+
+#[test]
+fn values_of_every_type_fill_strings_and_values() {
+    let template = Template::parse(
+        r#"{"line": "{{job.name}} ({{job.duration_sec}} s, passed={{job.passed}}, {{job.missing_nothing}})", "kind": "{{event.kind}}"}"#,
+    );
+    assert!(matches!(template, Err(TemplateError::UnknownPlaceholder { .. })));
+    let template = Template::parse(
+        r#"{"line": "{{job.name}} ({{job.duration_sec}} s, passed={{job.passed}}, group={{job.group_id}})", "kind": "{{event.kind}}", "duration": {{job.duration_sec}}, "group": {{job.group_id}}, "build": {{build.build_name}}}"#,
+    )
+    .unwrap();
+    let body = template.render(&job(&json!({"name": "t", "duration_sec": 92, "passed": 0}))).unwrap();
+    let value: Value = serde_json::from_slice(&body).unwrap();
+    assert_eq!(value["line"], "t (92 s, passed=false, group=)", "null fills a string with nothing");
+    assert_eq!(value["kind"], "job");
+    assert_eq!(value["duration"], 92);
+    assert_eq!(value["group"], Value::Null);
+    assert_eq!(value["build"], Value::Null, "a visual-build field of a job is null");
+
+    let build =
+        Template::parse(r#"{"b": {{build.build_name}}, "c": {{build.summary}}, "kind": {{event.kind}}}"#).unwrap();
+    let value: Value = serde_json::from_slice(&build.render(&fixture("visual_build.json")).unwrap()).unwrap();
+    assert_eq!(
+        value,
+        json!({"b": "storybook nightly 2024-05-01", "c": {"errored": 0, "approved": 2, "equal": 131, "rejected": 0, "unapproved": 4, "queued": 0}, "kind": "visual_build"})
+    );
+
+    let usage = Template::parse(r#"{"org": {{concurrency.organization}}, "at": {{concurrency.timestamp}}}"#).unwrap();
+    let value: Value = serde_json::from_slice(&usage.render(&fixture("concurrency.json")).unwrap()).unwrap();
+    assert_eq!(value["org"]["id"], "7fb25570b4064716b9b6daae1a846790");
+    assert_eq!(value["at"], 1_631_125_800.619_84);
+}
+
+#[test]
+fn template_errors_name_what_is_wrong() {
+    let err = Template::parse(r#"{"a": "{{job.nmae}}"}"#).unwrap_err();
+    assert_eq!(err, TemplateError::UnknownPlaceholder { name: "job.nmae".into() });
+    let message = err.to_string();
+    assert!(message.starts_with("unknown placeholder {{job.nmae}}; valid ones: event, event.kind"), "{message}");
+    assert!(PLACEHOLDERS.iter().all(|name| message.contains(name)), "lists every valid one");
+    assert_eq!(Template::parse(r#"{"a": "{{job.name"}"#).unwrap_err(), TemplateError::Unclosed { at: 7 });
+    for broken in
+        [r#"{"a": {{job.name}}"#, r#"{"a": "{{job.name}}" "#.trim_end(), "{{job.name}} {{job.id}}", "", r#"{"a": 1,}"#]
+    {
+        assert!(matches!(Template::parse(broken), Err(TemplateError::InvalidJson { .. })), "{broken:?}");
+    }
+    assert!(Template::parse(r#"{"spaces": {{ job.name }}}"#).is_ok(), "spaces inside braces are fine");
+    assert!(Template::parse(r#"["{{event.kind}}", {{event}}, "\"{{job.id}}\\"]"#).is_ok(), "escapes are followed");
+}
+
+#[test]
+fn on_success_decides_whether_non_failures_are_sent() {
+    let passed = fixture("rdc_job_passed.json");
+    let failed = fixture("vdc_job_failed.json");
+    assert!(connector().request(&passed).is_none());
+    assert!(connector().request(&failed).is_some());
+    assert!(connector().request(&fixture("unknown_event.json")).is_none());
+    let all = connector().on_success(true);
+    assert!(all.request(&passed).is_some());
+    assert!(all.request(&fixture("unknown_event.json")).is_some());
+    assert!(connector().request(&fixture("visual_build.json")).is_some(), "an unapproved build is a failure");
+    assert!(connector().request(&fixture("concurrency.json")).is_none(), "usage below its limits");
+}
+
+#[test]
+fn headers_cannot_be_smuggled() {
+    let ok = connector().header("Authorization", "Bearer 7e1c9a\tx").unwrap().header("X-Team", "checkout").unwrap();
+    let request = ok.request(&fixture("vdc_job_failed.json")).unwrap();
+    assert_eq!(
+        request.headers[1..],
+        [("Authorization".into(), "Bearer 7e1c9a\tx".into()), ("X-Team".into(), "checkout".into())]
+    );
+    assert!(!format!("{ok:?}").contains("7e1c9a"), "values are not in Debug");
+
+    for name in ["", "X Team", "X-Team:", "X\r\nInjected", "Ünï", "(x)"] {
+        assert!(matches!(connector().header(name, "v"), Err(ConnectorError::HeaderName(_))), "{name:?}");
+    }
+    for value in ["a\r\nX-Injected: 1", "a\nb", "a\rb", "nul\0", "del\u{7f}", "é"] {
+        assert!(matches!(connector().header("X-Team", value), Err(ConnectorError::HeaderValue(_))), "{value:?}");
+    }
+    for name in ["Content-Type", "content-length", "HOST", "Transfer-Encoding", "saucelabs-sign", "Connection"] {
+        assert!(matches!(connector().header(name, "v"), Err(ConnectorError::ReservedHeader(_))), "{name}");
+    }
+}
+
+#[test]
+fn signed_requests_verify_with_the_same_secret() {
+    let signed = connector().sign_with(Secret::new("shared-token").unwrap());
+    let request = signed.request(&fixture("vdc_job_failed.json")).unwrap();
+    let (name, value) = request.headers.last().unwrap();
+    assert_eq!(name, SIGNATURE_HEADER);
+    let verifier = Verifier::new(Secret::new("shared-token").unwrap());
+    assert!(verifier.verify(&request.body, Some(value)).is_ok());
+    assert!(!format!("{signed:?}").contains("shared-token"));
+}
+
+#[test]
+fn the_pagerduty_preset_sends_what_the_incident_rules_make() {
+    let rules = IncidentRules::new(RoutingKey::new("R0UT1NGKEY0123456789ABCDEFGHIJKL").unwrap());
+    let pagerduty = WebhookConnector::new(Endpoint::parse("https://events.pagerduty.com/v2/enqueue").unwrap())
+        .template(Template::pagerduty(rules.clone()))
+        .on_success(true);
+    for name in ["vdc_job_failed.json", "rdc_job_passed.json", "visual_build.json", "concurrency.json"] {
+        let event = fixture(name);
+        let request = pagerduty.request(&event).unwrap();
+        assert_eq!(request.body, rules.alert_for(&event).unwrap().body().unwrap(), "{name}");
+    }
+    let running = job(&json!({"status": "IN PROGRESS", "name": "t"}));
+    assert!(pagerduty.request(&running).is_none(), "no alert, no request");
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(512))]
+
+    #[test]
+    fn any_field_text_renders_valid_json_with_the_text_intact(name in ".{0,40}", error in "\\PC{0,40}", tag in any::<String>()) {
+        let template = Template::parse(r#"{"t": "«{{job.name}}» {{job.error}}", "n": {{job.name}}, "tags": {{job.tags}}}"#).unwrap();
+        let event = job(&json!({"name": name, "error": error, "tags": [tag]}));
+        let body = template.render(&event).unwrap();
+        let value: Value = serde_json::from_slice(&body).unwrap();
+        let Event::Job(parsed) = &event else { unreachable!() };
+        let (name, error) = (parsed.name.clone().unwrap_or_default(), parsed.error.clone().unwrap_or_default());
+        prop_assert_eq!(&value["t"], &json!(format!("«{name}» {error}")));
+        prop_assert_eq!(value["tags"].as_array().unwrap().len(), parsed.tags.len());
+    }
+}

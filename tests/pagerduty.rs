@@ -1,0 +1,399 @@
+//! Events API v2 bodies, checked against PagerDuty's own OpenAPI schema, and the incident rules.
+
+use sauce_webhooks::pagerduty::{
+    Action, AlertError, AlertEvent, ChangeEvent, CheckRun, Delivery, Image, IncidentRules, MAX_SUMMARY_CHARS, Payload,
+    RoutingKey, Severity, classify,
+};
+use sauce_webhooks::{Event, time};
+use serde_json::Value;
+
+const KEY: &str = "R0UT1NGKEY0123456789ABCDEFGHIJKL";
+
+fn key() -> RoutingKey {
+    RoutingKey::new(KEY).unwrap()
+}
+
+fn fixture(name: &str) -> Vec<u8> {
+    std::fs::read(format!("{}/tests/data/{name}", env!("CARGO_MANIFEST_DIR"))).unwrap()
+}
+
+fn event(name: &str) -> Event {
+    Event::from_slice(&fixture(name)).unwrap()
+}
+
+/// Checks `value` against the subset of JSON Schema PagerDuty's file uses (`$ref`, `type`,
+/// `required`, `enum`, `items`, `properties`, `format`), plus what Events v2 also wants: no
+/// `null` anywhere and no key the schema does not declare.
+fn check(value: &Value, schema: &Value, root: &Value, path: &str) -> Result<(), String> {
+    if let Some(reference) = schema["$ref"].as_str() {
+        let target = reference.trim_start_matches("#/").split('/').fold(root, |node, part| &node[part]);
+        return check(value, target, root, path);
+    }
+    if value.is_null() {
+        return Err(format!("{path}: null"));
+    }
+    if let Some(allowed) = schema["enum"].as_array()
+        && !allowed.contains(value)
+    {
+        return Err(format!("{path}: {value} not in {allowed:?}"));
+    }
+    match schema["type"].as_str() {
+        Some("object") => {
+            let object = value.as_object().ok_or(format!("{path}: not an object"))?;
+            for required in schema["required"].as_array().into_iter().flatten() {
+                let name = required.as_str().unwrap();
+                if !object.contains_key(name) {
+                    return Err(format!("{path}: missing required {name}"));
+                }
+            }
+            if let Some(properties) = schema["properties"].as_object() {
+                for (name, field) in object {
+                    let declared = properties.get(name).ok_or(format!("{path}.{name}: not in the schema"))?;
+                    check(field, declared, root, &format!("{path}.{name}"))?;
+                }
+            }
+        }
+        Some("array") => {
+            for (i, item) in value.as_array().ok_or(format!("{path}: not an array"))?.iter().enumerate() {
+                check(item, &schema["items"], root, &format!("{path}[{i}]"))?;
+            }
+        }
+        Some("string") => {
+            let text = value.as_str().ok_or(format!("{path}: not a string"))?;
+            match schema["format"].as_str() {
+                Some("date-time") => {
+                    time::OffsetDateTime::parse(text, &time::format_description::well_known::Rfc3339)
+                        .map_err(|e| format!("{path}: {text:?} is not RFC 3339: {e}"))?;
+                    if !text.ends_with('Z') {
+                        return Err(format!("{path}: {text:?} should end in Z"));
+                    }
+                }
+                Some("url") => drop(url::Url::parse(text).map_err(|e| format!("{path}: {text:?}: {e}"))?),
+                _ => {}
+            }
+        }
+        _ => {}
+    }
+    Ok(())
+}
+
+fn schema() -> Value {
+    serde_json::from_slice(&fixture("pagerduty-events-v2.openapi.json")).unwrap()
+}
+
+fn assert_valid(body: &[u8], endpoint: &str) -> Value {
+    let root = schema();
+    let value: Value = serde_json::from_slice(body).expect("a JSON body");
+    let request = &root["paths"][endpoint]["post"]["requestBody"]["content"]["application/json"]["schema"];
+    assert!(request.is_object(), "schema for {endpoint}");
+    if let Err(problem) = check(&value, request, &root, "$") {
+        panic!("{problem}\n{}", serde_json::to_string_pretty(&value).unwrap());
+    }
+    value
+}
+
+fn rules() -> IncidentRules {
+    IncidentRules::new(key())
+}
+
+#[test]
+fn every_alert_the_rules_make_fits_the_schema() {
+    let mut made = 0;
+    for name in [
+        "vdc_job_failed.json",
+        "rdc_job_passed.json",
+        "rest_api_job.json",
+        "raw_rdc_event.json",
+        "concurrency.json",
+        "visual_build.json",
+        "unknown_values_job.json",
+        "rdc_listing_millis.json",
+    ] {
+        if let Some(alert) = rules().alert_for(&event(name)) {
+            let body = assert_valid(&alert.body().unwrap(), "/enqueue");
+            assert_eq!(body["routing_key"], KEY);
+            made += 1;
+        }
+    }
+    // None for the job with an unknown status, nor for the passed job without a name: with
+    // nothing to tell the test by, there is no alert it could resolve.
+    assert_eq!(made, 6);
+    let check = CheckRun { name: "GET /health".into(), failed: true, ..CheckRun::default() };
+    assert_valid(&rules().alert_for_check(&check).body().unwrap(), "/enqueue");
+}
+
+#[test]
+fn a_failed_job_triggers_with_everything_a_responder_needs() {
+    let alert = rules().alert_for(&event("vdc_job_failed.json")).unwrap();
+    let body = assert_valid(&alert.body().unwrap(), "/enqueue");
+    assert_eq!(body["event_action"], "trigger");
+    assert_eq!(body["dedup_key"], "7fb25570b4064716b9b6daae1a846790/vdc/Checkout › applies a discount code at payment");
+    assert_eq!(
+        body["payload"]["summary"],
+        "Checkout › applies a discount code at payment failed on chrome, Windows: AssertionError: expected \"Total: $45.00\" to equal \"Total: $40.50\""
+    );
+    assert_eq!(body["payload"]["severity"], "critical", "from the severity:critical tag");
+    assert_eq!(body["payload"]["source"], "Sauce Labs");
+    assert_eq!(body["payload"]["timestamp"], "2024-05-01T10:17:02Z");
+    assert_eq!(body["payload"]["component"], "chrome");
+    assert_eq!(body["payload"]["group"], "web-shop #1482");
+    assert_eq!(body["payload"]["custom_details"]["browser_version"], "124");
+    assert_eq!(body["payload"]["custom_details"]["id"], "4b0c9d3ea2f14e2b9f3a7c1d5e6f7a8b");
+    assert_eq!(body["links"][0]["href"], "https://app.saucelabs.com/tests/4b0c9d3ea2f14e2b9f3a7c1d5e6f7a8b");
+    assert_eq!(body["client"], "Sauce Labs");
+    assert_eq!(body["client_url"], "https://app.saucelabs.com/tests/4b0c9d3ea2f14e2b9f3a7c1d5e6f7a8b");
+}
+
+#[test]
+fn the_next_passing_run_of_the_same_test_resolves_the_same_key() {
+    let failed = event("vdc_job_failed.json");
+    let mut passed_json: Value = serde_json::from_slice(&fixture("vdc_job_failed.json")).unwrap();
+    passed_json["id"] = "another-run".into();
+    passed_json["status"] = "PASSED".into();
+    passed_json["passed"] = 1.into();
+    let passed = Event::from_slice(&serde_json::to_vec(&passed_json).unwrap()).unwrap();
+
+    let trigger = rules().alert_for(&failed).unwrap();
+    let resolve = rules().alert_for(&passed).unwrap();
+    assert_eq!((trigger.action(), resolve.action()), (Action::Trigger, Action::Resolve));
+    assert_eq!(trigger.dedup_key_str(), resolve.dedup_key_str(), "not keyed on the job id");
+    let body = resolve.body().unwrap();
+    assert_valid(&body, "/enqueue");
+    assert_eq!(
+        String::from_utf8(body).unwrap(),
+        format!(
+            r#"{{"routing_key":"{KEY}","dedup_key":"7fb25570b4064716b9b6daae1a846790/vdc/Checkout › applies a discount code at payment","event_action":"resolve"}}"#
+        ),
+        "a resolve carries only these"
+    );
+
+    // Another test, or the same name on real devices or in another organization: another key.
+    for (field, value) in [("name", "another test"), ("data_type", "rdc"), ("org_id", "another-org")] {
+        let mut other = passed_json.clone();
+        other["status"] = "FAILED".into();
+        other[field] = value.into();
+        let other = rules().alert_for(&Event::from_slice(&serde_json::to_vec(&other).unwrap()).unwrap()).unwrap();
+        assert_ne!(other.dedup_key_str(), trigger.dedup_key_str(), "{field}");
+    }
+}
+
+#[test]
+fn jobs_still_running_or_queued_give_nothing() {
+    for status in ["IN PROGRESS", "QUEUED", "new"] {
+        let body = format!(r#"{{"id":"j","status":"{status}","creation_time":0,"name":"t","org_id":"o"}}"#);
+        assert!(rules().alert_for(&Event::from_slice(body.as_bytes()).unwrap()).is_none(), "{status}");
+    }
+    assert!(rules().alert_for(&event("unknown_event.json")).is_none());
+}
+
+#[test]
+fn severity_from_tags_in_any_case() {
+    let cases = [
+        (r#"["SEVERITY:Warning"]"#, Severity::Warning),
+        (r#"["severity:info", "smoke"]"#, Severity::Info),
+        (r#"["severity:critical", "severity:warning"]"#, Severity::Warning),
+        (r#"["severity:bogus"]"#, Severity::Error),
+        (r#"["severity"]"#, Severity::Error),
+        ("[]", Severity::Error),
+    ];
+    for (tags, expected) in cases {
+        let body = format!(r#"{{"id":"j","status":"FAILED","creation_time":0,"name":"t","tags":{tags}}}"#);
+        let alert = rules().alert_for(&Event::from_slice(body.as_bytes()).unwrap()).unwrap();
+        assert_eq!(alert.payload().unwrap().severity(), expected, "{tags}");
+    }
+    let custom = rules().severity_tag_prefix("pd-").default_severity(Severity::Warning);
+    let body = br#"{"id":"j","status":"FAILED","creation_time":0,"name":"t","tags":["PD-critical"]}"#;
+    assert_eq!(
+        custom.alert_for(&Event::from_slice(body).unwrap()).unwrap().payload().unwrap().severity(),
+        Severity::Critical
+    );
+    let body = br#"{"id":"j","status":"FAILED","creation_time":0,"name":"t"}"#;
+    assert_eq!(
+        custom.alert_for(&Event::from_slice(body).unwrap()).unwrap().payload().unwrap().severity(),
+        Severity::Warning
+    );
+}
+
+#[test]
+fn a_ten_thousand_character_unicode_error_still_gives_a_valid_body() {
+    let error = "💥 naïve ünïcødé ".repeat(700);
+    assert!(error.chars().count() >= 10_000);
+    let body = serde_json::json!({"id": "j", "status": "FAILED", "creation_time": 0, "name": "t", "error": error});
+    let alert = rules().alert_for(&Event::from_slice(&serde_json::to_vec(&body).unwrap()).unwrap()).unwrap();
+    let sent = assert_valid(&alert.body().unwrap(), "/enqueue");
+    let summary = sent["payload"]["summary"].as_str().unwrap();
+    assert_eq!(summary.chars().count(), MAX_SUMMARY_CHARS);
+    assert!(summary.ends_with('…'));
+    assert_eq!(sent["payload"]["custom_details"]["error"], error, "the whole error is in the details");
+}
+
+#[test]
+fn regions_sources_and_clients_are_settable() {
+    let rules =
+        rules().job_link_base("https://app.eu-central-1.saucelabs.com/tests/").source("web-shop CI").client("Acme QA");
+    let body = assert_valid(&rules.alert_for(&event("raw_rdc_event.json")).unwrap().body().unwrap(), "/enqueue");
+    assert_eq!(
+        body["links"][0]["href"],
+        "https://app.eu-central-1.saucelabs.com/tests/3f2e1d0c-9b8a-4765-8432-10fedcba9876"
+    );
+    assert_eq!((body["payload"]["source"].as_str(), body["client"].as_str()), (Some("web-shop CI"), Some("Acme QA")));
+    assert_eq!(body["payload"]["component"], "Google_Pixel_8_real", "the device when there is no browser");
+}
+
+#[test]
+fn visual_builds_trigger_when_failed_and_resolve_when_approved_or_equal() {
+    let failed = rules().alert_for(&event("visual_build.json")).unwrap();
+    assert_eq!(failed.action(), Action::Trigger);
+    assert!(failed.payload().unwrap().summary().contains("4 unapproved"));
+    let mut approved: Value = serde_json::from_slice(&fixture("visual_build.json")).unwrap();
+    for (status, action) in [
+        ("APPROVED", Some(Action::Resolve)),
+        ("EQUAL", Some(Action::Resolve)),
+        ("RUNNING", None),
+        ("REJECTED", Some(Action::Trigger)),
+    ] {
+        approved["status"] = status.into();
+        let alert = rules().alert_for(&Event::from_slice(&serde_json::to_vec(&approved).unwrap()).unwrap());
+        assert_eq!(alert.as_ref().map(AlertEvent::action), action, "{status}");
+        if let Some(alert) = alert {
+            assert_eq!(alert.dedup_key_str(), failed.dedup_key_str(), "{status}: same project and branch");
+        }
+    }
+}
+
+#[test]
+fn concurrency_at_its_limit_warns_and_below_resolves() {
+    let below = rules().alert_for(&event("concurrency.json")).unwrap();
+    assert_eq!(below.action(), Action::Resolve);
+    let mut full: Value = serde_json::from_slice(&fixture("concurrency.json")).unwrap();
+    full["concurrency"]["team"]["current"]["vms"] = 100.into();
+    let alert = rules().alert_for(&Event::from_slice(&serde_json::to_vec(&full).unwrap()).unwrap()).unwrap();
+    assert_eq!(alert.action(), Action::Trigger);
+    assert_eq!(alert.payload().unwrap().severity(), Severity::Warning);
+    assert!(alert.payload().unwrap().summary().contains("100/100 VMs"), "{}", alert.payload().unwrap().summary());
+    assert_eq!(alert.dedup_key_str(), below.dedup_key_str());
+    assert_valid(&alert.body().unwrap(), "/enqueue");
+}
+
+#[test]
+fn checks_from_other_tools_follow_the_same_rules() {
+    let failed = CheckRun {
+        name: "GET /api/cart returns 200".into(),
+        failed: true,
+        summary: Some("expected 200, got 503\nbody: upstream timeout".into()),
+        link: Some("https://app.saucelabs.com/api-testing/project/p1/event/e1".into()),
+        tags: vec!["Severity:Critical".into()],
+        time: Some(time::macros::datetime!(2024-05-01 10:00 UTC)),
+    };
+    let trigger = rules().alert_for_check(&failed);
+    let body = assert_valid(&trigger.body().unwrap(), "/enqueue");
+    assert_eq!(body["payload"]["summary"], "GET /api/cart returns 200 failed: expected 200, got 503");
+    assert_eq!(body["payload"]["severity"], "critical");
+    assert_eq!(body["links"][0]["href"], "https://app.saucelabs.com/api-testing/project/p1/event/e1");
+    let resolve = rules().alert_for_check(&CheckRun { failed: false, ..failed });
+    assert_eq!(resolve.action(), Action::Resolve);
+    assert_eq!(resolve.dedup_key_str(), trigger.dedup_key_str());
+}
+
+#[test]
+fn limits_are_enforced_when_building() {
+    // The summary is cut on a character boundary, with an ellipsis.
+    let long = "é".repeat(2000);
+    let payload = Payload::new(&long, "s", Severity::Info);
+    assert_eq!(payload.summary().chars().count(), 1024);
+    assert!(payload.summary().ends_with("é…"));
+    assert_eq!(Payload::new(&"é".repeat(1024), "s", Severity::Info).summary(), "é".repeat(1024), "exactly 1024 stays");
+
+    // A dedup key over 255 characters becomes a stable, shorter one; distinct keys stay distinct.
+    let long_key = "k".repeat(300);
+    let a = AlertEvent::resolve(key(), &long_key);
+    let b = AlertEvent::resolve(key(), &long_key);
+    let c = AlertEvent::resolve(key(), &format!("{long_key}x"));
+    assert_eq!(a.dedup_key_str(), b.dedup_key_str());
+    assert_ne!(a.dedup_key_str(), c.dedup_key_str());
+    assert!(a.dedup_key_str().unwrap().chars().count() <= 255);
+    assert_eq!(AlertEvent::resolve(key(), &"k".repeat(255)).dedup_key_str(), Some("k".repeat(255).as_str()));
+
+    // Images must be https.
+    assert!(Image::new("https://assets.saucelabs.com/jobs/j1/0001screenshot.png", None, Some("screenshot")).is_ok());
+    for src in ["http://assets.saucelabs.com/x.png", "data:image/png;base64,AAAA", "javascript:alert(1)", "not a url"] {
+        assert!(matches!(Image::new(src, None, None), Err(AlertError::InsecureImage { .. })), "{src}");
+    }
+
+    // A body over 512 KB is refused.
+    let mut details = serde_json::Map::new();
+    details.insert("log".into(), "x".repeat(600 * 1024).into());
+    let huge = AlertEvent::trigger(key(), Payload::new("s", "s", Severity::Info).custom_details(details));
+    assert!(matches!(huge.body(), Err(AlertError::TooLarge { .. })));
+    assert!(matches!(huge.request(), Err(AlertError::TooLarge { .. })));
+}
+
+#[test]
+fn hand_built_events_fit_the_schema_too() {
+    let image = Image::new(
+        "https://assets.saucelabs.com/jobs/j1/0001screenshot.png",
+        Some("https://app.saucelabs.com/tests/j1"),
+        Some("last screen"),
+    )
+    .unwrap();
+    let trigger = AlertEvent::trigger(
+        key(),
+        Payload::new("s", "host", Severity::Critical)
+            .component("c")
+            .group("g")
+            .class("k")
+            .timestamp(time::macros::datetime!(2024-05-01 12:00 +02:00)),
+    )
+    .dedup_key("d")
+    .link("https://example.com", None)
+    .image(image)
+    .client("c", Some("https://example.com/c"));
+    let body = assert_valid(&trigger.body().unwrap(), "/enqueue");
+    assert_eq!(body["payload"]["timestamp"], "2024-05-01T10:00:00Z", "UTC with Z");
+    assert_valid(&AlertEvent::acknowledge(key(), "d").body().unwrap(), "/enqueue");
+
+    let change = ChangeEvent::new(key(), "deployed web-shop 2024.05.01", "ci")
+        .timestamp(time::macros::datetime!(2024-05-01 12:00 UTC))
+        .link("https://example.com/deploy/1", Some("deploy"));
+    let request = change.request().unwrap();
+    assert_eq!(request.url.as_str(), "https://events.pagerduty.com/v2/change/enqueue");
+    let body = assert_valid(&request.body, "/change/enqueue");
+    assert!(body.get("event_action").is_none() && body.get("dedup_key").is_none());
+    assert_eq!(trigger.request().unwrap().url.as_str(), "https://events.pagerduty.com/v2/enqueue");
+    assert_eq!(trigger.request().unwrap().headers, [("content-type".to_owned(), "application/json".to_owned())]);
+}
+
+#[test]
+fn routing_keys_and_severities() {
+    assert!(RoutingKey::new(KEY).is_ok());
+    for bad in ["", "short", &format!("{KEY}X"), "R0UT1NGKEY0123456789ABCDEFGHIJK-", "R0UT1NGKEY0123456789ABCDEFGHIJKé"]
+    {
+        assert!(matches!(RoutingKey::new(bad), Err(AlertError::RoutingKey { .. })), "{bad}");
+    }
+    assert!(!format!("{:?}", key()).contains("R0UT"));
+    assert_eq!(" Critical ".parse::<Severity>().unwrap(), Severity::Critical);
+    assert!("fatal".parse::<Severity>().is_err());
+}
+
+#[test]
+fn delivery_classification() {
+    let cases = [
+        (200, Delivery::Accepted),
+        (202, Delivery::Accepted),
+        (299, Delivery::Accepted),
+        (400, Delivery::Drop),
+        (401, Delivery::Drop),
+        (404, Delivery::Drop),
+        (413, Delivery::Drop),
+        (429, Delivery::Retry),
+        (500, Delivery::Retry),
+        (502, Delivery::Retry),
+        (599, Delivery::Retry),
+        (301, Delivery::Drop),
+        (100, Delivery::Drop),
+        (0, Delivery::Drop),
+    ];
+    for (status, expected) in cases {
+        assert_eq!(classify(status), expected, "{status}");
+    }
+}

@@ -1,0 +1,134 @@
+//! PagerDuty v3 webhooks: verified with `Scheme::PagerDutyV3`, parsed into typed events.
+
+use sauce_webhooks::pagerduty::webhook::{Envelope, EventType, IncidentStatus, Urgency, WebhookData};
+use sauce_webhooks::signature::{Scheme, Secret, Verifier, sign};
+use time::macros::datetime;
+
+fn fixture(name: &str) -> Vec<u8> {
+    std::fs::read(format!("{}/tests/data/pagerduty/{name}", env!("CARGO_MANIFEST_DIR"))).unwrap()
+}
+
+fn parse(name: &str) -> sauce_webhooks::pagerduty::webhook::WebhookEvent {
+    Envelope::from_slice(&fixture(name)).unwrap_or_else(|e| panic!("{name}: {e}")).event
+}
+
+#[test]
+fn a_triggered_incident_has_what_a_catalog_reads() {
+    let event = parse("incident_triggered.json");
+    assert_eq!(event.id, "01DEN2HWCHD7LXVMB8DRS5SD2C");
+    assert_eq!(event.event_type, EventType::IncidentTriggered);
+    assert_eq!(event.event_type.as_str(), "incident.triggered");
+    assert_eq!(event.resource_type, "incident");
+    assert_eq!(event.occurred_at, datetime!(2024-05-01 10:17:05.123 UTC));
+    assert_eq!(event.agent.as_ref().unwrap().kind.as_deref(), Some("service_reference"));
+    assert_eq!(event.incident_id(), Some("Q1FQ6NM1QHTDRZ"));
+    let WebhookData::Incident(incident) = &event.data else { panic!("{:?}", event.data) };
+    assert_eq!(
+        incident.title.as_deref(),
+        Some("Checkout › applies a discount code at payment failed on chrome, Windows")
+    );
+    assert_eq!(incident.status, Some(IncidentStatus::Triggered));
+    assert_eq!(incident.urgency, Some(Urgency::High));
+    assert_eq!(incident.number, Some(4312));
+    assert_eq!(incident.html_url.as_deref(), Some("https://acme.pagerduty.com/incidents/Q1FQ6NM1QHTDRZ"));
+    assert_eq!(incident.created_at, Some(datetime!(2024-05-01 10:17:05 UTC)));
+    assert_eq!(incident.escalation_policy.as_ref().unwrap().summary.as_deref(), Some("Web shop on-call"));
+    assert_eq!(incident.priority.as_ref().unwrap().summary.as_deref(), Some("P1"));
+    assert_eq!(incident.service.as_ref().unwrap().id, "PLH1HKV");
+    assert_eq!(incident.assignees[0].summary.as_deref(), Some("Jane Doe"));
+    assert_eq!(incident.incident_key.as_deref(), Some("acme/vdc/Checkout › applies a discount code at payment"));
+    assert!(incident.conference_bridge.is_some());
+    assert!(incident.resolve_reason.is_none());
+}
+
+#[test]
+fn nullable_and_missing_fields() {
+    let acknowledged = parse("incident_acknowledged.json");
+    let WebhookData::Incident(incident) = &acknowledged.data else { panic!() };
+    assert_eq!(incident.status, Some(IncidentStatus::Acknowledged));
+    assert_eq!((incident.incident_key.as_deref(), incident.created_at), (None, None), "missing");
+    assert_eq!((&incident.priority, &incident.conference_bridge), (&None, &None), "null");
+    assert!(acknowledged.client.is_none());
+
+    let resolved = parse("incident_resolved.json");
+    let WebhookData::Incident(incident) = &resolved.data else { panic!() };
+    assert_eq!(incident.status, Some(IncidentStatus::Resolved));
+    assert_eq!(incident.urgency, Some(Urgency::Low));
+    assert!(incident.teams.is_empty(), "null teams");
+    let reason = incident.resolve_reason.as_ref().unwrap();
+    assert_eq!(reason["type"], "merge_resolve_reason");
+    assert_eq!(reason["incident"]["id"], "Q3CQ6AGSTAZK27");
+}
+
+#[test]
+fn notes_and_responders_point_at_their_incident() {
+    for (name, event_type) in [
+        ("incident_annotated.json", EventType::IncidentAnnotated),
+        ("incident_responder_added.json", EventType::IncidentResponderAdded),
+    ] {
+        let event = parse(name);
+        assert_eq!(event.event_type, event_type);
+        assert_eq!(event.incident_id(), Some("Q1FQ6NM1QHTDRZ"), "{name}");
+        let WebhookData::IncidentRelated(related) = &event.data else { panic!("{name}: {:?}", event.data) };
+        assert!(related.details.contains_key("type"));
+    }
+    let WebhookData::IncidentRelated(note) = &parse("incident_annotated.json").data else { panic!() };
+    assert_eq!(note.details["content"], "Discount service rolled back; rerunning the suite.");
+}
+
+#[test]
+fn services_pings_and_unknown_types() {
+    let service = parse("service_created.json");
+    assert_eq!(service.event_type, EventType::ServiceCreated);
+    assert_eq!(service.incident_id(), None);
+    let WebhookData::Service(reference) = &service.data else { panic!() };
+    assert_eq!(reference.summary.as_deref(), Some("Web shop checks"));
+
+    let ping = parse("pagey_ping.json");
+    assert_eq!(ping.event_type, EventType::PageyPing);
+    assert_eq!(ping.resource_type, "pagey");
+    assert!(matches!(&ping.data, WebhookData::Ping { message: Some(m) } if m == "Hello from your friend Pagey!"));
+
+    let unknown = parse("unknown_event_type.json");
+    assert_eq!(unknown.event_type, EventType::Other("incident.postmortem.published".into()));
+    assert_eq!(unknown.event_type.as_str(), "incident.postmortem.published");
+    assert_eq!(unknown.occurred_at, datetime!(2024-05-02 15:00 UTC), "an offset without a colon");
+    let WebhookData::Other(data) = &unknown.data else { panic!() };
+    assert_eq!(data["postmortem"]["title"], "Checkout outage");
+}
+
+#[test]
+fn data_that_does_not_fit_its_type_is_kept_whole() {
+    let body = br#"{"event":{"id":"e","event_type":"incident.workflow.started","resource_type":"incident",
+        "occurred_at":"2024-05-01T10:00:00Z","data":{"workflow":{"id":"W1"}}}}"#;
+    let event = Envelope::from_slice(body).unwrap().event;
+    assert!(matches!(&event.data, WebhookData::Other(data) if data["workflow"]["id"] == "W1"));
+    assert_eq!(event.incident_id(), None);
+}
+
+#[test]
+fn malformed_envelopes_say_where() {
+    let err = Envelope::from_slice(br#"{"event":{"id":"e","event_type":"pagey.ping","occurred_at":"soon","data":{}}}"#)
+        .unwrap_err();
+    assert_eq!(err.path(), "$.event.occurred_at");
+    let err = Envelope::from_slice(br#"{"event":{"event_type":"pagey.ping"}}"#).unwrap_err();
+    assert!(err.to_string().contains("id"), "{err}");
+    assert!(Envelope::from_slice(b"").is_err());
+    assert!(Envelope::from_slice(b"[]").is_err());
+}
+
+#[test]
+fn verify_then_parse_during_a_rotation() {
+    let body = fixture("incident_triggered.json");
+    let verifier = Verifier::new(Secret::new("old-pd-secret").unwrap())
+        .with_secret(Secret::new("new-pd-secret").unwrap())
+        .scheme(Scheme::PagerDutyV3);
+    let header = format!(
+        "v1={},v1={}",
+        sign(&Secret::new("new-pd-secret").unwrap(), &body),
+        sign(&Secret::new("not-ours").unwrap(), &body)
+    );
+    let verified = verifier.verify(&body, Some(&header)).unwrap();
+    let event = Envelope::from_slice(verified.body()).unwrap().event;
+    assert_eq!(event.incident_id(), Some("Q1FQ6NM1QHTDRZ"));
+}
