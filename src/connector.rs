@@ -61,7 +61,8 @@ pub enum ConnectorError {
     /// A header name must be an HTTP token (letters, digits and ``!#$%&'*+-.^_`|~``).
     #[error("invalid header name {0:?}")]
     HeaderName(String),
-    /// A header value must be visible ASCII, spaces and tabs: no CR, LF or other controls.
+    /// A header value must be visible ASCII, spaces and tabs (none at either end): no CR, LF or
+    /// other controls.
     #[error("the value of header {0:?} has a character headers cannot carry")]
     HeaderValue(String),
     /// The connector sets this header itself.
@@ -188,6 +189,12 @@ impl Template {
         while let Some(c) = rest.chars().next() {
             if rest.starts_with("{{") {
                 let at = text.len() - rest.len();
+                if escaped {
+                    // `"\{{x}}"` would make the filled value's first character an escape.
+                    return Err(TemplateError::InvalidJson {
+                        reason: format!("a placeholder follows a backslash at byte {at}"),
+                    });
+                }
                 let end = rest.find("}}").ok_or(TemplateError::Unclosed { at })?;
                 let name = rest[2..end].trim();
                 let name = PLACEHOLDERS
@@ -221,7 +228,8 @@ impl Template {
         Self(Body::PagerDuty(Box::new(rules)))
     }
 
-    /// Renders the body for `event`; `None` when a PagerDuty template calls for no alert.
+    /// Renders the body for `event`; `None` when a PagerDuty template calls for no alert, or
+    /// when the event cannot be written (a hand-built time outside the years 0 to 9999).
     pub fn render(&self, event: &Event) -> Option<Vec<u8>> {
         match &self.0 {
             Body::Json(parts) => {
@@ -229,13 +237,13 @@ impl Template {
                 // keeping the documented field order.
                 let json = std::cell::OnceCell::new();
                 let json = || json.get_or_init(|| serde_json::to_value(event).unwrap_or(Value::Null));
+                // An event built by hand with a time no JSON can hold renders nothing.
+                let whole = || serde_json::to_string(event).ok();
                 let mut out = String::new();
                 for part in parts {
                     match part {
                         Part::Text(text) => out.push_str(text),
-                        Part::Field { name: "event", in_string: false } => {
-                            out.push_str(&serde_json::to_string(event).unwrap_or_default());
-                        }
+                        Part::Field { name: "event", in_string: false } => out.push_str(&whole()?),
                         Part::Field { name, in_string } => fill(&mut out, &lookup(name, event, json), *in_string),
                     }
                 }
@@ -326,8 +334,22 @@ impl fmt::Debug for WebhookConnector {
 }
 
 /// Headers the connector sets itself, or that only the HTTP client may set.
-const RESERVED_HEADERS: &[&str] =
-    &["content-type", "content-length", "host", "transfer-encoding", "connection", SIGNATURE_HEADER];
+const RESERVED_HEADERS: &[&str] = &[
+    "content-type",
+    "content-length",
+    "content-encoding",
+    "host",
+    "transfer-encoding",
+    "te",
+    "trailer",
+    "connection",
+    "keep-alive",
+    "upgrade",
+    "expect",
+    "proxy-authorization",
+    "proxy-connection",
+    SIGNATURE_HEADER,
+];
 
 impl WebhookConnector {
     /// A connector posting the default template (`{{event}}`) to `endpoint`, failures only.
@@ -349,7 +371,8 @@ impl WebhookConnector {
         if RESERVED_HEADERS.iter().any(|reserved| name.eq_ignore_ascii_case(reserved)) {
             return Err(ConnectorError::ReservedHeader(name.to_owned()));
         }
-        if !value.bytes().all(|b| b == b'\t' || (b' '..=b'~').contains(&b)) {
+        let visible = value.bytes().all(|b| b == b'\t' || (b' '..=b'~').contains(&b));
+        if !visible || value.trim_ascii() != value {
             return Err(ConnectorError::HeaderValue(name.to_owned()));
         }
         self.headers.push((name.to_owned(), value.to_owned()));

@@ -112,6 +112,10 @@ fn template_errors_name_what_is_wrong() {
         assert!(matches!(Template::parse(broken), Err(TemplateError::InvalidJson { .. })), "{broken:?}");
     }
     assert!(Template::parse(r#"{"spaces": {{ job.name }}}"#).is_ok(), "spaces inside braces are fine");
+    assert!(
+        matches!(Template::parse(r#"{"t": "\{{job.name}}n"}"#), Err(TemplateError::InvalidJson { .. })),
+        "after a backslash"
+    );
     assert!(Template::parse(r#"["{{event.kind}}", {{event}}, "\"{{job.id}}\\"]"#).is_ok(), "escapes are followed");
 }
 
@@ -142,10 +146,22 @@ fn headers_cannot_be_smuggled() {
     for name in ["", "X Team", "X-Team:", "X\r\nInjected", "Ünï", "(x)"] {
         assert!(matches!(connector().header(name, "v"), Err(ConnectorError::HeaderName(_))), "{name:?}");
     }
-    for value in ["a\r\nX-Injected: 1", "a\nb", "a\rb", "nul\0", "del\u{7f}", "é"] {
+    for value in ["a\r\nX-Injected: 1", "a\nb", "a\rb", "nul\0", "del\u{7f}", "é", " padded", "padded\t"] {
         assert!(matches!(connector().header("X-Team", value), Err(ConnectorError::HeaderValue(_))), "{value:?}");
     }
-    for name in ["Content-Type", "content-length", "HOST", "Transfer-Encoding", "saucelabs-sign", "Connection"] {
+    for name in [
+        "Content-Type",
+        "content-length",
+        "HOST",
+        "Transfer-Encoding",
+        "saucelabs-sign",
+        "Connection",
+        "Expect",
+        "TE",
+        "Upgrade",
+        "Proxy-Authorization",
+        "Content-Encoding",
+    ] {
         assert!(matches!(connector().header(name, "v"), Err(ConnectorError::ReservedHeader(_))), "{name}");
     }
 }

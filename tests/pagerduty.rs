@@ -127,7 +127,10 @@ fn a_failed_job_triggers_with_everything_a_responder_needs() {
     let alert = rules().alert_for(&event("vdc_job_failed.json")).unwrap();
     let body = assert_valid(&alert.body().unwrap(), "/enqueue");
     assert_eq!(body["event_action"], "trigger");
-    assert_eq!(body["dedup_key"], "7fb25570b4064716b9b6daae1a846790/vdc/Checkout › applies a discount code at payment");
+    assert_eq!(
+        body["dedup_key"],
+        r#"["7fb25570b4064716b9b6daae1a846790","vdc","Checkout › applies a discount code at payment"]"#
+    );
     assert_eq!(
         body["payload"]["summary"],
         "Checkout › applies a discount code at payment failed on chrome, Windows: AssertionError: expected \"Total: $45.00\" to equal \"Total: $40.50\""
@@ -162,7 +165,7 @@ fn the_next_passing_run_of_the_same_test_resolves_the_same_key() {
     assert_eq!(
         String::from_utf8(body).unwrap(),
         format!(
-            r#"{{"routing_key":"{KEY}","dedup_key":"7fb25570b4064716b9b6daae1a846790/vdc/Checkout › applies a discount code at payment","event_action":"resolve"}}"#
+            r#"{{"routing_key":"{KEY}","dedup_key":"[\"7fb25570b4064716b9b6daae1a846790\",\"vdc\",\"Checkout › applies a discount code at payment\"]","event_action":"resolve"}}"#
         ),
         "a resolve carries only these"
     );
@@ -224,7 +227,9 @@ fn a_ten_thousand_character_unicode_error_still_gives_a_valid_body() {
     let summary = sent["payload"]["summary"].as_str().unwrap();
     assert_eq!(summary.chars().count(), MAX_SUMMARY_CHARS);
     assert!(summary.ends_with('…'));
-    assert_eq!(sent["payload"]["custom_details"]["error"], error, "the whole error is in the details");
+    let detail = sent["payload"]["custom_details"]["error"].as_str().unwrap();
+    assert_eq!(detail.chars().count(), 2049, "2048 characters and an ellipsis");
+    assert!(error.starts_with(detail.trim_end_matches('…')));
 }
 
 #[test]
@@ -396,4 +401,47 @@ fn delivery_classification() {
     for (status, expected) in cases {
         assert_eq!(classify(status), expected, "{status}");
     }
+}
+
+#[test]
+fn a_huge_error_still_pages_within_512_kb() {
+    let body = serde_json::json!({"id": "j", "status": "FAILED", "creation_time": 0, "name": "t",
+        "error": "é".repeat(600 * 1024), "exception": "x".repeat(600 * 1024), "tags": vec!["t".repeat(10_000); 1000]});
+    let alert = rules().alert_for(&Event::from_slice(&serde_json::to_vec(&body).unwrap()).unwrap()).unwrap();
+    let sent = alert.body().expect("bounded details fit");
+    assert!(sent.len() < 512 * 1024, "{} bytes", sent.len());
+    let sent = assert_valid(&sent, "/enqueue");
+    assert_eq!(sent["payload"]["custom_details"]["tags"].as_array().unwrap().len(), 32);
+    assert!(sent["payload"]["custom_details"].get("group_id").is_none(), "nulls are dropped");
+}
+
+#[test]
+fn hand_built_times_that_cannot_be_written_are_an_error_not_an_empty_body() {
+    let year_minus_one = time::macros::datetime!(-0001-12-31 23:00 UTC);
+    let check = CheckRun { name: "n".into(), failed: true, time: Some(year_minus_one), ..CheckRun::default() };
+    assert!(matches!(rules().alert_for_check(&check).body(), Err(AlertError::Unwritable { .. })));
+}
+
+#[test]
+fn dedup_keys_cannot_run_into_each_other() {
+    let alert = |org: &str, name: &str| {
+        let body = serde_json::json!({"id": "j", "data_type": "vdc", "status": "FAILED", "creation_time": 0, "org_id": org, "name": name});
+        rules().alert_for(&Event::from_slice(&serde_json::to_vec(&body).unwrap()).unwrap()).unwrap()
+    };
+    assert_ne!(alert("a/vdc", "x").dedup_key_str(), alert("a", "vdc/x").dedup_key_str());
+    assert_eq!(alert("a", "t ").dedup_key_str(), alert("a", "t").dedup_key_str(), "surrounding spaces do not count");
+    let check = rules().alert_for_check(&CheckRun { name: "vdc/x".into(), failed: true, ..CheckRun::default() });
+    assert_ne!(check.dedup_key_str(), alert("check", "x").dedup_key_str());
+}
+
+#[test]
+fn links_that_are_not_web_urls_are_left_out() {
+    let check =
+        CheckRun { name: "n".into(), failed: true, link: Some("javascript:alert(1)".into()), ..CheckRun::default() };
+    let body = assert_valid(&rules().alert_for_check(&check).body().unwrap(), "/enqueue");
+    assert!(body.get("links").is_none() && body.get("client_url").is_none(), "{body}");
+    let weird = rules().job_link_base("see logs/");
+    let job = Event::from_slice(br#"{"id":"j","status":"FAILED","creation_time":0,"name":"t"}"#).unwrap();
+    let body = assert_valid(&weird.alert_for(&job).unwrap().body().unwrap(), "/enqueue");
+    assert!(body.get("links").is_none());
 }

@@ -104,6 +104,28 @@ fn data_that_does_not_fit_its_type_is_kept_whole() {
     let event = Envelope::from_slice(body).unwrap().event;
     assert!(matches!(&event.data, WebhookData::Other(data) if data["workflow"]["id"] == "W1"));
     assert_eq!(event.incident_id(), None);
+
+    // A workflow instance carries its incident at data.incident, not data.id.
+    let body = br#"{"event":{"id":"e","event_type":"incident.workflow.started","resource_type":"incident",
+        "occurred_at":"2024-05-01T10:00:00Z","data":{"id":"WFI1","type":"incident_workflow_instance","incident":{"id":"Q1"}}}}"#;
+    assert_eq!(Envelope::from_slice(body).unwrap().event.incident_id(), Some("Q1"));
+
+    // An odd field costs the typed form, not the incident id; an odd agent costs nothing.
+    let body = br#"{"event":{"id":"e","event_type":"incident.triggered","resource_type":"incident","agent":"someone",
+        "occurred_at":"2024-05-01T10:00:00Z","data":{"id":"Q2","title":5,"number":"42"}}}"#;
+    let event = Envelope::from_slice(body).unwrap().event;
+    assert_eq!((event.incident_id(), &event.agent), (Some("Q2"), &None));
+}
+
+#[test]
+fn times_near_the_edge_of_the_calendar_never_panic() {
+    for at in ["9999-12-31T23:30:00-05:00", "0000-01-01T01:00:00+05:00", "9999-12-31T23:59:59Z"] {
+        let body = format!(r#"{{"event":{{"id":"e","event_type":"pagey.ping","occurred_at":"{at}","data":{{}}}}}}"#);
+        let parsed = Envelope::from_slice(body.as_bytes());
+        assert_eq!(parsed.is_ok(), at.ends_with('Z'), "{at}: {parsed:?}");
+        let job = format!(r#"{{"id":"j","status":"FAILED","creation_time":"{at}"}}"#);
+        assert_eq!(sauce_webhooks::Event::from_slice(job.as_bytes()).is_ok(), at.ends_with('Z'), "{at}");
+    }
 }
 
 #[test]

@@ -303,12 +303,17 @@ pub(crate) fn parse_rfc3339(s: &str) -> Option<OffsetDateTime> {
         let fixed = format!("{}:{}", &s[..n - 2], &s[n - 2..]);
         OffsetDateTime::parse(&fixed, &Rfc3339).ok()?
     };
-    Some(parsed.to_offset(UtcOffset::UTC))
+    // In UTC, an offset can push a time past year 9999 (or before 0): refused, since it
+    // could not be written back, and `to_offset` would panic beyond what `time` can hold.
+    parsed.checked_to_offset(UtcOffset::UTC).filter(|t| (0..=9999).contains(&t.year()))
 }
 
 /// Writes a time as RFC 3339 in UTC (`2024-05-01T10:00:00Z`, with a fraction only when there is one).
 pub(crate) fn serialize_time<S: Serializer>(t: &OffsetDateTime, s: S) -> Result<S::Ok, S::Error> {
-    let text = t.to_offset(UtcOffset::UTC).format(&Rfc3339).map_err(serde::ser::Error::custom)?;
+    let utc = t
+        .checked_to_offset(UtcOffset::UTC)
+        .ok_or_else(|| serde::ser::Error::custom("a time beyond what UTC can hold"))?;
+    let text = utc.format(&Rfc3339).map_err(serde::ser::Error::custom)?;
     s.serialize_str(&text)
 }
 

@@ -47,6 +47,12 @@ pub enum AlertError {
         /// Its size.
         size: usize,
     },
+    /// A value that cannot be written as JSON, such as a time outside the years 0 to 9999.
+    #[error("the body cannot be written: {reason}")]
+    Unwritable {
+        /// What serde_json said.
+        reason: String,
+    },
     /// A severity other than critical, error, warning or info.
     #[error("unknown severity {0:?}; expected critical, error, warning or info")]
     Severity(String),
@@ -327,11 +333,12 @@ impl AlertEvent {
         self
     }
 
-    /// Adds a link (triggers only; ignored otherwise).
+    /// Adds a link (triggers only). A `href` that is not an `http(s)` URL is left out, as
+    /// PagerDuty would refuse the event.
     #[must_use]
     pub fn link(mut self, href: &str, text: Option<&str>) -> Self {
-        if let Some(details) = &mut self.trigger {
-            details.links.push(Link { href: href.to_owned(), text: text.map(str::to_owned) });
+        if let (Some(details), Some(href)) = (&mut self.trigger, web_url(href)) {
+            details.links.push(Link { href, text: text.map(str::to_owned) });
         }
         self
     }
@@ -345,12 +352,13 @@ impl AlertEvent {
         self
     }
 
-    /// Names the monitoring client and links to it (triggers only; ignored otherwise).
+    /// Names the monitoring client and links to it (triggers only; a `url` that is not an
+    /// `http(s)` URL is left out).
     #[must_use]
     pub fn client(mut self, name: &str, url: Option<&str>) -> Self {
         if let Some(details) = &mut self.trigger {
             details.client = Some(name.to_owned());
-            details.client_url = url.map(str::to_owned);
+            details.client_url = url.and_then(web_url);
         }
         self
     }
@@ -378,7 +386,8 @@ impl AlertEvent {
     /// The JSON body.
     ///
     /// # Errors
-    /// [`AlertError::TooLarge`] over 512 KB.
+    /// [`AlertError::TooLarge`] over 512 KB, [`AlertError::Unwritable`] for a time outside
+    /// the years 0 to 9999.
     pub fn body(&self) -> Result<Vec<u8>, AlertError> {
         checked_body(self)
     }
@@ -473,10 +482,12 @@ impl ChangeEvent {
         self
     }
 
-    /// Adds a link.
+    /// Adds a link; a `href` that is not an `http(s)` URL is left out.
     #[must_use]
     pub fn link(mut self, href: &str, text: Option<&str>) -> Self {
-        self.links.push(Link { href: href.to_owned(), text: text.map(str::to_owned) });
+        if let Some(href) = web_url(href) {
+            self.links.push(Link { href, text: text.map(str::to_owned) });
+        }
         self
     }
 
@@ -498,9 +509,9 @@ impl ChangeEvent {
 }
 
 fn checked_body(value: &impl Serialize) -> Result<Vec<u8>, AlertError> {
-    // Serializing these types cannot fail: every map key is a string and every time was
-    // checked to be writable when it was parsed.
-    let body = serde_json::to_vec(value).unwrap_or_default();
+    // Parsed times are always writable, but a hand-built one (a `CheckRun`'s, a payload's)
+    // may lie outside the years 0 to 9999.
+    let body = serde_json::to_vec(value).map_err(|err| AlertError::Unwritable { reason: err.to_string() })?;
     if body.len() > MAX_BODY_BYTES { Err(AlertError::TooLarge { size: body.len() }) } else { Ok(body) }
 }
 
@@ -510,10 +521,15 @@ fn enqueue_url(url: &'static str) -> Url {
 
 /// `text` cut to `max` characters, ending in `…` when cut.
 fn cut(text: &str, max: usize) -> String {
-    match text.char_indices().nth(max - 1) {
-        Some((end, _)) if text[end..].chars().nth(1).is_some() => format!("{}…", &text[..end]),
-        _ => text.to_owned(),
-    }
+    if text.chars().count() <= max { text.to_owned() } else { lenient::clip(text, max - 1).into_owned() }
+}
+
+/// `href` if it is an `http` or `https` URL, which is all PagerDuty shows as a link.
+fn web_url(href: &str) -> Option<String> {
+    Url::parse(href)
+        .ok()
+        .filter(|url| matches!(url.scheme(), "http" | "https") && url.host().is_some())
+        .map(String::from)
 }
 
 /// A dedup key PagerDuty accepts: as given up to 255 characters, else a stable shorter form.

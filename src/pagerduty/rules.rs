@@ -4,7 +4,7 @@ use serde_json::{Map, Value};
 use time::OffsetDateTime;
 
 use super::alert::{AlertEvent, Payload, RoutingKey, Severity};
-use crate::{BuildStatus, Concurrency, DataType, Event, Job, JobStatus, VisualBuild};
+use crate::{BuildStatus, Concurrency, Event, Job, JobStatus, VisualBuild};
 
 /// Turns Sauce Labs events into PagerDuty alerts, as Sauce Labs' own PagerDuty connector does:
 /// a failure triggers an alert, and the next success of the same test resolves it.
@@ -128,7 +128,7 @@ impl IncidentRules {
     /// The same rules for a check from another tool: a failed run triggers, a passing one
     /// resolves, keyed by the check's name.
     pub fn alert_for_check(&self, check: &CheckRun) -> AlertEvent {
-        let key = format!("check/{}", check.name);
+        let key = key(&["check", check.name.trim()]);
         if !check.failed {
             return AlertEvent::resolve(self.routing_key.clone(), &key);
         }
@@ -140,7 +140,7 @@ impl IncidentRules {
         if let Some(at) = check.time {
             payload = payload.timestamp(at);
         }
-        let alert = self.trigger(payload, &key, check.link.as_deref());
+        let alert = self.trigger(payload, Some(&key), check.link.as_deref());
         match &check.link {
             Some(link) => alert.link(link, Some("Report")),
             None => alert,
@@ -179,20 +179,12 @@ impl IncidentRules {
         if let Some(build) = job.build.as_deref() {
             payload = payload.group(build.trim_end());
         }
-        let alert = match key {
-            Some(key) => self.trigger(payload, &key, Some(&link)),
-            None => AlertEvent::trigger(self.routing_key.clone(), payload).client(&self.client, Some(&link)),
-        };
-        Some(alert.link(&link, Some("Test results")))
+        Some(self.trigger(payload, key.as_deref(), Some(&link)).link(&link, Some("Test results")))
     }
 
     fn build_alert(&self, build: &VisualBuild) -> Option<AlertEvent> {
-        let key = format!(
-            "{}/visual/{}/{}",
-            build.org_id,
-            build.project.as_deref().unwrap_or(&build.build_name),
-            build.branch.as_deref().unwrap_or_default()
-        );
+        let project = build.project.as_deref().unwrap_or(&build.build_name);
+        let key = key(&[build.org_id.as_str(), "visual", project, build.branch.as_deref().unwrap_or_default()]);
         if !build.is_failure() {
             return matches!(build.status, BuildStatus::Approved | BuildStatus::Equal)
                 .then(|| AlertEvent::resolve(self.routing_key.clone(), &key));
@@ -204,12 +196,12 @@ impl IncidentRules {
         let payload = Payload::new(&summary, &self.source, self.default_severity)
             .class("visual build")
             .custom_details(details(build));
-        Some(self.trigger(payload, &key, Some(&build.build_url)).link(&build.build_url, Some("Visual build")))
+        Some(self.trigger(payload, Some(&key), Some(&build.build_url)).link(&build.build_url, Some("Visual build")))
     }
 
     fn concurrency_alert(&self, usage: &Concurrency) -> AlertEvent {
         let team = usage.team.as_ref();
-        let key = format!("{}/concurrency/{}", usage.organization.id, team.map_or("", |team| team.id.as_str()));
+        let key = key(&[usage.organization.id.as_str(), "concurrency", team.map_or("", |team| team.id.as_str())]);
         let saturated = [Some(&usage.organization), team].into_iter().flatten().find(|usage| usage.is_saturated());
         let Some(full) = saturated else {
             return AlertEvent::resolve(self.routing_key.clone(), &key);
@@ -228,11 +220,16 @@ impl IncidentRules {
             .timestamp(usage.timestamp)
             .class("concurrency")
             .custom_details(details(usage));
-        self.trigger(payload, &key, None)
+        self.trigger(payload, Some(&key), None)
     }
 
-    fn trigger(&self, payload: Payload, key: &str, client_url: Option<&str>) -> AlertEvent {
-        AlertEvent::trigger(self.routing_key.clone(), payload).dedup_key(key).client(&self.client, client_url)
+    /// A trigger; without a key to tell the test by, PagerDuty opens a new alert each time.
+    fn trigger(&self, payload: Payload, key: Option<&str>, client_url: Option<&str>) -> AlertEvent {
+        let alert = AlertEvent::trigger(self.routing_key.clone(), payload).client(&self.client, client_url);
+        match key {
+            Some(key) => alert.dedup_key(key),
+            None => alert,
+        }
     }
 
     /// The severity a tag sets (the last one wins), else the default.
@@ -251,22 +248,42 @@ impl IncidentRules {
 /// A job's identity across runs, `None` without a name to tell it by.
 fn job_key(job: &Job) -> Option<String> {
     let org = job.org_id.as_ref().map_or("", |org| org.as_str());
-    let data_type = match &job.data_type {
-        DataType::Vdc => "vdc",
-        DataType::Rdc => "rdc",
-        other => other.as_str(),
-    };
-    job.name.as_deref().map(|name| format!("{org}/{data_type}/{name}"))
+    job.name.as_deref().map(|name| key(&[org, job.data_type.as_str(), name.trim()]))
+}
+
+/// A dedup key from its parts, written as a JSON array (`["acme","vdc","checkout works"]`) so
+/// that no part can run into the next: `a/b` + `c` and `a` + `b/c` stay apart.
+fn key(parts: &[&str]) -> String {
+    serde_json::to_string(parts).unwrap_or_default()
 }
 
 fn first_line(text: &str) -> Option<&str> {
     text.lines().map(str::trim).find(|line| !line.is_empty())
 }
 
-/// A value's documented JSON, as the alert's custom details.
+/// Longest text kept in custom details, in characters (at most 8 KB of UTF-8 each).
+const DETAIL_CHARS: usize = 2048;
+/// Most items kept of a list in custom details.
+const DETAIL_ITEMS: usize = 32;
+
+/// A value's documented JSON, as the alert's custom details: nulls dropped, long texts and
+/// lists shortened, so that however large a job's error, the alert fits PagerDuty's 512 KB.
 fn details(value: &impl serde::Serialize) -> Map<String, Value> {
-    match serde_json::to_value(value) {
-        Ok(Value::Object(map)) => map,
-        _ => Map::new(),
+    fn bound(value: &mut Value) {
+        match value {
+            Value::String(text) if text.chars().count() > DETAIL_CHARS => {
+                *text = crate::event::lenient::clip(text, DETAIL_CHARS).into_owned();
+            }
+            Value::Array(items) => {
+                items.truncate(DETAIL_ITEMS);
+                items.iter_mut().for_each(bound);
+            }
+            Value::Object(map) => map.values_mut().for_each(bound),
+            _ => {}
+        }
     }
+    let Ok(Value::Object(mut map)) = serde_json::to_value(value) else { return Map::new() };
+    map.retain(|_, value| !value.is_null());
+    map.values_mut().for_each(bound);
+    map
 }

@@ -62,11 +62,16 @@ pub struct WebhookEvent {
 
 impl WebhookEvent {
     /// The incident this event is about: `data.id` for incident events, `data.incident.id`
-    /// for notes, responders and status updates, `None` for services and pings.
+    /// for notes, responders, status updates, workflows and anything else attached to an
+    /// incident, `None` for services and pings.
     pub fn incident_id(&self) -> Option<&str> {
         match &self.data {
             WebhookData::Incident(incident) => Some(&incident.id),
             WebhookData::IncidentRelated(related) => Some(&related.incident.id),
+            // An incident event whose data did not fit the typed form.
+            WebhookData::Other(data) if self.event_type.as_str().starts_with("incident.") => {
+                data.get("incident").unwrap_or(data).get("id").and_then(Value::as_str)
+            }
             _ => None,
         }
     }
@@ -80,7 +85,7 @@ pub enum WebhookData {
     /// The incident itself (`incident.triggered`, `.acknowledged`, `.resolved`, ...).
     Incident(Box<Incident>),
     /// Something attached to an incident, which sits at `data.incident` (`incident.annotated`,
-    /// `.responder.added`, `.responder.replied`, `.status_update_published`).
+    /// `.responder.added`, `.responder.replied`, `.status_update_published`, workflows, ...).
     IncidentRelated(Box<IncidentRelated>),
     /// A service (`service.created`, `.updated`, `.deleted`).
     Service(Box<Reference>),
@@ -118,7 +123,7 @@ pub struct Incident {
     /// Its id (not always 7 characters).
     pub id: String,
     /// Its number in the account.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "lenient::optional_u64")]
     pub number: Option<u64>,
     /// Its title.
     #[serde(default, deserialize_with = "lenient::text")]
@@ -266,7 +271,7 @@ impl<'de> Deserialize<'de> for WebhookEvent {
             #[serde(deserialize_with = "lenient::time")]
             occurred_at: Option<OffsetDateTime>,
             #[serde(default)]
-            agent: Option<Reference>,
+            agent: Value,
             #[serde(default)]
             client: Option<Value>,
             #[serde(default)]
@@ -280,7 +285,8 @@ impl<'de> Deserialize<'de> for WebhookEvent {
             event_type: wire.event_type,
             resource_type: wire.resource_type.unwrap_or_default(),
             occurred_at,
-            agent: wire.agent,
+            // Who did it is a detail: an agent of another form does not cost the event.
+            agent: Reference::deserialize(&wire.agent).ok(),
             client: wire.client,
             data,
         })
@@ -298,13 +304,12 @@ impl WebhookData {
             EventType::ServiceCreated | EventType::ServiceUpdated | EventType::ServiceDeleted => {
                 Reference::deserialize(&data).map(|service| Self::Service(Box::new(service)))
             }
-            EventType::IncidentAnnotated
-            | EventType::IncidentResponderAdded
-            | EventType::IncidentResponderReplied
-            | EventType::IncidentStatusUpdatePublished => {
+            EventType::Other(_) => return Self::Other(data),
+            // Notes, responders, status updates, workflows, conference bridges and custom
+            // fields carry their incident at `data.incident`.
+            _ if data.get("incident").is_some_and(Value::is_object) => {
                 IncidentRelated::deserialize(&data).map(|related| Self::IncidentRelated(Box::new(related)))
             }
-            EventType::Other(_) => return Self::Other(data),
             _ => Incident::deserialize(&data).map(|incident| Self::Incident(Box::new(incident))),
         };
         typed.unwrap_or(Self::Other(data))
