@@ -9,6 +9,8 @@ mod id;
 pub mod pagerduty;
 mod router;
 pub mod signature;
+#[cfg(feature = "testing")]
+pub mod testing;
 
 pub use event::{
     BuildStatus, BuildSummary, Concurrency, ConcurrencyUsage, DataCenter, DataType, Event, Job, JobStatus, ParseError,

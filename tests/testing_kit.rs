@@ -1,0 +1,107 @@
+//! The testing kit, used as a user would: build events, sign them, and check what a receiver
+//! and the rest of the crate make of them.
+
+use sauce_webhooks::filter::{Outcomes, Scope, Subscription, Topic};
+use sauce_webhooks::pagerduty::webhook::Envelope;
+use sauce_webhooks::pagerduty::{Action, IncidentRules, RoutingKey};
+use sauce_webhooks::signature::{Scheme, Secret, Verifier};
+use sauce_webhooks::testing::{
+    ConcurrencyBuilder, JobBuilder, ORG_ID, TEAM_ID, USER_ID, VisualBuildBuilder, fixtures, signed, signed_bytes,
+    signed_pagerduty,
+};
+use sauce_webhooks::{DataType, Event, JobStatus, Router};
+
+#[test]
+fn built_events_survive_the_round_trip_a_receiver_does() {
+    let secret = Secret::new("test-token").unwrap();
+    let verifier = Verifier::new(secret.clone());
+    for event in [
+        JobBuilder::new().event(),
+        JobBuilder::new().failed().tag("severity:critical").event(),
+        JobBuilder::new().real_device().running().event(),
+        VisualBuildBuilder::new().unapproved().event(),
+        ConcurrencyBuilder::new().team_saturated().event(),
+    ] {
+        let request = signed(&secret, &event);
+        assert_eq!(request.header_name, "saucelabs-sign");
+        let verified = verifier.verify(&request.body, Some(&request.header_value)).unwrap();
+        assert_eq!(verified.event().unwrap(), event);
+    }
+}
+
+#[test]
+fn builders_give_what_their_names_say() {
+    let job = JobBuilder::new().failed().build();
+    assert!(job.is_failure());
+    assert_eq!((job.status, job.passed), (JobStatus::Failed, Some(false)));
+    let device = JobBuilder::new().real_device().build();
+    assert_eq!((device.data_type, device.browser_name), (DataType::Rdc, None));
+    assert!(!JobBuilder::new().running().event().is_failure());
+    assert!(VisualBuildBuilder::new().unapproved().event().is_failure());
+    assert!(!VisualBuildBuilder::new().event().is_failure());
+    assert!(ConcurrencyBuilder::new().team_saturated().event().is_failure());
+    assert!(!ConcurrencyBuilder::new().event().is_failure());
+    let moved = JobBuilder::new().owner("u2").team(None).org("o2").id("run-7").name("t").build();
+    assert_eq!((moved.owner_id.unwrap().as_str(), moved.team_id, moved.org_id.unwrap().as_str()), ("u2", None, "o2"));
+}
+
+#[test]
+fn built_events_reach_the_default_scopes() {
+    let mut router = Router::new();
+    router.insert(
+        "user",
+        Subscription::new(Scope::User(USER_ID.into()), [Topic::VirtualDeviceJobs(Outcomes::FailedOnly)]),
+    );
+    router.insert(
+        "team",
+        Subscription::new(Scope::Team(TEAM_ID.into()), [Topic::VisualBuildCompleted, Topic::ConcurrencyUsage]),
+    );
+    router.insert("org", Subscription::new(Scope::Organization(ORG_ID.into()), [Topic::RealDeviceJobs(Outcomes::All)]));
+    let route = |event: Event| {
+        let mut keys: Vec<&str> = router.route(&event).copied().collect();
+        keys.sort_unstable();
+        keys.join(",")
+    };
+    assert_eq!(route(JobBuilder::new().failed().event()), "user");
+    assert_eq!(route(JobBuilder::new().event()), "");
+    assert_eq!(route(JobBuilder::new().real_device().event()), "org");
+    assert_eq!(route(VisualBuildBuilder::new().event()), "team");
+    assert_eq!(route(ConcurrencyBuilder::new().event()), "team");
+}
+
+#[test]
+fn a_failure_then_a_success_trigger_and_resolve() {
+    let rules = IncidentRules::new(RoutingKey::new("R0UT1NGKEY0123456789ABCDEFGHIJKL").unwrap());
+    let trigger = rules.alert_for(&JobBuilder::new().id("run-1").failed().event()).unwrap();
+    let resolve = rules.alert_for(&JobBuilder::new().id("run-2").event()).unwrap();
+    assert_eq!((trigger.action(), resolve.action()), (Action::Trigger, Action::Resolve));
+    assert_eq!(trigger.dedup_key_str(), resolve.dedup_key_str());
+}
+
+#[test]
+fn fixtures_and_signed_bytes() {
+    let secret = Secret::new("test-token").unwrap();
+    for body in [
+        fixtures::VDC_JOB_FAILED,
+        fixtures::RDC_JOB_PASSED,
+        fixtures::REST_API_JOB,
+        fixtures::RAW_RDC_EVENT,
+        fixtures::CONCURRENCY,
+        fixtures::VISUAL_BUILD,
+    ] {
+        let request = signed_bytes(&secret, body);
+        assert_eq!(request.body, body, "signed as it is, not re-serialized");
+        let verified = Verifier::new(secret.clone()).verify(&request.body, Some(&request.header_value)).unwrap();
+        assert!(!matches!(verified.event().unwrap(), Event::Unknown(_)));
+    }
+    assert_eq!(Event::from_slice_batch(fixtures::BATCH_OF_TWO_JOBS).unwrap().len(), 2);
+
+    let (old, new) = (Secret::new("old").unwrap(), Secret::new("new").unwrap());
+    let request = signed_pagerduty(&[&old, &new], fixtures::PAGERDUTY_INCIDENT_TRIGGERED);
+    assert_eq!(request.header_name, "x-pagerduty-signature");
+    assert_eq!(request.header_value.matches("v1=").count(), 2);
+    let verified =
+        Verifier::new(new).scheme(Scheme::PagerDutyV3).verify(&request.body, Some(&request.header_value)).unwrap();
+    assert!(Envelope::from_slice(verified.body()).unwrap().event.incident_id().is_some());
+    assert!(Envelope::from_slice(fixtures::PAGERDUTY_PING).is_ok());
+}
