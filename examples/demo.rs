@@ -136,10 +136,11 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     for ((label, _), event) in PAYLOADS.iter().zip(&events) {
         let mut targets: Vec<&str> = router.route(event).copied().collect();
         targets.sort_unstable();
-        println!("{label:>32} -> {}", if targets.is_empty() { "nobody".to_owned() } else { targets.join("; ") });
+        let nobody = "nobody (no subscription watches its user, team or organization)";
+        println!("{label:>32} -> {}", if targets.is_empty() { nobody.to_owned() } else { targets.join("; ") });
     }
 
-    println!("\n== act: PagerDuty alerts (trigger on failure, resolve on success) ==");
+    println!("\n== act: PagerDuty alerts for the first two payloads (trigger on failure, resolve on success) ==");
     let rules = IncidentRules::new(RoutingKey::new("R0UT1NGKEY0123456789ABCDEFGHIJKL")?);
     for ((label, _), event) in PAYLOADS.iter().zip(&events).take(2) {
         if let Some(alert) = rules.alert_for(event) {
