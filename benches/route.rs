@@ -2,59 +2,21 @@
 //! scopes over 10,000 organizations), for an event that matches exactly 3 of them, plus the
 //! memory a subscription costs at 1,000,000. Run: `cargo bench --bench route`.
 
+#[path = "support/subscriptions.rs"]
+mod subscriptions;
 mod support;
 
 use std::hint::black_box;
 use std::time::Duration;
 
 use criterion::Criterion;
-use sauce_webhooks::filter::{Outcomes, Scope, Subscription, Topic};
 use sauce_webhooks::{Event, Router};
-
-const ORGS: u64 = 10_000;
-const TEAMS_PER_ORG: u64 = 10;
-
-/// A 32-hex-digit id, like Sauce Labs', different for each (kind, n).
-fn id(kind: u64, n: u64) -> String {
-    let mixed = (n ^ (kind << 56)).wrapping_mul(0x9E37_79B9_7F4A_7C15);
-    format!("{mixed:016x}{:016x}", mixed.rotate_left(29) ^ kind)
-}
-
-fn topics(i: u64) -> Vec<Topic> {
-    match i % 4 {
-        0 => vec![Topic::VirtualDeviceJobs(Outcomes::FailedOnly)],
-        1 => vec![Topic::VirtualDeviceJobs(Outcomes::All), Topic::RealDeviceJobs(Outcomes::All)],
-        2 => vec![Topic::RealDeviceJobs(Outcomes::FailedOnly), Topic::VisualBuildCompleted],
-        _ => vec![Topic::VirtualDeviceJobs(Outcomes::FailedOnly), Topic::ConcurrencyUsage],
-    }
-}
-
-/// `n` subscriptions in the realistic mix, plus the three the probe event matches.
-fn router(n: u64) -> Router<u64> {
-    let mut router = Router::new();
-    for i in 0..n {
-        let org = i % ORGS;
-        let scope = match i % 20 {
-            0 => Scope::Organization(id(1, org).into()),
-            1..=5 => Scope::Team(id(2, org * TEAMS_PER_ORG + i % TEAMS_PER_ORG).into()),
-            _ => Scope::User(id(3, i).into()),
-        };
-        router.insert(i, Subscription::new(scope, topics(i)));
-    }
-    let failed = [Topic::VirtualDeviceJobs(Outcomes::FailedOnly)];
-    router.insert(u64::MAX - 2, Subscription::new(Scope::User(id(4, 0).into()), failed));
-    router.insert(u64::MAX - 1, Subscription::new(Scope::Team(id(5, 0).into()), failed));
-    router.insert(u64::MAX, Subscription::new(Scope::Organization(id(6, 0).into()), failed));
-    router
-}
+use subscriptions::{id, owner, router};
 
 /// A failed VDC job of a user, team and organization that each have exactly one subscription.
-fn probe() -> Event {
+fn probe(user: &str, team: &str, org: &str) -> Event {
     let body = format!(
-        r#"{{"id":"j","data_type":"vdc","status":"FAILED","creation_time":0,"owner_id":"{}","team_id":"{}","org_id":"{}"}}"#,
-        id(4, 0),
-        id(5, 0),
-        id(6, 0)
+        r#"{{"id":"j","data_type":"vdc","status":"FAILED","creation_time":0,"owner_id":"{user}","team_id":"{team}","org_id":"{org}"}}"#
     );
     Event::from_slice(body.as_bytes()).unwrap()
 }
@@ -64,13 +26,9 @@ fn probe() -> Event {
 fn spread_events(n: u64) -> Vec<Event> {
     (0..1024u64)
         .map(|k| {
-            let i = (k * 7919) % n;
-            let org = i % ORGS;
+            let (user, team, org) = owner((k * 7919) % n);
             let body = format!(
-                r#"{{"id":"j","data_type":"vdc","status":"FAILED","creation_time":0,"owner_id":"{}","team_id":"{}","org_id":"{}"}}"#,
-                id(3, i),
-                id(2, org * TEAMS_PER_ORG + i % TEAMS_PER_ORG),
-                id(1, org)
+                r#"{{"id":"j","data_type":"vdc","status":"FAILED","creation_time":0,"owner_id":"{user}","team_id":"{team}","org_id":"{org}"}}"#
             );
             Event::from_slice(body.as_bytes()).unwrap()
         })
@@ -78,10 +36,11 @@ fn spread_events(n: u64) -> Vec<Event> {
 }
 
 fn main() {
-    let event = probe();
-    let small = router(1_000);
+    let (user, team, org) = (id(4, 0), id(5, 0), id(6, 0));
+    let event = probe(&user, &team, &org);
+    let small = router(1_000, &user, &team, &org);
     let mut built = None;
-    let memory = allocation_counter::measure(|| built = Some(router(1_000_000)));
+    let memory = allocation_counter::measure(|| built = Some(router(1_000_000, &user, &team, &org)));
     let large = built.expect("built above");
     assert_eq!(small.route(&event).count(), 3);
     assert_eq!(large.route(&event).count(), 3);

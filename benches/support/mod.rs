@@ -11,8 +11,9 @@ use std::time::{Duration, Instant};
 pub type Case<'a> = (&'a str, &'a mut dyn FnMut());
 
 /// Times each case in `rounds` alternating rounds of about `round` each, then prints the
-/// fastest per-call time of each and its ratio to the first case, the baseline.
-pub fn interleaved(title: &str, cases: &mut [Case<'_>], rounds: usize, round: Duration) {
+/// fastest per-call time of each and its ratio to the first case, the baseline. Returns those
+/// fastest times, in nanoseconds.
+pub fn interleaved(title: &str, cases: &mut [Case<'_>], rounds: usize, round: Duration) -> Vec<f64> {
     let iterations: Vec<u32> = cases.iter_mut().map(|(_, work)| calibrate(work, round)).collect();
     let mut best = vec![f64::INFINITY; cases.len()];
     for _ in 0..rounds {
@@ -26,8 +27,9 @@ pub fn interleaved(title: &str, cases: &mut [Case<'_>], rounds: usize, round: Du
     }
     println!("\n{title}: fastest of {rounds} interleaved rounds, ratio to {}", cases[0].0);
     for ((name, _), ns) in cases.iter().zip(&best) {
-        println!("  {name:<28} {ns:>12.1} ns  {:>6.2} x", ns / best[0]);
+        println!("  {name:<30} {ns:>12.1} ns  {:>6.2} x", ns / best[0]);
     }
+    best
 }
 
 /// How many calls of `work` take about `round`.
