@@ -336,9 +336,16 @@ impl AlertEvent {
     /// Adds a link (triggers only). A `href` that is not an `http(s)` URL is left out, as
     /// PagerDuty would refuse the event.
     #[must_use]
-    pub fn link(mut self, href: &str, text: Option<&str>) -> Self {
-        if let (Some(details), Some(href)) = (&mut self.trigger, web_url(href)) {
-            details.links.push(Link { href, text: text.map(str::to_owned) });
+    pub fn link(self, href: &str, text: Option<&str>) -> Self {
+        match WebUrl::parse(href) {
+            Some(href) => self.web_link(href, text),
+            None => self,
+        }
+    }
+
+    pub(crate) fn web_link(mut self, href: WebUrl, text: Option<&str>) -> Self {
+        if let Some(details) = &mut self.trigger {
+            details.links.push(Link { href: href.0, text: text.map(str::to_owned) });
         }
         self
     }
@@ -355,10 +362,14 @@ impl AlertEvent {
     /// Names the monitoring client and links to it (triggers only; a `url` that is not an
     /// `http(s)` URL is left out).
     #[must_use]
-    pub fn client(mut self, name: &str, url: Option<&str>) -> Self {
+    pub fn client(self, name: &str, url: Option<&str>) -> Self {
+        self.web_client(name, url.and_then(WebUrl::parse))
+    }
+
+    pub(crate) fn web_client(mut self, name: &str, url: Option<WebUrl>) -> Self {
         if let Some(details) = &mut self.trigger {
             details.client = Some(name.to_owned());
-            details.client_url = url.and_then(web_url);
+            details.client_url = url.map(|url| url.0);
         }
         self
     }
@@ -485,8 +496,8 @@ impl ChangeEvent {
     /// Adds a link; a `href` that is not an `http(s)` URL is left out.
     #[must_use]
     pub fn link(mut self, href: &str, text: Option<&str>) -> Self {
-        if let Some(href) = web_url(href) {
-            self.links.push(Link { href, text: text.map(str::to_owned) });
+        if let Some(href) = WebUrl::parse(href) {
+            self.links.push(Link { href: href.0, text: text.map(str::to_owned) });
         }
         self
     }
@@ -524,12 +535,26 @@ fn cut(text: &str, max: usize) -> String {
     if text.chars().count() <= max { text.to_owned() } else { lenient::clip(text, max - 1).into_owned() }
 }
 
-/// `href` if it is an `http` or `https` URL, which is all PagerDuty shows as a link.
-fn web_url(href: &str) -> Option<String> {
-    Url::parse(href)
-        .ok()
-        .filter(|url| matches!(url.scheme(), "http" | "https") && url.host().is_some())
-        .map(String::from)
+/// An `http` or `https` URL with a host, in normalized form: all PagerDuty shows as a link.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct WebUrl(String);
+
+impl WebUrl {
+    pub(crate) fn parse(href: &str) -> Option<Self> {
+        Url::parse(href)
+            .ok()
+            .filter(|url| matches!(url.scheme(), "http" | "https") && url.host().is_some())
+            .map(|url| Self(url.into()))
+    }
+
+    /// This URL with `tail` appended, checked again unless `tail` is letters, digits, `-` and
+    /// `_` only (as job ids are). Those cannot change how a normalized web URL parses: its
+    /// host is always followed by a `/`, so they land in the path, query or fragment as they are.
+    pub(crate) fn join(&self, tail: &str) -> Option<Self> {
+        let joined = format!("{}{tail}", self.0);
+        let plain = tail.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
+        if plain { Some(Self(joined)) } else { Self::parse(&joined) }
+    }
 }
 
 /// A dedup key PagerDuty accepts: as given up to 255 characters, else a stable shorter form.
@@ -539,4 +564,28 @@ fn dedup(key: &str) -> String {
     }
     let prefix: String = key.chars().take(190).collect();
     format!("{prefix}#{}", hex::encode(Sha256::digest(key.as_bytes())))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::WebUrl;
+
+    #[test]
+    fn joining_a_plain_tail_gives_what_parsing_the_whole_would() {
+        let bases = [
+            "https://app.saucelabs.com/tests/",
+            "https://app.saucelabs.com",
+            "HTTP://Example.COM:80/a/../tests",
+            "https://example.com/t?job=",
+            "https://example.com/#/tests/",
+            "http://[2001:db8::1]:8080/jobs/",
+        ];
+        for base in bases {
+            let base = WebUrl::parse(base).unwrap();
+            for tail in ["4b0c9d3ea2f14e2b9f3a7c1d5e6f7a8b", "a-b_C", "", "..", "x y", "%2e%2e", "@evil.com"] {
+                let whole = format!("{}{tail}", base.0);
+                assert_eq!(base.join(tail), WebUrl::parse(&whole), "{whole}");
+            }
+        }
+    }
 }

@@ -3,7 +3,7 @@
 use serde_json::{Map, Value};
 use time::OffsetDateTime;
 
-use super::alert::{AlertEvent, Payload, RoutingKey, Severity};
+use super::alert::{AlertEvent, Payload, RoutingKey, Severity, WebUrl};
 use crate::{BuildStatus, Concurrency, Event, Job, JobStatus, VisualBuild};
 
 /// Turns Sauce Labs events into PagerDuty alerts, as Sauce Labs' own PagerDuty connector does:
@@ -39,7 +39,8 @@ pub struct IncidentRules {
     routing_key: RoutingKey,
     severity_tag_prefix: String,
     default_severity: Severity,
-    job_link_base: String,
+    /// `None` when the base set is not a web URL: jobs then page without a link.
+    job_link_base: Option<WebUrl>,
     source: String,
     client: String,
 }
@@ -69,7 +70,7 @@ impl IncidentRules {
             routing_key,
             severity_tag_prefix: "severity:".to_owned(),
             default_severity: Severity::Error,
-            job_link_base: "https://app.saucelabs.com/tests/".to_owned(),
+            job_link_base: WebUrl::parse("https://app.saucelabs.com/tests/"),
             source: "Sauce Labs".to_owned(),
             client: "Sauce Labs".to_owned(),
         }
@@ -91,10 +92,11 @@ impl IncidentRules {
     }
 
     /// Where job pages live; the job id is appended. Set it for your region, for example
-    /// `https://app.eu-central-1.saucelabs.com/tests/`.
+    /// `https://app.eu-central-1.saucelabs.com/tests/`. A base that is not an `http(s)` URL
+    /// leaves job alerts without links.
     #[must_use]
     pub fn job_link_base(mut self, base: &str) -> Self {
-        base.clone_into(&mut self.job_link_base);
+        self.job_link_base = WebUrl::parse(base);
         self
     }
 
@@ -140,11 +142,7 @@ impl IncidentRules {
         if let Some(at) = check.time {
             payload = payload.timestamp(at);
         }
-        let alert = self.trigger(payload, Some(&key), check.link.as_deref());
-        match &check.link {
-            Some(link) => alert.link(link, Some("Report")),
-            None => alert,
-        }
+        self.trigger(payload, Some(&key), check.link.as_deref().and_then(WebUrl::parse), "Report")
     }
 
     fn job_alert(&self, job: &Job) -> Option<AlertEvent> {
@@ -168,7 +166,7 @@ impl IncidentRules {
         if let Some(error) = job.error.as_deref().or(job.exception.as_deref()).and_then(first_line) {
             summary = format!("{summary}: {error}");
         }
-        let link = format!("{}{}", self.job_link_base, job.id);
+        let link = self.job_link_base.as_ref().and_then(|base| base.join(&job.id));
         let mut payload = Payload::new(&summary, &self.source, self.severity(&job.tags))
             .timestamp(job.modification_time)
             .class(format!("{} job", job.data_type.as_str()))
@@ -179,7 +177,7 @@ impl IncidentRules {
         if let Some(build) = job.build.as_deref() {
             payload = payload.group(build.trim_end());
         }
-        Some(self.trigger(payload, key.as_deref(), Some(&link)).link(&link, Some("Test results")))
+        Some(self.trigger(payload, key.as_deref(), link, "Test results"))
     }
 
     fn build_alert(&self, build: &VisualBuild) -> Option<AlertEvent> {
@@ -196,7 +194,7 @@ impl IncidentRules {
         let payload = Payload::new(&summary, &self.source, self.default_severity)
             .class("visual build")
             .custom_details(details(build));
-        Some(self.trigger(payload, Some(&key), Some(&build.build_url)).link(&build.build_url, Some("Visual build")))
+        Some(self.trigger(payload, Some(&key), WebUrl::parse(&build.build_url), "Visual build"))
     }
 
     fn concurrency_alert(&self, usage: &Concurrency) -> AlertEvent {
@@ -220,14 +218,19 @@ impl IncidentRules {
             .timestamp(usage.timestamp)
             .class("concurrency")
             .custom_details(details(usage));
-        self.trigger(payload, Some(&key), None)
+        self.trigger(payload, Some(&key), None, "")
     }
 
-    /// A trigger; without a key to tell the test by, PagerDuty opens a new alert each time.
-    fn trigger(&self, payload: Payload, key: Option<&str>, client_url: Option<&str>) -> AlertEvent {
-        let alert = AlertEvent::trigger(self.routing_key.clone(), payload).client(&self.client, client_url);
-        match key {
+    /// A trigger, linking to `link` (also as the client's URL) when there is one. Without a key
+    /// to tell the test by, PagerDuty opens a new alert each time.
+    fn trigger(&self, payload: Payload, key: Option<&str>, link: Option<WebUrl>, link_text: &str) -> AlertEvent {
+        let alert = AlertEvent::trigger(self.routing_key.clone(), payload).web_client(&self.client, link.clone());
+        let alert = match key {
             Some(key) => alert.dedup_key(key),
+            None => alert,
+        };
+        match link {
+            Some(link) => alert.web_link(link, Some(link_text)),
             None => alert,
         }
     }
@@ -271,7 +274,8 @@ const DETAIL_ITEMS: usize = 32;
 fn details(value: &impl serde::Serialize) -> Map<String, Value> {
     fn bound(value: &mut Value) {
         match value {
-            Value::String(text) if text.chars().count() > DETAIL_CHARS => {
+            // Bytes bound characters from above, so most texts skip counting.
+            Value::String(text) if text.len() > DETAIL_CHARS && text.chars().count() > DETAIL_CHARS => {
                 *text = crate::event::lenient::clip(text, DETAIL_CHARS).into_owned();
             }
             Value::Array(items) => {
