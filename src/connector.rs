@@ -264,7 +264,9 @@ impl Template {
                 Part::Field { in_string, .. } => fill(&mut sample, &Value::Null, *in_string),
             }
         }
-        serde_json::from_str::<serde::de::IgnoredAny>(&sample)
+        // Read into a `Value` rather than skipped: that also refuses what most JSON readers
+        // cannot take, such as numbers beyond `f64`, lone surrogates and nesting past 128 levels.
+        serde_json::from_str::<Value>(&sample)
             .map(drop)
             .map_err(|err| TemplateError::InvalidJson { reason: err.to_string() })
     }

@@ -1,0 +1,91 @@
+//! What each fuzz target checks, shared by `fuzz/` and by `tests/fuzz_regressions.rs`, which
+//! replays every input the fuzzers once failed on (kept in `tests/data/fuzz/<target>/`).
+
+use sauce_webhooks::connector::Template;
+use sauce_webhooks::endpoint::Endpoint;
+use sauce_webhooks::filter::{Outcomes, Scope, Subscription, Topic};
+use sauce_webhooks::pagerduty::webhook::Envelope;
+use sauce_webhooks::pagerduty::{IncidentRules, RoutingKey};
+use sauce_webhooks::signature::{Scheme, Secret, Verifier, sign};
+use sauce_webhooks::{Event, OrgId, Router};
+
+const JOB: &[u8] = include_bytes!("../data/vdc_job_failed.json");
+
+/// One target's check of one input: it panics when the library misbehaves.
+pub type Check = fn(&[u8]);
+
+/// The checks, by fuzz target name.
+pub const TARGETS: [(&str, Check); 5] = [
+    ("event_from_slice", event_from_slice),
+    ("envelope_from_slice", envelope_from_slice),
+    ("verify_header", verify_header),
+    ("template", template),
+    ("endpoint_parse", endpoint_parse),
+];
+
+/// Any bytes as a Sauce Labs body: parsing never panics, and every event it accepts writes out
+/// as JSON that parses back to the same event, routes and makes its alert.
+pub fn event_from_slice(body: &[u8]) {
+    let _ = Event::from_slice_batch(body);
+    let Ok(event) = Event::from_slice(body) else { return };
+    let written = serde_json::to_vec(&event).expect("a parsed event writes out");
+    assert_eq!(Event::from_slice(&written).expect("a written event parses"), event);
+
+    let mut router = Router::new();
+    let everything = [Topic::VirtualDeviceJobs(Outcomes::All), Topic::RealDeviceJobs(Outcomes::All)];
+    router.insert(1, Subscription::new(Scope::Organization(OrgId::from("acme")), everything));
+    let _ = router.route(&event).count();
+    let rules = IncidentRules::new(RoutingKey::new("R0UT1NGKEY0123456789ABCDEFGHIJKL").unwrap());
+    if let Some(alert) = rules.alert_for(&event) {
+        alert.body().expect("a parsed event's alert writes out");
+    }
+}
+
+/// Any bytes as a PagerDuty v3 webhook body: parsing never panics, and an accepted envelope
+/// writes out as JSON.
+pub fn envelope_from_slice(body: &[u8]) {
+    if let Ok(envelope) = Envelope::from_slice(body) {
+        let _ = envelope.event.incident_id();
+        serde_json::to_vec(&envelope).expect("a parsed envelope writes out");
+    }
+}
+
+/// Any text as a signature header, under both schemes: checking never panics, and only a
+/// header holding the real signature is accepted.
+pub fn verify_header(data: &[u8]) {
+    let Ok(header) = std::str::from_utf8(data) else { return };
+    let secret = Secret::new("fuzz-token").unwrap();
+    let real = sign(&secret, JOB).to_string();
+    for scheme in [Scheme::SauceLabs, Scheme::PagerDutyV3] {
+        let verifier = Verifier::new(secret.clone()).scheme(scheme);
+        if verifier.verify(JOB, Some(header)).is_ok() {
+            assert!(header.to_ascii_lowercase().contains(&real), "accepted {header:?} without the signature");
+        }
+    }
+}
+
+/// Any text as a connector template, then (after the first NUL, if any) any event body:
+/// parsing never panics, and every body a template renders is JSON that serde_json reads.
+pub fn template(data: &[u8]) {
+    let (template, body) = match data.iter().position(|&b| b == 0) {
+        Some(at) => (&data[..at], &data[at + 1..]),
+        None => (data, JOB),
+    };
+    let Ok(template) = std::str::from_utf8(template) else { return };
+    let Ok(template) = Template::parse(template) else { return };
+    let event = Event::from_slice(body).unwrap_or_else(|_| Event::from_slice(JOB).unwrap());
+    let Some(rendered) = template.render(&event) else { return };
+    if let Err(err) = serde_json::from_slice::<serde_json::Value>(&rendered) {
+        panic!("rendered invalid JSON ({err}): {}", String::from_utf8_lossy(&rendered));
+    }
+}
+
+/// Any text as a webhook URL: checking never panics, and an accepted URL is accepted again in
+/// its normalized form.
+pub fn endpoint_parse(data: &[u8]) {
+    let Ok(url) = std::str::from_utf8(data) else { return };
+    if let Ok(endpoint) = Endpoint::parse(url) {
+        let again = Endpoint::parse(endpoint.as_str()).expect("a normalized endpoint stays valid");
+        assert_eq!(again, endpoint);
+    }
+}
