@@ -2,6 +2,7 @@
 //! linked only into this test binary).
 
 use sauce_webhooks::signature::{Scheme, Secret, Verifier, sign};
+use sauce_webhooks::{Event, Job};
 
 #[test]
 fn verify_allocates_nothing() {
@@ -26,4 +27,61 @@ fn verify_allocates_nothing() {
     // The counter does see this thread's allocations.
     let info = allocation_counter::measure(|| drop(std::hint::black_box(vec![1u8; 10])));
     assert_eq!(info.count_total, 1);
+}
+
+/// The blocks a parsed job holds: one per present text field, one per tag and the tags vector.
+fn held_blocks(job: &Job) -> u64 {
+    let ids = [job.owner_id.is_some(), job.org_id.is_some(), job.team_id.is_some()];
+    let texts = [
+        &job.owner,
+        &job.team_name,
+        &job.group_id,
+        &job.name,
+        &job.browser_name,
+        &job.browser_version,
+        &job.os_name,
+        &job.os_version,
+        &job.device,
+        &job.app,
+        &job.error,
+        &job.exception,
+        &job.commit_id,
+        &job.branch_name,
+        &job.build,
+        &job.automation_backend,
+    ];
+    let blocks = 1
+        + ids.iter().filter(|&&present| present).count()
+        + texts.iter().filter(|text| text.is_some()).count()
+        + job.tags.len()
+        + usize::from(!job.tags.is_empty());
+    blocks as u64
+}
+
+fn parse_counting(body: &[u8]) -> (Job, allocation_counter::AllocationInfo) {
+    let mut parsed = None;
+    let info = allocation_counter::measure(|| parsed = Some(Event::from_slice(body)));
+    let Some(Ok(Event::Job(job))) = parsed else { panic!("a job: {parsed:?}") };
+    (job, info)
+}
+
+#[test]
+fn parsing_a_job_allocates_one_block_per_text_field_and_tag_plus_the_tags_vector() {
+    // No escaped strings: nothing is allocated but what the job keeps.
+    let plain = br#"{"id":"4b0c9d3e","data_type":"vdc","status":"FAILED","passed":false,"creation_time":1714558530,
+        "owner_id":"a1b2","org_id":"7fb2","name":"checkout works","browser_name":"chrome","browser_version":124,
+        "visibility":"TEAM","device":"","tags":["smoke","severity:critical"]}"#;
+    let (job, info) = parse_counting(plain);
+    assert_eq!(held_blocks(&job), 9);
+    assert_eq!(info.count_total, 9, "{info:?}");
+
+    // The realistic job has escaped strings (`\n`, `\"`), which serde_json unescapes into one
+    // buffer of its own, reused for every string, growing by doubling up to the longest.
+    let body = std::fs::read(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/vdc_job_failed.json")).unwrap();
+    let (job, info) = parse_counting(&body);
+    assert_eq!(held_blocks(&job), 23);
+    assert_eq!(info.count_current, 23, "the job holds exactly those blocks: {info:?}");
+    let longest_escaped = job.error.as_ref().map_or(0, String::len);
+    let doublings = u64::from(longest_escaped.next_power_of_two().trailing_zeros());
+    assert!(info.count_total <= 23 + doublings, "{info:?}");
 }

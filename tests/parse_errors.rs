@@ -88,7 +88,7 @@ fn a_word_where_a_count_belongs() {
 
 #[test]
 fn tags_not_an_array() {
-    assert_refused(&fixture("tags_not_array.json"), "$.tags", (1, 67), "expected a sequence");
+    assert_refused(&fixture("tags_not_array.json"), "$.tags", (1, 67), "expected a list of strings");
 }
 
 #[test]

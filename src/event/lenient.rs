@@ -6,7 +6,6 @@
 
 use std::fmt;
 
-use serde::Deserialize;
 use serde::de::{self, Deserializer, Unexpected, Visitor};
 use serde::ser::Serializer;
 use time::format_description::well_known::Rfc3339;
@@ -58,6 +57,9 @@ pub(crate) fn text<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D:
 
 /// An open enum read from its wire word; implemented by [`open_enum!`].
 pub(crate) trait Word: Sized {
+    /// The known value `s` names, if any; never allocates.
+    fn known(s: &str) -> Option<Self>;
+    /// The value `s` names, kept as `Other` when unknown.
     fn from_wire(s: &str) -> Self;
 }
 
@@ -216,8 +218,25 @@ where
     D: Deserializer<'de>,
     T: From<String>,
 {
-    Option::<Vec<Option<String>>>::deserialize(d)
-        .map(|list| list.unwrap_or_default().into_iter().flatten().map(T::from).collect())
+    struct StringsVisitor<T>(std::marker::PhantomData<T>);
+    impl<'de, T: From<String>> Visitor<'de> for StringsVisitor<T> {
+        type Value = Vec<T>;
+        fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+            f.write_str("a list of strings or null")
+        }
+        // Straight into the result, skipping nulls, so that a list costs one vector.
+        fn visit_seq<A: de::SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+            let mut list = Vec::new();
+            while let Some(item) = seq.next_element::<Option<String>>()? {
+                list.extend(item.map(T::from));
+            }
+            Ok(list)
+        }
+        fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
+            Ok(Vec::new())
+        }
+    }
+    d.deserialize_any(StringsVisitor(std::marker::PhantomData))
 }
 
 /// A time in any accepted form: RFC 3339 (fraction optional, `Z`, `+00:00` or `+0000`), epoch
@@ -377,11 +396,15 @@ macro_rules! open_enum {
         }
 
         impl $crate::event::lenient::Word for $name {
-            fn from_wire(s: &str) -> Self {
+            fn known(s: &str) -> Option<Self> {
                 use $crate::event::lenient::same_word;
                 let word = s.trim();
-                $( if same_word(word, $wire) $(|| same_word(word, $alias))* { return Self::$variant; } )+
-                Self::Other(s.to_owned())
+                $( if same_word(word, $wire) $(|| same_word(word, $alias))* { return Some(Self::$variant); } )+
+                None
+            }
+
+            fn from_wire(s: &str) -> Self {
+                Self::known(s).unwrap_or_else(|| Self::Other(s.to_owned()))
             }
         }
 
