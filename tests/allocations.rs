@@ -30,6 +30,7 @@ fn verify_allocates_nothing() {
 }
 
 /// The blocks a parsed job holds: one per present text field, one per tag and the tags vector.
+/// (`status` also takes one while it is read, freed once it is matched to a `JobStatus`.)
 fn held_blocks(job: &Job) -> u64 {
     let ids = [job.owner_id.is_some(), job.org_id.is_some(), job.team_id.is_some()];
     let texts = [
@@ -67,13 +68,13 @@ fn parse_counting(body: &[u8]) -> (Job, allocation_counter::AllocationInfo) {
 
 #[test]
 fn parsing_a_job_allocates_one_block_per_text_field_and_tag_plus_the_tags_vector() {
-    // No escaped strings: nothing is allocated but what the job keeps.
+    // No escaped strings: nothing is allocated but what the job keeps, and the status text.
     let plain = br#"{"id":"4b0c9d3e","data_type":"vdc","status":"FAILED","passed":false,"creation_time":1714558530,
         "owner_id":"a1b2","org_id":"7fb2","name":"checkout works","browser_name":"chrome","browser_version":124,
         "visibility":"TEAM","device":"","tags":["smoke","severity:critical"]}"#;
     let (job, info) = parse_counting(plain);
     assert_eq!(held_blocks(&job), 9);
-    assert_eq!(info.count_total, 9, "{info:?}");
+    assert_eq!((info.count_current, info.count_total), (9, 9 + 1), "{info:?}");
 
     // The realistic job has escaped strings (`\n`, `\"`), which serde_json unescapes into one
     // buffer of its own, reused for every string, growing by doubling up to the longest.
@@ -83,5 +84,5 @@ fn parsing_a_job_allocates_one_block_per_text_field_and_tag_plus_the_tags_vector
     assert_eq!(info.count_current, 23, "the job holds exactly those blocks: {info:?}");
     let longest_escaped = job.error.as_ref().map_or(0, String::len);
     let doublings = u64::from(longest_escaped.next_power_of_two().trailing_zeros());
-    assert!(info.count_total <= 23 + doublings, "{info:?}");
+    assert!(info.count_total <= 23 + 1 + doublings, "{info:?}");
 }

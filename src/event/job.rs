@@ -3,8 +3,8 @@
 use serde::{Deserialize, Deserializer, Serialize};
 use time::OffsetDateTime;
 
-use super::lenient::{self, open_enum};
-use super::shape::{Fields, Shape, Status};
+use super::lenient::{self, Word, open_enum};
+use super::shape::{Fields, Shape};
 use crate::id::{OrgId, TeamId, UserId};
 
 /// A test job, as the VDC and RDC webhook events describe it.
@@ -106,13 +106,13 @@ impl Job {
 
     /// Builds a job from the webhook or REST-API keys; the error names a missing required key.
     pub(crate) fn from_fields(f: Fields) -> Result<Self, &'static str> {
-        let status = f.consolidated_status.or(f.status.map(Status::job)).ok_or("status")?;
+        let status = f.consolidated_status.or(f.status).ok_or("status")?;
         let creation_time = f.creation_time.ok_or("creation_time")?;
         let real_device = f.device_type.as_deref().is_some_and(|t| lenient::same_word(t, "real device"));
         Ok(Self {
             id: f.id.ok_or("id")?,
             data_type: f.data_type.unwrap_or(if real_device { DataType::Rdc } else { DataType::Vdc }),
-            status,
+            status: JobStatus::from_wire(&status),
             passed: f.passed,
             creation_time,
             modification_time: f.modification_time.unwrap_or(creation_time),

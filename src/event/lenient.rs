@@ -57,9 +57,6 @@ pub(crate) fn text<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D:
 
 /// An open enum read from its wire word; implemented by [`open_enum!`].
 pub(crate) trait Word: Sized {
-    /// The known value `s` names, if any; never allocates.
-    fn known(s: &str) -> Option<Self>;
-    /// The value `s` names, kept as `Other` when unknown.
     fn from_wire(s: &str) -> Self;
 }
 
@@ -396,15 +393,11 @@ macro_rules! open_enum {
         }
 
         impl $crate::event::lenient::Word for $name {
-            fn known(s: &str) -> Option<Self> {
+            fn from_wire(s: &str) -> Self {
                 use $crate::event::lenient::same_word;
                 let word = s.trim();
-                $( if same_word(word, $wire) $(|| same_word(word, $alias))* { return Some(Self::$variant); } )+
-                None
-            }
-
-            fn from_wire(s: &str) -> Self {
-                Self::known(s).unwrap_or_else(|| Self::Other(s.to_owned()))
+                $( if same_word(word, $wire) $(|| same_word(word, $alias))* { return Self::$variant; } )+
+                Self::Other(s.to_owned())
             }
         }
 

@@ -11,10 +11,10 @@ use serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, Visi
 use time::OffsetDateTime;
 
 use super::concurrency::ConcurrencyBody;
-use super::job::{DataType, JobStatus, Visibility};
+use super::job::{DataType, Visibility};
 use super::lenient;
 use super::rdc::{RdcOwnership, RdcPayload};
-use super::visual::{BuildStatus, BuildSummary, DataCenter};
+use super::visual::{BuildSummary, DataCenter};
 
 /// Declares [`Fields`] from one list of `name [as "wire key"]: type = reader`, with a visitor
 /// that writes each key's value straight into its field. Compared with serde's
@@ -114,8 +114,8 @@ impl Visitor<'_> for KeySeed {
 fields! {
     id: Option<String> = lenient::text,
     data_type: Option<DataType> = lenient::word,
-    status: Option<Status> = lenient::word,
-    consolidated_status: Option<JobStatus> = lenient::word,
+    status: Option<String> = lenient::text,
+    consolidated_status: Option<String> = lenient::text,
     passed: Option<bool> = lenient::passed,
     creation_time: Option<OffsetDateTime> = lenient::time,
     modification_time: Option<OffsetDateTime> = lenient::time,
@@ -161,55 +161,6 @@ fields! {
     timestamp: Option<OffsetDateTime> = lenient::time,
     event_payload as "eventPayload": Option<Box<RdcPayload>> = Deserialize::deserialize,
     ownership: Option<Box<RdcOwnership>> = Deserialize::deserialize,
-}
-
-/// `status`, read before the event's kind is known: as a job's status and as a visual
-/// build's, so that a known word allocates nothing, or the text when neither kind knows it.
-#[derive(Debug)]
-pub(crate) enum Status {
-    Known(Option<JobStatus>, Option<BuildStatus>),
-    Unknown(String),
-}
-
-impl lenient::Word for Status {
-    fn known(s: &str) -> Option<Self> {
-        match (JobStatus::known(s), BuildStatus::known(s)) {
-            (None, None) => None,
-            (job, build) => Some(Self::Known(job, build)),
-        }
-    }
-
-    fn from_wire(s: &str) -> Self {
-        Self::known(s).unwrap_or_else(|| Self::Unknown(s.to_owned()))
-    }
-}
-
-impl Status {
-    /// As a job's status; a word only a visual build knows is kept in its canonical spelling.
-    pub(crate) fn job(self) -> JobStatus {
-        match self {
-            Self::Known(Some(job), _) => job,
-            other => JobStatus::Other(other.into_text()),
-        }
-    }
-
-    /// As a visual build's status; a word only a job knows is kept in its canonical spelling.
-    pub(crate) fn build(self) -> BuildStatus {
-        match self {
-            Self::Known(_, Some(build)) => build,
-            other => BuildStatus::Other(other.into_text()),
-        }
-    }
-
-    fn into_text(self) -> String {
-        match self {
-            Self::Known(Some(job), _) => job.to_string(),
-            Self::Known(None, Some(build)) => build.to_string(),
-            // Never made: `known` gives `None` for a word neither kind knows.
-            Self::Known(None, None) => String::new(),
-            Self::Unknown(text) => text,
-        }
-    }
 }
 
 /// Reads every known key of a JSON object and builds a `T` from them. Only objects are

@@ -2,7 +2,7 @@
 
 use serde::{Deserialize, Deserializer, Serialize};
 
-use super::lenient::{self, open_enum};
+use super::lenient::{self, Word, open_enum};
 use super::shape::{Fields, Shape};
 use crate::id::{OrgId, TeamId, UserId};
 
@@ -71,7 +71,7 @@ impl VisualBuild {
             build_id: f.build_id.ok_or("build_id")?,
             build_name: f.build_name.ok_or("build_name")?,
             build_url: f.build_url.ok_or("build_url")?,
-            status: f.status.ok_or("status")?.build(),
+            status: BuildStatus::from_wire(&f.status.ok_or("status")?),
             branch: f.branch,
             project: f.project,
             summary: f.summary.unwrap_or_default(),
