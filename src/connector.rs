@@ -254,21 +254,26 @@ impl Template {
     }
 
     /// A template is valid when filling every placeholder gives JSON; the kind of value does
-    /// not matter, as each fills as a whole JSON value or as escaped text in a string.
+    /// not matter, as each fills as a whole JSON value or as escaped text in a string. It is
+    /// filled twice: with nothing (`null`, or no text), and with a one-level list (`["x"]`, or
+    /// that as text), so that a placeholder which would split an escape (`"\u00{{x}}41"`), part
+    /// a surrogate pair or push the nesting past 128 levels is caught here, not in a body.
     fn check(&self) -> Result<(), TemplateError> {
         let Body::Json(parts) = &self.0 else { return Ok(()) };
-        let mut sample = String::new();
-        for part in parts {
-            match part {
-                Part::Text(text) => sample.push_str(text),
-                Part::Field { in_string, .. } => fill(&mut sample, &Value::Null, *in_string),
+        for filler in [Value::Null, serde_json::json!(["x"])] {
+            let mut sample = String::new();
+            for part in parts {
+                match part {
+                    Part::Text(text) => sample.push_str(text),
+                    Part::Field { in_string, .. } => fill(&mut sample, &filler, *in_string),
+                }
             }
+            // Read into a `Value` rather than skipped: that also refuses what most JSON readers
+            // cannot take, such as numbers beyond `f64`, lone surrogates and nesting past 128.
+            serde_json::from_str::<Value>(&sample)
+                .map_err(|err| TemplateError::InvalidJson { reason: err.to_string() })?;
         }
-        // Read into a `Value` rather than skipped: that also refuses what most JSON readers
-        // cannot take, such as numbers beyond `f64`, lone surrogates and nesting past 128 levels.
-        serde_json::from_str::<Value>(&sample)
-            .map(drop)
-            .map_err(|err| TemplateError::InvalidJson { reason: err.to_string() })
+        Ok(())
     }
 }
 

@@ -547,12 +547,13 @@ impl WebUrl {
             .map(|url| Self(url.into()))
     }
 
-    /// This URL with `tail` appended, checked again unless `tail` is letters, digits, `-` and
-    /// `_` only (as job ids are). Those cannot change how a normalized web URL parses: its
-    /// host is always followed by a `/`, so they land in the path, query or fragment as they are.
+    /// This URL with `tail` appended, checked again unless the URL ends in `/` and `tail` is
+    /// letters, digits, `-` and `_` only (as job ids are): `tail` is then a whole new path
+    /// segment that no normalization changes (it cannot be a dot segment, nor complete a
+    /// percent-encoded one, and a web URL's host is always followed by a `/`).
     pub(crate) fn join(&self, tail: &str) -> Option<Self> {
         let joined = format!("{}{tail}", self.0);
-        let plain = tail.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
+        let plain = self.0.ends_with('/') && tail.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
         if plain { Some(Self(joined)) } else { Self::parse(&joined) }
     }
 }
@@ -579,10 +580,26 @@ mod tests {
             "https://example.com/t?job=",
             "https://example.com/#/tests/",
             "http://[2001:db8::1]:8080/jobs/",
+            "https://example.com/a/%2",
+            "https://example.com/a/b/%",
+            "https://example.com/a/b/%2e%2",
+            "https://example.com/a/b.",
         ];
         for base in bases {
             let base = WebUrl::parse(base).unwrap();
-            for tail in ["4b0c9d3ea2f14e2b9f3a7c1d5e6f7a8b", "a-b_C", "", "..", "x y", "%2e%2e", "@evil.com"] {
+            for tail in [
+                "4b0c9d3ea2f14e2b9f3a7c1d5e6f7a8b",
+                "a-b_C",
+                "",
+                "e",
+                "2e",
+                "E",
+                ".",
+                "..",
+                "x y",
+                "%2e%2e",
+                "@evil.com",
+            ] {
                 let whole = format!("{}{tail}", base.0);
                 assert_eq!(base.join(tail), WebUrl::parse(&whole), "{whole}");
             }
