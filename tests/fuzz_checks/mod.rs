@@ -50,18 +50,31 @@ pub fn envelope_from_slice(body: &[u8]) {
     }
 }
 
-/// Any text as a signature header, under both schemes: checking never panics, and only a
-/// header holding the real signature is accepted.
+/// Any text as a signature header, with each `@` replaced by the body's real signature, under
+/// both schemes: checking never panics, and a header is accepted exactly when it has the
+/// documented form and holds the real signature.
 pub fn verify_header(data: &[u8]) {
-    let Ok(header) = std::str::from_utf8(data) else { return };
+    let Ok(text) = std::str::from_utf8(data) else { return };
     let secret = Secret::new("fuzz-token").unwrap();
     let real = sign(&secret, JOB).to_string();
-    for scheme in [Scheme::SauceLabs, Scheme::PagerDutyV3] {
-        let verifier = Verifier::new(secret.clone()).scheme(scheme);
-        if verifier.verify(JOB, Some(header)).is_ok() {
-            assert!(header.to_ascii_lowercase().contains(&real), "accepted {header:?} without the signature");
-        }
-    }
+    let header = text.replace('@', &real);
+    let fits = header.len() <= 4096;
+
+    // `saucelabs-sign`: the hex (either case), maybe after `sha256=` (either case), maybe
+    // with ASCII whitespace around.
+    let trimmed = header.trim_ascii();
+    let hex = match trimmed.get(..7) {
+        Some(prefix) if prefix.eq_ignore_ascii_case("sha256=") => &trimmed[7..],
+        _ => trimmed,
+    };
+    let sauce = Verifier::new(secret.clone());
+    assert_eq!(sauce.verify(JOB, Some(&header)).is_ok(), fits && hex.eq_ignore_ascii_case(&real), "{header:?}");
+
+    // PagerDuty: a `v1=<hex>` among the first 16 non-empty comma-separated entries.
+    let mut entries = header.split(',').map(str::trim_ascii).filter(|entry| !entry.is_empty()).take(16);
+    let holds_real = entries.any(|entry| entry.strip_prefix("v1=").is_some_and(|hex| hex.eq_ignore_ascii_case(&real)));
+    let pagerduty = Verifier::new(secret).scheme(Scheme::PagerDutyV3);
+    assert_eq!(pagerduty.verify(JOB, Some(&header)).is_ok(), fits && holds_real, "{header:?}");
 }
 
 /// Any text as a connector template, then (after the first NUL, if any) any event body:
