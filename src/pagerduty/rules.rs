@@ -142,7 +142,8 @@ impl IncidentRules {
         if let Some(at) = check.time {
             payload = payload.timestamp(at);
         }
-        self.trigger(payload, Some(&key), check.link.as_deref().and_then(WebUrl::parse), "Report")
+        let link = check.link.as_deref().and_then(WebUrl::parse);
+        self.trigger(payload, Some(&key), link.map(|link| (link, "Report")))
     }
 
     fn job_alert(&self, job: &Job) -> Option<AlertEvent> {
@@ -177,7 +178,7 @@ impl IncidentRules {
         if let Some(build) = job.build.as_deref() {
             payload = payload.group(build.trim_end());
         }
-        Some(self.trigger(payload, key.as_deref(), link, "Test results"))
+        Some(self.trigger(payload, key.as_deref(), link.map(|link| (link, "Test results"))))
     }
 
     fn build_alert(&self, build: &VisualBuild) -> Option<AlertEvent> {
@@ -194,7 +195,8 @@ impl IncidentRules {
         let payload = Payload::new(&summary, &self.source, self.default_severity)
             .class("visual build")
             .custom_details(details(build));
-        Some(self.trigger(payload, Some(&key), WebUrl::parse(&build.build_url), "Visual build"))
+        let link = WebUrl::parse(&build.build_url);
+        Some(self.trigger(payload, Some(&key), link.map(|link| (link, "Visual build"))))
     }
 
     fn concurrency_alert(&self, usage: &Concurrency) -> AlertEvent {
@@ -218,19 +220,20 @@ impl IncidentRules {
             .timestamp(usage.timestamp)
             .class("concurrency")
             .custom_details(details(usage));
-        self.trigger(payload, Some(&key), None, "")
+        self.trigger(payload, Some(&key), None)
     }
 
-    /// A trigger, linking to `link` (also as the client's URL) when there is one. Without a key
-    /// to tell the test by, PagerDuty opens a new alert each time.
-    fn trigger(&self, payload: Payload, key: Option<&str>, link: Option<WebUrl>, link_text: &str) -> AlertEvent {
-        let alert = AlertEvent::trigger(self.routing_key.clone(), payload).web_client(&self.client, link.clone());
+    /// A trigger, with a link (its URL also the client's) when there is one. Without a key to
+    /// tell the test by, PagerDuty opens a new alert each time.
+    fn trigger(&self, payload: Payload, key: Option<&str>, link: Option<(WebUrl, &str)>) -> AlertEvent {
+        let client_url = link.as_ref().map(|(url, _)| url.clone());
+        let alert = AlertEvent::trigger(self.routing_key.clone(), payload).web_client(&self.client, client_url);
         let alert = match key {
             Some(key) => alert.dedup_key(key),
             None => alert,
         };
         match link {
-            Some(link) => alert.web_link(link, Some(link_text)),
+            Some((url, text)) => alert.web_link(url, Some(text)),
             None => alert,
         }
     }
