@@ -255,12 +255,13 @@ impl Template {
 
     /// A template is valid when filling every placeholder gives JSON; the kind of value does
     /// not matter, as each fills as a whole JSON value or as escaped text in a string. It is
-    /// filled twice: with nothing (`null`, or no text), and with a one-level list (`["x"]`, or
-    /// that as text), so that a placeholder which would split an escape (`"\u00{{x}}41"`), part
-    /// a surrogate pair or push the nesting past 128 levels is caught here, not in a body.
+    /// filled twice: with nothing (`null`, or no text), and with a list as deep as the deepest
+    /// value a placeholder of a known event gives (a concurrency event: 4 levels), or that as
+    /// text. So a placeholder which would split an escape (`"\u00{{x}}41"`), part a surrogate
+    /// pair or push the nesting past what serde_json reads is caught here, not in a body.
     fn check(&self) -> Result<(), TemplateError> {
         let Body::Json(parts) = &self.0 else { return Ok(()) };
-        for filler in [Value::Null, serde_json::json!(["x"])] {
+        for filler in [Value::Null, serde_json::json!([[[["x"]]]])] {
             let mut sample = String::new();
             for part in parts {
                 match part {

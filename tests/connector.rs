@@ -207,3 +207,17 @@ proptest! {
         prop_assert_eq!(value["tags"].as_array().unwrap().len(), parsed.tags.len());
     }
 }
+
+#[test]
+fn templates_keep_room_for_the_deepest_known_event() {
+    // serde_json reads 127 levels; a concurrency event is 4 deep, so `{{event}}` may sit at 123.
+    let nested = |depth: usize| format!("{}{{{{event}}}}{}", "[".repeat(depth), "]".repeat(depth));
+    let template = Template::parse(&nested(123)).unwrap();
+    for name in
+        ["vdc_job_failed.json", "rdc_job_passed.json", "concurrency.json", "visual_build.json", "raw_rdc_event.json"]
+    {
+        let body = template.render(&fixture(name)).unwrap();
+        assert!(serde_json::from_slice::<Value>(&body).is_ok(), "{name}");
+    }
+    assert!(matches!(Template::parse(&nested(124)), Err(TemplateError::InvalidJson { .. })));
+}
