@@ -11,7 +11,7 @@
 //! ```
 //! use std::collections::HashMap;
 //! use sauce_webhooks::access::{authorize, AccessDenied, Actor, Directory, Role};
-//! use sauce_webhooks::filter::Scope;
+//! use sauce_webhooks::routing::Scope;
 //! use sauce_webhooks::{OrgId, TeamId, UserId};
 //!
 //! struct Accounts(HashMap<&'static str, (&'static str, &'static str)>); // user -> (team, org)
@@ -29,7 +29,7 @@
 //! }
 //!
 //! let accounts = Accounts(HashMap::from([("ann", ("checkout", "acme")), ("bob", ("checkout", "acme"))]));
-//! let ann = Actor { user: "ann".into(), org: "acme".into(), team: Some("checkout".into()), role: Role::TeamAdmin };
+//! let ann = Actor::new("ann", "acme", Some("checkout".into()), Role::TeamAdmin);
 //! assert!(authorize(&ann, &Scope::User("bob".into()), &accounts).is_ok());
 //! assert!(authorize(&ann, &Scope::Team("checkout".into()), &accounts).is_ok());
 //! assert_eq!(
@@ -38,7 +38,7 @@
 //! );
 //! ```
 
-use crate::filter::Scope;
+use crate::routing::Scope;
 use crate::id::{OrgId, TeamId, UserId};
 
 /// What a user may administer.
@@ -57,6 +57,7 @@ pub enum Role {
 /// organization and team are checked against the [`Directory`]; their role cannot be, so it
 /// must come from your own authentication.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct Actor {
     /// Who they are.
     pub user: UserId,
@@ -66,6 +67,13 @@ pub struct Actor {
     pub team: Option<TeamId>,
     /// What they administer.
     pub role: Role,
+}
+
+impl Actor {
+    /// The user `user` of organization `org`, in `team` if any, with `role`.
+    pub fn new(user: impl Into<UserId>, org: impl Into<OrgId>, team: Option<TeamId>, role: Role) -> Self {
+        Self { user: user.into(), org: org.into(), team, role }
+    }
 }
 
 /// The host's view of which team and organization users and teams belong to. Answer `None`

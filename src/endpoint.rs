@@ -23,7 +23,7 @@
 //! assert!(matches!(Endpoint::parse("https://0x7f.1/"), Err(EndpointError::ForbiddenAddress(_))));
 //!
 //! // For local development only.
-//! let dev = EndpointPolicy::default().allow_http(true).allow_private_targets(true);
+//! let dev = EndpointPolicy::default().with_http(true).with_private_targets(true);
 //! assert!(Endpoint::parse_with("http://localhost:8080/hook", &dev).is_ok());
 //!
 //! // After resolving the host, before connecting:
@@ -91,14 +91,14 @@ pub struct EndpointPolicy {
 impl EndpointPolicy {
     /// Also allows plain `http`.
     #[must_use]
-    pub fn allow_http(mut self, allow: bool) -> Self {
+    pub fn with_http(mut self, allow: bool) -> Self {
         self.allow_http = allow;
         self
     }
 
     /// Also allows `localhost` and non-public addresses (loopback, private ranges, ...).
     #[must_use]
-    pub fn allow_private_targets(mut self, allow: bool) -> Self {
+    pub fn with_private_targets(mut self, allow: bool) -> Self {
         self.allow_private_targets = allow;
         self
     }

@@ -1,23 +1,101 @@
-#![doc = include_str!("../README.md")]
+//! Receive Sauce Labs test-result webhooks: verify, parse, route, and turn results into
+//! PagerDuty alerts or webhook requests, without doing any I/O.
+//!
+//! # Quickstart
+//!
+//! ```
+//! use sauce_webhooks::signature::{sign, Secret, Verifier};
+//! use sauce_webhooks::Event;
+//!
+//! // Once, at start-up: the webhook's security token.
+//! let verifier = Verifier::new(Secret::new("3c1a7e0e-4f6b-4bd4-9d68-5b7c2e1f0a9d")?);
+//!
+//! // Per request: the raw body and the `saucelabs-sign` header.
+//! let body = br#"{"id":"4b0c9d3e","data_type":"vdc","status":"FAILED","creation_time":"2024-05-01T10:15:30Z"}"#;
+//! let header = sign(&Secret::new("3c1a7e0e-4f6b-4bd4-9d68-5b7c2e1f0a9d")?, body).to_string();
+//!
+//! let verified = verifier.verify(body, Some(&header))?; // 401 on error
+//! if let Event::Job(job) = verified.event()? {          // 400 on error
+//!     assert!(job.is_failure());
+//! }
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+//!
+//! # Contents
+//!
+//! | module | what it holds |
+//! |---|---|
+//! | [`signature`] | [`Verifier`](signature::Verifier), [`Verified`](signature::Verified), [`Secret`](signature::Secret), [`sign`](signature::sign); the schemes [`SauceLabs`](signature::SauceLabs) and [`PagerDutyV3`](signature::PagerDutyV3) |
+//! | the root | the events: [`Event`], [`Job`], [`Concurrency`], [`VisualBuild`] and their enums; [`ParseError`]; the ids [`OrgId`], [`TeamId`], [`UserId`] |
+//! | [`routing`] | [`Subscription`](routing::Subscription), [`Scope`](routing::Scope), [`Topic`](routing::Topic), [`Router`] |
+//! | [`access`] | who may subscribe for what |
+//! | [`endpoint`] | which URLs webhooks may point at |
+//! | [`outgoing`] | [`OutgoingRequest`](outgoing::OutgoingRequest), what the crate asks the host to send |
+//! | [`pagerduty`] | Events API v2 alerts and [`IncidentRules`](pagerduty::IncidentRules); v3 webhooks in [`pagerduty::webhook`] |
+//! | [`connector`] | the generic webhook connector and its templates |
+//! | `testing` | (feature `testing`) builders, signed requests and fixtures for your tests |
+//!
+//! The README has the guides: parsing rules, signatures, routing, PagerDuty, performance and
+//! robustness figures, and the semver policy.
+//!
+//! # Architecture
+//!
+//! Data flows one way, and so do the modules: each uses only the layers below it.
+//!
+//! ```text
+//! act       pagerduty/ (alerts, rules, v3 webhooks)   connector/ (templates, webhook connector)
+//!              │                                          │
+//! outgoing  outgoing.rs (OutgoingRequest) ◄───────────────┘
+//! verify    signature/ (Secret, schemes, Verifier, Verified)
+//! route     routing/ (Topic, Scope, Subscription, owners, Router)   access.rs   endpoint.rs
+//! wire      wire/ (fields: every key in one pass; shape; a builder per kind; parse; ParseError)
+//! models    event/ (Event, Job, Concurrency, VisualBuild: data, behaviour, Serialize)
+//! values    id.rs (OrgId, TeamId, UserId); the open enums beside their models
+//! support   support/ (lenient readers, time forms, open_enum!, clip): pub(crate) only
+//! ```
+//!
+//! Where to make a change:
+//! - **A new field of an event**: the struct in `event/` (say `event/job.rs`), one line in the
+//!   `fields!` list of `wire/fields.rs`, and one line in the kind's builder in `wire/` (for a
+//!   job, `assemble` in `wire/job.rs`). Templates pick it up as a placeholder by themselves,
+//!   and `tests/fields.rs` fails until the parser reads what the struct writes.
+//! - **A new kind of event**: its model in `event/`, an `Event` variant, its keys in
+//!   `wire/fields.rs`, a `Shape` in `wire/shape.rs` with its detecting keys, a builder in `wire/`,
+//!   and a branch in `wire/parse.rs`'s `known_event`.
+//! - **A new subscription topic**: the variant in `routing/topic.rs`, its bit in `Topics`, and
+//!   the events it takes in `Topics::matches`. Who owns an event is answered once, in
+//!   `routing/owners.rs`.
+//! - **A new PagerDuty v3 event type**: a variant of `EventType` in `pagerduty/webhook.rs`; its
+//!   data is typed by the shape it has.
+//! - **A new rule for paging**: `pagerduty/rules.rs`, which builds `AlertEvent`s from events.
 
 pub mod access;
 pub mod connector;
 pub mod endpoint;
 mod event;
-pub mod filter;
 mod id;
+pub mod outgoing;
 pub mod pagerduty;
-mod router;
+pub mod routing;
 pub mod signature;
+mod support;
 #[cfg(feature = "testing")]
 pub mod testing;
+mod wire;
 
 pub use event::{
-    BuildStatus, BuildSummary, Concurrency, ConcurrencyUsage, DataCenter, DataType, Event, Job, JobStatus, ParseError,
-    Slots, Visibility, VisualBuild,
+    BuildStatus, BuildSummary, Concurrency, ConcurrencyUsage, DataCenter, DataType, Event, Job, JobStatus, Slots,
+    Visibility, VisualBuild,
 };
 pub use id::{OrgId, TeamId, UserId};
-pub use router::Router;
+pub use routing::Router;
 /// The `time` crate, whose `OffsetDateTime` the events' times are, re-exported so that your
 /// version always matches ours.
 pub use time;
+pub use wire::error::{ParseError, ParseErrorKind};
+
+// The README's examples are complete programs, so that they can be pasted as they are; this
+// runs them as doctests.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctests;

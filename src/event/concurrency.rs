@@ -1,13 +1,13 @@
 //! How many sessions an organization and a team may run, and how many they run now.
 
-use serde::{Deserialize, Deserializer, Serialize, Serializer};
+use serde::{Deserialize, Serialize, Serializer};
 use time::OffsetDateTime;
 
-use super::lenient;
-use super::shape::{Fields, Shape};
+use crate::support::read::u32_count;
+use crate::support::time::serialize_epoch_float;
 
-/// A concurrency usage event: the organization's slots and, when the session
-/// belongs to a team, the team's.
+/// A concurrency usage event: the organization's slots and, when the session belongs to a
+/// team, the team's.
 ///
 /// ```
 /// use sauce_webhooks::Event;
@@ -20,6 +20,7 @@ use super::shape::{Fields, Shape};
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct Concurrency {
     /// The organization's usage.
     pub organization: ConcurrencyUsage,
@@ -29,8 +30,21 @@ pub struct Concurrency {
     pub timestamp: OffsetDateTime,
 }
 
+impl Concurrency {
+    /// The organization's usage at `timestamp`, without a team.
+    pub fn new(organization: ConcurrencyUsage, timestamp: OffsetDateTime) -> Self {
+        Self { organization, team: None, timestamp }
+    }
+
+    /// Whether the organization or the team uses all its slots of some kind.
+    pub fn is_saturated(&self) -> bool {
+        self.organization.is_saturated() || self.team.as_ref().is_some_and(ConcurrencyUsage::is_saturated)
+    }
+}
+
 /// Allowed and current slots of one organization or team.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct ConcurrencyUsage {
     /// The organization or team id.
     pub id: String,
@@ -41,6 +55,11 @@ pub struct ConcurrencyUsage {
 }
 
 impl ConcurrencyUsage {
+    /// The usage of the organization or team `id`.
+    pub fn new(id: impl Into<String>, allowed: Slots, current: Slots) -> Self {
+        Self { id: id.into(), allowed, current }
+    }
+
     /// Whether any kind of slot is in use up to (or beyond) what is allowed.
     pub fn is_saturated(&self) -> bool {
         let (allowed, current) = (&self.allowed, &self.current);
@@ -52,31 +71,23 @@ impl ConcurrencyUsage {
 
 /// Session counts by kind of machine. Counts accept integers, floats (rounded) and numeric strings.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct Slots {
     /// Virtual machines (desktop browsers, emulators).
-    #[serde(deserialize_with = "lenient::u32_count")]
+    #[serde(deserialize_with = "u32_count")]
     pub vms: u32,
     /// Mac virtual machines (Safari, simulators).
-    #[serde(deserialize_with = "lenient::u32_count")]
+    #[serde(deserialize_with = "u32_count")]
     pub mac_vms: u32,
     /// Real devices.
-    #[serde(deserialize_with = "lenient::u32_count")]
+    #[serde(deserialize_with = "u32_count")]
     pub rds: u32,
 }
 
-/// The `concurrency` object of the body.
-#[derive(Debug, Deserialize)]
-pub(crate) struct ConcurrencyBody {
-    organization: ConcurrencyUsage,
-    #[serde(default)]
-    team: Option<ConcurrencyUsage>,
-}
-
-impl Concurrency {
-    /// Builds the event from the body's keys; the error names a missing required key.
-    pub(crate) fn from_fields(f: Fields) -> Result<Self, &'static str> {
-        let body = *f.concurrency.ok_or("concurrency")?;
-        Ok(Self { organization: body.organization, team: body.team, timestamp: f.timestamp.ok_or("timestamp")? })
+impl Slots {
+    /// Counts of virtual machines, Mac virtual machines and real devices.
+    pub fn new(vms: u32, mac_vms: u32, rds: u32) -> Self {
+        Self { vms, mac_vms, rds }
     }
 }
 
@@ -86,7 +97,7 @@ impl Serialize for Concurrency {
         #[derive(Serialize)]
         struct Wire<'a> {
             concurrency: BodyRef<'a>,
-            #[serde(serialize_with = "lenient::serialize_epoch_float")]
+            #[serde(serialize_with = "serialize_epoch_float")]
             timestamp: &'a OffsetDateTime,
         }
         #[derive(Serialize)]
@@ -100,11 +111,5 @@ impl Serialize for Concurrency {
             timestamp: &self.timestamp,
         }
         .serialize(s)
-    }
-}
-
-impl<'de> Deserialize<'de> for Concurrency {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        super::read_object(d, |fields| Self::from_fields(fields).map_err(|field| Shape::Concurrency.missing(field)))
     }
 }

@@ -1,17 +1,19 @@
-//! A finished (or changing) test job on virtual or real devices.
+//! A test job on virtual or real devices: the VDC and RDC webhook events.
 
-use serde::{Deserialize, Deserializer, Serialize};
+use serde::Serialize;
 use time::OffsetDateTime;
 
-use super::lenient::{self, Word, open_enum};
-use super::shape::{Fields, Shape};
 use crate::id::{OrgId, TeamId, UserId};
+use crate::support::open_enum::open_enum;
+use crate::support::time::serialize_time;
 
 /// A test job, as the VDC and RDC webhook events describe it.
 ///
 /// Fields are named as in the Sauce Labs webhook table. Parsing is lenient (REST-API names,
 /// epoch times, `passed` as `1`/`0`, the raw real-device shape); serializing always writes the
-/// documented webhook shape.
+/// documented webhook shape. The struct is `#[non_exhaustive]`: read its fields, and build one
+/// with [`Job::new`] (or the testing kit's `JobBuilder`), so that a field Sauce Labs adds later
+/// is not a breaking change.
 ///
 /// ```
 /// use sauce_webhooks::{Event, JobStatus};
@@ -27,6 +29,7 @@ use crate::id::{OrgId, TeamId, UserId};
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[non_exhaustive]
 pub struct Job {
     /// Sauce Labs' unique identifier of the test.
     pub id: String,
@@ -37,10 +40,10 @@ pub struct Job {
     /// Whether the test's assertions passed, when it has any.
     pub passed: Option<bool>,
     /// When the test launched, in UTC.
-    #[serde(serialize_with = "lenient::serialize_time")]
+    #[serde(serialize_with = "serialize_time")]
     pub creation_time: OffsetDateTime,
     /// When the test last changed, in UTC (the creation time when the sender omits it).
-    #[serde(serialize_with = "lenient::serialize_time")]
+    #[serde(serialize_with = "serialize_time")]
     pub modification_time: OffsetDateTime,
     /// User name of the test's owner.
     pub owner: Option<String>,
@@ -103,73 +106,6 @@ impl Job {
     pub fn is_failure(&self) -> bool {
         matches!(self.status, JobStatus::Failed | JobStatus::Errored) || self.passed == Some(false)
     }
-
-    /// Builds a job from the webhook or REST-API keys; the error names a missing required key.
-    pub(crate) fn from_fields(f: Fields) -> Result<Self, &'static str> {
-        let status = f.consolidated_status.or(f.status).ok_or("status")?;
-        let creation_time = f.creation_time.ok_or("creation_time")?;
-        let real_device = f.device_type.as_deref().is_some_and(|t| lenient::same_word(t, "real device"));
-        Ok(Self {
-            id: f.id.ok_or("id")?,
-            data_type: f.data_type.unwrap_or(if real_device { DataType::Rdc } else { DataType::Vdc }),
-            status: JobStatus::from_wire(&status),
-            passed: f.passed,
-            creation_time,
-            modification_time: f.modification_time.unwrap_or(creation_time),
-            owner: f.owner.or(f.owner_sauce),
-            owner_id: f.owner_id.map(UserId::from),
-            org_id: f.org_id.map(OrgId::from),
-            team_id: f.team_id.map(TeamId::from),
-            team_name: f.team_name,
-            group_id: f.group_id,
-            name: f.name,
-            browser_name: f.browser_name.or(f.browser),
-            browser_version: f.browser_version,
-            os_name: f.os_name.or(f.os),
-            os_version: f.os_version,
-            duration_sec: f.duration_sec,
-            visibility: f.visibility.or(f.public),
-            tags: f.tags,
-            device: f.device.or(f.device_name),
-            app: f.app,
-            error: f.error,
-            exception: f.exception,
-            commit_id: f.commit_id,
-            branch_name: f.branch_name,
-            build: f.build,
-            automation_backend: f.automation_backend,
-        })
-    }
-}
-
-impl<'de> Deserialize<'de> for Job {
-    /// Reads a job in any accepted shape: the webhook's, the REST API's or the raw real-device one.
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        super::read_object(d, |fields| {
-            if fields.event_payload.is_some() {
-                super::rdc::job_from_raw(fields).map_err(|field| Shape::RawRdc.missing(field))
-            } else {
-                Self::from_fields(fields).map_err(|field| Shape::Job.missing(field))
-            }
-        })
-    }
-}
-
-/// The REST API's `public` key: a visibility word, or a boolean (`true` public, `false` private).
-pub(crate) fn public<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Visibility>, D::Error> {
-    #[derive(Deserialize)]
-    #[serde(untagged)]
-    enum Public {
-        Flag(bool),
-        #[serde(deserialize_with = "lenient::word")]
-        Word(Option<Visibility>),
-    }
-    Ok(match Option::<Public>::deserialize(d)? {
-        Some(Public::Flag(true)) => Some(Visibility::Public),
-        Some(Public::Flag(false)) => Some(Visibility::Private),
-        Some(Public::Word(word)) => word,
-        None => None,
-    })
 }
 
 open_enum! {

@@ -1,25 +1,16 @@
-//! The events Sauce Labs sends, and how a body becomes one.
+//! The events Sauce Labs sends, as data with behaviour (which is a failure, which is finished).
+//! How a body becomes one is the wire layer's business (`crate::wire`).
 
 mod concurrency;
-mod error;
 mod job;
-pub(crate) mod lenient;
-mod rdc;
-mod shape;
 mod visual;
 
-use serde::de::{self, Deserializer};
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use serde_json::Value;
-use serde_json::value::RawValue;
 
 pub use concurrency::{Concurrency, ConcurrencyUsage, Slots};
-pub use error::ParseError;
 pub use job::{DataType, Job, JobStatus, Visibility};
 pub use visual::{BuildStatus, BuildSummary, DataCenter, VisualBuild};
-
-pub(crate) use shape::read_object;
-use shape::{Fields, Missing, Shape, ShapeKeys};
 
 /// One webhook event.
 ///
@@ -54,143 +45,16 @@ pub enum Event {
 }
 
 impl Event {
-    /// Parses a body holding one JSON object.
-    ///
-    /// The bytes are read once for a known kind; only an unknown kind (or an error) reads them
-    /// again, to keep the JSON or to find the error's path.
-    ///
-    /// # Errors
-    /// [`ParseError`] when the body is not one JSON object, or when a key this crate reads
-    /// holds a value of no accepted form in an event of a known kind.
-    ///
-    /// ```
-    /// use sauce_webhooks::{Event, JobStatus};
-    ///
-    /// let Event::Job(job) = Event::from_slice(br#"{"id":"a1","status":"in progress","creation_time":1714557600000}"#)?
-    /// else { unreachable!() };
-    /// assert_eq!(job.status, JobStatus::InProgress);
-    /// assert_eq!(job.creation_time.unix_timestamp(), 1_714_557_600);
-    ///
-    /// let err = Event::from_slice(br#"{"id":"a1","status":"FAILED","creation_time":"yesterday"}"#).unwrap_err();
-    /// assert_eq!(err.path(), "$.creation_time");
-    /// # Ok::<(), Box<dyn std::error::Error>>(())
-    /// ```
-    pub fn from_slice(body: &[u8]) -> Result<Self, ParseError> {
-        let body = without_bom(body);
-        // Checking UTF-8 once over the whole body lets serde_json skip checking each string.
-        // A body that fails the check may still parse (invalid bytes inside an ignored value
-        // are never looked at), so it takes the byte-wise path, which gives the same result.
-        let parsed = match std::str::from_utf8(body) {
-            Ok(text) => serde_json::from_str::<KnownEvent>(text),
-            Err(_) => serde_json::from_slice::<KnownEvent>(body),
-        };
-        match parsed {
-            Ok(KnownEvent(Some(event))) => Ok(event),
-            Ok(KnownEvent(None)) => serde_json::from_slice(body)
-                .map(|json| Self::Unknown(Box::new(json)))
-                .map_err(|err| ParseError::locate::<Value>(body, &err)),
-            Err(err) => unknown_despite_known_keys(body).ok_or_else(|| ParseError::locate::<KnownEvent>(body, &err)),
-        }
-    }
-
-    /// Parses a body holding one JSON object or an array of them, as some senders batch jobs.
-    ///
-    /// # Errors
-    /// [`ParseError`] as for [`Event::from_slice`]; an error in an element has a path that
-    /// starts with its index (`$[1].creation_time`) and a position in the whole body.
-    ///
-    /// ```
-    /// use sauce_webhooks::Event;
-    ///
-    /// let body = br#"[{"id":"a","status":"PASSED","creation_time":0},{"id":"b","status":"FAILED","creation_time":0}]"#;
-    /// let events = Event::from_slice_batch(body)?;
-    /// assert_eq!(events.len(), 2);
-    /// assert_eq!(Event::from_slice_batch(br#"{"id":"a","status":"PASSED","creation_time":0}"#)?.len(), 1);
-    /// # Ok::<(), Box<dyn std::error::Error>>(())
-    /// ```
-    pub fn from_slice_batch(body: &[u8]) -> Result<Vec<Self>, ParseError> {
-        let body = without_bom(body);
-        if body.iter().find(|b| !b.is_ascii_whitespace()) != Some(&b'[') {
-            return Self::from_slice(body).map(|event| vec![event]);
-        }
-        // Elements are borrowed, unparsed, so that each is then read exactly as a lone body is.
-        let items: Vec<&RawValue> =
-            serde_json::from_slice(body).map_err(|err| ParseError::locate::<Vec<de::IgnoredAny>>(body, &err))?;
-        let start = body.as_ptr() as usize;
-        items
-            .iter()
-            .enumerate()
-            .map(|(index, item)| {
-                let text = item.get();
-                Self::from_slice(text.as_bytes())
-                    .map_err(|err| err.in_batch(index, body, text.as_ptr() as usize - start))
-            })
-            .collect()
-    }
-
     /// Whether the event reports something wrong: a failed job ([`Job::is_failure`]), a failed
     /// visual build ([`VisualBuild::is_failure`]), or concurrency at or over its allowed slots
-    /// for the organization or the team. Unknown events are not failures.
+    /// for the organization or the team ([`Concurrency::is_saturated`]). Unknown events are not
+    /// failures.
     pub fn is_failure(&self) -> bool {
         match self {
             Self::Job(job) => job.is_failure(),
             Self::VisualBuild(build) => build.is_failure(),
-            Self::Concurrency(usage) => {
-                usage.organization.is_saturated() || usage.team.as_ref().is_some_and(ConcurrencyUsage::is_saturated)
-            }
+            Self::Concurrency(usage) => usage.is_saturated(),
             Self::Unknown(_) => false,
-        }
-    }
-
-    /// The event for the keys read from an object, or `None` when they tell no known kind.
-    fn from_fields(fields: Fields) -> Result<Option<Self>, Missing> {
-        let shape = fields.shape();
-        let event = match shape {
-            Shape::Concurrency => Concurrency::from_fields(fields).map(Self::Concurrency),
-            Shape::RawRdc => rdc::job_from_raw(fields).map(Self::Job),
-            Shape::Job => Job::from_fields(fields).map(Self::Job),
-            Shape::VisualBuild => VisualBuild::from_fields(fields).map(Self::VisualBuild),
-            Shape::Unknown => return Ok(None),
-        };
-        event.map(Some).map_err(|field| shape.missing(field))
-    }
-}
-
-/// The body without a leading UTF-8 byte order mark, which some relays add; positions in
-/// errors then count from after it.
-fn without_bom(body: &[u8]) -> &[u8] {
-    body.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(body)
-}
-
-/// An event of a kind this crate knows refuses a bad value; an event of another kind may use
-/// the same key names for other things and is kept as [`Event::Unknown`] all the same.
-fn unknown_despite_known_keys(body: &[u8]) -> Option<Event> {
-    let json: Value = serde_json::from_slice(body).ok()?;
-    let keys = ShapeKeys::deserialize(&json).ok()?;
-    (json.is_object() && keys.shape() == Shape::Unknown).then(|| Event::Unknown(Box::new(json)))
-}
-
-/// A known event, or `None` for an object of unknown kind, read straight from the deserializer.
-struct KnownEvent(Option<Event>);
-
-impl<'de> Deserialize<'de> for KnownEvent {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        read_object(d, |fields| Event::from_fields(fields).map(KnownEvent))
-    }
-}
-
-impl<'de> Deserialize<'de> for Event {
-    /// Reads an event from any serde data format. It buffers the input as a
-    /// `serde_json::Value` first, so prefer [`Event::from_slice`] for bytes.
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let json = Value::deserialize(d)?;
-        match KnownEvent::deserialize(&json) {
-            Ok(KnownEvent(Some(event))) => Ok(event),
-            Ok(KnownEvent(None)) => Ok(Self::Unknown(Box::new(json))),
-            Err(err) => match ShapeKeys::deserialize(&json) {
-                Ok(keys) if keys.shape() == Shape::Unknown => Ok(Self::Unknown(Box::new(json))),
-                _ => Err(de::Error::custom(err)),
-            },
         }
     }
 }

@@ -1,10 +1,10 @@
 //! The Visual Testing "build completed" event.
 
-use serde::{Deserialize, Deserializer, Serialize};
+use serde::{Deserialize, Serialize};
 
-use super::lenient::{self, Word, open_enum};
-use super::shape::{Fields, Shape};
 use crate::id::{OrgId, TeamId, UserId};
+use crate::support::open_enum::open_enum;
+use crate::support::read::u32_count;
 
 /// A finished visual-testing build.
 ///
@@ -22,6 +22,7 @@ use crate::id::{OrgId, TeamId, UserId};
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[non_exhaustive]
 pub struct VisualBuild {
     /// The build owner's organization.
     pub org_id: OrgId,
@@ -50,6 +51,48 @@ pub struct VisualBuild {
 }
 
 impl VisualBuild {
+    /// A build of the user `user_id` in the organization `org_id`, with no teams, branch or
+    /// project, and an empty summary. Set the others on the result.
+    ///
+    /// ```
+    /// use sauce_webhooks::{BuildStatus, DataCenter, VisualBuild};
+    ///
+    /// let build = VisualBuild::new(
+    ///     "7fb25570b4064716b9b6daae1a846790",
+    ///     "a1b2c3d4e5f60718293a4b5c6d7e8f90",
+    ///     "5b6a7c8d9e0f1a2b3c4d5e6f",
+    ///     "nightly",
+    ///     "https://app.saucelabs.com/visual/builds/b1",
+    ///     BuildStatus::Rejected,
+    ///     DataCenter::UsWest1,
+    /// );
+    /// assert!(build.is_failure());
+    /// ```
+    pub fn new(
+        org_id: impl Into<OrgId>,
+        user_id: impl Into<UserId>,
+        build_id: impl Into<String>,
+        build_name: impl Into<String>,
+        build_url: impl Into<String>,
+        status: BuildStatus,
+        data_center: DataCenter,
+    ) -> Self {
+        Self {
+            org_id: org_id.into(),
+            user_id: user_id.into(),
+            team_ids: Vec::new(),
+            creator_id: None,
+            build_id: build_id.into(),
+            build_name: build_name.into(),
+            build_url: build_url.into(),
+            status,
+            branch: None,
+            project: None,
+            summary: BuildSummary::default(),
+            data_center,
+        }
+    }
+
     /// Whether this build counts as a failure: `Errored`, `Rejected` or `Unapproved`.
     pub fn is_failure(&self) -> bool {
         matches!(self.status, BuildStatus::Errored | BuildStatus::Rejected | BuildStatus::Unapproved)
@@ -60,53 +103,30 @@ impl VisualBuild {
     pub fn is_finished(&self) -> bool {
         !matches!(self.status, BuildStatus::Queued | BuildStatus::Running)
     }
-
-    /// Builds the event from the body's keys; the error names a missing required key.
-    pub(crate) fn from_fields(f: Fields) -> Result<Self, &'static str> {
-        Ok(Self {
-            org_id: f.org_id.ok_or("org_id")?.into(),
-            user_id: f.user_id.ok_or("user_id")?.into(),
-            team_ids: f.team_ids.into_iter().map(TeamId::from).collect(),
-            creator_id: f.creator_id,
-            build_id: f.build_id.ok_or("build_id")?,
-            build_name: f.build_name.ok_or("build_name")?,
-            build_url: f.build_url.ok_or("build_url")?,
-            status: BuildStatus::from_wire(&f.status.ok_or("status")?),
-            branch: f.branch,
-            project: f.project,
-            summary: f.summary.unwrap_or_default(),
-            data_center: f.data_center.ok_or("data_center")?,
-        })
-    }
-}
-
-impl<'de> Deserialize<'de> for VisualBuild {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        super::read_object(d, |fields| Self::from_fields(fields).map_err(|field| Shape::VisualBuild.missing(field)))
-    }
 }
 
 /// Number of snapshots in each state; a missing count is 0.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(default)]
+#[non_exhaustive]
 pub struct BuildSummary {
     /// Snapshots that could not be compared.
-    #[serde(deserialize_with = "lenient::u32_count")]
+    #[serde(deserialize_with = "u32_count")]
     pub errored: u32,
     /// Snapshots with changes a reviewer approved.
-    #[serde(deserialize_with = "lenient::u32_count")]
+    #[serde(deserialize_with = "u32_count")]
     pub approved: u32,
     /// Snapshots equal to their baseline.
-    #[serde(deserialize_with = "lenient::u32_count")]
+    #[serde(deserialize_with = "u32_count")]
     pub equal: u32,
     /// Snapshots with changes a reviewer rejected.
-    #[serde(deserialize_with = "lenient::u32_count")]
+    #[serde(deserialize_with = "u32_count")]
     pub rejected: u32,
     /// Snapshots with changes awaiting review.
-    #[serde(deserialize_with = "lenient::u32_count")]
+    #[serde(deserialize_with = "u32_count")]
     pub unapproved: u32,
     /// Snapshots still being compared.
-    #[serde(deserialize_with = "lenient::u32_count")]
+    #[serde(deserialize_with = "u32_count")]
     pub queued: u32,
 }
 

@@ -1,10 +1,15 @@
 //! When a test result pages someone: trigger on failure, resolve on the next success.
 
 use serde_json::{Map, Value};
-use time::OffsetDateTime;
 
-use super::alert::{AlertEvent, Payload, RoutingKey, Severity, WebUrl};
-use crate::{BuildStatus, Concurrency, Event, Job, JobStatus, VisualBuild};
+use super::alert::AlertEvent;
+use super::check::CheckRun;
+use super::payload::Payload;
+use super::routing_key::RoutingKey;
+use super::severity::Severity;
+use super::web_url::WebUrl;
+use crate::event::{BuildStatus, Concurrency, Event, Job, JobStatus, VisualBuild};
+use crate::support::clip::clip;
 
 /// Turns Sauce Labs events into PagerDuty alerts, as Sauce Labs' own PagerDuty connector does:
 /// a failure triggers an alert, and the next success of the same test resolves it.
@@ -31,7 +36,7 @@ use crate::{BuildStatus, Concurrency, Event, Job, JobStatus, VisualBuild};
 ///
 /// let resolve = rules.alert_for(&passed).unwrap();
 /// assert_eq!(resolve.action(), Action::Resolve);
-/// assert_eq!(resolve.dedup_key_str(), trigger.dedup_key_str());
+/// assert_eq!(resolve.dedup_key(), trigger.dedup_key());
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -43,23 +48,6 @@ pub struct IncidentRules {
     job_link_base: Option<WebUrl>,
     source: String,
     client: String,
-}
-
-/// A result from any tool (an API test, an uptime monitor), to page on like a job.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
-pub struct CheckRun {
-    /// The check's name: its identity across runs.
-    pub name: String,
-    /// Whether this run failed.
-    pub failed: bool,
-    /// What went wrong (or right), for the alert's summary.
-    pub summary: Option<String>,
-    /// A link to the run's report.
-    pub link: Option<String>,
-    /// Tags, read for a severity as a job's are.
-    pub tags: Vec<String>,
-    /// When it ran.
-    pub time: Option<OffsetDateTime>,
 }
 
 impl IncidentRules {
@@ -79,14 +67,14 @@ impl IncidentRules {
     /// The tag prefix that sets a severity: with the default, a job tagged `severity:critical`
     /// (in any case) pages as critical.
     #[must_use]
-    pub fn severity_tag_prefix(mut self, prefix: &str) -> Self {
-        prefix.clone_into(&mut self.severity_tag_prefix);
+    pub fn with_severity_tag_prefix(mut self, prefix: impl Into<String>) -> Self {
+        self.severity_tag_prefix = prefix.into();
         self
     }
 
     /// The severity when no tag sets one.
     #[must_use]
-    pub fn default_severity(mut self, severity: Severity) -> Self {
+    pub fn with_default_severity(mut self, severity: Severity) -> Self {
         self.default_severity = severity;
         self
     }
@@ -95,22 +83,22 @@ impl IncidentRules {
     /// `https://app.eu-central-1.saucelabs.com/tests/`. A base that is not an `http(s)` URL
     /// leaves job alerts without links.
     #[must_use]
-    pub fn job_link_base(mut self, base: &str) -> Self {
+    pub fn with_job_link_base(mut self, base: &str) -> Self {
         self.job_link_base = WebUrl::parse(base);
         self
     }
 
     /// The alert's source (what is affected).
     #[must_use]
-    pub fn source(mut self, source: &str) -> Self {
-        source.clone_into(&mut self.source);
+    pub fn with_source(mut self, source: impl Into<String>) -> Self {
+        self.source = source.into();
         self
     }
 
     /// The monitoring client's name shown on the alert.
     #[must_use]
-    pub fn client(mut self, client: &str) -> Self {
-        client.clone_into(&mut self.client);
+    pub fn with_client(mut self, client: impl Into<String>) -> Self {
+        self.client = client.into();
         self
     }
 
@@ -132,15 +120,15 @@ impl IncidentRules {
     pub fn alert_for_check(&self, check: &CheckRun) -> AlertEvent {
         let key = key(&["check", check.name.trim()]);
         if !check.failed {
-            return AlertEvent::resolve(self.routing_key.clone(), &key);
+            return AlertEvent::resolve(self.routing_key.clone(), key);
         }
         let summary = match check.summary.as_deref().and_then(first_line) {
             Some(what) => format!("{} failed: {what}", check.name),
             None => format!("{} failed", check.name),
         };
-        let mut payload = Payload::new(&summary, &self.source, self.severity(&check.tags)).class("check");
+        let mut payload = Payload::new(summary, &self.source, self.severity(&check.tags)).with_class("check");
         if let Some(at) = check.time {
-            payload = payload.timestamp(at);
+            payload = payload.with_timestamp(at);
         }
         let link = check.link.as_deref().and_then(WebUrl::parse);
         self.trigger(payload, Some(&key), link.map(|link| (link, "Report")))
@@ -151,7 +139,7 @@ impl IncidentRules {
         if !job.is_failure() {
             return match job.status {
                 JobStatus::Passed | JobStatus::Complete => {
-                    key.map(|key| AlertEvent::resolve(self.routing_key.clone(), &key))
+                    key.map(|key| AlertEvent::resolve(self.routing_key.clone(), key))
                 }
                 _ => None,
             };
@@ -168,15 +156,15 @@ impl IncidentRules {
             summary = format!("{summary}: {error}");
         }
         let link = self.job_link_base.as_ref().and_then(|base| base.join(&job.id));
-        let mut payload = Payload::new(&summary, &self.source, self.severity(&job.tags))
-            .timestamp(job.modification_time)
-            .class(format!("{} job", job.data_type.as_str()))
-            .custom_details(details(job));
+        let mut payload = Payload::new(summary, &self.source, self.severity(&job.tags))
+            .with_timestamp(job.modification_time)
+            .with_class(format!("{} job", job.data_type.as_str()))
+            .with_custom_details(details(job));
         if let Some(component) = job.browser_name.as_deref().or(job.device.as_deref()) {
-            payload = payload.component(component);
+            payload = payload.with_component(component);
         }
         if let Some(build) = job.build.as_deref() {
-            payload = payload.group(build.trim_end());
+            payload = payload.with_group(build.trim_end());
         }
         Some(self.trigger(payload, key.as_deref(), link.map(|link| (link, "Test results"))))
     }
@@ -186,15 +174,15 @@ impl IncidentRules {
         let key = key(&[build.org_id.as_str(), "visual", project, build.branch.as_deref().unwrap_or_default()]);
         if !build.is_failure() {
             return matches!(build.status, BuildStatus::Approved | BuildStatus::Equal)
-                .then(|| AlertEvent::resolve(self.routing_key.clone(), &key));
+                .then(|| AlertEvent::resolve(self.routing_key.clone(), key));
         }
         let summary = format!(
             "Visual build {} is {}: {} unapproved, {} rejected, {} errored snapshots",
             build.build_name, build.status, build.summary.unapproved, build.summary.rejected, build.summary.errored
         );
-        let payload = Payload::new(&summary, &self.source, self.default_severity)
-            .class("visual build")
-            .custom_details(details(build));
+        let payload = Payload::new(summary, &self.source, self.default_severity)
+            .with_class("visual build")
+            .with_custom_details(details(build));
         let link = WebUrl::parse(&build.build_url);
         Some(self.trigger(payload, Some(&key), link.map(|link| (link, "Visual build"))))
     }
@@ -204,7 +192,7 @@ impl IncidentRules {
         let key = key(&[usage.organization.id.as_str(), "concurrency", team.map_or("", |team| team.id.as_str())]);
         let saturated = [Some(&usage.organization), team].into_iter().flatten().find(|usage| usage.is_saturated());
         let Some(full) = saturated else {
-            return AlertEvent::resolve(self.routing_key.clone(), &key);
+            return AlertEvent::resolve(self.routing_key.clone(), key);
         };
         let summary = format!(
             "Sauce Labs concurrency at its limit for {}: {}/{} VMs, {}/{} Mac VMs, {}/{} real devices",
@@ -216,10 +204,10 @@ impl IncidentRules {
             full.current.rds,
             full.allowed.rds
         );
-        let payload = Payload::new(&summary, &self.source, Severity::Warning)
-            .timestamp(usage.timestamp)
-            .class("concurrency")
-            .custom_details(details(usage));
+        let payload = Payload::new(summary, &self.source, Severity::Warning)
+            .with_timestamp(usage.timestamp)
+            .with_class("concurrency")
+            .with_custom_details(details(usage));
         self.trigger(payload, Some(&key), None)
     }
 
@@ -227,13 +215,13 @@ impl IncidentRules {
     /// tell the test by, PagerDuty opens a new alert each time.
     fn trigger(&self, payload: Payload, key: Option<&str>, link: Option<(WebUrl, &str)>) -> AlertEvent {
         let client_url = link.as_ref().map(|(url, _)| url.clone());
-        let alert = AlertEvent::trigger(self.routing_key.clone(), payload).web_client(&self.client, client_url);
+        let alert = AlertEvent::trigger(self.routing_key.clone(), payload).with_web_client(&self.client, client_url);
         let alert = match key {
-            Some(key) => alert.dedup_key(key),
+            Some(key) => alert.with_dedup_key(key),
             None => alert,
         };
         match link {
-            Some((url, text)) => alert.web_link(url, Some(text)),
+            Some((url, text)) => alert.with_web_link(url, Some(text)),
             None => alert,
         }
     }
@@ -267,8 +255,9 @@ fn first_line(text: &str) -> Option<&str> {
     text.lines().map(str::trim).find(|line| !line.is_empty())
 }
 
-/// Longest text kept in custom details, in characters (at most 8 KB of UTF-8 each).
-const DETAIL_CHARS: usize = 2048;
+/// Longest text kept in custom details, in characters: 2048 and an ellipsis (at most 8 KB of
+/// UTF-8 each).
+const DETAIL_CHARS: usize = 2049;
 /// Most items kept of a list in custom details.
 const DETAIL_ITEMS: usize = 32;
 
@@ -278,8 +267,10 @@ fn details(value: &impl serde::Serialize) -> Map<String, Value> {
     fn bound(value: &mut Value) {
         match value {
             // Bytes bound characters from above, so most texts skip counting.
-            Value::String(text) if text.len() > DETAIL_CHARS && text.chars().count() > DETAIL_CHARS => {
-                *text = crate::event::lenient::clip(text, DETAIL_CHARS).into_owned();
+            Value::String(text) => {
+                if let std::borrow::Cow::Owned(cut) = clip(text, DETAIL_CHARS) {
+                    *text = cut;
+                }
             }
             Value::Array(items) => {
                 items.truncate(DETAIL_ITEMS);

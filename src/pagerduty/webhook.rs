@@ -20,11 +20,15 @@ use serde::{Deserialize, Deserializer, Serialize};
 use serde_json::Value;
 use time::OffsetDateTime;
 
-use crate::ParseError;
-use crate::event::lenient::{self, open_enum};
+use crate::signature::{PagerDutyV3, Verified};
+use crate::support::open_enum::open_enum;
+use crate::support::read::{optional_u64, text};
+use crate::support::time::{serialize_optional_time, serialize_time, time};
+use crate::wire::error::ParseError;
 
 /// A delivery: one event.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct Envelope {
     /// The event.
     pub event: WebhookEvent,
@@ -40,8 +44,19 @@ impl Envelope {
     }
 }
 
+impl Verified<'_, PagerDutyV3> {
+    /// Parses the verified body as a PagerDuty delivery ([`Envelope::from_slice`]).
+    ///
+    /// # Errors
+    /// [`ParseError`] naming the JSON path and position of what was wrong.
+    pub fn envelope(&self) -> Result<Envelope, ParseError> {
+        Envelope::from_slice(self.body())
+    }
+}
+
 /// What happened.
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[non_exhaustive]
 pub struct WebhookEvent {
     /// The event's id (repeats on retries with `X-Webhook-Id`).
     pub id: String,
@@ -50,7 +65,7 @@ pub struct WebhookEvent {
     /// `incident`, `service`, or `pagey` for the ping.
     pub resource_type: String,
     /// When it happened.
-    #[serde(serialize_with = "lenient::serialize_time")]
+    #[serde(serialize_with = "serialize_time")]
     pub occurred_at: OffsetDateTime,
     /// Who did it (a user or a service), when known.
     pub agent: Option<Reference>,
@@ -100,6 +115,7 @@ pub enum WebhookData {
 
 /// A reference to a PagerDuty object: an id and, usually, a summary and links.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct Reference {
     /// Its id.
     pub id: String,
@@ -107,26 +123,27 @@ pub struct Reference {
     #[serde(rename = "type", default)]
     pub kind: Option<String>,
     /// A human-readable name.
-    #[serde(default, deserialize_with = "lenient::text")]
+    #[serde(default, deserialize_with = "text")]
     pub summary: Option<String>,
     /// Its API URL.
-    #[serde(rename = "self", default, deserialize_with = "lenient::text")]
+    #[serde(rename = "self", default, deserialize_with = "text")]
     pub self_url: Option<String>,
     /// Its web page.
-    #[serde(default, deserialize_with = "lenient::text")]
+    #[serde(default, deserialize_with = "text")]
     pub html_url: Option<String>,
 }
 
 /// An incident, with the fields a catalog reads typed and nullable ones optional.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct Incident {
     /// Its id (not always 7 characters).
     pub id: String,
     /// Its number in the account.
-    #[serde(default, deserialize_with = "lenient::optional_u64")]
+    #[serde(default, deserialize_with = "optional_u64")]
     pub number: Option<u64>,
     /// Its title.
-    #[serde(default, deserialize_with = "lenient::text")]
+    #[serde(default, deserialize_with = "text")]
     pub title: Option<String>,
     /// Triggered, acknowledged or resolved.
     #[serde(default)]
@@ -135,16 +152,16 @@ pub struct Incident {
     #[serde(default)]
     pub urgency: Option<Urgency>,
     /// Its web page.
-    #[serde(default, deserialize_with = "lenient::text")]
+    #[serde(default, deserialize_with = "text")]
     pub html_url: Option<String>,
     /// Its API URL.
-    #[serde(rename = "self", default, deserialize_with = "lenient::text")]
+    #[serde(rename = "self", default, deserialize_with = "text")]
     pub self_url: Option<String>,
     /// The dedup key it was opened with (null or missing for incidents opened by hand).
-    #[serde(default, deserialize_with = "lenient::text")]
+    #[serde(default, deserialize_with = "text")]
     pub incident_key: Option<String>,
     /// When it was opened (missing in some payloads).
-    #[serde(default, deserialize_with = "lenient::time", serialize_with = "lenient::serialize_optional_time")]
+    #[serde(default, deserialize_with = "time", serialize_with = "serialize_optional_time")]
     pub created_at: Option<OffsetDateTime>,
     /// The service it belongs to.
     #[serde(default)]
@@ -174,6 +191,7 @@ pub struct Incident {
 
 /// Data that belongs to an incident: a note, a responder request, a status update.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct IncidentRelated {
     /// The incident.
     pub incident: Reference,
@@ -266,9 +284,9 @@ impl<'de> Deserialize<'de> for WebhookEvent {
         struct Wire {
             id: String,
             event_type: EventType,
-            #[serde(default, deserialize_with = "lenient::text")]
+            #[serde(default, deserialize_with = "text")]
             resource_type: Option<String>,
-            #[serde(deserialize_with = "lenient::time")]
+            #[serde(deserialize_with = "time")]
             occurred_at: Option<OffsetDateTime>,
             #[serde(default)]
             agent: Value,

@@ -1,91 +1,81 @@
-//! The error for a body that cannot be read as a webhook event.
+//! The error for a body that cannot be read.
 
-use std::fmt::Write;
+use std::fmt::{self, Write};
 
 use serde::de::DeserializeOwned;
 
-use super::lenient::clip;
+use crate::support::clip::clip;
 
 /// A body that could not be parsed, with where and what.
 ///
-/// `path` is a JSON path from the body's root (`$`, `$.concurrency.team.allowed.vms`, `$[1].id`),
-/// and `line`/`column` are 1-based positions in the bytes; column 0 means before the line's
-/// first byte (an empty body, or one that is not an object at all). The message says what was expected and what was found; echoed values are
-/// shortened, so a 1 MB string never becomes a 1 MB message.
+/// [`path`](ParseError::path) is a JSON path from the body's root (`$`,
+/// `$.concurrency.team.allowed.vms`, `$[1].id`), and [`line`](ParseError::line) and
+/// [`column`](ParseError::column) are 1-based positions in the bytes; column 0 means before the
+/// line's first byte (an empty body, or one that is not an object at all). The message says what
+/// was expected and what was found; echoed values are shortened, so a 1 MB string never becomes
+/// a 1 MB message. [`kind`](ParseError::kind) tells broken JSON from a value of the wrong form.
 ///
 /// ```
-/// use sauce_webhooks::{Event, ParseError};
+/// use sauce_webhooks::{Event, ParseErrorKind};
 ///
 /// let body = br#"{"concurrency":{"organization":{"id":"o","allowed":{"vms":1,"mac_vms":1,"rds":1},
 /// "current":{"vms":0,"mac_vms":0,"rds":0}},"team":{"id":"t","allowed":{"vms":"ten"}}},"timestamp":1}"#;
 /// let err = Event::from_slice(body).unwrap_err();
+/// assert_eq!(err.kind(), ParseErrorKind::Invalid);
 /// assert_eq!(err.path(), "$.concurrency.team.allowed.vms");
 /// assert_eq!(err.line(), 2);
 /// assert!(err.to_string().starts_with(r#"$.concurrency.team.allowed.vms: expected an integer"#));
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ParseError {
+    kind: ParseErrorKind,
+    path: String,
+    message: String,
+    line: usize,
+    column: usize,
+}
+
+/// What kind of problem a [`ParseError`] reports.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
-pub enum ParseError {
+pub enum ParseErrorKind {
     /// The bytes are not one well-formed JSON value: empty, truncated, invalid UTF-8, nested
     /// deeper than 128 levels, or followed by trailing characters.
-    #[error("{path}: invalid JSON: {message} at line {line} column {column}")]
-    Syntax {
-        /// Where the reader was when the JSON broke.
-        path: String,
-        /// What was wrong.
-        message: String,
-        /// 1-based line.
-        line: usize,
-        /// 1-based column, in bytes.
-        column: usize,
-    },
+    Syntax,
     /// Well-formed JSON, but a value is missing or not in a form this crate accepts.
-    #[error("{path}: {message} at line {line} column {column}")]
-    Invalid {
-        /// The value's JSON path.
-        path: String,
-        /// What was expected and what was found.
-        message: String,
-        /// 1-based line where the value ends.
-        line: usize,
-        /// 1-based column, in bytes.
-        column: usize,
-    },
+    Invalid,
 }
 
 /// Longest message kept, in characters.
-const MAX_MESSAGE: usize = 200;
+const MAX_MESSAGE: usize = 201;
 /// Longest object key kept in a path, in characters.
-const MAX_KEY: usize = 64;
+const MAX_KEY: usize = 65;
 
 impl ParseError {
+    /// Broken JSON, or a value of the wrong form.
+    pub fn kind(&self) -> ParseErrorKind {
+        self.kind
+    }
+
     /// The JSON path of the offending value (`$` for the whole body).
     pub fn path(&self) -> &str {
-        match self {
-            Self::Syntax { path, .. } | Self::Invalid { path, .. } => path,
-        }
+        &self.path
     }
 
     /// What was wrong, without the path and position.
     pub fn message(&self) -> &str {
-        match self {
-            Self::Syntax { message, .. } | Self::Invalid { message, .. } => message,
-        }
+        &self.message
     }
 
     /// The 1-based line of the error.
     pub fn line(&self) -> usize {
-        match self {
-            Self::Syntax { line, .. } | Self::Invalid { line, .. } => *line,
-        }
+        self.line
     }
 
     /// The 1-based column of the error, in bytes.
     pub fn column(&self) -> usize {
-        match self {
-            Self::Syntax { column, .. } | Self::Invalid { column, .. } => *column,
-        }
+        self.column
     }
 
     /// Turns serde_json's error for `body` into a `ParseError`, finding the JSON path by
@@ -101,10 +91,11 @@ impl ParseError {
         let full = err.to_string();
         let suffix = format!(" at line {line} column {column}");
         let message = clip(full.strip_suffix(&suffix).unwrap_or(&full), MAX_MESSAGE).into_owned();
-        match err.classify() {
-            serde_json::error::Category::Data => Self::Invalid { path, message, line, column },
-            _ => Self::Syntax { path, message, line, column },
-        }
+        let kind = match err.classify() {
+            serde_json::error::Category::Data => ParseErrorKind::Invalid,
+            _ => ParseErrorKind::Syntax,
+        };
+        Self { kind, path, message, line, column }
     }
 
     /// Places an error found inside element `index` of a batch, whose text starts at byte
@@ -113,15 +104,26 @@ impl ParseError {
         let before = &body[..offset.min(body.len())];
         let base_line = before.split(|&b| b == b'\n').count();
         let base_column = offset - before.iter().rposition(|&b| b == b'\n').map_or(0, |i| i + 1);
-        let (Self::Syntax { path, line, column, .. } | Self::Invalid { path, line, column, .. }) = &mut self;
-        *path = format!("$[{index}]{}", &path[1..]);
-        if *line == 1 {
-            *column += base_column;
+        self.path = format!("$[{index}]{}", &self.path[1..]);
+        if self.line == 1 {
+            self.column += base_column;
         }
-        *line += base_line - 1;
+        self.line += base_line - 1;
         self
     }
 }
+
+impl fmt::Display for ParseError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let Self { kind, path, message, line, column } = self;
+        match kind {
+            ParseErrorKind::Syntax => write!(f, "{path}: invalid JSON: {message} at line {line} column {column}"),
+            ParseErrorKind::Invalid => write!(f, "{path}: {message} at line {line} column {column}"),
+        }
+    }
+}
+
+impl std::error::Error for ParseError {}
 
 fn json_path(path: &serde_path_to_error::Path) -> String {
     use serde_path_to_error::Segment;

@@ -4,8 +4,11 @@ use std::collections::HashMap;
 use std::fmt;
 use std::hash::Hash;
 
-use crate::Event;
-use crate::filter::{Scope, Subscription, Topics};
+use super::owners::Owners;
+use super::scope::Scope;
+use super::subscription::Subscription;
+use super::topic::Topics;
+use crate::event::Event;
 use crate::id::{OrgId, TeamId, UserId};
 
 /// Subscriptions indexed by scope, so that routing an event costs what the subscriptions of its
@@ -20,8 +23,8 @@ use crate::id::{OrgId, TeamId, UserId};
 /// (in its bucket and in the key index): prefer small keys, such as database ids, to URLs.
 ///
 /// ```
-/// use sauce_webhooks::filter::{Outcomes, Scope, Subscription, Topic};
-/// use sauce_webhooks::{Event, OrgId, Router, UserId};
+/// use sauce_webhooks::routing::{Outcomes, Router, Scope, Subscription, Topic};
+/// use sauce_webhooks::{Event, OrgId, UserId};
 ///
 /// let mut router = Router::new();
 /// router.insert("jane-failures", Subscription::new(
@@ -105,16 +108,30 @@ impl<K: Eq + Hash + Clone> Router<K> {
     pub fn route<'a>(&'a self, event: &'a Event) -> impl Iterator<Item = &'a K> + 'a {
         let owners = Owners::of(event);
         let users = owners.user.and_then(|user| self.users.get(user));
-        let teams = owners.team.into_iter().chain(owners.teams).filter_map(|team| self.teams.get(team));
+        let teams = distinct(owners.teams()).filter_map(|team| self.teams.get(team));
         let organizations = owners.organization.and_then(|org| self.organizations.get(org));
         users
             .into_iter()
             .chain(teams)
             .chain(organizations)
             .flatten()
-            .filter(move |(_, topics)| topics.accept(event))
+            .filter(move |(_, topics)| topics.matches(event))
             .map(|(key, _)| key)
     }
+}
+
+/// The teams without repeats, so that each bucket is visited once, in O(n log n) however many
+/// a body lists; a lone team (a job's) costs no allocation.
+fn distinct<'e>(mut teams: impl Iterator<Item = &'e str>) -> impl Iterator<Item = &'e str> {
+    let first = teams.next();
+    let mut more: Vec<&str> = teams.collect();
+    if !more.is_empty() {
+        more.extend(first);
+        more.sort_unstable();
+        more.dedup();
+    }
+    let lone = if more.is_empty() { first } else { None };
+    lone.into_iter().chain(more)
 }
 
 /// Removes `key`'s entry from the bucket of `id`, dropping the bucket once empty, and returns
@@ -131,41 +148,4 @@ where
         buckets.remove(id);
     }
     Some(topics)
-}
-
-/// The user, teams and organization an event belongs to, as ids to look buckets up by.
-struct Owners<'e> {
-    user: Option<&'e str>,
-    /// A job's or a concurrency event's one team.
-    team: Option<&'e str>,
-    /// A visual build's teams, sorted and without repeats (so each bucket is visited once,
-    /// in O(n log n) however many a body lists).
-    teams: Vec<&'e str>,
-    organization: Option<&'e str>,
-}
-
-impl<'e> Owners<'e> {
-    fn of(event: &'e Event) -> Self {
-        let none = Self { user: None, team: None, teams: Vec::new(), organization: None };
-        match event {
-            Event::Job(job) => Self {
-                user: job.owner_id.as_ref().map(UserId::as_str),
-                team: job.team_id.as_ref().map(TeamId::as_str),
-                organization: job.org_id.as_ref().map(OrgId::as_str),
-                ..none
-            },
-            Event::VisualBuild(build) => {
-                let mut teams: Vec<&str> = build.team_ids.iter().map(TeamId::as_str).collect();
-                teams.sort_unstable();
-                teams.dedup();
-                Self { user: Some(build.user_id.as_str()), teams, organization: Some(build.org_id.as_str()), ..none }
-            }
-            Event::Concurrency(usage) => Self {
-                team: usage.team.as_ref().map(|team| team.id.as_str()),
-                organization: Some(usage.organization.id.as_str()),
-                ..none
-            },
-            _ => none,
-        }
-    }
 }

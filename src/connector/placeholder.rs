@@ -1,0 +1,95 @@
+//! The names a template may use, derived from the events' own documented JSON, so that a field
+//! added to an event is a placeholder without being listed here.
+
+use std::sync::LazyLock;
+
+use serde_json::{Map, Value};
+use time::OffsetDateTime;
+
+use crate::event::{
+    BuildStatus, Concurrency, ConcurrencyUsage, DataCenter, Event, Job, JobStatus, Slots, VisualBuild,
+};
+
+/// What a placeholder stands for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Placeholder {
+    /// `{{event}}`: the whole event.
+    Event,
+    /// `{{event.kind}}`.
+    Kind,
+    /// `{{event.failed}}`.
+    Failed,
+    /// A field of one kind of event (`job.name`), by its full name.
+    Field(&'static str),
+}
+
+/// Each kind's placeholder prefix, and the documented JSON of an event of that kind (keys of
+/// nested objects, as `concurrency`'s, count under the prefix).
+fn samples() -> [(&'static str, Map<String, Value>); 3] {
+    let at = OffsetDateTime::UNIX_EPOCH;
+    let job = Job::new("j", JobStatus::Passed, at);
+    let build = VisualBuild::new("o", "u", "b", "n", "https://x/b", BuildStatus::Equal, DataCenter::UsWest1);
+    let usage = || ConcurrencyUsage::new("o", Slots::default(), Slots::default());
+    let mut concurrency = Concurrency::new(usage(), at);
+    concurrency.team = Some(usage());
+    [
+        ("job", fields(&Event::Job(job))),
+        ("build", fields(&Event::VisualBuild(build))),
+        ("concurrency", fields(&Event::Concurrency(concurrency))),
+    ]
+}
+
+/// The keys of the event's JSON, with those of `concurrency`'s object lifted to the top.
+fn fields(event: &Event) -> Map<String, Value> {
+    let Ok(Value::Object(mut map)) = serde_json::to_value(event) else { return Map::new() };
+    if let Some(Value::Object(inner)) = map.remove("concurrency") {
+        map.extend(inner);
+    }
+    map
+}
+
+static NAMES: LazyLock<Vec<String>> = LazyLock::new(|| {
+    let mut names = vec!["event".to_owned(), "event.kind".to_owned(), "event.failed".to_owned()];
+    for (prefix, keys) in samples() {
+        names.extend(keys.keys().map(|key| format!("{prefix}.{key}")));
+    }
+    names
+});
+
+impl Placeholder {
+    /// Every valid name.
+    pub(crate) fn names() -> impl Iterator<Item = &'static str> {
+        NAMES.iter().map(String::as_str)
+    }
+
+    /// The placeholder a name stands for, if any.
+    pub(crate) fn named(name: &str) -> Option<Self> {
+        match name {
+            "event" => Some(Self::Event),
+            "event.kind" => Some(Self::Kind),
+            "event.failed" => Some(Self::Failed),
+            _ => NAMES.iter().find(|known| *known == name).map(|known| Self::Field(known)),
+        }
+    }
+
+    /// Its value for `event`, whose documented JSON `json` gives.
+    pub(crate) fn value<'a>(self, event: &Event, json: impl FnOnce() -> &'a Value) -> Value {
+        let kind = match event {
+            Event::Job(_) => "job",
+            Event::VisualBuild(_) => "build",
+            Event::Concurrency(_) => "concurrency",
+            _ => "unknown",
+        };
+        match self {
+            Self::Event => json().clone(),
+            Self::Kind => Value::from(if kind == "build" { "visual_build" } else { kind }),
+            Self::Failed => Value::from(event.is_failure()),
+            Self::Field(name) => match name.split_once('.') {
+                Some(("concurrency", "timestamp")) if kind == "concurrency" => json()["timestamp"].clone(),
+                Some(("concurrency", field)) if kind == "concurrency" => json()["concurrency"][field].clone(),
+                Some((prefix, field)) if prefix == kind => json()[field].clone(),
+                _ => Value::Null,
+            },
+        }
+    }
+}

@@ -1,0 +1,134 @@
+//! One URL that receives events, with its headers, template, success toggle and signing secret.
+
+use std::fmt;
+
+use super::template::Template;
+use crate::endpoint::Endpoint;
+use crate::event::Event;
+use crate::outgoing::OutgoingRequest;
+use crate::signature::{SIGNATURE_HEADER, Secret, sign};
+use crate::support::clip::clip;
+
+/// What is wrong with a connector's configuration.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum ConnectorError {
+    /// A header name must be an HTTP token (letters, digits and ``!#$%&'*+-.^_`|~``).
+    #[error("invalid header name {0:?}")]
+    HeaderName(String),
+    /// A header value must be visible ASCII, spaces and tabs (none at either end): no CR, LF or
+    /// other controls.
+    #[error("the value of header {0:?} has a character headers cannot carry")]
+    HeaderValue(String),
+    /// The connector sets this header itself.
+    #[error("header {0:?} is set by the connector")]
+    ReservedHeader(String),
+}
+
+/// Sends events to one URL. By default only failures ([`Event::is_failure`]) are sent;
+/// [`with_on_success(true)`](WebhookConnector::with_on_success) sends every event.
+#[derive(Clone)]
+pub struct WebhookConnector {
+    endpoint: Endpoint,
+    headers: Vec<(String, String)>,
+    template: Template,
+    on_success: bool,
+    secret: Option<Secret>,
+}
+
+impl fmt::Debug for WebhookConnector {
+    /// Header values are not shown: they often carry tokens.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let names: Vec<&str> = self.headers.iter().map(|(name, _)| name.as_str()).collect();
+        f.debug_struct("WebhookConnector")
+            .field("endpoint", &self.endpoint.as_str())
+            .field("headers", &names)
+            .field("template", &self.template)
+            .field("on_success", &self.on_success)
+            .field("signed", &self.secret.is_some())
+            .finish()
+    }
+}
+
+/// Headers the connector sets itself, or that only the HTTP client may set.
+const RESERVED_HEADERS: &[&str] = &[
+    "content-type",
+    "content-length",
+    "content-encoding",
+    "host",
+    "transfer-encoding",
+    "te",
+    "trailer",
+    "connection",
+    "keep-alive",
+    "upgrade",
+    "expect",
+    "proxy-authorization",
+    "proxy-connection",
+    SIGNATURE_HEADER,
+];
+
+impl WebhookConnector {
+    /// A connector posting the default template (`{{event}}`) to `endpoint`, failures only.
+    pub fn new(endpoint: Endpoint) -> Self {
+        Self { endpoint, headers: Vec::new(), template: Template::default(), on_success: false, secret: None }
+    }
+
+    /// Adds a header.
+    ///
+    /// # Errors
+    /// [`ConnectorError`] for a name that is not an HTTP token, a value with CR, LF or other
+    /// control characters, or a header the connector sets itself (`Content-Type`,
+    /// `saucelabs-sign`, ...).
+    pub fn with_header(mut self, name: impl Into<String>, value: impl Into<String>) -> Result<Self, ConnectorError> {
+        let (name, value) = (name.into(), value.into());
+        let is_token_char = |b: u8| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b);
+        if name.is_empty() || !name.bytes().all(is_token_char) {
+            return Err(ConnectorError::HeaderName(clip(&name, 65).into_owned()));
+        }
+        if RESERVED_HEADERS.iter().any(|reserved| name.eq_ignore_ascii_case(reserved)) {
+            return Err(ConnectorError::ReservedHeader(name));
+        }
+        let visible = value.bytes().all(|b| b == b'\t' || (b' '..=b'~').contains(&b));
+        if !visible || value.trim_ascii() != value {
+            return Err(ConnectorError::HeaderValue(name));
+        }
+        self.headers.push((name, value));
+        Ok(self)
+    }
+
+    /// Uses `template` for the body.
+    #[must_use]
+    pub fn with_template(mut self, template: Template) -> Self {
+        self.template = template;
+        self
+    }
+
+    /// Whether to send events that are not failures too (off by default).
+    #[must_use]
+    pub fn with_on_success(mut self, on: bool) -> Self {
+        self.on_success = on;
+        self
+    }
+
+    /// Signs each body with `secret`, in a `saucelabs-sign` header, as Sauce Labs does.
+    #[must_use]
+    pub fn with_signing_secret(mut self, secret: Secret) -> Self {
+        self.secret = Some(secret);
+        self
+    }
+
+    /// The request for `event`, or `None` when the event is not to be sent.
+    pub fn request(&self, event: &Event) -> Option<OutgoingRequest> {
+        if !self.on_success && !event.is_failure() {
+            return None;
+        }
+        let body = self.template.render(event)?;
+        let mut request = OutgoingRequest::json(self.endpoint.as_url().clone(), body);
+        request.headers.extend(self.headers.iter().cloned());
+        if let Some(secret) = &self.secret {
+            request.headers.push((SIGNATURE_HEADER.to_owned(), sign(secret, &request.body).to_string()));
+        }
+        Some(request)
+    }
+}

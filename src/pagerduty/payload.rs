@@ -1,0 +1,167 @@
+//! What a triggered alert says, and the links and images it shows.
+
+use serde::Serialize;
+use time::OffsetDateTime;
+use url::Url;
+
+use super::error::AlertError;
+use super::limits::MAX_SUMMARY_CHARS;
+use super::severity::Severity;
+use crate::support::clip::clip;
+use crate::support::time::serialize_optional_time;
+
+
+/// What a triggered alert says. `summary`, `source` and `severity` are required; the summary is
+/// cut to 1024 characters (on a character boundary, ending in `…`) as PagerDuty would.
+///
+/// ```
+/// use sauce_webhooks::pagerduty::{Payload, Severity};
+///
+/// let payload = Payload::new("checkout failed on chrome", "saucelabs.com", Severity::Error)
+///     .with_component("chrome")
+///     .with_group("web-shop #1482");
+/// assert_eq!(payload.summary(), "checkout failed on chrome");
+/// ```
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Payload {
+    summary: String,
+    source: String,
+    severity: Severity,
+    #[serde(skip_serializing_if = "Option::is_none", serialize_with = "serialize_optional_time")]
+    timestamp: Option<OffsetDateTime>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    component: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    group: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    class: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    custom_details: Option<serde_json::Map<String, serde_json::Value>>,
+}
+
+impl Payload {
+    /// A payload with the three required fields.
+    pub fn new(summary: impl Into<String>, source: impl Into<String>, severity: Severity) -> Self {
+        Self {
+            summary: bounded(summary.into(), MAX_SUMMARY_CHARS),
+            source: source.into(),
+            severity,
+            timestamp: None,
+            component: None,
+            group: None,
+            class: None,
+            custom_details: None,
+        }
+    }
+
+    /// When the event happened; sent in RFC 3339 with `Z`.
+    #[must_use]
+    pub fn with_timestamp(mut self, at: OffsetDateTime) -> Self {
+        self.timestamp = Some(at);
+        self
+    }
+
+    /// The part of the source responsible (a browser, a device).
+    #[must_use]
+    pub fn with_component(mut self, component: impl Into<String>) -> Self {
+        self.component = Some(component.into());
+        self
+    }
+
+    /// A logical grouping (a build, a project).
+    #[must_use]
+    pub fn with_group(mut self, group: impl Into<String>) -> Self {
+        self.group = Some(group.into());
+        self
+    }
+
+    /// The kind of event.
+    #[must_use]
+    pub fn with_class(mut self, class: impl Into<String>) -> Self {
+        self.class = Some(class.into());
+        self
+    }
+
+    /// Free-form details shown on the alert.
+    #[must_use]
+    pub fn with_custom_details(mut self, details: serde_json::Map<String, serde_json::Value>) -> Self {
+        self.custom_details = Some(details);
+        self
+    }
+
+    /// The summary, as it will be sent.
+    pub fn summary(&self) -> &str {
+        &self.summary
+    }
+
+    /// The severity.
+    pub fn severity(&self) -> Severity {
+        self.severity
+    }
+}
+
+/// `text` cut to `max` characters, ending in `…` when cut.
+pub(crate) fn bounded(text: String, max: usize) -> String {
+    match clip(&text, max) {
+        std::borrow::Cow::Borrowed(_) => text,
+        std::borrow::Cow::Owned(cut) => cut,
+    }
+}
+
+/// A link shown on the alert.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[non_exhaustive]
+pub struct Link {
+    /// Where it goes.
+    pub href: String,
+    /// What it says.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub text: Option<String>,
+}
+
+/// An image shown on the alert; its source is always `https`.
+///
+/// ```
+/// use sauce_webhooks::pagerduty::Image;
+///
+/// let image = Image::new("https://assets.saucelabs.com/jobs/j1/0001screenshot.png")?.with_alt("screenshot");
+/// assert!(Image::new("http://example.com/a.png").is_err());
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Image {
+    src: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    href: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    alt: Option<String>,
+}
+
+impl Image {
+    /// An image served from `src`, which must be an `https` URL.
+    ///
+    /// # Errors
+    /// [`AlertError::InsecureImage`] for any other source.
+    pub fn new(src: &str) -> Result<Self, AlertError> {
+        match Url::parse(src) {
+            Ok(url) if url.scheme() == "https" && url.host().is_some() => {
+                Ok(Self { src: url.into(), href: None, alt: None })
+            }
+            _ => Err(AlertError::InsecureImage { src: clip(src, 101).into_owned() }),
+        }
+    }
+
+    /// Where clicking the image goes.
+    #[must_use]
+    pub fn with_href(mut self, href: impl Into<String>) -> Self {
+        self.href = Some(href.into());
+        self
+    }
+
+    /// The image's alternative text.
+    #[must_use]
+    pub fn with_alt(mut self, alt: impl Into<String>) -> Self {
+        self.alt = Some(alt.into());
+        self
+    }
+}

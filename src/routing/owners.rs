@@ -1,0 +1,56 @@
+//! Who an event belongs to: the one answer that both matching and the router's index use.
+
+use super::scope::Scope;
+use crate::event::Event;
+use crate::id::{OrgId, TeamId, UserId};
+
+/// The user, teams and organization an event belongs to, as ids. A user has no concurrency
+/// usage of their own, so a concurrency event has no user.
+#[derive(Debug, Default)]
+pub(crate) struct Owners<'e> {
+    pub user: Option<&'e str>,
+    /// A job's or a concurrency event's one team.
+    team: Option<&'e str>,
+    /// A visual build's teams, as the body lists them (repeats included).
+    listed_teams: &'e [TeamId],
+    pub organization: Option<&'e str>,
+}
+
+impl<'e> Owners<'e> {
+    pub(crate) fn of(event: &'e Event) -> Self {
+        match event {
+            Event::Job(job) => Self {
+                user: job.owner_id.as_ref().map(UserId::as_str),
+                team: job.team_id.as_ref().map(TeamId::as_str),
+                organization: job.org_id.as_ref().map(OrgId::as_str),
+                ..Self::default()
+            },
+            Event::VisualBuild(build) => Self {
+                user: Some(build.user_id.as_str()),
+                listed_teams: &build.team_ids,
+                organization: Some(build.org_id.as_str()),
+                ..Self::default()
+            },
+            Event::Concurrency(usage) => Self {
+                team: usage.team.as_ref().map(|team| team.id.as_str()),
+                organization: Some(usage.organization.id.as_str()),
+                ..Self::default()
+            },
+            _ => Self::default(),
+        }
+    }
+
+    /// Every team the event belongs to, possibly with repeats.
+    pub(crate) fn teams(&self) -> impl Iterator<Item = &'e str> + use<'e> {
+        self.team.into_iter().chain(self.listed_teams.iter().map(TeamId::as_str))
+    }
+
+    /// Whether the event lies within `scope`.
+    pub(crate) fn within(&self, scope: &Scope) -> bool {
+        match scope {
+            Scope::User(user) => self.user == Some(user.as_str()),
+            Scope::Team(team) => self.teams().any(|owner| owner == team.as_str()),
+            Scope::Organization(org) => self.organization == Some(org.as_str()),
+        }
+    }
+}

@@ -1,0 +1,196 @@
+//! Serde readers for the messy forms real payloads take (see the parsing rules in the README).
+//!
+//! Each reader accepts every form listed in the rules and refuses the rest with a message of the
+//! form `expected <what>, found <what>`, which [`ParseError`](crate::ParseError) prefixes with
+//! the JSON path and position.
+
+use std::fmt;
+
+use serde::de::{self, Deserializer, Unexpected, Visitor};
+
+use super::clip::clip;
+
+/// Longest input value echoed in an error, in characters (the last one an ellipsis when cut).
+pub(crate) const ECHO: usize = 65;
+
+pub(crate) fn expected<E: de::Error>(what: &dyn de::Expected, found: Unexpected<'_>) -> E {
+    E::custom(format_args!("expected {what}, found {found}"))
+}
+
+/// Optional text: a string, where `""` and `null` both mean `None`.
+pub(crate) fn text<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
+    struct TextVisitor;
+    impl Visitor<'_> for TextVisitor {
+        type Value = Option<String>;
+        fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+            f.write_str("a string or null")
+        }
+        fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
+            Ok((!v.is_empty()).then(|| v.to_owned()))
+        }
+        fn visit_string<E: de::Error>(self, v: String) -> Result<Self::Value, E> {
+            Ok((!v.is_empty()).then_some(v))
+        }
+        fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
+            Ok(None)
+        }
+    }
+    d.deserialize_any(TextVisitor)
+}
+
+/// A version (`browser_version`, `os_version`): a string kept verbatim, or a number written out.
+pub(crate) fn version<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
+    struct VersionVisitor;
+    impl Visitor<'_> for VersionVisitor {
+        type Value = Option<String>;
+        fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+            f.write_str("a version string or number")
+        }
+        fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
+            Ok((!v.is_empty()).then(|| v.to_owned()))
+        }
+        fn visit_u64<E: de::Error>(self, v: u64) -> Result<Self::Value, E> {
+            Ok(Some(v.to_string()))
+        }
+        fn visit_i64<E: de::Error>(self, v: i64) -> Result<Self::Value, E> {
+            Ok(Some(v.to_string()))
+        }
+        fn visit_f64<E: de::Error>(self, v: f64) -> Result<Self::Value, E> {
+            Ok(Some(v.to_string()))
+        }
+        fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
+            Ok(None)
+        }
+    }
+    d.deserialize_any(VersionVisitor)
+}
+
+/// `passed`: `true`/`false`, `1`/`0`, the same four as strings in any case, `""` or `null`.
+pub(crate) fn passed<'de, D: Deserializer<'de>>(d: D) -> Result<Option<bool>, D::Error> {
+    struct PassedVisitor;
+    impl Visitor<'_> for PassedVisitor {
+        type Value = Option<bool>;
+        fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+            f.write_str("true, false, 1, 0 or null")
+        }
+        fn visit_bool<E: de::Error>(self, v: bool) -> Result<Self::Value, E> {
+            Ok(Some(v))
+        }
+        fn visit_u64<E: de::Error>(self, v: u64) -> Result<Self::Value, E> {
+            match v {
+                0 => Ok(Some(false)),
+                1 => Ok(Some(true)),
+                _ => Err(expected(&self, Unexpected::Unsigned(v))),
+            }
+        }
+        fn visit_f64<E: de::Error>(self, v: f64) -> Result<Self::Value, E> {
+            // Exact comparisons: only a sender's `1.0` or `0.0` is meant as a flag.
+            #[allow(clippy::float_cmp)]
+            if v == 1.0 || v == 0.0 { Ok(Some(v == 1.0)) } else { Err(expected(&self, Unexpected::Float(v))) }
+        }
+        fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
+            if v.is_empty() {
+                Ok(None)
+            } else if v == "1" || v.eq_ignore_ascii_case("true") {
+                Ok(Some(true))
+            } else if v == "0" || v.eq_ignore_ascii_case("false") {
+                Ok(Some(false))
+            } else {
+                Err(expected(&self, Unexpected::Str(&clip(v, ECHO))))
+            }
+        }
+        fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
+            Ok(None)
+        }
+    }
+    d.deserialize_any(PassedVisitor)
+}
+
+/// A non-negative count or duration: an integer, a float (rounded) or a numeric string.
+fn count<'de, D: Deserializer<'de>>(d: D, max: u64) -> Result<Option<u64>, D::Error> {
+    struct CountVisitor(u64);
+    impl Visitor<'_> for CountVisitor {
+        type Value = Option<u64>;
+        fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+            write!(f, "an integer from 0 to {}", self.0)
+        }
+        fn visit_u64<E: de::Error>(self, v: u64) -> Result<Self::Value, E> {
+            if v <= self.0 { Ok(Some(v)) } else { Err(expected(&self, Unexpected::Unsigned(v))) }
+        }
+        fn visit_i64<E: de::Error>(self, v: i64) -> Result<Self::Value, E> {
+            match u64::try_from(v) {
+                Ok(v) => self.visit_u64(v),
+                Err(_) => Err(expected(&self, Unexpected::Signed(v))),
+            }
+        }
+        fn visit_f64<E: de::Error>(self, v: f64) -> Result<Self::Value, E> {
+            let rounded = v.round();
+            // The range check makes the cast exact: `max` is at most u64::MAX, and every value
+            // that passes is a non-negative whole number no larger than it.
+            #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss, clippy::cast_precision_loss)]
+            if rounded >= 0.0 && rounded <= self.0 as f64 {
+                Ok(Some(rounded as u64))
+            } else {
+                Err(expected(&self, Unexpected::Float(v)))
+            }
+        }
+        fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
+            let trimmed = v.trim();
+            if trimmed.is_empty() {
+                return Ok(None);
+            }
+            if let Ok(n) = trimmed.parse::<u64>() {
+                return self.visit_u64(n);
+            }
+            match trimmed.parse::<f64>() {
+                Ok(f) if f.is_finite() => self.visit_f64(f),
+                _ => Err(expected(&self, Unexpected::Str(&clip(v, ECHO)))),
+            }
+        }
+        fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
+            Ok(None)
+        }
+    }
+    d.deserialize_any(CountVisitor(max))
+}
+
+/// An optional count that fits `u64` (`duration_sec`).
+pub(crate) fn optional_u64<'de, D: Deserializer<'de>>(d: D) -> Result<Option<u64>, D::Error> {
+    count(d, u64::MAX)
+}
+
+/// A required count that fits `u32` (slots, snapshot counts); `null` is refused.
+pub(crate) fn u32_count<'de, D: Deserializer<'de>>(d: D) -> Result<u32, D::Error> {
+    match count(d, u64::from(u32::MAX))? {
+        Some(n) => Ok(u32::try_from(n).unwrap_or(u32::MAX)),
+        None => Err(de::Error::custom("expected an integer, found null")),
+    }
+}
+
+/// `tags` and `team_ids`: an array of strings; `null` means empty, and `null` elements are
+/// dropped.
+pub(crate) fn strings<'de, D, T>(d: D) -> Result<Vec<T>, D::Error>
+where
+    D: Deserializer<'de>,
+    T: From<String>,
+{
+    struct StringsVisitor<T>(std::marker::PhantomData<T>);
+    impl<'de, T: From<String>> Visitor<'de> for StringsVisitor<T> {
+        type Value = Vec<T>;
+        fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+            f.write_str("a list of strings or null")
+        }
+        // Straight into the result, skipping nulls, so that a list costs one vector.
+        fn visit_seq<A: de::SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+            let mut list = Vec::new();
+            while let Some(item) = seq.next_element::<Option<String>>()? {
+                list.extend(item.map(T::from));
+            }
+            Ok(list)
+        }
+        fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
+            Ok(Vec::new())
+        }
+    }
+    d.deserialize_any(StringsVisitor(std::marker::PhantomData))
+}

@@ -1,0 +1,275 @@
+//! Events with realistic defaults, changed by what a test says.
+
+use time::OffsetDateTime;
+use time::macros::datetime;
+
+use super::{ORG_ID, TEAM_ID, USER_ID};
+use crate::event::{
+    BuildStatus, Concurrency, ConcurrencyUsage, DataCenter, DataType, Event, Job, JobStatus, Slots, Visibility,
+    VisualBuild,
+};
+use crate::id::{OrgId, TeamId, UserId};
+
+/// When built events happen unless told otherwise (no clock is read).
+const CREATED: OffsetDateTime = datetime!(2024-05-01 10:15:30 UTC);
+
+/// Builds a [`Job`]: by default a passed VDC job of [`USER_ID`] in [`TEAM_ID`] and [`ORG_ID`],
+/// on Chrome 124 on Windows 11, that ran for 92 seconds.
+#[derive(Debug, Clone)]
+pub struct JobBuilder(Job);
+
+impl Default for JobBuilder {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl JobBuilder {
+    /// A passed VDC job with realistic fields.
+    pub fn new() -> Self {
+        let mut job = Job::new("4b0c9d3ea2f14e2b9f3a7c1d5e6f7a8b", JobStatus::Passed, CREATED);
+        job.passed = Some(true);
+        job.modification_time = CREATED + time::Duration::seconds(92);
+        job.owner = Some("jane.doe".to_owned());
+        job.owner_id = Some(UserId::from(USER_ID));
+        job.org_id = Some(OrgId::from(ORG_ID));
+        job.team_id = Some(TeamId::from(TEAM_ID));
+        job.team_name = Some("Checkout".to_owned());
+        job.name = Some("checkout applies a discount code".to_owned());
+        job.browser_name = Some("chrome".to_owned());
+        job.browser_version = Some("124".to_owned());
+        job.os_name = Some("Windows".to_owned());
+        job.os_version = Some("11".to_owned());
+        job.duration_sec = Some(92);
+        job.visibility = Some(Visibility::Team);
+        job.build = Some("web-shop #1482".to_owned());
+        job.automation_backend = Some("webdriver".to_owned());
+        Self(job)
+    }
+
+    /// A real-device job on an iPhone (no browser), run with Appium.
+    #[must_use]
+    pub fn real_device(mut self) -> Self {
+        let job = &mut self.0;
+        job.data_type = DataType::Rdc;
+        job.browser_name = None;
+        job.browser_version = None;
+        job.device = Some("iPhone_15_Pro_real".to_owned());
+        job.os_name = Some("iOS".to_owned());
+        job.os_version = Some("17.4".to_owned());
+        job.automation_backend = Some("appium".to_owned());
+        self
+    }
+
+    /// Failed, with an assertion error.
+    #[must_use]
+    pub fn failed(self) -> Self {
+        self.with_status(JobStatus::Failed)
+            .with_passed(Some(false))
+            .with_error("AssertionError: expected 2 items in the cart, found 3")
+    }
+
+    /// Still running.
+    #[must_use]
+    pub fn running(self) -> Self {
+        self.with_status(JobStatus::InProgress).with_passed(None)
+    }
+
+    /// Sets the id.
+    #[must_use]
+    pub fn with_id(mut self, id: impl Into<String>) -> Self {
+        self.0.id = id.into();
+        self
+    }
+
+    /// Sets the test name.
+    #[must_use]
+    pub fn with_name(mut self, name: impl Into<String>) -> Self {
+        self.0.name = Some(name.into());
+        self
+    }
+
+    /// Sets the status.
+    #[must_use]
+    pub fn with_status(mut self, status: JobStatus) -> Self {
+        self.0.status = status;
+        self
+    }
+
+    /// Sets `passed`.
+    #[must_use]
+    pub fn with_passed(mut self, passed: Option<bool>) -> Self {
+        self.0.passed = passed;
+        self
+    }
+
+    /// Sets the error.
+    #[must_use]
+    pub fn with_error(mut self, error: impl Into<String>) -> Self {
+        self.0.error = Some(error.into());
+        self
+    }
+
+    /// Adds a tag.
+    #[must_use]
+    pub fn with_tag(mut self, tag: impl Into<String>) -> Self {
+        self.0.tags.push(tag.into());
+        self
+    }
+
+    /// Sets the owner.
+    #[must_use]
+    pub fn with_owner(mut self, user: impl Into<UserId>) -> Self {
+        self.0.owner_id = Some(user.into());
+        self
+    }
+
+    /// Sets the team (`None`: no team).
+    #[must_use]
+    pub fn with_team(mut self, team: Option<&str>) -> Self {
+        self.0.team_id = team.map(TeamId::from);
+        self
+    }
+
+    /// Sets the organization.
+    #[must_use]
+    pub fn with_org(mut self, org: impl Into<OrgId>) -> Self {
+        self.0.org_id = Some(org.into());
+        self
+    }
+
+    /// Sets when it started; it ends `duration_sec` later.
+    #[must_use]
+    pub fn with_creation_time(mut self, at: OffsetDateTime) -> Self {
+        self.0.creation_time = at;
+        self.0.modification_time = at + time::Duration::seconds(self.0.duration_sec.map_or(0, u64::cast_signed));
+        self
+    }
+
+    /// Changes anything else.
+    #[must_use]
+    pub fn with(mut self, change: impl FnOnce(&mut Job)) -> Self {
+        change(&mut self.0);
+        self
+    }
+
+    /// The job.
+    pub fn build(self) -> Job {
+        self.0
+    }
+
+    /// The job as an [`Event`].
+    pub fn event(self) -> Event {
+        Event::Job(self.0)
+    }
+}
+
+/// Builds a [`VisualBuild`]: by default an equal (passing) build of [`USER_ID`] in [`TEAM_ID`]
+/// and [`ORG_ID`], on `us-west-1`, with 40 equal snapshots.
+#[derive(Debug, Clone)]
+pub struct VisualBuildBuilder(VisualBuild);
+
+impl Default for VisualBuildBuilder {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl VisualBuildBuilder {
+    /// An equal build with realistic fields.
+    pub fn new() -> Self {
+        let mut build = VisualBuild::new(
+            ORG_ID,
+            USER_ID,
+            "5b6a7c8d9e0f1a2b3c4d5e6f",
+            "storybook nightly",
+            "https://app.saucelabs.com/visual/builds/5b6a7c8d9e0f1a2b3c4d5e6f",
+            BuildStatus::Equal,
+            DataCenter::UsWest1,
+        );
+        build.team_ids = vec![TeamId::from(TEAM_ID)];
+        build.creator_id = Some(USER_ID.to_owned());
+        build.branch = Some("main".to_owned());
+        build.project = Some("design-system".to_owned());
+        build.summary.equal = 40;
+        Self(build)
+    }
+
+    /// Sets the status; `Unapproved`, `Rejected` and `Errored` are failures.
+    #[must_use]
+    pub fn with_status(mut self, status: BuildStatus) -> Self {
+        self.0.status = status;
+        self
+    }
+
+    /// Unapproved, with 3 snapshots awaiting review.
+    #[must_use]
+    pub fn unapproved(mut self) -> Self {
+        self.0.summary.unapproved = 3;
+        self.with_status(BuildStatus::Unapproved)
+    }
+
+    /// Changes anything else.
+    #[must_use]
+    pub fn with(mut self, change: impl FnOnce(&mut VisualBuild)) -> Self {
+        change(&mut self.0);
+        self
+    }
+
+    /// The build.
+    pub fn build(self) -> VisualBuild {
+        self.0
+    }
+
+    /// The build as an [`Event`].
+    pub fn event(self) -> Event {
+        Event::VisualBuild(self.0)
+    }
+}
+
+/// Builds a [`Concurrency`] event: by default [`ORG_ID`] using 10 of 100 VMs, and [`TEAM_ID`]
+/// 10 of 20.
+#[derive(Debug, Clone)]
+pub struct ConcurrencyBuilder(Concurrency);
+
+impl Default for ConcurrencyBuilder {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl ConcurrencyBuilder {
+    /// Usage well under the limits.
+    pub fn new() -> Self {
+        let usage = |id: &str, allowed_vms| ConcurrencyUsage::new(id, Slots::new(allowed_vms, 10, 5), Slots::new(10, 0, 0));
+        let mut concurrency = Concurrency::new(usage(ORG_ID, 100), CREATED);
+        concurrency.team = Some(usage(TEAM_ID, 20));
+        Self(concurrency)
+    }
+
+    /// The team uses all its VMs.
+    #[must_use]
+    pub fn team_saturated(mut self) -> Self {
+        if let Some(team) = &mut self.0.team {
+            team.current.vms = team.allowed.vms;
+        }
+        self
+    }
+
+    /// Changes anything else.
+    #[must_use]
+    pub fn with(mut self, change: impl FnOnce(&mut Concurrency)) -> Self {
+        change(&mut self.0);
+        self
+    }
+
+    /// The event's value.
+    pub fn build(self) -> Concurrency {
+        self.0
+    }
+
+    /// As an [`Event`].
+    pub fn event(self) -> Event {
+        Event::Concurrency(self.0)
+    }
+}

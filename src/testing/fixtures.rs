@@ -1,0 +1,21 @@
+//! The documented payloads, as Sauce Labs (and the relays before it) send them.
+
+/// A failed VDC job with every field, an error with escapes (the webhook docs' shape).
+pub const VDC_JOB_FAILED: &[u8] = include_bytes!("payloads/vdc_job_failed.json");
+/// A passed RDC job (the webhook docs' shape, with its empty commit fields).
+pub const RDC_JOB_PASSED: &[u8] = include_bytes!("payloads/rdc_job_passed.json");
+/// A job from the REST API, as some relays forward it (epoch times, `browser`, `os`, ...).
+pub const REST_API_JOB: &[u8] = include_bytes!("payloads/rest_api_job.json");
+/// The raw real-device event of Sauce Labs' earlier webhooks page: `eventPayload` plus
+/// `ownership`, with `groupIdd`.
+pub const RAW_RDC_EVENT: &[u8] = include_bytes!("payloads/raw_rdc_event.json");
+/// A concurrency usage event, with its float epoch timestamp.
+pub const CONCURRENCY: &[u8] = include_bytes!("payloads/concurrency.json");
+/// A visual build completed, unapproved.
+pub const VISUAL_BUILD: &[u8] = include_bytes!("payloads/visual_build.json");
+/// An array of two jobs, as some senders batch them.
+pub const BATCH_OF_TWO_JOBS: &[u8] = include_bytes!("payloads/batch_two_jobs.json");
+/// A PagerDuty v3 `incident.triggered` delivery.
+pub const PAGERDUTY_INCIDENT_TRIGGERED: &[u8] = include_bytes!("payloads/pagerduty_incident_triggered.json");
+/// A PagerDuty v3 `pagey.ping` delivery.
+pub const PAGERDUTY_PING: &[u8] = include_bytes!("payloads/pagerduty_ping.json");

@@ -1,0 +1,21 @@
+//! Concurrency events from their keys.
+
+use serde::{Deserialize, Deserializer};
+
+use super::fields::{Fields, read_object};
+use super::shape::Shape;
+use crate::event::Concurrency;
+
+/// Builds the event from the body's keys; the error names a missing required key.
+pub(crate) fn from_fields(f: Fields) -> Result<Concurrency, &'static str> {
+    let body = *f.concurrency.ok_or("concurrency")?;
+    let mut usage = Concurrency::new(body.organization, f.timestamp.ok_or("timestamp")?);
+    usage.team = body.team;
+    Ok(usage)
+}
+
+impl<'de> Deserialize<'de> for Concurrency {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        read_object(d, |fields| from_fields(fields).map_err(|field| Shape::Concurrency.missing(field)))
+    }
+}

@@ -1,0 +1,194 @@
+//! Every key a Sauce Labs webhook body may carry, read in one pass.
+//!
+//! Parsing into one flat set of keys first lets [`Event::from_slice`](crate::Event::from_slice)
+//! read the bytes once whatever the event kind, instead of trying each kind in turn or going
+//! through `serde_json::Value`. Adding a key means one line in the `fields!` list below.
+
+use std::fmt;
+
+use serde::Deserialize;
+use serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, Visitor};
+use time::OffsetDateTime;
+
+use super::nested::{ConcurrencyBody, RdcOwnership, RdcPayload};
+use crate::event::{BuildSummary, DataCenter, DataType, Visibility};
+use crate::support::open_enum::word;
+use crate::support::read::{optional_u64, passed, strings, text, version};
+use crate::support::time::time;
+
+/// Declares [`Fields`] from one list of `name [as "wire key"]: type = reader`, with a visitor
+/// that writes each key's value straight into its field. Compared with serde's derive for this
+/// many optional fields, it keeps no per-key temporaries, and a repeated key takes the last
+/// value instead of failing.
+macro_rules! fields {
+    ($( $name:ident $(as $wire:literal)? : $ty:ty = $read:path, )+) => {
+        /// The keys of all shapes: job (webhook and REST-API names), visual build, concurrency
+        /// and the raw real-device event. Absent keys are `None`; unknown keys are skipped.
+        #[derive(Debug, Default)]
+        pub(crate) struct Fields {
+            $( pub $name: $ty, )+
+        }
+
+        #[allow(non_camel_case_types)]
+        enum Key {
+            $( $name, )+
+        }
+
+        impl Key {
+            fn of(key: &str) -> Option<Self> {
+                match key {
+                    $( fields!(@wire $name $($wire)?) => Some(Self::$name), )+
+                    _ => None,
+                }
+            }
+        }
+
+        /// Reads the keys of one object, then hands them to a builder: the builder runs inside
+        /// the deserializer, so a missing key's error gets the object's position, and the
+        /// large `Fields` is never returned by value.
+        struct FieldsVisitor<T, E>(fn(Fields) -> Result<T, E>);
+
+        impl<'de, T, E: fmt::Display> Visitor<'de> for FieldsVisitor<T, E> {
+            type Value = T;
+
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a JSON object")
+            }
+
+            fn visit_seq<A: de::SeqAccess<'de>>(self, _: A) -> Result<T, A::Error> {
+                Err(de::Error::custom("expected one JSON object, found an array (Event::from_slice_batch reads arrays)"))
+            }
+
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<T, A::Error> {
+                let mut fields = Fields::default();
+                while let Some(key) = map.next_key_seed(KeySeed)? {
+                    match key {
+                        $( Some(Key::$name) => {
+                            struct Read;
+                            impl<'de> DeserializeSeed<'de> for Read {
+                                type Value = $ty;
+                                fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<$ty, D::Error> {
+                                    $read(d)
+                                }
+                            }
+                            fields.$name = map.next_value_seed(Read)?;
+                        } )+
+                        None => {
+                            map.next_value::<IgnoredAny>()?;
+                        }
+                    }
+                }
+                (self.0)(fields).map_err(de::Error::custom)
+            }
+        }
+    };
+    (@wire $name:ident) => { stringify!($name) };
+    (@wire $name:ident $wire:literal) => { $wire };
+}
+
+/// Reads an object key as the [`Key`] it names, or `None` for a key no shape uses.
+struct KeySeed;
+
+impl<'de> DeserializeSeed<'de> for KeySeed {
+    type Value = Option<Key>;
+
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Option<Key>, D::Error> {
+        d.deserialize_str(self)
+    }
+}
+
+impl Visitor<'_> for KeySeed {
+    type Value = Option<Key>;
+
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("an object key")
+    }
+
+    fn visit_str<E: de::Error>(self, key: &str) -> Result<Option<Key>, E> {
+        Ok(Key::of(key))
+    }
+}
+
+// The kinds that only some bodies carry are boxed, keeping this struct small to move for the
+// common case, a job.
+fields! {
+    id: Option<String> = text,
+    data_type: Option<DataType> = word,
+    status: Option<String> = text,
+    consolidated_status: Option<String> = text,
+    passed: Option<bool> = passed,
+    creation_time: Option<OffsetDateTime> = time,
+    modification_time: Option<OffsetDateTime> = time,
+    owner: Option<String> = text,
+    owner_sauce: Option<String> = text,
+    owner_id: Option<String> = text,
+    org_id: Option<String> = text,
+    team_id: Option<String> = text,
+    team_name: Option<String> = text,
+    group_id: Option<String> = text,
+    name: Option<String> = text,
+    browser_name: Option<String> = text,
+    browser: Option<String> = text,
+    browser_version: Option<String> = version,
+    os_name: Option<String> = text,
+    os: Option<String> = text,
+    os_version: Option<String> = version,
+    duration_sec: Option<u64> = optional_u64,
+    visibility: Option<Visibility> = word,
+    public: Option<Visibility> = public,
+    tags: Vec<String> = strings,
+    device: Option<String> = text,
+    device_name: Option<String> = text,
+    device_type: Option<String> = text,
+    app: Option<String> = text,
+    error: Option<String> = text,
+    exception: Option<String> = text,
+    commit_id: Option<String> = text,
+    branch_name: Option<String> = text,
+    build: Option<String> = text,
+    automation_backend: Option<String> = text,
+    user_id: Option<String> = text,
+    team_ids: Vec<String> = strings,
+    creator_id: Option<String> = text,
+    build_id: Option<String> = text,
+    build_name: Option<String> = text,
+    build_url: Option<String> = text,
+    branch: Option<String> = text,
+    project: Option<String> = text,
+    summary: Option<BuildSummary> = Deserialize::deserialize,
+    data_center: Option<DataCenter> = word,
+    concurrency: Option<Box<ConcurrencyBody>> = Deserialize::deserialize,
+    timestamp: Option<OffsetDateTime> = time,
+    event_payload as "eventPayload": Option<Box<RdcPayload>> = Deserialize::deserialize,
+    ownership: Option<Box<RdcOwnership>> = Deserialize::deserialize,
+}
+
+/// Reads every known key of a JSON object and builds a `T` from them; the builder's error is
+/// the message of a data error at the object. Only objects are accepted: serde's derive would
+/// also take an array of values in field order, which no sender means.
+pub(crate) fn read_object<'de, D, T, E>(d: D, build: fn(Fields) -> Result<T, E>) -> Result<T, D::Error>
+where
+    D: Deserializer<'de>,
+    E: fmt::Display,
+{
+    // `deserialize_any`, not `deserialize_map`, so that an array reaches `visit_seq` and its
+    // error can point to `Event::from_slice_batch`.
+    d.deserialize_any(FieldsVisitor(build))
+}
+
+/// The REST API's `public` key: a visibility word, or a boolean (`true` public, `false` private).
+fn public<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Visibility>, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum Public {
+        Flag(bool),
+        #[serde(deserialize_with = "word")]
+        Word(Option<Visibility>),
+    }
+    Ok(match Option::<Public>::deserialize(d)? {
+        Some(Public::Flag(true)) => Some(Visibility::Public),
+        Some(Public::Flag(false)) => Some(Visibility::Private),
+        Some(Public::Word(word)) => word,
+        None => None,
+    })
+}

@@ -1,0 +1,11 @@
+//! From bytes to events: one pass over a body's keys ([`fields`]), the kind they reveal
+//! ([`shape`]), a builder per kind, and the public entry points ([`parse`]) with their error.
+
+pub(crate) mod concurrency;
+pub(crate) mod error;
+pub(crate) mod fields;
+pub(crate) mod job;
+pub(crate) mod nested;
+pub(crate) mod parse;
+pub(crate) mod shape;
+pub(crate) mod visual;

@@ -1,0 +1,105 @@
+//! Which kind of event a body is, told by the keys it has.
+
+use std::fmt;
+
+use serde::Deserialize;
+use serde::de::IgnoredAny;
+
+use super::fields::Fields;
+
+/// The kind of event a body's keys reveal, in this order of precedence: `concurrency`;
+/// `eventPayload`; `data_type`, `creation_time`, `modification_time` or `consolidated_status`
+/// (a job); `build_id`, `build_url` or `data_center` (a visual build). Jobs come before visual
+/// builds because relays add keys to jobs, and no visual build has a job's defining keys.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Shape {
+    Concurrency,
+    RawRdc,
+    Job,
+    VisualBuild,
+    Unknown,
+}
+
+impl Shape {
+    /// The error for a required key absent (or empty, or null) in a body of this shape.
+    pub(crate) fn missing(self, field: &'static str) -> Missing {
+        Missing { field, shape: self }
+    }
+}
+
+/// A required key that is absent, empty or null, in a body read as a given shape. Saying the
+/// shape matters: a body read as the wrong kind shows it here.
+#[derive(Debug)]
+pub(crate) struct Missing {
+    field: &'static str,
+    shape: Shape,
+}
+
+impl fmt::Display for Missing {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let kind = match self.shape {
+            Shape::Concurrency => "concurrency event",
+            Shape::RawRdc => "raw real-device event",
+            Shape::Job => "job",
+            Shape::VisualBuild => "visual build",
+            Shape::Unknown => "event",
+        };
+        write!(f, "`{}` is missing, empty or null in this {kind}", self.field)
+    }
+}
+
+/// The presence of each key that tells a shape, whatever its value.
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub(crate) struct ShapeKeys {
+    concurrency: Option<IgnoredAny>,
+    #[serde(rename = "eventPayload")]
+    event_payload: Option<IgnoredAny>,
+    build_id: Option<IgnoredAny>,
+    build_url: Option<IgnoredAny>,
+    data_center: Option<IgnoredAny>,
+    data_type: Option<IgnoredAny>,
+    creation_time: Option<IgnoredAny>,
+    modification_time: Option<IgnoredAny>,
+    consolidated_status: Option<IgnoredAny>,
+}
+
+impl ShapeKeys {
+    pub(crate) fn shape(&self) -> Shape {
+        if self.concurrency.is_some() {
+            Shape::Concurrency
+        } else if self.event_payload.is_some() {
+            Shape::RawRdc
+        } else if self.data_type.is_some()
+            || self.creation_time.is_some()
+            || self.modification_time.is_some()
+            || self.consolidated_status.is_some()
+        {
+            Shape::Job
+        } else if self.build_id.is_some() || self.build_url.is_some() || self.data_center.is_some() {
+            Shape::VisualBuild
+        } else {
+            Shape::Unknown
+        }
+    }
+}
+
+impl Fields {
+    /// The shape these keys reveal (see [`Shape`]). A key whose value was `null` or `""` counts
+    /// as absent here, which only matters for bodies that are nothing but empty values.
+    pub(crate) fn shape(&self) -> Shape {
+        let present = |b: bool| b.then_some(IgnoredAny);
+        ShapeKeys {
+            concurrency: present(self.concurrency.is_some()),
+            event_payload: present(self.event_payload.is_some()),
+            build_id: present(self.build_id.is_some()),
+            build_url: present(self.build_url.is_some()),
+            data_center: present(self.data_center.is_some()),
+            data_type: present(self.data_type.is_some()),
+            creation_time: present(self.creation_time.is_some()),
+            modification_time: present(self.modification_time.is_some()),
+            consolidated_status: present(self.consolidated_status.is_some()),
+        }
+        .shape()
+    }
+}
