@@ -15,8 +15,8 @@ use std::time::Duration;
 
 use criterion::{Criterion, Throughput};
 use hmac::{Hmac, KeyInit, Mac};
-use sauce_webhooks::filter::{Outcomes, Scope, Subscription, Topic};
 use sauce_webhooks::pagerduty::{IncidentRules, RoutingKey};
+use sauce_webhooks::routing::{Outcomes, Scope, Subscription, Topic};
 use sauce_webhooks::signature::{Secret, Verifier, sign};
 use sauce_webhooks::{Event, Router};
 use serde_json::{Value, json};

@@ -7,18 +7,18 @@
 
 use sauce_webhooks::connector::{Template, WebhookConnector};
 use sauce_webhooks::endpoint::Endpoint;
-use sauce_webhooks::filter::{Outcomes, Scope, Subscription, Topic};
 use sauce_webhooks::pagerduty::{IncidentRules, RoutingKey};
-use sauce_webhooks::signature::{SIGNATURE_HEADER, Scheme, Secret, Verifier, sign};
+use sauce_webhooks::routing::{Outcomes, Scope, Subscription, Topic};
+use sauce_webhooks::signature::{PagerDutyV3, SIGNATURE_HEADER, Secret, Verifier, sign};
 use sauce_webhooks::{Event, Router};
 
 const PAYLOADS: &[(&str, &[u8])] = &[
-    ("VDC job (webhook docs)", include_bytes!("../tests/data/vdc_job_failed.json")),
-    ("RDC job (webhook docs)", include_bytes!("../tests/data/rdc_job_passed.json")),
-    ("REST-API job relayed as-is", include_bytes!("../tests/data/rest_api_job.json")),
-    ("raw real-device event", include_bytes!("../tests/data/raw_rdc_event.json")),
-    ("concurrency usage", include_bytes!("../tests/data/concurrency.json")),
-    ("visual build completed", include_bytes!("../tests/data/visual_build.json")),
+    ("VDC job (webhook docs)", include_bytes!("../src/testing/payloads/vdc_job_failed.json")),
+    ("RDC job (webhook docs)", include_bytes!("../src/testing/payloads/rdc_job_passed.json")),
+    ("REST-API job relayed as-is", include_bytes!("../src/testing/payloads/rest_api_job.json")),
+    ("raw real-device event", include_bytes!("../src/testing/payloads/raw_rdc_event.json")),
+    ("concurrency usage", include_bytes!("../src/testing/payloads/concurrency.json")),
+    ("visual build completed", include_bytes!("../src/testing/payloads/visual_build.json")),
     ("a kind of event we do not know", include_bytes!("../tests/data/unknown_event.json")),
 ];
 
@@ -91,7 +91,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let rotating = Verifier::new(Secret::new("old-token")?).with_secret(Secret::new(token)?);
     println!("  during a rotation, old or new token: {}", rotating.verify(body, Some(&header)).is_ok());
 
-    let pagerduty = Verifier::new(Secret::new("pd-secret")?).scheme(Scheme::PagerDutyV3);
+    let pagerduty = Verifier::new(Secret::new("pd-secret")?).with_scheme(PagerDutyV3);
     let pd_header =
         format!("v1={}, v1={}", sign(&Secret::new("old-pd")?, body), sign(&Secret::new("pd-secret")?, body));
     println!("  PagerDuty v3, two signatures, second valid: {}", pagerduty.verify(body, Some(&pd_header)).is_ok());
@@ -103,7 +103,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     }
 
     println!("\n== a batch: an array of two jobs ==");
-    for event in Event::from_slice_batch(include_bytes!("../tests/data/batch_two_jobs.json"))? {
+    for event in Event::from_slice_batch(include_bytes!("../src/testing/payloads/batch_two_jobs.json"))? {
         println!("{:>32}  {}", "", describe(&event));
     }
 
@@ -153,11 +153,11 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
 
     println!("\n== act: a webhook connector request, signed ==");
     let connector = WebhookConnector::new(Endpoint::parse("https://chat.example.com/hooks/T123")?)
-        .header("Authorization", "Bearer 7e1c9a")?
-        .template(Template::parse(
+        .with_header("Authorization", "Bearer 7e1c9a")?
+        .with_template(Template::parse(
             r#"{"text": "{{job.name}} failed on {{job.browser_name}}: {{job.error}}", "job": {{job.id}}}"#,
         )?)
-        .sign_with(Secret::new("shared-token")?);
+        .with_signing_secret(Secret::new("shared-token")?);
     if let Some(request) = connector.request(&events[0]) {
         println!("  POST {}", request.url);
         for (name, value) in &request.headers {

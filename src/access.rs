@@ -38,8 +38,8 @@
 //! );
 //! ```
 
-use crate::routing::Scope;
 use crate::id::{OrgId, TeamId, UserId};
+use crate::routing::Scope;
 
 /// What a user may administer.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]

@@ -95,7 +95,7 @@ pub use time;
 pub use wire::error::{ParseError, ParseErrorKind};
 
 // The README's examples are complete programs, so that they can be pasted as they are; this
-// runs them as doctests.
-#[cfg(doctest)]
+// runs them as doctests. One uses the testing kit.
+#[cfg(all(doctest, feature = "testing"))]
 #[doc = include_str!("../README.md")]
 struct ReadmeDoctests;

@@ -1,9 +1,9 @@
-//! Seed 002's rules for who may subscribe for what, each allowed case and each denial.
+//! The rules of Sauce Labs' webhook settings for who may subscribe for what, each allowed case and each denial.
 
 use std::collections::HashMap;
 
 use sauce_webhooks::access::{AccessDenied, Actor, Directory, Role, authorize};
-use sauce_webhooks::filter::Scope;
+use sauce_webhooks::routing::Scope;
 use sauce_webhooks::{OrgId, TeamId, UserId};
 
 /// Two organizations: acme (teams checkout and search) and globex (team billing).
@@ -43,7 +43,7 @@ impl Directory for Accounts {
 fn actor(user: &str, role: Role) -> Actor {
     let accounts = Accounts::new();
     let (team, org) = accounts.users[user];
-    Actor { user: user.into(), org: org.into(), team: Some(team.into()), role }
+    Actor::new(user, org, Some(team.into()), role)
 }
 
 fn user(id: &str) -> Scope {
@@ -101,22 +101,22 @@ fn the_rules_table() {
 #[test]
 fn an_actor_the_directory_does_not_place_is_denied_everything() {
     let accounts = Accounts::new();
-    let stranger = Actor { user: "zed".into(), org: "acme".into(), team: None, role: Role::OrgAdmin };
+    let stranger = Actor::new("zed", "acme", None, Role::OrgAdmin);
     assert_eq!(authorize(&stranger, &user("zed"), &accounts), Err(AccessDenied::UnknownUser("zed".into())));
     assert_eq!(authorize(&stranger, &org("acme"), &accounts), Err(AccessDenied::UnknownUser("zed".into())));
 
     // Claiming another organization than the directory's.
-    let impostor = Actor { user: "eve".into(), org: "acme".into(), team: None, role: Role::OrgAdmin };
+    let impostor = Actor::new("eve", "acme", None, Role::OrgAdmin);
     assert_eq!(authorize(&impostor, &org("acme"), &accounts), Err(AccessDenied::NotInOrganization("acme".into())));
 
     // Claiming another team than the directory's: a session from before a move.
-    let moved = Actor { user: "ann".into(), org: "acme".into(), team: Some("search".into()), role: Role::TeamAdmin };
+    let moved = Actor::new("ann", "acme", Some("search".into()), Role::TeamAdmin);
     assert_eq!(authorize(&moved, &team("search"), &accounts), Err(AccessDenied::NotInTeam("search".into())));
     assert_eq!(authorize(&moved, &user("cid"), &accounts), Err(AccessDenied::NotInTeam("search".into())));
     assert_eq!(authorize(&moved, &user("ann"), &accounts), Err(AccessDenied::NotInTeam("search".into())));
 
     // A team admin without a team administers no team.
-    let teamless = Actor { user: "ann".into(), org: "acme".into(), team: None, role: Role::TeamAdmin };
+    let teamless = Actor::new("ann", "acme", None, Role::TeamAdmin);
     assert_eq!(authorize(&teamless, &user("bob"), &accounts), Err(AccessDenied::AccountOutsideTeam));
     assert_eq!(authorize(&teamless, &team("checkout"), &accounts), Err(AccessDenied::NotTeamAdmin));
 }

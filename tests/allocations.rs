@@ -1,18 +1,18 @@
 //! Counts heap allocations (per thread, with `allocation-counter`'s global allocator, which is
 //! linked only into this test binary).
 
-use sauce_webhooks::signature::{Scheme, Secret, Verifier, sign};
+use sauce_webhooks::signature::{PagerDutyV3, Secret, Verifier, sign};
 use sauce_webhooks::{Event, Job};
 
 #[test]
 fn verify_allocates_nothing() {
-    let body = std::fs::read(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/vdc_job_failed.json")).unwrap();
+    let body = std::fs::read(concat!(env!("CARGO_MANIFEST_DIR"), "/src/testing/payloads/vdc_job_failed.json")).unwrap();
     let old = Secret::new("old-token").unwrap();
     let new = Secret::new("new-token").unwrap();
     let sauce_header = format!("sha256={}", sign(&new, &body));
     let pagerduty_header = format!("v1={}, v0=ignored, v1={}", "0".repeat(64), sign(&new, &body));
     let sauce = Verifier::new(old.clone()).with_secret(new.clone());
-    let pagerduty = Verifier::new(old).with_secret(new).scheme(Scheme::PagerDutyV3);
+    let pagerduty = Verifier::new(old).with_secret(new).with_scheme(PagerDutyV3);
     let bad_body = [&body[..], b" "].concat();
 
     let info = allocation_counter::measure(|| {
@@ -78,7 +78,7 @@ fn parsing_a_job_allocates_one_block_per_text_field_and_tag_plus_the_tags_vector
 
     // The realistic job has escaped strings (`\n`, `\"`), which serde_json unescapes into one
     // buffer of its own, reused for every string, growing by doubling up to the longest.
-    let body = std::fs::read(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/vdc_job_failed.json")).unwrap();
+    let body = std::fs::read(concat!(env!("CARGO_MANIFEST_DIR"), "/src/testing/payloads/vdc_job_failed.json")).unwrap();
     let (job, info) = parse_counting(&body);
     assert_eq!(held_blocks(&job), 23);
     assert_eq!(info.count_current, 23, "the job holds exactly those blocks: {info:?}");

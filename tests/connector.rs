@@ -1,13 +1,11 @@
 //! The generic webhook connector: templates that stay JSON whatever the fields hold, headers
-//! that cannot be smuggled, the on-success toggle, signing and the PagerDuty preset.
+//! that cannot be smuggled, the on-success toggle and signing.
 
 use proptest::prelude::*;
 use sauce_webhooks::Event;
-use sauce_webhooks::connector::{
-    ConnectorError, OutgoingRequest, PLACEHOLDERS, Template, TemplateError, WebhookConnector,
-};
+use sauce_webhooks::connector::{ConnectorError, Template, TemplateError, WebhookConnector, placeholders};
 use sauce_webhooks::endpoint::Endpoint;
-use sauce_webhooks::pagerduty::{IncidentRules, RoutingKey};
+use sauce_webhooks::outgoing::OutgoingRequest;
 use sauce_webhooks::signature::{SIGNATURE_HEADER, Secret, Verifier};
 use serde_json::{Value, json};
 
@@ -21,8 +19,10 @@ fn job(fields: &Value) -> Event {
     Event::from_slice(&serde_json::to_vec(&body).unwrap()).unwrap()
 }
 
+mod common;
+
 fn fixture(name: &str) -> Event {
-    Event::from_slice(&std::fs::read(format!("{}/tests/data/{name}", env!("CARGO_MANIFEST_DIR"))).unwrap()).unwrap()
+    Event::from_slice(&common::read(name)).unwrap()
 }
 
 const HOSTILE: &[&str] = &[
@@ -104,7 +104,7 @@ fn template_errors_name_what_is_wrong() {
     assert_eq!(err, TemplateError::UnknownPlaceholder { name: "job.nmae".into() });
     let message = err.to_string();
     assert!(message.starts_with("unknown placeholder {{job.nmae}}; valid ones: event, event.kind"), "{message}");
-    assert!(PLACEHOLDERS.iter().all(|name| message.contains(name)), "lists every valid one");
+    assert!(placeholders().all(|name| message.contains(name)), "lists every valid one");
     assert_eq!(Template::parse(r#"{"a": "{{job.name"}"#).unwrap_err(), TemplateError::Unclosed { at: 7 });
     for broken in
         [r#"{"a": {{job.name}}"#, r#"{"a": "{{job.name}}" "#.trim_end(), "{{job.name}} {{job.id}}", "", r#"{"a": 1,}"#]
@@ -126,7 +126,7 @@ fn on_success_decides_whether_non_failures_are_sent() {
     assert!(connector().request(&passed).is_none());
     assert!(connector().request(&failed).is_some());
     assert!(connector().request(&fixture("unknown_event.json")).is_none());
-    let all = connector().on_success(true);
+    let all = connector().with_on_success(true);
     assert!(all.request(&passed).is_some());
     assert!(all.request(&fixture("unknown_event.json")).is_some());
     assert!(connector().request(&fixture("visual_build.json")).is_some(), "an unapproved build is a failure");
@@ -135,7 +135,11 @@ fn on_success_decides_whether_non_failures_are_sent() {
 
 #[test]
 fn headers_cannot_be_smuggled() {
-    let ok = connector().header("Authorization", "Bearer 7e1c9a\tx").unwrap().header("X-Team", "checkout").unwrap();
+    let ok = connector()
+        .with_header("Authorization", "Bearer 7e1c9a\tx")
+        .unwrap()
+        .with_header("X-Team", "checkout")
+        .unwrap();
     let request = ok.request(&fixture("vdc_job_failed.json")).unwrap();
     assert_eq!(
         request.headers[1..],
@@ -144,10 +148,10 @@ fn headers_cannot_be_smuggled() {
     assert!(!format!("{ok:?}").contains("7e1c9a"), "values are not in Debug");
 
     for name in ["", "X Team", "X-Team:", "X\r\nInjected", "Ünï", "(x)"] {
-        assert!(matches!(connector().header(name, "v"), Err(ConnectorError::HeaderName(_))), "{name:?}");
+        assert!(matches!(connector().with_header(name, "v"), Err(ConnectorError::HeaderName(_))), "{name:?}");
     }
     for value in ["a\r\nX-Injected: 1", "a\nb", "a\rb", "nul\0", "del\u{7f}", "é", " padded", "padded\t"] {
-        assert!(matches!(connector().header("X-Team", value), Err(ConnectorError::HeaderValue(_))), "{value:?}");
+        assert!(matches!(connector().with_header("X-Team", value), Err(ConnectorError::HeaderValue(_))), "{value:?}");
     }
     for name in [
         "Content-Type",
@@ -162,34 +166,19 @@ fn headers_cannot_be_smuggled() {
         "Proxy-Authorization",
         "Content-Encoding",
     ] {
-        assert!(matches!(connector().header(name, "v"), Err(ConnectorError::ReservedHeader(_))), "{name}");
+        assert!(matches!(connector().with_header(name, "v"), Err(ConnectorError::ReservedHeader(_))), "{name}");
     }
 }
 
 #[test]
 fn signed_requests_verify_with_the_same_secret() {
-    let signed = connector().sign_with(Secret::new("shared-token").unwrap());
+    let signed = connector().with_signing_secret(Secret::new("shared-token").unwrap());
     let request = signed.request(&fixture("vdc_job_failed.json")).unwrap();
     let (name, value) = request.headers.last().unwrap();
     assert_eq!(name, SIGNATURE_HEADER);
     let verifier = Verifier::new(Secret::new("shared-token").unwrap());
     assert!(verifier.verify(&request.body, Some(value)).is_ok());
     assert!(!format!("{signed:?}").contains("shared-token"));
-}
-
-#[test]
-fn the_pagerduty_preset_sends_what_the_incident_rules_make() {
-    let rules = IncidentRules::new(RoutingKey::new("R0UT1NGKEY0123456789ABCDEFGHIJKL").unwrap());
-    let pagerduty = WebhookConnector::new(Endpoint::parse("https://events.pagerduty.com/v2/enqueue").unwrap())
-        .template(Template::pagerduty(rules.clone()))
-        .on_success(true);
-    for name in ["vdc_job_failed.json", "rdc_job_passed.json", "visual_build.json", "concurrency.json"] {
-        let event = fixture(name);
-        let request = pagerduty.request(&event).unwrap();
-        assert_eq!(request.body, rules.alert_for(&event).unwrap().body().unwrap(), "{name}");
-    }
-    let running = job(&json!({"status": "IN PROGRESS", "name": "t"}));
-    assert!(pagerduty.request(&running).is_none(), "no alert, no request");
 }
 
 proptest! {

@@ -141,14 +141,14 @@ fn other_spellings_of_loopback_are_refused() {
 
 #[test]
 fn the_development_policy_loosens_only_what_it_says() {
-    let http = EndpointPolicy::default().allow_http(true);
+    let http = EndpointPolicy::default().with_http(true);
     assert!(Endpoint::parse_with("http://hooks.example.com/", &http).is_ok());
     assert!(matches!(Endpoint::parse_with("http://127.0.0.1/", &http), Err(EndpointError::ForbiddenAddress(_))));
-    let private = EndpointPolicy::default().allow_private_targets(true);
+    let private = EndpointPolicy::default().with_private_targets(true);
     assert!(Endpoint::parse_with("https://127.0.0.1:3000/", &private).is_ok());
     assert!(Endpoint::parse_with("https://localhost/", &private).is_ok());
     assert!(matches!(Endpoint::parse_with("http://localhost/", &private), Err(EndpointError::Scheme { .. })));
-    let dev = http.allow_private_targets(true);
+    let dev = http.with_private_targets(true);
     assert!(Endpoint::parse_with("http://localhost:3000/hook", &dev).is_ok());
     assert_eq!(Endpoint::parse_with("http://u:p@localhost/", &dev).unwrap_err(), EndpointError::Credentials);
 }
@@ -161,7 +161,7 @@ fn permits_ip_is_for_resolved_addresses() {
     assert!(strict.permits_ip(ip("2606:4700:4700::1111")));
     for private in ["10.1.2.3", "127.0.0.1", "::1", "fd00::1", "::ffff:192.168.0.1", "169.254.169.254"] {
         assert!(!strict.permits_ip(ip(private)), "{private}");
-        assert!(EndpointPolicy::default().allow_private_targets(true).permits_ip(ip(private)));
+        assert!(EndpointPolicy::default().with_private_targets(true).permits_ip(ip(private)));
     }
 }
 
@@ -171,7 +171,7 @@ proptest! {
     #[test]
     fn parse_never_panics(url in prop_oneof![".{0,80}", "https://[0-9a-fx.:\\[\\]%]{0,40}/.{0,10}", "(https?|ftp)://[a-z0-9@:.#?/-]{0,40}"]) {
         let _ = Endpoint::parse(&url);
-        let _ = Endpoint::parse_with(&url, &EndpointPolicy::default().allow_http(true).allow_private_targets(true));
+        let _ = Endpoint::parse_with(&url, &EndpointPolicy::default().with_http(true).with_private_targets(true));
     }
 
     #[test]

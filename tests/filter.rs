@@ -1,11 +1,12 @@
 //! The failure rule and the scope rule, on the bundled payloads.
 
-use sauce_webhooks::filter::{Outcomes, Scope, Subscription, Topic};
+use sauce_webhooks::routing::{Outcomes, Scope, Subscription, Topic};
 use sauce_webhooks::{Event, OrgId, TeamId, UserId};
 
+mod common;
+
 fn fixture(name: &str) -> Event {
-    let path = format!("{}/tests/data/{name}", env!("CARGO_MANIFEST_DIR"));
-    Event::from_slice(&std::fs::read(path).unwrap()).unwrap()
+    Event::from_slice(&common::read(name)).unwrap()
 }
 
 const ORG: &str = "7fb25570b4064716b9b6daae1a846790";
@@ -119,10 +120,7 @@ fn topics_read_back_and_serialize() {
 
 #[test]
 fn only_finished_builds_reach_build_completed() {
-    let mut build: serde_json::Value = serde_json::from_slice(
-        &std::fs::read(format!("{}/tests/data/visual_build.json", env!("CARGO_MANIFEST_DIR"))).unwrap(),
-    )
-    .unwrap();
+    let mut build: serde_json::Value = serde_json::from_slice(&common::read("visual_build.json")).unwrap();
     let subscription = Subscription::new(org(), [Topic::VisualBuildCompleted]);
     for (status, finished) in
         [("RUNNING", false), ("QUEUED", false), ("EQUAL", true), ("ERRORED", true), ("archived", true)]

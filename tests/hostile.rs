@@ -7,7 +7,7 @@ use sauce_webhooks::Event;
 use sauce_webhooks::connector::{Template, TemplateError};
 use sauce_webhooks::endpoint::{Endpoint, EndpointError, MAX_URL_LEN};
 use sauce_webhooks::pagerduty::webhook::Envelope;
-use sauce_webhooks::signature::{Scheme, Secret, SignatureError, Verifier, sign};
+use sauce_webhooks::signature::{PagerDutyV3, Secret, SignatureError, Verifier, sign};
 
 const INPUTS: u64 = 10_000;
 
@@ -220,7 +220,7 @@ fn pagerduty_envelopes_refuse_hostile_bodies_with_located_errors() {
 }
 
 fn check_template(rng: &mut Rng, i: u64) {
-    let fixture = Event::from_slice(include_bytes!("data/vdc_job_failed.json")).unwrap();
+    let fixture = Event::from_slice(include_bytes!("../src/testing/payloads/vdc_job_failed.json")).unwrap();
     match i % 5 {
         0 => {
             // A placeholder nested `depth` levels; the template keeps room for the deepest value.
@@ -337,7 +337,7 @@ fn malformed<T>(result: &Result<T, SignatureError>) -> bool {
 
 fn check_header(rng: &mut Rng, i: u64, body: &[u8], real: &str) {
     let sauce = Verifier::new(Secret::new("hostile-token").unwrap());
-    let pagerduty = Verifier::new(Secret::new("hostile-token").unwrap()).scheme(Scheme::PagerDutyV3);
+    let pagerduty = Verifier::new(Secret::new("hostile-token").unwrap()).with_scheme(PagerDutyV3);
     match i % 5 {
         0 => {
             let header = format!("{}{real}", "sha256=".repeat(2 + rng.below(1000)));
@@ -378,7 +378,7 @@ fn check_header(rng: &mut Rng, i: u64, body: &[u8], real: &str) {
 
 #[test]
 fn signature_headers_refuse_hostile_text_with_typed_errors() {
-    let body = include_bytes!("data/vdc_job_failed.json");
+    let body = include_bytes!("../src/testing/payloads/vdc_job_failed.json");
     let real = sign(&Secret::new("hostile-token").unwrap(), body).to_string();
     let mut rng = Rng(5);
     for i in 0..INPUTS {

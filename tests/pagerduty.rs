@@ -13,8 +13,10 @@ fn key() -> RoutingKey {
     RoutingKey::new(KEY).unwrap()
 }
 
+mod common;
+
 fn fixture(name: &str) -> Vec<u8> {
-    std::fs::read(format!("{}/tests/data/{name}", env!("CARGO_MANIFEST_DIR"))).unwrap()
+    common::read(name)
 }
 
 fn event(name: &str) -> Event {
@@ -118,7 +120,7 @@ fn every_alert_the_rules_make_fits_the_schema() {
     // None for the job with an unknown status, nor for the passed job without a name: with
     // nothing to tell the test by, there is no alert it could resolve.
     assert_eq!(made, 6);
-    let check = CheckRun { name: "GET /health".into(), failed: true, ..CheckRun::default() };
+    let check = CheckRun::new("GET /health", true);
     assert_valid(&rules().alert_for_check(&check).body().unwrap(), "/enqueue");
 }
 
@@ -159,7 +161,7 @@ fn the_next_passing_run_of_the_same_test_resolves_the_same_key() {
     let trigger = rules().alert_for(&failed).unwrap();
     let resolve = rules().alert_for(&passed).unwrap();
     assert_eq!((trigger.action(), resolve.action()), (Action::Trigger, Action::Resolve));
-    assert_eq!(trigger.dedup_key_str(), resolve.dedup_key_str(), "not keyed on the job id");
+    assert_eq!(trigger.dedup_key(), resolve.dedup_key(), "not keyed on the job id");
     let body = resolve.body().unwrap();
     assert_valid(&body, "/enqueue");
     assert_eq!(
@@ -176,7 +178,7 @@ fn the_next_passing_run_of_the_same_test_resolves_the_same_key() {
         other["status"] = "FAILED".into();
         other[field] = value.into();
         let other = rules().alert_for(&Event::from_slice(&serde_json::to_vec(&other).unwrap()).unwrap()).unwrap();
-        assert_ne!(other.dedup_key_str(), trigger.dedup_key_str(), "{field}");
+        assert_ne!(other.dedup_key(), trigger.dedup_key(), "{field}");
     }
 }
 
@@ -204,7 +206,7 @@ fn severity_from_tags_in_any_case() {
         let alert = rules().alert_for(&Event::from_slice(body.as_bytes()).unwrap()).unwrap();
         assert_eq!(alert.payload().unwrap().severity(), expected, "{tags}");
     }
-    let custom = rules().severity_tag_prefix("pd-").default_severity(Severity::Warning);
+    let custom = rules().with_severity_tag_prefix("pd-").with_default_severity(Severity::Warning);
     let body = br#"{"id":"j","status":"FAILED","creation_time":0,"name":"t","tags":["PD-critical"]}"#;
     assert_eq!(
         custom.alert_for(&Event::from_slice(body).unwrap()).unwrap().payload().unwrap().severity(),
@@ -234,8 +236,10 @@ fn a_ten_thousand_character_unicode_error_still_gives_a_valid_body() {
 
 #[test]
 fn regions_sources_and_clients_are_settable() {
-    let rules =
-        rules().job_link_base("https://app.eu-central-1.saucelabs.com/tests/").source("web-shop CI").client("Acme QA");
+    let rules = rules()
+        .with_job_link_base("https://app.eu-central-1.saucelabs.com/tests/")
+        .with_source("web-shop CI")
+        .with_client("Acme QA");
     let body = assert_valid(&rules.alert_for(&event("raw_rdc_event.json")).unwrap().body().unwrap(), "/enqueue");
     assert_eq!(
         body["links"][0]["href"],
@@ -261,7 +265,7 @@ fn visual_builds_trigger_when_failed_and_resolve_when_approved_or_equal() {
         let alert = rules().alert_for(&Event::from_slice(&serde_json::to_vec(&approved).unwrap()).unwrap());
         assert_eq!(alert.as_ref().map(AlertEvent::action), action, "{status}");
         if let Some(alert) = alert {
-            assert_eq!(alert.dedup_key_str(), failed.dedup_key_str(), "{status}: same project and branch");
+            assert_eq!(alert.dedup_key(), failed.dedup_key(), "{status}: same project and branch");
         }
     }
 }
@@ -276,28 +280,27 @@ fn concurrency_at_its_limit_warns_and_below_resolves() {
     assert_eq!(alert.action(), Action::Trigger);
     assert_eq!(alert.payload().unwrap().severity(), Severity::Warning);
     assert!(alert.payload().unwrap().summary().contains("100/100 VMs"), "{}", alert.payload().unwrap().summary());
-    assert_eq!(alert.dedup_key_str(), below.dedup_key_str());
+    assert_eq!(alert.dedup_key(), below.dedup_key());
     assert_valid(&alert.body().unwrap(), "/enqueue");
 }
 
 #[test]
 fn checks_from_other_tools_follow_the_same_rules() {
-    let failed = CheckRun {
-        name: "GET /api/cart returns 200".into(),
-        failed: true,
-        summary: Some("expected 200, got 503\nbody: upstream timeout".into()),
-        link: Some("https://app.saucelabs.com/api-testing/project/p1/event/e1".into()),
-        tags: vec!["Severity:Critical".into()],
-        time: Some(time::macros::datetime!(2024-05-01 10:00 UTC)),
-    };
+    let mut failed = CheckRun::new("GET /api/cart returns 200", true);
+    failed.summary = Some("expected 200, got 503\nbody: upstream timeout".into());
+    failed.link = Some("https://app.saucelabs.com/api-testing/project/p1/event/e1".into());
+    failed.tags = vec!["Severity:Critical".into()];
+    failed.time = Some(time::macros::datetime!(2024-05-01 10:00 UTC));
     let trigger = rules().alert_for_check(&failed);
     let body = assert_valid(&trigger.body().unwrap(), "/enqueue");
     assert_eq!(body["payload"]["summary"], "GET /api/cart returns 200 failed: expected 200, got 503");
     assert_eq!(body["payload"]["severity"], "critical");
     assert_eq!(body["links"][0]["href"], "https://app.saucelabs.com/api-testing/project/p1/event/e1");
-    let resolve = rules().alert_for_check(&CheckRun { failed: false, ..failed });
+    let mut passed = failed.clone();
+    passed.failed = false;
+    let resolve = rules().alert_for_check(&passed);
     assert_eq!(resolve.action(), Action::Resolve);
-    assert_eq!(resolve.dedup_key_str(), trigger.dedup_key_str());
+    assert_eq!(resolve.dedup_key(), trigger.dedup_key());
 }
 
 #[test]
@@ -307,59 +310,57 @@ fn limits_are_enforced_when_building() {
     let payload = Payload::new(&long, "s", Severity::Info);
     assert_eq!(payload.summary().chars().count(), 1024);
     assert!(payload.summary().ends_with("é…"));
-    assert_eq!(Payload::new(&"é".repeat(1024), "s", Severity::Info).summary(), "é".repeat(1024), "exactly 1024 stays");
+    assert_eq!(Payload::new("é".repeat(1024), "s", Severity::Info).summary(), "é".repeat(1024), "exactly 1024 stays");
 
     // A dedup key over 255 characters becomes a stable, shorter one; distinct keys stay distinct.
     let long_key = "k".repeat(300);
     let a = AlertEvent::resolve(key(), &long_key);
     let b = AlertEvent::resolve(key(), &long_key);
-    let c = AlertEvent::resolve(key(), &format!("{long_key}x"));
-    assert_eq!(a.dedup_key_str(), b.dedup_key_str());
-    assert_ne!(a.dedup_key_str(), c.dedup_key_str());
-    assert!(a.dedup_key_str().unwrap().chars().count() <= 255);
-    assert_eq!(AlertEvent::resolve(key(), &"k".repeat(255)).dedup_key_str(), Some("k".repeat(255).as_str()));
+    let c = AlertEvent::resolve(key(), format!("{long_key}x"));
+    assert_eq!(a.dedup_key(), b.dedup_key());
+    assert_ne!(a.dedup_key(), c.dedup_key());
+    assert!(a.dedup_key().unwrap().chars().count() <= 255);
+    assert_eq!(AlertEvent::resolve(key(), "k".repeat(255)).dedup_key(), Some("k".repeat(255).as_str()));
 
     // Images must be https.
-    assert!(Image::new("https://assets.saucelabs.com/jobs/j1/0001screenshot.png", None, Some("screenshot")).is_ok());
+    assert!(Image::new("https://assets.saucelabs.com/jobs/j1/0001screenshot.png").is_ok());
     for src in ["http://assets.saucelabs.com/x.png", "data:image/png;base64,AAAA", "javascript:alert(1)", "not a url"] {
-        assert!(matches!(Image::new(src, None, None), Err(AlertError::InsecureImage { .. })), "{src}");
+        assert!(matches!(Image::new(src), Err(AlertError::InsecureImage { .. })), "{src}");
     }
 
     // A body over 512 KB is refused.
     let mut details = serde_json::Map::new();
     details.insert("log".into(), "x".repeat(600 * 1024).into());
-    let huge = AlertEvent::trigger(key(), Payload::new("s", "s", Severity::Info).custom_details(details));
+    let huge = AlertEvent::trigger(key(), Payload::new("s", "s", Severity::Info).with_custom_details(details));
     assert!(matches!(huge.body(), Err(AlertError::TooLarge { .. })));
     assert!(matches!(huge.request(), Err(AlertError::TooLarge { .. })));
 }
 
 #[test]
 fn hand_built_events_fit_the_schema_too() {
-    let image = Image::new(
-        "https://assets.saucelabs.com/jobs/j1/0001screenshot.png",
-        Some("https://app.saucelabs.com/tests/j1"),
-        Some("last screen"),
-    )
-    .unwrap();
+    let image = Image::new("https://assets.saucelabs.com/jobs/j1/0001screenshot.png")
+        .unwrap()
+        .with_href("https://app.saucelabs.com/tests/j1")
+        .with_alt("last screen");
     let trigger = AlertEvent::trigger(
         key(),
         Payload::new("s", "host", Severity::Critical)
-            .component("c")
-            .group("g")
-            .class("k")
-            .timestamp(time::macros::datetime!(2024-05-01 12:00 +02:00)),
+            .with_component("c")
+            .with_group("g")
+            .with_class("k")
+            .with_timestamp(time::macros::datetime!(2024-05-01 12:00 +02:00)),
     )
-    .dedup_key("d")
-    .link("https://example.com", None)
-    .image(image)
-    .client("c", Some("https://example.com/c"));
+    .with_dedup_key("d")
+    .with_link("https://example.com", None)
+    .with_image(image)
+    .with_client("c", Some("https://example.com/c"));
     let body = assert_valid(&trigger.body().unwrap(), "/enqueue");
     assert_eq!(body["payload"]["timestamp"], "2024-05-01T10:00:00Z", "UTC with Z");
     assert_valid(&AlertEvent::acknowledge(key(), "d").body().unwrap(), "/enqueue");
 
     let change = ChangeEvent::new(key(), "deployed web-shop 2024.05.01", "ci")
-        .timestamp(time::macros::datetime!(2024-05-01 12:00 UTC))
-        .link("https://example.com/deploy/1", Some("deploy"));
+        .with_timestamp(time::macros::datetime!(2024-05-01 12:00 UTC))
+        .with_link("https://example.com/deploy/1", Some("deploy"));
     let request = change.request().unwrap();
     assert_eq!(request.url.as_str(), "https://events.pagerduty.com/v2/change/enqueue");
     let body = assert_valid(&request.body, "/change/enqueue");
@@ -386,17 +387,17 @@ fn delivery_classification() {
         (200, Delivery::Accepted),
         (202, Delivery::Accepted),
         (299, Delivery::Accepted),
-        (400, Delivery::Drop),
-        (401, Delivery::Drop),
-        (404, Delivery::Drop),
-        (413, Delivery::Drop),
+        (400, Delivery::Discard),
+        (401, Delivery::Discard),
+        (404, Delivery::Discard),
+        (413, Delivery::Discard),
         (429, Delivery::Retry),
         (500, Delivery::Retry),
         (502, Delivery::Retry),
         (599, Delivery::Retry),
-        (301, Delivery::Drop),
-        (100, Delivery::Drop),
-        (0, Delivery::Drop),
+        (301, Delivery::Discard),
+        (100, Delivery::Discard),
+        (0, Delivery::Discard),
     ];
     for (status, expected) in cases {
         assert_eq!(classify(status), expected, "{status}");
@@ -418,7 +419,8 @@ fn a_huge_error_still_pages_within_512_kb() {
 #[test]
 fn hand_built_times_that_cannot_be_written_are_an_error_not_an_empty_body() {
     let year_minus_one = time::macros::datetime!(-0001-12-31 23:00 UTC);
-    let check = CheckRun { name: "n".into(), failed: true, time: Some(year_minus_one), ..CheckRun::default() };
+    let mut check = CheckRun::new("n", true);
+    check.time = Some(year_minus_one);
     assert!(matches!(rules().alert_for_check(&check).body(), Err(AlertError::Unwritable { .. })));
 }
 
@@ -428,19 +430,19 @@ fn dedup_keys_cannot_run_into_each_other() {
         let body = serde_json::json!({"id": "j", "data_type": "vdc", "status": "FAILED", "creation_time": 0, "org_id": org, "name": name});
         rules().alert_for(&Event::from_slice(&serde_json::to_vec(&body).unwrap()).unwrap()).unwrap()
     };
-    assert_ne!(alert("a/vdc", "x").dedup_key_str(), alert("a", "vdc/x").dedup_key_str());
-    assert_eq!(alert("a", "t ").dedup_key_str(), alert("a", "t").dedup_key_str(), "surrounding spaces do not count");
-    let check = rules().alert_for_check(&CheckRun { name: "vdc/x".into(), failed: true, ..CheckRun::default() });
-    assert_ne!(check.dedup_key_str(), alert("check", "x").dedup_key_str());
+    assert_ne!(alert("a/vdc", "x").dedup_key(), alert("a", "vdc/x").dedup_key());
+    assert_eq!(alert("a", "t ").dedup_key(), alert("a", "t").dedup_key(), "surrounding spaces do not count");
+    let check = rules().alert_for_check(&CheckRun::new("vdc/x", true));
+    assert_ne!(check.dedup_key(), alert("check", "x").dedup_key());
 }
 
 #[test]
 fn links_that_are_not_web_urls_are_left_out() {
-    let check =
-        CheckRun { name: "n".into(), failed: true, link: Some("javascript:alert(1)".into()), ..CheckRun::default() };
+    let mut check = CheckRun::new("n", true);
+    check.link = Some("javascript:alert(1)".into());
     let body = assert_valid(&rules().alert_for_check(&check).body().unwrap(), "/enqueue");
     assert!(body.get("links").is_none() && body.get("client_url").is_none(), "{body}");
-    let weird = rules().job_link_base("see logs/");
+    let weird = rules().with_job_link_base("see logs/");
     let job = Event::from_slice(br#"{"id":"j","status":"FAILED","creation_time":0,"name":"t"}"#).unwrap();
     let body = assert_valid(&weird.alert_for(&job).unwrap().body().unwrap(), "/enqueue");
     assert!(body.get("links").is_none());

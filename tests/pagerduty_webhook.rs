@@ -1,11 +1,19 @@
-//! PagerDuty v3 webhooks: verified with `Scheme::PagerDutyV3`, parsed into typed events.
+//! PagerDuty v3 webhooks: verified with the `PagerDutyV3` scheme, parsed into typed events.
 
 use sauce_webhooks::pagerduty::webhook::{Envelope, EventType, IncidentStatus, Urgency, WebhookData};
-use sauce_webhooks::signature::{Scheme, Secret, Verifier, sign};
+use sauce_webhooks::signature::{PagerDutyV3, Secret, Verifier, sign};
 use time::macros::datetime;
 
+mod common;
+
+/// A PagerDuty delivery: the kit's payloads are named `pagerduty_*`, the others sit in
+/// `tests/data/pagerduty/`.
 fn fixture(name: &str) -> Vec<u8> {
-    std::fs::read(format!("{}/tests/data/pagerduty/{name}", env!("CARGO_MANIFEST_DIR"))).unwrap()
+    match name {
+        "incident_triggered.json" => common::read("pagerduty_incident_triggered.json"),
+        "pagey_ping.json" => common::read("pagerduty_ping.json"),
+        _ => common::read(&format!("pagerduty/{name}")),
+    }
 }
 
 fn parse(name: &str) -> sauce_webhooks::pagerduty::webhook::WebhookEvent {
@@ -144,7 +152,7 @@ fn verify_then_parse_during_a_rotation() {
     let body = fixture("incident_triggered.json");
     let verifier = Verifier::new(Secret::new("old-pd-secret").unwrap())
         .with_secret(Secret::new("new-pd-secret").unwrap())
-        .scheme(Scheme::PagerDutyV3);
+        .with_scheme(PagerDutyV3);
     let header = format!(
         "v1={},v1={}",
         sign(&Secret::new("new-pd-secret").unwrap(), &body),

@@ -1,6 +1,6 @@
 //! Malformed bodies get a `ParseError` that says where (JSON path, line, column) and what.
 
-use sauce_webhooks::{Event, ParseError};
+use sauce_webhooks::{Event, ParseError, ParseErrorKind};
 
 fn fixture(name: &str) -> Vec<u8> {
     let path = format!("{}/tests/data/malformed/{name}", env!("CARGO_MANIFEST_DIR"));
@@ -20,14 +20,14 @@ fn assert_refused(body: &[u8], path: &str, (line, column): (usize, usize), what:
 #[test]
 fn empty_body() {
     let err = assert_refused(&fixture("empty.json"), "$", (1, 0), "EOF while parsing");
-    assert!(matches!(err, ParseError::Syntax { .. }));
+    assert_eq!(err.kind(), ParseErrorKind::Syntax);
     assert_eq!(err.to_string(), "$: invalid JSON: EOF while parsing a value at line 1 column 0");
 }
 
 #[test]
 fn truncated_body() {
     let err = assert_refused(&fixture("truncated.json"), "$.name", (1, 87), "EOF while parsing a string");
-    assert!(matches!(err, ParseError::Syntax { .. }));
+    assert_eq!(err.kind(), ParseErrorKind::Syntax);
 }
 
 #[test]
@@ -38,7 +38,7 @@ fn not_json() {
 #[test]
 fn a_scalar() {
     let err = assert_refused(&fixture("scalar.json"), "$", (1, 2), "expected a JSON object");
-    assert!(matches!(err, ParseError::Invalid { .. }));
+    assert_eq!(err.kind(), ParseErrorKind::Invalid);
 }
 
 #[test]
@@ -60,7 +60,7 @@ fn invalid_utf8_inside_a_string() {
 fn job_without_id() {
     let err =
         assert_refused(&fixture("job_without_id.json"), "$", (1, 98), "`id` is missing, empty or null in this job");
-    assert!(matches!(err, ParseError::Invalid { .. }));
+    assert_eq!(err.kind(), ParseErrorKind::Invalid);
 }
 
 #[test]
@@ -103,7 +103,7 @@ fn deep_nesting_of_100_000_brackets() {
     let mut body = b"{\"id\":\"x\",\"status\":\"FAILED\",\"creation_time\":0,\"custom\":".to_vec();
     body.extend(std::iter::repeat_n(b'[', 100_000));
     let err = assert_refused(&body, "$.custom", (1, body.len()), "EOF while parsing a list");
-    assert!(matches!(err, ParseError::Syntax { .. }));
+    assert_eq!(err.kind(), ParseErrorKind::Syntax);
 
     // Closed again, the same nesting is a valid unknown field.
     let mut closed = body.clone();
@@ -150,7 +150,7 @@ fn batch_errors_name_the_element_and_its_position_in_the_whole_body() {
 
     let err = Event::from_slice_batch(br#"[{"id":"a","status":"PASSED","creation_time":0}, oops]"#).unwrap_err();
     assert_eq!(err.path(), "$[1]");
-    assert!(matches!(err, ParseError::Syntax { .. }));
+    assert_eq!(err.kind(), ParseErrorKind::Syntax);
 
     let err = Event::from_slice_batch(b"[1]").unwrap_err();
     assert_eq!((err.path(), err.column()), ("$[0]", 2), "{err}");

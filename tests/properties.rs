@@ -3,8 +3,8 @@
 
 use proptest::prelude::*;
 use sauce_webhooks::{
-    BuildStatus, BuildSummary, Concurrency, ConcurrencyUsage, DataCenter, DataType, Event, Job, JobStatus, Slots,
-    Visibility, VisualBuild,
+    BuildStatus, Concurrency, ConcurrencyUsage, DataCenter, DataType, Event, Job, JobStatus, Slots, Visibility,
+    VisualBuild,
 };
 use time::OffsetDateTime;
 
@@ -58,25 +58,37 @@ prop_compose! {
         let (owner, owner_id, org_id, team_id, team_name, group_id) = people;
         let (name, browser_name, browser_version, os_name, os_version) = platform;
         let (device, app, error, exception, commit_id, branch_name, build, automation_backend) = details;
-        Job {
-            id, data_type, status, passed, creation_time, modification_time, owner, owner_id, org_id, team_id,
-            team_name, group_id, name, browser_name, browser_version, os_name, os_version, duration_sec, visibility,
-            tags, device, app, error, exception, commit_id, branch_name, build, automation_backend,
-        }
+        let mut job = Job::new(id, status, creation_time);
+        job.data_type = data_type;
+        job.passed = passed;
+        job.modification_time = modification_time;
+        (job.owner, job.owner_id, job.org_id, job.team_id, job.team_name, job.group_id) =
+            (owner, owner_id, org_id, team_id, team_name, group_id);
+        (job.name, job.browser_name, job.browser_version, job.os_name, job.os_version) =
+            (name, browser_name, browser_version, os_name, os_version);
+        job.duration_sec = duration_sec;
+        job.visibility = visibility;
+        job.tags = tags;
+        (job.device, job.app, job.error, job.exception, job.commit_id, job.branch_name, job.build, job.automation_backend) =
+            (device, app, error, exception, commit_id, branch_name, build, automation_backend);
+        job
     }
 }
 
 fn slots() -> impl Strategy<Value = Slots> {
-    (any::<u32>(), any::<u32>(), any::<u32>()).prop_map(|(vms, mac_vms, rds)| Slots { vms, mac_vms, rds })
+    (any::<u32>(), any::<u32>(), any::<u32>()).prop_map(|(vms, mac_vms, rds)| Slots::new(vms, mac_vms, rds))
 }
 
 fn usage() -> impl Strategy<Value = ConcurrencyUsage> {
-    (".{0,16}", slots(), slots()).prop_map(|(id, allowed, current)| ConcurrencyUsage { id, allowed, current })
+    (".{0,16}", slots(), slots()).prop_map(|(id, allowed, current)| ConcurrencyUsage::new(id, allowed, current))
 }
 
 fn concurrency() -> impl Strategy<Value = Concurrency> {
-    (usage(), proptest::option::of(usage()), time_with_micros())
-        .prop_map(|(organization, team, timestamp)| Concurrency { organization, team, timestamp })
+    (usage(), proptest::option::of(usage()), time_with_micros()).prop_map(|(organization, team, timestamp)| {
+        let mut usage = Concurrency::new(organization, timestamp);
+        usage.team = team;
+        usage
+    })
 }
 
 prop_compose! {
@@ -92,12 +104,13 @@ prop_compose! {
         let (org_id, user_id, team_ids, creator_id) = ids;
         let (build_id, build_name, build_url) = build;
         let [errored, approved, equal, rejected, unapproved, queued] = counts;
-        VisualBuild {
-            org_id: org_id.into(), user_id: user_id.into(), team_ids: team_ids.into_iter().map(Into::into).collect(),
-            creator_id, build_id, build_name, build_url, status, branch, project,
-            summary: BuildSummary { errored, approved, equal, rejected, unapproved, queued },
-            data_center,
-        }
+        let mut visual = VisualBuild::new(org_id, user_id, build_id, build_name, build_url, status, data_center);
+        visual.team_ids = team_ids.into_iter().map(Into::into).collect();
+        (visual.creator_id, visual.branch, visual.project) = (creator_id, branch, project);
+        let summary = &mut visual.summary;
+        (summary.errored, summary.approved, summary.equal, summary.rejected, summary.unapproved, summary.queued) =
+            (errored, approved, equal, rejected, unapproved, queued);
+        visual
     }
 }
 
@@ -195,7 +208,7 @@ proptest! {
 
     #[test]
     fn mutated_fixtures_never_panic(index in any::<prop::sample::Index>(), byte in any::<u8>(), cut in any::<prop::sample::Index>()) {
-        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/vdc_job_failed.json");
+        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/src/testing/payloads/vdc_job_failed.json");
         let mut bytes = std::fs::read(path).unwrap();
         let at = index.index(bytes.len());
         bytes[at] = byte;

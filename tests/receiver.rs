@@ -4,7 +4,7 @@
 #[path = "../examples/receiver/app.rs"]
 mod app;
 
-use sauce_webhooks::signature::{Scheme, Secret, Verifier};
+use sauce_webhooks::signature::{PagerDutyV3, Secret, Verifier};
 use sauce_webhooks::testing::{JobBuilder, fixtures, signed, signed_bytes, signed_pagerduty};
 
 /// Starts the receiver in the background; its base URL.
@@ -16,7 +16,7 @@ fn start() -> String {
         sauce: Verifier::new(Secret::new("sauce-secret").unwrap()),
         pagerduty: Verifier::new(Secret::new("new-pd").unwrap())
             .with_secret(Secret::new("old-pd").unwrap())
-            .scheme(Scheme::PagerDutyV3),
+            .with_scheme(PagerDutyV3),
     };
     std::thread::spawn(move || runtime.block_on(async move { axum::serve(listener, app::router(receiver)).await }));
     format!("http://{address}")

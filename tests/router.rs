@@ -4,7 +4,7 @@
 use std::collections::{BTreeSet, HashMap};
 
 use proptest::prelude::*;
-use sauce_webhooks::filter::{Outcomes, Scope, Subscription, Topic};
+use sauce_webhooks::routing::{Outcomes, Scope, Subscription, Topic};
 use sauce_webhooks::{Event, Router};
 
 // Small pools, so that events and subscriptions meet often.

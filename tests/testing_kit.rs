@@ -1,10 +1,10 @@
 //! The testing kit, used as a user would: build events, sign them, and check what a receiver
 //! and the rest of the crate make of them.
 
-use sauce_webhooks::filter::{Outcomes, Scope, Subscription, Topic};
 use sauce_webhooks::pagerduty::webhook::Envelope;
 use sauce_webhooks::pagerduty::{Action, IncidentRules, RoutingKey};
-use sauce_webhooks::signature::{Scheme, Secret, Verifier};
+use sauce_webhooks::routing::{Outcomes, Scope, Subscription, Topic};
+use sauce_webhooks::signature::{PagerDutyV3, Secret, Verifier};
 use sauce_webhooks::testing::{
     ConcurrencyBuilder, JobBuilder, ORG_ID, TEAM_ID, USER_ID, VisualBuildBuilder, fixtures, signed, signed_bytes,
     signed_pagerduty,
@@ -17,7 +17,7 @@ fn built_events_survive_the_round_trip_a_receiver_does() {
     let verifier = Verifier::new(secret.clone());
     for event in [
         JobBuilder::new().event(),
-        JobBuilder::new().failed().tag("severity:critical").event(),
+        JobBuilder::new().failed().with_tag("severity:critical").event(),
         JobBuilder::new().real_device().running().event(),
         VisualBuildBuilder::new().unapproved().event(),
         ConcurrencyBuilder::new().team_saturated().event(),
@@ -41,7 +41,8 @@ fn builders_give_what_their_names_say() {
     assert!(!VisualBuildBuilder::new().event().is_failure());
     assert!(ConcurrencyBuilder::new().team_saturated().event().is_failure());
     assert!(!ConcurrencyBuilder::new().event().is_failure());
-    let moved = JobBuilder::new().owner("u2").team(None).org("o2").id("run-7").name("t").build();
+    let moved =
+        JobBuilder::new().with_owner("u2").with_team(None).with_org("o2").with_id("run-7").with_name("t").build();
     assert_eq!((moved.owner_id.unwrap().as_str(), moved.team_id, moved.org_id.unwrap().as_str()), ("u2", None, "o2"));
 }
 
@@ -72,10 +73,10 @@ fn built_events_reach_the_default_scopes() {
 #[test]
 fn a_failure_then_a_success_trigger_and_resolve() {
     let rules = IncidentRules::new(RoutingKey::new("R0UT1NGKEY0123456789ABCDEFGHIJKL").unwrap());
-    let trigger = rules.alert_for(&JobBuilder::new().id("run-1").failed().event()).unwrap();
-    let resolve = rules.alert_for(&JobBuilder::new().id("run-2").event()).unwrap();
+    let trigger = rules.alert_for(&JobBuilder::new().with_id("run-1").failed().event()).unwrap();
+    let resolve = rules.alert_for(&JobBuilder::new().with_id("run-2").event()).unwrap();
     assert_eq!((trigger.action(), resolve.action()), (Action::Trigger, Action::Resolve));
-    assert_eq!(trigger.dedup_key_str(), resolve.dedup_key_str());
+    assert_eq!(trigger.dedup_key(), resolve.dedup_key());
 }
 
 #[test]
@@ -101,7 +102,7 @@ fn fixtures_and_signed_bytes() {
     assert_eq!(request.header_name, "x-pagerduty-signature");
     assert_eq!(request.header_value.matches("v1=").count(), 2);
     let verified =
-        Verifier::new(new).scheme(Scheme::PagerDutyV3).verify(&request.body, Some(&request.header_value)).unwrap();
+        Verifier::new(new).with_scheme(PagerDutyV3).verify(&request.body, Some(&request.header_value)).unwrap();
     assert!(Envelope::from_slice(verified.body()).unwrap().event.incident_id().is_some());
     assert!(Envelope::from_slice(fixtures::PAGERDUTY_PING).is_ok());
 }

@@ -3,7 +3,7 @@
 //! given user, team and organization (so that an event of theirs matches exactly three).
 
 use sauce_webhooks::Router;
-use sauce_webhooks::filter::{Outcomes, Scope, Subscription, Topic};
+use sauce_webhooks::routing::{Outcomes, Scope, Subscription, Topic};
 
 const ORGS: u64 = 10_000;
 const TEAMS_PER_ORG: u64 = 10;

@@ -1,4 +1,4 @@
-//! A real HTTP receiver: `cargo run --example receiver`.
+//! A real HTTP receiver: `cargo run --example receiver --features http`.
 //!
 //! Listens on `LISTEN_ADDR` (default `127.0.0.1:3000`). `POST /webhooks/sauce` is verified
 //! with `SAUCE_WEBHOOK_SECRET`, `POST /webhooks/pagerduty` with `PAGERDUTY_WEBHOOK_SECRET`.
@@ -7,7 +7,7 @@
 
 mod app;
 
-use sauce_webhooks::signature::{Scheme, Secret, Verifier};
+use sauce_webhooks::signature::{PagerDutyV3, Secret, Verifier};
 
 /// The secret in `var`, or a development one with a warning.
 fn secret(var: &str) -> Result<Secret, Box<dyn std::error::Error>> {
@@ -23,7 +23,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let address = std::env::var("LISTEN_ADDR").unwrap_or_else(|_| "127.0.0.1:3000".to_owned());
     let receiver = app::Receiver {
         sauce: Verifier::new(secret("SAUCE_WEBHOOK_SECRET")?),
-        pagerduty: Verifier::new(secret("PAGERDUTY_WEBHOOK_SECRET")?).scheme(Scheme::PagerDutyV3),
+        pagerduty: Verifier::new(secret("PAGERDUTY_WEBHOOK_SECRET")?).with_scheme(PagerDutyV3),
     };
     let listener = tokio::net::TcpListener::bind(&address).await?;
     println!("listening on http://{}", listener.local_addr()?);

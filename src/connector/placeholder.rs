@@ -6,9 +6,7 @@ use std::sync::LazyLock;
 use serde_json::{Map, Value};
 use time::OffsetDateTime;
 
-use crate::event::{
-    BuildStatus, Concurrency, ConcurrencyUsage, DataCenter, Event, Job, JobStatus, Slots, VisualBuild,
-};
+use crate::event::{BuildStatus, Concurrency, ConcurrencyUsage, DataCenter, Event, Job, JobStatus, Slots, VisualBuild};
 
 /// What a placeholder stands for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -13,7 +13,6 @@ use super::routing_key::RoutingKey;
 use super::web_url::WebUrl;
 use crate::outgoing::OutgoingRequest;
 
-
 /// The action of an alert event.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
 #[serde(rename_all = "lowercase")]

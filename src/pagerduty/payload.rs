@@ -10,7 +10,6 @@ use super::severity::Severity;
 use crate::support::clip::clip;
 use crate::support::time::serialize_optional_time;
 
-
 /// What a triggered alert says. `summary`, `source` and `severity` are required; the summary is
 /// cut to 1024 characters (on a character boundary, ending in `…`) as PagerDuty would.
 ///

@@ -59,7 +59,8 @@ impl Visitor<'_> for TimeVisitor {
     }
 
     fn visit_i64<E: de::Error>(self, v: i64) -> Result<Self::Value, E> {
-        let nanos_per_unit = if v.unsigned_abs() > EPOCH_MILLIS_ABOVE.unsigned_abs() { 1_000_000 } else { 1_000_000_000 };
+        let nanos_per_unit =
+            if v.unsigned_abs() > EPOCH_MILLIS_ABOVE.unsigned_abs() { 1_000_000 } else { 1_000_000_000 };
         from_nanos(i128::from(v) * nanos_per_unit).map(Some).ok_or_else(|| expected(&YEARS, Unexpected::Signed(v)))
     }
 

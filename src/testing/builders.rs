@@ -241,7 +241,8 @@ impl Default for ConcurrencyBuilder {
 impl ConcurrencyBuilder {
     /// Usage well under the limits.
     pub fn new() -> Self {
-        let usage = |id: &str, allowed_vms| ConcurrencyUsage::new(id, Slots::new(allowed_vms, 10, 5), Slots::new(10, 0, 0));
+        let usage =
+            |id: &str, allowed_vms| ConcurrencyUsage::new(id, Slots::new(allowed_vms, 10, 5), Slots::new(10, 0, 0));
         let mut concurrency = Concurrency::new(usage(ORG_ID, 100), CREATED);
         concurrency.team = Some(usage(TEAM_ID, 20));
         Self(concurrency)

@@ -3,13 +3,13 @@
 
 use sauce_webhooks::connector::Template;
 use sauce_webhooks::endpoint::Endpoint;
-use sauce_webhooks::filter::{Outcomes, Scope, Subscription, Topic};
 use sauce_webhooks::pagerduty::webhook::Envelope;
 use sauce_webhooks::pagerduty::{IncidentRules, RoutingKey};
-use sauce_webhooks::signature::{Scheme, Secret, Verifier, sign};
+use sauce_webhooks::routing::{Outcomes, Scope, Subscription, Topic};
+use sauce_webhooks::signature::{PagerDutyV3, Secret, Verifier, sign};
 use sauce_webhooks::{Event, OrgId, Router};
 
-const JOB: &[u8] = include_bytes!("../data/vdc_job_failed.json");
+const JOB: &[u8] = include_bytes!("../../src/testing/payloads/vdc_job_failed.json");
 
 /// One target's check of one input: it panics when the library misbehaves.
 pub type Check = fn(&[u8]);
@@ -76,7 +76,7 @@ pub fn verify_header(data: &[u8]) {
         .filter(|entry| !entry.is_empty())
         .take(16)
         .any(is_real);
-    let pagerduty = Verifier::new(secret).scheme(Scheme::PagerDutyV3);
+    let pagerduty = Verifier::new(secret).with_scheme(PagerDutyV3);
     assert_eq!(pagerduty.verify(JOB, Some(&header)).is_ok(), fits && holds_real, "{header:?}");
 }
 
