@@ -46,7 +46,7 @@ struct HandWrittenJob {
 }
 
 fn main() {
-    let body = std::fs::read(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/vdc_job_failed.json")).unwrap();
+    let body = std::fs::read(concat!(env!("CARGO_MANIFEST_DIR"), "/src/testing/payloads/vdc_job_failed.json")).unwrap();
     assert!(matches!(Event::from_slice(&body), Ok(Event::Job(_))));
 
     let mut c = Criterion::default().configure_from_args();

@@ -41,6 +41,8 @@ struct HandSubscription {
     /// `owner_id`, `team_id` or `org_id`: the job key that must equal `id`.
     scope_key: &'static str,
     id: String,
+    /// The organization the job must be of, as every scope names one.
+    org: String,
     /// (`data_type`, failed only) pairs.
     topics: Vec<(&'static str, bool)>,
 }
@@ -48,11 +50,12 @@ struct HandSubscription {
 impl HandSubscription {
     fn new(key: u64, subscription: &Subscription) -> Self {
         let (scope_key, id) = match subscription.scope() {
-            Scope::User(id) => ("owner_id", id.as_str()),
-            Scope::Team(id) => ("team_id", id.as_str()),
-            Scope::Organization(id) => ("org_id", id.as_str()),
+            Scope::User { user, .. } => ("owner_id", user.as_str()),
+            Scope::Team { team, .. } => ("team_id", team.as_str()),
+            Scope::Organization(org) => ("org_id", org.as_str()),
             _ => unreachable!("the mix has no other scopes"),
         };
+        let org = subscription.scope().org().to_string();
         let topics = subscription
             .topics()
             .filter_map(|topic| match topic {
@@ -61,11 +64,12 @@ impl HandSubscription {
                 _ => None,
             })
             .collect();
-        Self { key, scope_key, id: id.to_owned(), topics }
+        Self { key, scope_key, id: id.to_owned(), org, topics }
     }
 
     fn matches(&self, job: &Value, failed: bool) -> bool {
         job[self.scope_key].as_str() == Some(&self.id)
+            && job["org_id"].as_str() == Some(&self.org)
             && self
                 .topics
                 .iter()
@@ -132,7 +136,7 @@ fn by_hand(route: impl Fn(&Value, bool) -> Vec<u64>, body: &[u8], header: &str) 
 }
 
 fn main() {
-    let body = std::fs::read(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/vdc_job_failed.json")).unwrap();
+    let body = std::fs::read(concat!(env!("CARGO_MANIFEST_DIR"), "/src/testing/payloads/vdc_job_failed.json")).unwrap();
     let secret = Secret::new(TOKEN).unwrap();
     let header = sign(&secret, &body).to_string();
     let verifier = Verifier::new(secret);

@@ -30,10 +30,10 @@
 //!
 //! let accounts = Accounts(HashMap::from([("ann", ("checkout", "acme")), ("bob", ("checkout", "acme"))]));
 //! let ann = Actor::new("ann", "acme", Some("checkout".into()), Role::TeamAdmin);
-//! assert!(authorize(&ann, &Scope::User("bob".into()), &accounts).is_ok());
-//! assert!(authorize(&ann, &Scope::Team("checkout".into()), &accounts).is_ok());
+//! assert!(authorize(&ann, &Scope::user("acme", "bob"), &accounts).is_ok());
+//! assert!(authorize(&ann, &Scope::team("acme", "checkout"), &accounts).is_ok());
 //! assert_eq!(
-//!     authorize(&ann, &Scope::Organization("acme".into()), &accounts),
+//!     authorize(&ann, &Scope::organization("acme"), &accounts),
 //!     Err(AccessDenied::OrganizationAdminsOnly)
 //! );
 //! ```
@@ -112,8 +112,9 @@ pub enum AccessDenied {
     /// Only admins may use a team scope, and team admins for their own team only.
     #[error("only the team's admins and its organization's admins may subscribe for a team")]
     NotTeamAdmin,
-    /// The account or team belongs to another organization.
-    #[error("the account or team belongs to another organization")]
+    /// The scope, or the account or team it names, lies in another organization than the
+    /// actor's.
+    #[error("the scope lies in another organization")]
     OutsideOrganization,
     /// Only organization admins may use the organization scope.
     #[error("only organization admins may subscribe for an organization")]
@@ -138,8 +139,12 @@ pub fn authorize(actor: &Actor, scope: &Scope, directory: &impl Directory) -> Re
         return Err(AccessDenied::NotInTeam(team.clone()));
     }
     match scope {
-        Scope::User(user) => authorize_account(actor, user, directory),
-        Scope::Team(team) => authorize_team(actor, team, directory),
+        // A scope names the organization it is authorised in: only the actor's own.
+        Scope::User { org, .. } | Scope::Team { org, .. } if *org != actor.org => {
+            Err(AccessDenied::OutsideOrganization)
+        }
+        Scope::User { user, .. } => authorize_account(actor, user, directory),
+        Scope::Team { team, .. } => authorize_team(actor, team, directory),
         Scope::Organization(org) => match actor.role {
             Role::OrgAdmin if *org == actor.org => Ok(()),
             Role::OrgAdmin => Err(AccessDenied::OutsideOrganization),

@@ -36,6 +36,8 @@ use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
 use url::{Host, Url};
 
+use crate::support::redact::redacted;
+
 /// Longest URL accepted, in bytes.
 pub const MAX_URL_LEN: usize = 2048;
 
@@ -111,9 +113,17 @@ impl EndpointPolicy {
     }
 }
 
-/// A URL that webhooks may be sent to, checked when it was made.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+/// A URL that webhooks may be sent to, checked when it was made. `Debug` shows only its origin
+/// (`https://hooks.slack.com/…`), as many hooks keep their secret in the path; `Display` and
+/// [`as_str`](Endpoint::as_str) give it whole.
+#[derive(Clone, PartialEq, Eq, Hash)]
 pub struct Endpoint(Url);
+
+impl fmt::Debug for Endpoint {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Endpoint({})", redacted(&self.0))
+    }
+}
 
 impl Endpoint {
     /// Checks `url` against the strict default policy.

@@ -1,7 +1,8 @@
 //! Identifiers of Sauce Labs organizations, teams and users.
 //!
 //! Each is a newtype over `String`, so that an organization id can never be passed where a
-//! user id belongs. They serialize as plain strings.
+//! user id belongs. They serialize as plain strings. Sauce Labs' ids are 32 lowercase hex
+//! digits, globally unique; the crate compares them as given and assumes nothing more of them.
 
 macro_rules! id_type {
     ($(#[$meta:meta])* $name:ident) => {

@@ -26,7 +26,7 @@
 //! | module | what it holds |
 //! |---|---|
 //! | [`signature`] | [`Verifier`](signature::Verifier), [`Verified`](signature::Verified), [`Secret`](signature::Secret), [`sign`](signature::sign); the schemes [`SauceLabs`](signature::SauceLabs) and [`PagerDutyV3`](signature::PagerDutyV3) |
-//! | the root | the events: [`Event`], [`Job`], [`Concurrency`], [`VisualBuild`] and their enums; [`ParseError`]; the ids [`OrgId`], [`TeamId`], [`UserId`] |
+//! | the root | the events: [`Event`], [`Job`], [`Concurrency`], [`VisualBuild`] and their enums; [`RawJson`]; [`ParseError`]; [`Batch`]; the ids [`OrgId`], [`TeamId`], [`UserId`] |
 //! | [`routing`] | [`Subscription`](routing::Subscription), [`Scope`](routing::Scope), [`Topic`](routing::Topic), [`Router`] |
 //! | [`access`] | who may subscribe for what |
 //! | [`endpoint`] | which URLs webhooks may point at |
@@ -50,7 +50,7 @@
 //! route     routing/ (Topic, Scope, Subscription, owners, Router)   access.rs   endpoint.rs
 //! wire      wire/ (fields: every key in one pass; shape; a builder per kind; parse; ParseError)
 //! models    event/ (Event, Job, Concurrency, VisualBuild: data, behaviour, Serialize)
-//! values    id.rs (OrgId, TeamId, UserId); the open enums beside their models
+//! values    id.rs (OrgId, TeamId, UserId), raw_json.rs (RawJson); the open enums beside their models
 //! support   support/ (lenient readers, time forms, open_enum!, clip): pub(crate) only
 //! ```
 //!
@@ -76,6 +76,7 @@ mod event;
 mod id;
 pub mod outgoing;
 pub mod pagerduty;
+mod raw_json;
 pub mod routing;
 pub mod signature;
 mod support;
@@ -88,10 +89,12 @@ pub use event::{
     Visibility, VisualBuild,
 };
 pub use id::{OrgId, TeamId, UserId};
+pub use raw_json::RawJson;
 pub use routing::Router;
 /// The `time` crate, whose `OffsetDateTime` the events' times are, re-exported so that your
 /// version always matches ours.
 pub use time;
+pub use wire::batch::Batch;
 pub use wire::error::{ParseError, ParseErrorKind};
 
 // The README's examples are complete programs, so that they can be pasted as they are; this

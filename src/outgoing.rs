@@ -1,12 +1,18 @@
 //! A request for the host to send. Both PagerDuty alerts and webhook connectors make them; the
 //! crate sends nothing itself.
 
+use std::fmt;
+
 use url::Url;
+
+use crate::support::redact::redacted;
 
 /// A request for the host to send: always a `POST` with a JSON body.
 ///
-/// It is `#[non_exhaustive]`: read its fields; the crate builds it.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// It is `#[non_exhaustive]`: read its fields; the crate builds it. `Debug` shows the URL's
+/// origin, the header names and the body's size, never a header's value, the URL's path or
+/// the body, which carry tokens, signatures and PagerDuty routing keys.
+#[derive(Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct OutgoingRequest {
     /// Where to send it.
@@ -15,6 +21,18 @@ pub struct OutgoingRequest {
     pub headers: Vec<(String, String)>,
     /// The body.
     pub body: Vec<u8>,
+}
+
+impl fmt::Debug for OutgoingRequest {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let names: Vec<&str> = self.headers.iter().map(|(name, _)| name.as_str()).collect();
+        f.debug_struct("OutgoingRequest")
+            .field("method", &Self::METHOD)
+            .field("url", &redacted(&self.url))
+            .field("headers", &names)
+            .field("body", &format_args!("<{} bytes>", self.body.len()))
+            .finish()
+    }
 }
 
 impl OutgoingRequest {

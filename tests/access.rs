@@ -46,14 +46,18 @@ fn actor(user: &str, role: Role) -> Actor {
     Actor::new(user, org, Some(team.into()), role)
 }
 
+/// A user's scope, in the organization the directory places them in (acme when unknown).
 fn user(id: &str) -> Scope {
-    Scope::User(id.into())
+    let org = Accounts::new().users.get(id).map_or("acme", |(_, org)| *org);
+    Scope::user(org, id)
 }
+/// A team's scope, in the organization the directory places it in (acme when unknown).
 fn team(id: &str) -> Scope {
-    Scope::Team(id.into())
+    let org = Accounts::new().teams.get(id).copied().unwrap_or("acme");
+    Scope::team(org, id)
 }
 fn org(id: &str) -> Scope {
-    Scope::Organization(id.into())
+    Scope::organization(id)
 }
 
 #[test]
@@ -119,6 +123,19 @@ fn an_actor_the_directory_does_not_place_is_denied_everything() {
     let teamless = Actor::new("ann", "acme", None, Role::TeamAdmin);
     assert_eq!(authorize(&teamless, &user("bob"), &accounts), Err(AccessDenied::AccountOutsideTeam));
     assert_eq!(authorize(&teamless, &team("checkout"), &accounts), Err(AccessDenied::NotTeamAdmin));
+}
+
+#[test]
+fn a_scope_claiming_another_organization_than_its_user_or_team_is_denied() {
+    let accounts = Accounts::new();
+    let dee = actor("dee", Role::OrgAdmin); // org admin of acme
+    // fay and billing are globex's: a scope placing them in acme is refused, not routed.
+    assert_eq!(authorize(&dee, &Scope::user("acme", "fay"), &accounts), Err(AccessDenied::OutsideOrganization));
+    assert_eq!(authorize(&dee, &Scope::team("acme", "billing"), &accounts), Err(AccessDenied::OutsideOrganization));
+    // And a scope in another organization than the actor's, even for themselves.
+    assert_eq!(authorize(&dee, &Scope::user("globex", "dee"), &accounts), Err(AccessDenied::OutsideOrganization));
+    let bob = actor("bob", Role::Member);
+    assert_eq!(authorize(&bob, &Scope::user("globex", "bob"), &accounts), Err(AccessDenied::OutsideOrganization));
 }
 
 #[test]

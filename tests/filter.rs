@@ -1,7 +1,7 @@
 //! The failure rule and the scope rule, on the bundled payloads.
 
+use sauce_webhooks::Event;
 use sauce_webhooks::routing::{Outcomes, Scope, Subscription, Topic};
-use sauce_webhooks::{Event, OrgId, TeamId, UserId};
 
 mod common;
 
@@ -13,11 +13,11 @@ const ORG: &str = "7fb25570b4064716b9b6daae1a846790";
 const TEAM: &str = "98b9f34e596047d99abba56f517846a9";
 
 fn org() -> Scope {
-    Scope::Organization(OrgId::from(ORG))
+    Scope::organization(ORG)
 }
 
 fn team() -> Scope {
-    Scope::Team(TeamId::from(TEAM))
+    Scope::team(ORG, TEAM)
 }
 
 #[test]
@@ -57,23 +57,23 @@ fn a_passed_status_with_passed_false_is_a_failure() {
 fn scopes_of_a_job() {
     let job = fixture("vdc_job_failed.json");
     let all = [Topic::VirtualDeviceJobs(Outcomes::All)];
-    assert!(Subscription::new(Scope::User(UserId::from("a1b2c3d4e5f60718293a4b5c6d7e8f90")), all).matches(&job));
+    assert!(Subscription::new(Scope::user(ORG, "a1b2c3d4e5f60718293a4b5c6d7e8f90"), all).matches(&job));
     assert!(Subscription::new(team(), all).matches(&job));
     assert!(Subscription::new(org(), all).matches(&job));
-    assert!(!Subscription::new(Scope::User(UserId::from("someone-else")), all).matches(&job));
-    assert!(!Subscription::new(Scope::Team(TeamId::from("other-team")), all).matches(&job));
-    assert!(!Subscription::new(Scope::Organization(OrgId::from("other-org")), all).matches(&job));
+    assert!(!Subscription::new(Scope::user(ORG, "someone-else"), all).matches(&job));
+    assert!(!Subscription::new(Scope::team(ORG, "other-team"), all).matches(&job));
+    assert!(!Subscription::new(Scope::organization("other-org"), all).matches(&job));
 }
 
 #[test]
 fn scopes_of_a_visual_build() {
     let build = fixture("visual_build.json");
     let visual = [Topic::VisualBuildCompleted];
-    assert!(Subscription::new(Scope::User(UserId::from("a1b2c3d4e5f60718293a4b5c6d7e8f90")), visual).matches(&build));
+    assert!(Subscription::new(Scope::user(ORG, "a1b2c3d4e5f60718293a4b5c6d7e8f90"), visual).matches(&build));
     assert!(Subscription::new(team(), visual).matches(&build), "the first of its teams");
-    assert!(Subscription::new(Scope::Team(TeamId::from("5c4b3a29181706f5e4d3c2b1a0f9e8d7")), visual).matches(&build));
+    assert!(Subscription::new(Scope::team(ORG, "5c4b3a29181706f5e4d3c2b1a0f9e8d7"), visual).matches(&build));
     assert!(Subscription::new(org(), visual).matches(&build));
-    assert!(!Subscription::new(Scope::Team(TeamId::from("other-team")), visual).matches(&build));
+    assert!(!Subscription::new(Scope::team(ORG, "other-team"), visual).matches(&build));
     assert!(!Subscription::new(org(), [Topic::VirtualDeviceJobs(Outcomes::All)]).matches(&build));
 }
 
@@ -83,8 +83,8 @@ fn scopes_of_concurrency() {
     let topic = [Topic::ConcurrencyUsage];
     assert!(Subscription::new(org(), topic).matches(&usage));
     assert!(Subscription::new(team(), topic).matches(&usage));
-    assert!(!Subscription::new(Scope::Team(TeamId::from("other-team")), topic).matches(&usage));
-    assert!(!Subscription::new(Scope::User(UserId::from(TEAM)), topic).matches(&usage), "users have no usage");
+    assert!(!Subscription::new(Scope::team(ORG, "other-team"), topic).matches(&usage));
+    assert!(!Subscription::new(Scope::user(ORG, TEAM), topic).matches(&usage), "users have no usage");
 }
 
 #[test]
@@ -113,7 +113,7 @@ fn topics_read_back_and_serialize() {
     let json = serde_json::to_value(&subscription).unwrap();
     assert_eq!(
         json,
-        serde_json::json!({"scope": {"team": TEAM}, "topics": [{"virtual_device_jobs": "failed_only"}, "concurrency_usage"]})
+        serde_json::json!({"scope": {"team": {"org": ORG, "team": TEAM}}, "topics": [{"virtual_device_jobs": "failed_only"}, "concurrency_usage"]})
     );
     assert_eq!(serde_json::from_value::<Subscription>(json).unwrap(), subscription);
 }

@@ -4,7 +4,7 @@
 //! memory a parse holds at its peak stays within a small multiple of the input's size.
 
 use sauce_webhooks::Event;
-use sauce_webhooks::connector::{Template, TemplateError};
+use sauce_webhooks::connector::{DEFAULT_MAX_RENDERED_BODY, RenderError, Template, TemplateError};
 use sauce_webhooks::endpoint::{Endpoint, EndpointError, MAX_URL_LEN};
 use sauce_webhooks::pagerduty::webhook::Envelope;
 use sauce_webhooks::signature::{PagerDutyV3, Secret, SignatureError, Verifier, sign};
@@ -167,7 +167,7 @@ fn check_envelope(rng: &mut Rng, i: u64) {
     match i % 5 {
         0 => {
             let depth = 129 + rng.length() % 200_000;
-            let nest = format!("{}{}", "{\"a\":".repeat(depth), "}".repeat(depth));
+            let nest = format!("{}1{}", "{\"a\":".repeat(depth), "}".repeat(depth));
             let body = format!(
                 r#"{ENVELOPE_HEAD}"occurred_at":"2024-05-01T10:00:00Z","client":{nest},"data":{}}}}}"#,
                 incident(r#""Q1""#)
@@ -248,7 +248,11 @@ fn check_template(rng: &mut Rng, i: u64) {
         2 => {
             let long = long_text(rng);
             let text = format!(r#"{{"note":"{long}","name":"{{{{job.name}}}}"}}"#);
-            let body = bounded(text.len(), || Template::parse(&text)).unwrap().render(&fixture).unwrap();
+            let template = bounded(text.len(), || Template::parse(&text)).unwrap();
+            if text.len() > DEFAULT_MAX_RENDERED_BODY {
+                assert_eq!(template.render(&fixture), Err(RenderError::TooLarge { limit: DEFAULT_MAX_RENDERED_BODY }));
+            }
+            let body = template.with_max_body(4 * 1024 * 1024).render(&fixture).unwrap();
             let body: serde_json::Value = serde_json::from_slice(&body).unwrap();
             assert_eq!(body["note"], long.as_str());
         }

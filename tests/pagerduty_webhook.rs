@@ -63,7 +63,7 @@ fn nullable_and_missing_fields() {
     assert_eq!(incident.status, Some(IncidentStatus::Resolved));
     assert_eq!(incident.urgency, Some(Urgency::Low));
     assert!(incident.teams.is_empty(), "null teams");
-    let reason = incident.resolve_reason.as_ref().unwrap();
+    let reason = incident.resolve_reason.as_ref().unwrap().to_value().unwrap();
     assert_eq!(reason["type"], "merge_resolve_reason");
     assert_eq!(reason["incident"]["id"], "Q3CQ6AGSTAZK27");
 }
@@ -78,10 +78,10 @@ fn notes_and_responders_point_at_their_incident() {
         assert_eq!(event.event_type, event_type);
         assert_eq!(event.incident_id(), Some("Q1FQ6NM1QHTDRZ"), "{name}");
         let WebhookData::IncidentRelated(related) = &event.data else { panic!("{name}: {:?}", event.data) };
-        assert!(related.details.contains_key("type"));
+        assert!(related.data.to_value().unwrap().get("type").is_some());
     }
     let WebhookData::IncidentRelated(note) = &parse("incident_annotated.json").data else { panic!() };
-    assert_eq!(note.details["content"], "Discount service rolled back; rerunning the suite.");
+    assert_eq!(note.data.to_value().unwrap()["content"], "Discount service rolled back; rerunning the suite.");
 }
 
 #[test]
@@ -102,7 +102,7 @@ fn services_pings_and_unknown_types() {
     assert_eq!(unknown.event_type.as_str(), "incident.postmortem.published");
     assert_eq!(unknown.occurred_at, datetime!(2024-05-02 15:00 UTC), "an offset without a colon");
     let WebhookData::Other(data) = &unknown.data else { panic!() };
-    assert_eq!(data["postmortem"]["title"], "Checkout outage");
+    assert_eq!(data.to_value().unwrap()["postmortem"]["title"], "Checkout outage");
 }
 
 #[test]
@@ -110,7 +110,7 @@ fn data_that_does_not_fit_its_type_is_kept_whole() {
     let body = br#"{"event":{"id":"e","event_type":"incident.workflow.started","resource_type":"incident",
         "occurred_at":"2024-05-01T10:00:00Z","data":{"workflow":{"id":"W1"}}}}"#;
     let event = Envelope::from_slice(body).unwrap().event;
-    assert!(matches!(&event.data, WebhookData::Other(data) if data["workflow"]["id"] == "W1"));
+    assert!(matches!(&event.data, WebhookData::Other(data) if data.to_value().unwrap()["workflow"]["id"] == "W1"));
     assert_eq!(event.incident_id(), None);
 
     // A workflow instance carries its incident at data.incident, not data.id.

@@ -21,9 +21,7 @@ fn job(name: &str) -> Job {
 
 fn jobs(name: &str) -> Vec<Job> {
     Event::from_slice_batch(&fixture(name))
-        .unwrap_or_else(|e| panic!("{name}: {e}"))
-        .into_iter()
-        .map(|event| match event {
+        .map(|event| match event.unwrap_or_else(|e| panic!("{name}: {e}")) {
             Event::Job(job) => job,
             other => panic!("{name}: expected jobs, got {other:?}"),
         })
@@ -251,7 +249,8 @@ fn enum_words_match_in_any_case_and_spelling() {
         (r#""status":"IN_PROGRESS""#, JobStatus::InProgress),
         (r#""status":"error""#, JobStatus::Errored),
         (r#""status":"Queued""#, JobStatus::Queued),
-        (r#""status":"new""#, JobStatus::Other("new".into())),
+        (r#""status":"new""#, JobStatus::New),
+        (r#""status":"cancelled""#, JobStatus::Other("cancelled".into())),
     ];
     for (status, expected) in cases {
         let body = format!(r#"{{"id":"x","creation_time":0,{status},"visibility":"public restricted"}}"#);
@@ -279,11 +278,12 @@ fn a_batch_of_two_jobs() {
 #[test]
 fn unknown_events_keep_their_json() {
     let event = Event::from_slice(&fixture("unknown_event.json")).unwrap();
-    let Event::Unknown(json) = &event else { panic!("{event:?}") };
+    let Event::Unknown(raw) = &event else { panic!("{event:?}") };
+    let json = raw.to_value().unwrap();
     assert_eq!(json["event"], "webhook.test");
     assert_eq!(json["status"]["code"], 7, "a known key name in an unknown event keeps its value");
-    let again: serde_json::Value = serde_json::from_slice(&serde_json::to_vec(&event).unwrap()).unwrap();
-    assert_eq!(&again, json.as_ref());
+    let written = serde_json::to_vec(&event).unwrap();
+    assert_eq!(written, fixture("unknown_event.json").trim_ascii(), "kept as sent, byte for byte");
 }
 
 #[test]
@@ -293,7 +293,13 @@ fn serde_deserialize_agrees_with_from_slice() {
     {
         let bytes = fixture(name);
         let via_serde: Event = serde_json::from_slice(&bytes).unwrap();
-        assert_eq!(via_serde, Event::from_slice(&bytes).unwrap(), "{name}");
+        match (via_serde, Event::from_slice(&bytes).unwrap()) {
+            // Read through serde, an unknown event's JSON is kept in serde_json's compact form.
+            (Event::Unknown(via_serde), Event::Unknown(direct)) => {
+                assert_eq!(via_serde.to_value().unwrap(), direct.to_value().unwrap(), "{name}");
+            }
+            (via_serde, direct) => assert_eq!(via_serde, direct, "{name}"),
+        }
     }
     let job: Job = serde_json::from_slice(&fixture("rest_api_job.json")).unwrap();
     assert_eq!(job.status, JobStatus::Failed);
@@ -367,7 +373,11 @@ fn relay_quirks_are_tolerated() {
     assert_eq!(job.tags, ["a", "b"], "null tags are dropped");
     assert_eq!(job.creation_time, datetime!(2024-05-01 10:00:00 UTC), "epoch seconds as a string");
     assert_eq!(job.modification_time, datetime!(2024-05-01 10:01:00.5 UTC));
-    assert_eq!(Event::from_slice_batch(&body).unwrap().len(), 1, "a BOM before a batch too");
+    assert_eq!(
+        Event::from_slice_batch(&body).collect::<Result<Vec<_>, _>>().unwrap().len(),
+        1,
+        "a BOM before a batch too"
+    );
 
     let Ok(Event::Job(job)) = Event::from_slice(br#"{"id":"q","status":"x","creation_time":0,"passed":1.0}"#) else {
         panic!()

@@ -1,11 +1,23 @@
 //! The example receiver, started on an ephemeral loopback port, answering real HTTP requests
-//! from a real HTTP client.
+//! from a real HTTP client, and cutting off clients that stall.
 
 #[path = "../examples/receiver/app.rs"]
 mod app;
 
+use std::io::{Read, Write};
+use std::net::TcpStream;
+use std::time::{Duration, Instant};
+
 use sauce_webhooks::signature::{PagerDutyV3, Secret, Verifier};
 use sauce_webhooks::testing::{JobBuilder, fixtures, signed, signed_bytes, signed_pagerduty};
+
+/// Short limits, so that the tests of stalled clients take a second or two.
+const LIMITS: app::Limits = app::Limits {
+    headers: Duration::from_millis(500),
+    request: Duration::from_millis(800),
+    connection: Duration::from_secs(10),
+    connections: 8,
+};
 
 /// Starts the receiver in the background; its base URL.
 fn start() -> String {
@@ -18,7 +30,8 @@ fn start() -> String {
             .with_secret(Secret::new("old-pd").unwrap())
             .with_scheme(PagerDutyV3),
     };
-    std::thread::spawn(move || runtime.block_on(async move { axum::serve(listener, app::router(receiver)).await }));
+    let router = app::router(receiver, &LIMITS);
+    std::thread::spawn(move || runtime.block_on(app::serve(listener, router, LIMITS)));
     format!("http://{address}")
 }
 
@@ -56,9 +69,6 @@ fn the_receiver_answers_each_case_with_its_status() {
     let malformed =
         signed_bytes(&secret, &b"{\"id\": \"x\", \"status\": \"FAILED\", \"creation_time\": \"never\"}"[..]);
     assert_eq!(post(&sauce, &[("saucelabs-sign", &malformed.header_value)], &malformed.body), 400, "malformed");
-
-    let oversize = signed_bytes(&secret, vec![b' '; 2 * 1024 * 1024 + 1]);
-    assert_eq!(post(&sauce, &[("saucelabs-sign", &oversize.header_value)], &oversize.body), 413, "oversize");
 }
 
 #[test]
@@ -74,4 +84,95 @@ fn pagerduty_with_two_signatures_during_a_rotation() {
     assert_eq!(post(&url, &[("x-pagerduty-signature", &neither.header_value)], &neither.body), 401);
     let broken = signed_pagerduty(&[&new], &b"{\"event\": 1}"[..]);
     assert_eq!(post(&url, &[("x-pagerduty-signature", &broken.header_value)], &broken.body), 400);
+}
+
+/// A raw TCP connection to the receiver behind `base`, with a deadline on every read.
+fn connect(base: &str) -> TcpStream {
+    let stream = TcpStream::connect(base.trim_start_matches("http://")).unwrap();
+    stream.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
+    stream
+}
+
+/// Reads until the server closes the connection (or the read deadline passes); what it sent.
+fn read_to_close(stream: &mut TcpStream) -> String {
+    let mut answer = Vec::new();
+    let _ = stream.read_to_end(&mut answer);
+    String::from_utf8_lossy(&answer).into_owned()
+}
+
+#[test]
+fn a_connection_that_sends_nothing_is_closed_after_the_header_timeout() {
+    let base = start();
+    let started = Instant::now();
+    let mut idle = connect(&base);
+    let answer = read_to_close(&mut idle);
+    let waited = started.elapsed();
+    assert!(waited >= LIMITS.headers && waited < Duration::from_secs(4), "closed after {waited:?}: {answer:?}");
+}
+
+#[test]
+fn headers_sent_too_slowly_are_cut_off() {
+    let base = start();
+    let mut slow = connect(&base);
+    slow.write_all(b"POST /webhooks/sauce HTTP/1.1\r\nHost: x\r\n").unwrap();
+    let started = Instant::now();
+    let answer = read_to_close(&mut slow);
+    assert!(started.elapsed() < Duration::from_secs(4), "cut off: {answer:?}");
+    assert!(!answer.contains("204"), "{answer}");
+}
+
+#[test]
+fn a_body_that_never_arrives_is_answered_408() {
+    let base = start();
+    let mut stalled = connect(&base);
+    stalled
+        .write_all(b"POST /webhooks/sauce HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{")
+        .unwrap();
+    let started = Instant::now();
+    let answer = read_to_close(&mut stalled);
+    assert!(answer.starts_with("HTTP/1.1 408"), "{answer:?}");
+    assert!(started.elapsed() < Duration::from_secs(4));
+}
+
+#[test]
+fn an_oversize_content_length_is_refused_before_the_body_is_sent() {
+    let base = start();
+    let mut big = connect(&base);
+    let head = format!(
+        "POST /webhooks/sauce HTTP/1.1\r\nHost: x\r\nContent-Length: {}\r\nsaucelabs-sign: {}\r\n\r\n",
+        3 * 1024 * 1024,
+        "0".repeat(64)
+    );
+    big.write_all(head.as_bytes()).unwrap();
+    let mut first = [0u8; 12];
+    big.read_exact(&mut first).unwrap();
+    assert_eq!(&first, b"HTTP/1.1 413", "answered without reading the body");
+}
+
+#[test]
+fn it_refuses_to_start_without_its_secrets() {
+    let nothing = |_: &str| None;
+    let err = app::secret("SAUCE_WEBHOOK_SECRET", nothing).unwrap_err();
+    assert!(err.contains("SAUCE_WEBHOOK_SECRET is not set"), "{err}");
+    let dev = |var: &str| (var == "RECEIVER_DEV_SECRETS").then(|| "1".to_owned());
+    assert!(app::secret("SAUCE_WEBHOOK_SECRET", dev).is_ok(), "only when asked for");
+    let empty = |var: &str| (var == "SAUCE_WEBHOOK_SECRET").then(String::new);
+    assert!(app::secret("SAUCE_WEBHOOK_SECRET", empty).is_err(), "an empty secret is refused too");
+}
+
+#[test]
+fn a_body_that_grows_past_the_limit_while_streaming_is_refused() {
+    let base = start();
+    let mut stream = connect(&base);
+    let head = "POST /webhooks/sauce HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\nsaucelabs-sign: 00\r\n\r\n";
+    stream.write_all(head.as_bytes()).unwrap();
+    let chunk = format!("{:x}\r\n{}\r\n", 64 * 1024, " ".repeat(64 * 1024));
+    // 33 chunks of 64 KiB is past 2 MiB; the server may answer and close before all are sent.
+    for _ in 0..33 {
+        if stream.write_all(chunk.as_bytes()).is_err() {
+            break;
+        }
+    }
+    let answer = read_to_close(&mut stream);
+    assert!(answer.starts_with("HTTP/1.1 413"), "{answer:?}");
 }

@@ -13,21 +13,16 @@ const TEAMS: [&str; 3] = ["t1", "t2", "t3"];
 const ORGS: [&str; 2] = ["o1", "o2"];
 
 fn scope() -> impl Strategy<Value = Scope> {
+    let org = || prop::sample::select(&ORGS[..]);
     prop_oneof![
-        prop::sample::select(&USERS[..]).prop_map(|u| Scope::User(u.into())),
-        prop::sample::select(&TEAMS[..]).prop_map(|t| Scope::Team(t.into())),
-        prop::sample::select(&ORGS[..]).prop_map(|o| Scope::Organization(o.into())),
+        (org(), prop::sample::select(&USERS[..])).prop_map(|(o, u)| Scope::user(o, u)),
+        (org(), prop::sample::select(&TEAMS[..])).prop_map(|(o, t)| Scope::team(o, t)),
+        org().prop_map(Scope::organization),
     ]
 }
 
 fn topic() -> impl Strategy<Value = Topic> {
-    let outcomes = prop_oneof![Just(Outcomes::FailedOnly), Just(Outcomes::All)];
-    prop_oneof![
-        outcomes.clone().prop_map(Topic::VirtualDeviceJobs),
-        outcomes.prop_map(Topic::RealDeviceJobs),
-        Just(Topic::VisualBuildCompleted),
-        Just(Topic::ConcurrencyUsage),
-    ]
+    prop::sample::select(&Topic::ALL[..])
 }
 
 fn subscription() -> impl Strategy<Value = Subscription> {
@@ -111,22 +106,27 @@ proptest! {
 #[test]
 fn a_build_listing_many_teams_many_times_routes_each_once() {
     let mut router = Router::new();
-    router.insert("t7", Subscription::new(Scope::Team("t7".into()), [Topic::VisualBuildCompleted]));
-    router.insert("t9", Subscription::new(Scope::Team("t9".into()), [Topic::VisualBuildCompleted]));
-    // 100,000 team ids, most repeated: each team's bucket is visited once.
-    let teams: Vec<String> = (0..100_000).map(|i| format!("t{}", i % 10)).collect();
+    router.insert("t7", Subscription::new(Scope::team("o", "t7"), [Topic::VisualBuildCompleted]));
+    router.insert("t9", Subscription::new(Scope::team("o", "t9"), [Topic::VisualBuildCompleted]));
+    // 1,000 team ids (the most a body may list), most repeated: each team's bucket is visited once.
+    let teams: Vec<String> = (0..1000).map(|i| format!("t{}", i % 10)).collect();
     let body = serde_json::json!({"org_id": "o", "user_id": "u", "team_ids": teams, "build_id": "b", "build_name": "n",
         "build_url": "u", "status": "EQUAL", "data_center": "x"});
     let event = Event::from_slice(&serde_json::to_vec(&body).unwrap()).unwrap();
     let mut routed: Vec<_> = router.route(&event).copied().collect();
     routed.sort_unstable();
     assert_eq!(routed, ["t7", "t9"]);
+
+    let mut one_too_many = body;
+    one_too_many["team_ids"].as_array_mut().unwrap().push("t0".into());
+    let err = Event::from_slice(&serde_json::to_vec(&one_too_many).unwrap()).unwrap_err();
+    assert_eq!((err.path(), err.message()), ("$.team_ids", "expected at most 1000 strings, found more"));
 }
 
 #[test]
 fn a_build_listing_a_team_twice_routes_once() {
     let mut router = Router::new();
-    router.insert("team", Subscription::new(Scope::Team("t1".into()), [Topic::VisualBuildCompleted]));
+    router.insert("team", Subscription::new(Scope::team("o", "t1"), [Topic::VisualBuildCompleted]));
     let event = Event::from_slice(
         br#"{"org_id":"o","user_id":"u","team_ids":["t1","t1"],"build_id":"b","build_name":"n","build_url":"u","status":"EQUAL","data_center":"x"}"#,
     )
@@ -141,10 +141,10 @@ fn replacing_moves_a_key_to_its_new_scope() {
         br#"{"id":"j","data_type":"vdc","status":"FAILED","creation_time":0,"owner_id":"u1","org_id":"o1"}"#,
     )
     .unwrap();
-    router.insert(7, Subscription::new(Scope::User("u1".into()), [Topic::VirtualDeviceJobs(Outcomes::All)]));
+    router.insert(7, Subscription::new(Scope::user("o1", "u1"), [Topic::VirtualDeviceJobs(Outcomes::All)]));
     assert_eq!(router.route(&job).count(), 1);
-    let old = router.insert(7, Subscription::new(Scope::User("u2".into()), [Topic::VirtualDeviceJobs(Outcomes::All)]));
-    assert_eq!(old.unwrap().scope(), &Scope::User("u1".into()));
+    let old = router.insert(7, Subscription::new(Scope::user("o1", "u2"), [Topic::VirtualDeviceJobs(Outcomes::All)]));
+    assert_eq!(old.unwrap().scope(), &Scope::user("o1", "u1"));
     assert_eq!(router.route(&job).count(), 0);
     assert_eq!(router.len(), 1);
     assert!(router.remove(&7).is_some());

@@ -51,13 +51,13 @@ fn built_events_reach_the_default_scopes() {
     let mut router = Router::new();
     router.insert(
         "user",
-        Subscription::new(Scope::User(USER_ID.into()), [Topic::VirtualDeviceJobs(Outcomes::FailedOnly)]),
+        Subscription::new(Scope::user(ORG_ID, USER_ID), [Topic::VirtualDeviceJobs(Outcomes::FailedOnly)]),
     );
     router.insert(
         "team",
-        Subscription::new(Scope::Team(TEAM_ID.into()), [Topic::VisualBuildCompleted, Topic::ConcurrencyUsage]),
+        Subscription::new(Scope::team(ORG_ID, TEAM_ID), [Topic::VisualBuildCompleted, Topic::ConcurrencyUsage]),
     );
-    router.insert("org", Subscription::new(Scope::Organization(ORG_ID.into()), [Topic::RealDeviceJobs(Outcomes::All)]));
+    router.insert("org", Subscription::new(Scope::organization(ORG_ID), [Topic::RealDeviceJobs(Outcomes::All)]));
     let route = |event: Event| {
         let mut keys: Vec<&str> = router.route(&event).copied().collect();
         keys.sort_unstable();
@@ -95,7 +95,7 @@ fn fixtures_and_signed_bytes() {
         let verified = Verifier::new(secret.clone()).verify(&request.body, Some(&request.header_value)).unwrap();
         assert!(!matches!(verified.event().unwrap(), Event::Unknown(_)));
     }
-    assert_eq!(Event::from_slice_batch(fixtures::BATCH_OF_TWO_JOBS).unwrap().len(), 2);
+    assert_eq!(Event::from_slice_batch(fixtures::BATCH_OF_TWO_JOBS).collect::<Result<Vec<_>, _>>().unwrap().len(), 2);
 
     let (old, new) = (Secret::new("old").unwrap(), Secret::new("new").unwrap());
     let request = signed_pagerduty(&[&old, &new], fixtures::PAGERDUTY_INCIDENT_TRIGGERED);

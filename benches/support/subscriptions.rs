@@ -36,17 +36,17 @@ pub fn mix(n: u64, user: &str, team: &str, org: &str) -> Vec<(u64, Subscription)
         .map(|i| {
             let (user, team, org) = owner(i);
             let scope = match i % 20 {
-                0 => Scope::Organization(org.into()),
-                1..=5 => Scope::Team(team.into()),
-                _ => Scope::User(user.into()),
+                0 => Scope::organization(org),
+                1..=5 => Scope::team(org, team),
+                _ => Scope::user(org, user),
             };
             (i, Subscription::new(scope, topics(i)))
         })
         .collect();
     let failed = [Topic::VirtualDeviceJobs(Outcomes::FailedOnly)];
-    all.push((u64::MAX - 2, Subscription::new(Scope::User(user.into()), failed)));
-    all.push((u64::MAX - 1, Subscription::new(Scope::Team(team.into()), failed)));
-    all.push((u64::MAX, Subscription::new(Scope::Organization(org.into()), failed)));
+    all.push((u64::MAX - 2, Subscription::new(Scope::user(org, user), failed)));
+    all.push((u64::MAX - 1, Subscription::new(Scope::team(org, team), failed)));
+    all.push((u64::MAX, Subscription::new(Scope::organization(org), failed)));
     all
 }
 

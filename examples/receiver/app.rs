@@ -1,15 +1,23 @@
-//! The receiver's routes, shared by `main.rs` and `tests/receiver.rs`: verify the raw body,
-//! parse it, log one line per event, and answer 204, 401, 400 or 413.
+//! The receiver's routes and server, shared by `main.rs` and `tests/receiver.rs`: verify the
+//! raw body, parse it, log one line per event, and answer 204, 401, 400 or 413, within limits
+//! that keep a slow or hostile client from holding connections or memory.
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use axum::Router;
 use axum::body::Bytes;
-use axum::extract::{DefaultBodyLimit, State};
+use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::routing::post;
+use hyper_util::rt::{TokioIo, TokioTimer};
+use hyper_util::service::TowerToHyperService;
 use sauce_webhooks::Event;
-use sauce_webhooks::signature::{DEFAULT_MAX_BODY, PagerDutyV3, SignatureError, Verifier};
+use sauce_webhooks::signature::{DEFAULT_MAX_BODY, PagerDutyV3, Secret, SignatureError, Verifier};
+use tokio::net::TcpListener;
+use tokio::sync::Semaphore;
+use tower_http::limit::RequestBodyLimitLayer;
+use tower_http::timeout::TimeoutLayer;
 
 /// The verifiers for each sender.
 pub struct Receiver {
@@ -19,13 +27,85 @@ pub struct Receiver {
     pub pagerduty: Verifier<PagerDutyV3>,
 }
 
-/// The routes. The body limit is enforced while the body is read (413 before reading it all).
-pub fn router(receiver: Receiver) -> Router {
+/// The secret in the variable `var`, read through `env`; without one, a development secret
+/// only when `RECEIVER_DEV_SECRETS=1` asks for it, so that a forgotten variable stops the
+/// receiver instead of opening it to anyone who knows the development secret.
+pub fn secret(var: &str, env: impl Fn(&str) -> Option<String>) -> Result<Secret, String> {
+    let token = match env(var) {
+        Some(token) => token,
+        None if env("RECEIVER_DEV_SECRETS").as_deref() == Some("1") => {
+            eprintln!("warning: {var} is not set; using the development secret \"dev-secret\"");
+            "dev-secret".to_owned()
+        }
+        None => return Err(format!("{var} is not set (RECEIVER_DEV_SECRETS=1 uses a development secret)")),
+    };
+    Secret::new(token).map_err(|err| format!("{var}: {err}"))
+}
+
+/// How long and how many: what a client gets before it is cut off.
+#[derive(Debug, Clone, Copy)]
+pub struct Limits {
+    /// From a connection's start (or its previous response) to the end of a request's headers.
+    pub headers: Duration,
+    /// From a request's headers to the end of its response, body read included (408 after).
+    pub request: Duration,
+    /// A connection's whole life, however busy.
+    pub connection: Duration,
+    /// Connections served at once; more wait to be accepted. Each may hold up to one body
+    /// (2 MiB) in memory.
+    pub connections: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Self {
+            headers: Duration::from_secs(10),
+            request: Duration::from_secs(30),
+            connection: Duration::from_secs(120),
+            connections: 64,
+        }
+    }
+}
+
+/// The routes. A `Content-Length` over the body limit is answered 413 before the body is
+/// read, and a body that grows past it while streaming is cut off with 413 too.
+pub fn router(receiver: Receiver, limits: &Limits) -> Router {
     Router::new()
         .route("/webhooks/sauce", post(sauce))
         .route("/webhooks/pagerduty", post(pagerduty))
-        .layer(DefaultBodyLimit::max(DEFAULT_MAX_BODY))
+        .layer(RequestBodyLimitLayer::new(DEFAULT_MAX_BODY))
+        .layer(TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, limits.request))
         .with_state(Arc::new(receiver))
+}
+
+/// Serves `router` on `listener`, HTTP/1.1 only, within `limits`, until the listener fails.
+pub async fn serve(listener: TcpListener, router: Router, limits: Limits) -> std::io::Result<()> {
+    let permits = Arc::new(Semaphore::new(limits.connections));
+    loop {
+        // Waiting for a free slot before accepting leaves extra clients in the kernel's backlog.
+        let permit = Arc::clone(&permits).acquire_owned().await.expect("the semaphore is never closed");
+        let (stream, _) = match listener.accept().await {
+            Ok(accepted) => accepted,
+            // Out of descriptors, or a connection reset before it was accepted: try again.
+            Err(err) if is_transient(&err) => continue,
+            Err(err) => return Err(err),
+        };
+        let service = TowerToHyperService::new(router.clone());
+        tokio::spawn(async move {
+            let mut http = hyper::server::conn::http1::Builder::new();
+            http.timer(TokioTimer::new()).header_read_timeout(limits.headers);
+            let connection = http.serve_connection(TokioIo::new(stream), service);
+            // A connection past its lifetime is dropped, whatever it is doing.
+            let _ = tokio::time::timeout(limits.connection, connection).await;
+            drop(permit);
+        });
+    }
+}
+
+fn is_transient(err: &std::io::Error) -> bool {
+    use std::io::ErrorKind;
+    matches!(err.kind(), ErrorKind::ConnectionAborted | ErrorKind::ConnectionReset | ErrorKind::Interrupted)
+        || err.raw_os_error().is_some_and(|code| code == 24 || code == 23) // EMFILE, ENFILE
 }
 
 async fn sauce(State(receiver): State<Arc<Receiver>>, headers: HeaderMap, body: Bytes) -> StatusCode {
@@ -33,18 +113,17 @@ async fn sauce(State(receiver): State<Arc<Receiver>>, headers: HeaderMap, body: 
         Ok(verified) => verified,
         Err(err) => return refused("sauce", &err),
     };
-    match verified.events() {
-        Ok(events) => {
-            for event in &events {
-                println!("sauce: {}", describe(event));
+    let mut status = StatusCode::NO_CONTENT;
+    for event in verified.events() {
+        match event {
+            Ok(event) => println!("sauce: {}", describe(&event)),
+            Err(err) => {
+                println!("sauce: 400 {err}");
+                status = StatusCode::BAD_REQUEST;
             }
-            StatusCode::NO_CONTENT
-        }
-        Err(err) => {
-            println!("sauce: 400 {err}");
-            StatusCode::BAD_REQUEST
         }
     }
+    status
 }
 
 async fn pagerduty(State(receiver): State<Arc<Receiver>>, headers: HeaderMap, body: Bytes) -> StatusCode {

@@ -10,7 +10,7 @@
 //!     .with_header("Authorization", "Bearer 7e1c9a")?
 //!     .with_template(Template::parse(r#"{"text": "{{job.name}} failed: {{job.error}}"}"#)?);
 //! let event = Event::from_slice(br#"{"id":"j1","status":"FAILED","creation_time":0,"name":"checkout","error":"boom"}"#)?;
-//! let request = connector.request(&event).expect("a failure is sent");
+//! let request = connector.request(&event)?.expect("a failure is sent");
 //! assert_eq!(request.body, br#"{"text": "checkout failed: boom"}"#);
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
@@ -19,8 +19,8 @@ mod placeholder;
 mod template;
 mod webhook;
 
-pub use template::{Template, TemplateError};
-pub use webhook::{ConnectorError, WebhookConnector};
+pub use template::{DEFAULT_MAX_RENDERED_BODY, RenderError, Template, TemplateError};
+pub use webhook::{ConnectorError, MAX_HEADER_NAME_BYTES, MAX_HEADER_VALUE_BYTES, WebhookConnector};
 
 /// Every placeholder a template may use, in the order the error for an unknown one lists them.
 /// `{{event}}` is the whole event in its documented webhook shape; `event.kind` is `job`,

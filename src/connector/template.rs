@@ -1,8 +1,6 @@
 //! JSON bodies with `{{placeholders}}`, filled so that no field content can change the body's
 //! structure.
 
-use std::fmt::Write;
-
 use serde_json::Value;
 
 use super::placeholder::Placeholder;
@@ -30,16 +28,51 @@ pub enum TemplateError {
         /// serde_json's message, with the position.
         reason: String,
     },
+    /// A placeholder inside an object's key, where a field's text could name (or repeat) a key
+    /// of the template's own.
+    #[error("placeholder at byte {at} is inside an object key; placeholders may stand only in values")]
+    PlaceholderInKey {
+        /// Byte offset of its `{{`.
+        at: usize,
+    },
 }
+
+/// Why a template could not be rendered for an event.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum RenderError {
+    /// The body would be larger than the template's limit ([`Template::with_max_body`]).
+    #[error("the rendered body would exceed {limit} bytes")]
+    TooLarge {
+        /// The limit.
+        limit: usize,
+    },
+    /// The event cannot be written as JSON: a time built by hand outside the years 0 to 9999.
+    #[error("the event cannot be written as JSON: {reason}")]
+    Unwritable {
+        /// What serde_json said.
+        reason: String,
+    },
+}
+
+/// The default largest body a template renders: 512 KiB, PagerDuty's own limit and more than
+/// any chat or ticketing webhook takes.
+pub const DEFAULT_MAX_RENDERED_BODY: usize = 512 * 1024;
 
 /// A JSON body with `{{placeholders}}` ([`placeholders`](super::placeholders) lists them).
 ///
-/// A placeholder inside a JSON string (`"{{job.name}} failed"`) is filled with the value's text,
-/// JSON-escaped; one standing as a value (`"tags": {{job.tags}}`) is filled with the value as JSON.
-/// So no field content can change the body's structure, and since the template is checked to
-/// be JSON when parsed, every rendered body is valid JSON.
+/// A placeholder inside a JSON string value (`"{{job.name}} failed"`) is filled with the
+/// value's text, JSON-escaped; one standing as a value (`"tags": {{job.tags}}`) is filled with
+/// the value as JSON; none may stand in an object's key. So the body has exactly the keys and
+/// nesting the template writes, whatever the fields hold, and since the template is checked to
+/// be JSON when parsed, every rendered body is valid JSON. A rendered body is at most
+/// [`DEFAULT_MAX_RENDERED_BODY`] bytes unless [`with_max_body`](Template::with_max_body) says
+/// otherwise; each placeholder's value is written out once, however often it appears.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Template(Vec<Part>);
+pub struct Template {
+    parts: Vec<Part>,
+    max_body: usize,
+}
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 enum Part {
@@ -50,7 +83,7 @@ enum Part {
 impl Default for Template {
     /// `{{event}}`: the event in its documented webhook shape.
     fn default() -> Self {
-        Self(vec![Part::Field { placeholder: Placeholder::Event, in_string: false }])
+        Self::of(vec![Part::Field { placeholder: Placeholder::Event, in_string: false }])
     }
 }
 
@@ -63,60 +96,87 @@ impl Template {
     pub fn parse(text: &str) -> Result<Self, TemplateError> {
         let mut parts = Vec::new();
         let mut literal = String::new();
-        let (mut in_string, mut escaped) = (false, false);
+        let mut json = Structure::default();
         let mut rest = text;
         while let Some(c) = rest.chars().next() {
             if rest.starts_with("{{") {
                 let at = text.len() - rest.len();
-                if escaped {
+                if json.escaped {
                     // `"\{{x}}"` would make the filled value's first character an escape.
                     return Err(TemplateError::InvalidJson {
                         reason: format!("a placeholder follows a backslash at byte {at}"),
                     });
+                }
+                if json.in_key {
+                    return Err(TemplateError::PlaceholderInKey { at });
                 }
                 let end = rest.find("}}").ok_or(TemplateError::Unclosed { at })?;
                 let name = rest[2..end].trim();
                 let placeholder = Placeholder::named(name)
                     .ok_or_else(|| TemplateError::UnknownPlaceholder { name: name.to_owned() })?;
                 parts.push(Part::Text(std::mem::take(&mut literal)));
-                parts.push(Part::Field { placeholder, in_string });
+                parts.push(Part::Field { placeholder, in_string: json.in_string });
+                // A placeholder standing as a value is a whole value.
+                json.after_value();
                 rest = &rest[end + 2..];
                 continue;
             }
-            match (c, in_string, escaped) {
-                (_, true, true) => escaped = false,
-                ('\\', true, false) => escaped = true,
-                ('"', _, false) => in_string = !in_string,
-                _ => {}
-            }
+            json.read(c);
             literal.push(c);
             rest = &rest[c.len_utf8()..];
         }
         parts.push(Part::Text(literal));
         parts.retain(|part| !matches!(part, Part::Text(text) if text.is_empty()));
-        let template = Self(parts);
+        let template = Self::of(parts);
         template.check()?;
         Ok(template)
     }
 
-    /// Renders the body for `event`; `None` when the event cannot be written (a hand-built time
-    /// outside the years 0 to 9999).
-    pub fn render(&self, event: &Event) -> Option<Vec<u8>> {
-        // Built only when a field is asked for: `{{event}}` alone serializes directly,
-        // keeping the documented field order.
+    fn of(parts: Vec<Part>) -> Self {
+        Self { parts, max_body: DEFAULT_MAX_RENDERED_BODY }
+    }
+
+    /// Refuses to render bodies over `max_body` bytes (the default is
+    /// [`DEFAULT_MAX_RENDERED_BODY`]).
+    #[must_use]
+    pub fn with_max_body(mut self, max_body: usize) -> Self {
+        self.max_body = max_body;
+        self
+    }
+
+    /// Renders the body for `event`.
+    ///
+    /// # Errors
+    /// [`RenderError::TooLarge`] when the body would pass the limit (checked before each piece
+    /// is written, so no more than the limit is ever built), [`RenderError::Unwritable`] for an
+    /// event built by hand with a time outside the years 0 to 9999.
+    pub fn render(&self, event: &Event) -> Result<Vec<u8>, RenderError> {
+        // The event's JSON is built only when a field of its kind is asked for, and each
+        // placeholder is written out once, however often it appears.
         let json = std::cell::OnceCell::new();
         let json = || json.get_or_init(|| serde_json::to_value(event).unwrap_or(Value::Null));
-        // An event built by hand with a time no JSON can hold renders nothing.
-        let whole = || serde_json::to_string(event).ok();
+        let mut filled: Vec<(Placeholder, bool, String)> = Vec::new();
         let mut out = String::new();
-        for part in &self.0 {
-            match part {
-                Part::Text(text) => out.push_str(text),
-                Part::Field { placeholder: Placeholder::Event, in_string: false } => out.push_str(&whole()?),
-                Part::Field { placeholder, in_string } => fill(&mut out, &placeholder.value(event, json), *in_string),
+        for part in &self.parts {
+            let piece = match part {
+                Part::Text(text) => text.as_str(),
+                Part::Field { placeholder, in_string } => {
+                    let known = filled.iter().position(|(p, s, _)| p == placeholder && s == in_string);
+                    let index = if let Some(index) = known {
+                        index
+                    } else {
+                        filled.push((*placeholder, *in_string, fill(*placeholder, *in_string, event, json)?));
+                        filled.len() - 1
+                    };
+                    filled[index].2.as_str()
+                }
+            };
+            if out.len() + piece.len() > self.max_body {
+                return Err(RenderError::TooLarge { limit: self.max_body });
             }
+            out.push_str(piece);
         }
-        Some(out.into_bytes())
+        Ok(out.into_bytes())
     }
 
     /// A template is valid when filling every placeholder gives JSON; the kind of value does
@@ -128,10 +188,10 @@ impl Template {
     fn check(&self) -> Result<(), TemplateError> {
         for filler in [Value::Null, serde_json::json!([[[["x"]]]])] {
             let mut sample = String::new();
-            for part in &self.0 {
+            for part in &self.parts {
                 match part {
                     Part::Text(text) => sample.push_str(text),
-                    Part::Field { in_string, .. } => fill(&mut sample, &filler, *in_string),
+                    Part::Field { in_string, .. } => sample.push_str(&written(&filler, *in_string)),
                 }
             }
             // Read into a `Value` rather than skipped: that also refuses what most JSON readers
@@ -143,19 +203,93 @@ impl Template {
     }
 }
 
-/// Writes `value` as a JSON value, or, inside a string, as its escaped text (`null` as nothing).
-fn fill(out: &mut String, value: &Value, in_string: bool) {
-    if !in_string {
-        let _ = write!(out, "{value}");
-        return;
+/// What placeholder `placeholder` is filled with for `event`: its JSON, or its escaped text
+/// inside a string.
+fn fill<'a>(
+    placeholder: Placeholder,
+    in_string: bool,
+    event: &Event,
+    json: impl FnOnce() -> &'a Value,
+) -> Result<String, RenderError> {
+    if placeholder != Placeholder::Event {
+        return Ok(written(&placeholder.value(event, json), in_string));
     }
-    let text = match value {
-        Value::Null => return,
-        Value::String(text) => serde_json::to_string(text),
-        other => serde_json::to_string(&other.to_string()),
-    };
-    // `to_string` of a string is its quoted, escaped JSON form; keep what is inside the quotes.
-    if let Ok(quoted) = text {
-        out.push_str(&quoted[1..quoted.len() - 1]);
+    // The whole event, written once straight from the event (keeping the documented field
+    // order), and escaped as text inside a string.
+    let whole = serde_json::to_string(event).map_err(|err| RenderError::Unwritable { reason: err.to_string() })?;
+    Ok(if in_string { escaped(&whole) } else { whole })
+}
+
+/// `value` as JSON, or, inside a string, as its escaped text (`null` as nothing).
+fn written(value: &Value, in_string: bool) -> String {
+    match (value, in_string) {
+        (_, false) => value.to_string(),
+        (Value::Null, true) => String::new(),
+        (Value::String(text), true) => escaped(text),
+        (other, true) => escaped(&other.to_string()),
+    }
+}
+
+/// `text` escaped for the inside of a JSON string.
+fn escaped(text: &str) -> String {
+    // The quoted, escaped JSON form of a string, without its quotes.
+    let quoted = serde_json::to_string(text).unwrap_or_default();
+    quoted.get(1..quoted.len().saturating_sub(1)).unwrap_or_default().to_owned()
+}
+
+/// Where the template's text stands in its JSON: inside a string, after a backslash, and
+/// whether that string is an object's key.
+#[derive(Default)]
+#[allow(clippy::struct_excessive_bools)] // four independent facts of a small state machine
+struct Structure {
+    /// Open objects (`true`) and arrays (`false`), innermost last.
+    containers: Vec<bool>,
+    /// In an object, before its next `:`.
+    expecting_key: bool,
+    in_string: bool,
+    in_key: bool,
+    escaped: bool,
+}
+
+impl Structure {
+    /// Follows one character of the template's own text.
+    fn read(&mut self, c: char) {
+        if self.in_string {
+            match (c, self.escaped) {
+                (_, true) => self.escaped = false,
+                ('\\', false) => self.escaped = true,
+                ('"', false) => {
+                    self.in_string = false;
+                    self.in_key = false;
+                }
+                _ => {}
+            }
+            return;
+        }
+        match c {
+            '"' => {
+                self.in_string = true;
+                self.in_key = self.expecting_key && self.containers.last() == Some(&true);
+            }
+            '{' => {
+                self.containers.push(true);
+                self.expecting_key = true;
+            }
+            '[' => self.containers.push(false),
+            '}' | ']' => {
+                self.containers.pop();
+                self.expecting_key = false;
+            }
+            ',' => self.expecting_key = self.containers.last() == Some(&true),
+            ':' => self.expecting_key = false,
+            _ => {}
+        }
+    }
+
+    /// After a whole value written by a placeholder standing as one.
+    fn after_value(&mut self) {
+        if !self.in_string {
+            self.expecting_key = false;
+        }
     }
 }

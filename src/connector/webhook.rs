@@ -2,23 +2,29 @@
 
 use std::fmt;
 
-use super::template::Template;
+use super::template::{RenderError, Template};
 use crate::endpoint::Endpoint;
 use crate::event::Event;
 use crate::outgoing::OutgoingRequest;
 use crate::signature::{SIGNATURE_HEADER, Secret, sign};
 use crate::support::clip::clip;
 
+/// Longest header name accepted, in bytes (the `http` crate refuses names over 65,535).
+pub const MAX_HEADER_NAME_BYTES: usize = 256;
+/// Longest header value accepted, in bytes: 8 KiB, what common servers take for a header.
+pub const MAX_HEADER_VALUE_BYTES: usize = 8 * 1024;
+
 /// What is wrong with a connector's configuration.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum ConnectorError {
-    /// A header name must be an HTTP token (letters, digits and ``!#$%&'*+-.^_`|~``).
+    /// A header name must be an HTTP token (letters, digits and ``!#$%&'*+-.^_`|~``) of at
+    /// most [`MAX_HEADER_NAME_BYTES`].
     #[error("invalid header name {0:?}")]
     HeaderName(String),
-    /// A header value must be visible ASCII, spaces and tabs (none at either end): no CR, LF or
-    /// other controls.
-    #[error("the value of header {0:?} has a character headers cannot carry")]
+    /// A header value must be visible ASCII, spaces and tabs (none at either end), at most
+    /// [`MAX_HEADER_VALUE_BYTES`]: no CR, LF or other controls.
+    #[error("the value of header {0:?} is too long or has a character headers cannot carry")]
     HeaderValue(String),
     /// The connector sets this header itself.
     #[error("header {0:?} is set by the connector")]
@@ -37,11 +43,12 @@ pub struct WebhookConnector {
 }
 
 impl fmt::Debug for WebhookConnector {
-    /// Header values are not shown: they often carry tokens.
+    /// Header values and the endpoint's path and query are not shown: they often carry tokens
+    /// (a Slack-style hook's URL is its secret).
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let names: Vec<&str> = self.headers.iter().map(|(name, _)| name.as_str()).collect();
         f.debug_struct("WebhookConnector")
-            .field("endpoint", &self.endpoint.as_str())
+            .field("endpoint", &self.endpoint)
             .field("headers", &names)
             .field("template", &self.template)
             .field("on_success", &self.on_success)
@@ -83,14 +90,14 @@ impl WebhookConnector {
     pub fn with_header(mut self, name: impl Into<String>, value: impl Into<String>) -> Result<Self, ConnectorError> {
         let (name, value) = (name.into(), value.into());
         let is_token_char = |b: u8| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b);
-        if name.is_empty() || !name.bytes().all(is_token_char) {
+        if name.is_empty() || name.len() > MAX_HEADER_NAME_BYTES || !name.bytes().all(is_token_char) {
             return Err(ConnectorError::HeaderName(clip(&name, 65).into_owned()));
         }
         if RESERVED_HEADERS.iter().any(|reserved| name.eq_ignore_ascii_case(reserved)) {
             return Err(ConnectorError::ReservedHeader(name));
         }
         let visible = value.bytes().all(|b| b == b'\t' || (b' '..=b'~').contains(&b));
-        if !visible || value.trim_ascii() != value {
+        if !visible || value.len() > MAX_HEADER_VALUE_BYTES || value.trim_ascii() != value {
             return Err(ConnectorError::HeaderValue(name));
         }
         self.headers.push((name, value));
@@ -118,10 +125,15 @@ impl WebhookConnector {
         self
     }
 
-    /// The request for `event`, or `None` when the event is not to be sent.
-    pub fn request(&self, event: &Event) -> Option<OutgoingRequest> {
+    /// The request for `event`, or `None` when the event is not to be sent (a success, with
+    /// successes off).
+    ///
+    /// # Errors
+    /// [`RenderError`] when the template cannot be rendered for the event: never `None`, so
+    /// that an event that should have been sent is never mistaken for one that should not.
+    pub fn request(&self, event: &Event) -> Result<Option<OutgoingRequest>, RenderError> {
         if !self.on_success && !event.is_failure() {
-            return None;
+            return Ok(None);
         }
         let body = self.template.render(event)?;
         let mut request = OutgoingRequest::json(self.endpoint.as_url().clone(), body);
@@ -129,6 +141,6 @@ impl WebhookConnector {
         if let Some(secret) = &self.secret {
             request.headers.push((SIGNATURE_HEADER.to_owned(), sign(secret, &request.body).to_string()));
         }
-        Some(request)
+        Ok(Some(request))
     }
 }

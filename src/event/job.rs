@@ -93,7 +93,9 @@ pub struct Job {
 }
 
 impl Job {
-    /// Whether this job counts as a failure: status `Failed` or `Errored`, or `passed == false`.
+    /// Whether this job counts as a failure: status `Failed` or `Errored`, or `passed == false`
+    /// once it has finished. A job still new, queued or running is never a failure, whatever
+    /// `passed` says (REST records carry `passed: false` while a job runs).
     ///
     /// ```
     /// use sauce_webhooks::{Event, JobStatus};
@@ -101,10 +103,23 @@ impl Job {
     /// let Event::Job(job) = Event::from_slice(body)? else { unreachable!() };
     /// assert_eq!(job.status, JobStatus::Complete);
     /// assert!(job.is_failure());
+    ///
+    /// let running = br#"{"id":"1","status":"in progress","passed":false,"creation_time":0}"#;
+    /// assert!(!Event::from_slice(running)?.is_failure());
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn is_failure(&self) -> bool {
-        matches!(self.status, JobStatus::Failed | JobStatus::Errored) || self.passed == Some(false)
+        match self.status {
+            JobStatus::Failed | JobStatus::Errored => true,
+            JobStatus::New | JobStatus::Queued | JobStatus::InProgress => false,
+            _ => self.passed == Some(false),
+        }
+    }
+
+    /// Whether the job has finished: any status but new, queued or running (unknown ones
+    /// included).
+    pub fn is_finished(&self) -> bool {
+        !matches!(self.status, JobStatus::New | JobStatus::Queued | JobStatus::InProgress)
     }
 }
 
@@ -133,6 +148,8 @@ open_enum! {
         InProgress = "IN PROGRESS" | "running",
         /// Waiting for a device or VM.
         Queued = "QUEUED",
+        /// Just created, not yet queued (REST API: `new`).
+        New = "NEW",
     }
 }
 

@@ -6,7 +6,8 @@ mod job;
 mod visual;
 
 use serde::Serialize;
-use serde_json::Value;
+
+use crate::raw_json::RawJson;
 
 pub use concurrency::{Concurrency, ConcurrencyUsage, Slots};
 pub use job::{DataType, Job, JobStatus, Visibility};
@@ -16,15 +17,15 @@ pub use visual::{BuildStatus, BuildSummary, DataCenter, VisualBuild};
 ///
 /// Read one with [`Event::from_slice`] (or [`Event::from_slice_batch`] when the sender may post
 /// an array). The kind is told by the keys present (see the README's parsing rules); a body of
-/// no known kind is kept whole as [`Event::Unknown`]. Serializing writes the documented webhook
-/// shape, and parsing that gives back an equal event.
+/// no known kind is kept whole, as its text, in [`Event::Unknown`]. Serializing writes the
+/// documented webhook shape, and parsing that gives back an equal event.
 ///
 /// ```
 /// use sauce_webhooks::Event;
 ///
 /// let event = Event::from_slice(br#"{"kind":"something-new","id":42}"#)?;
 /// let Event::Unknown(json) = &event else { unreachable!() };
-/// assert_eq!(json["kind"], "something-new");
+/// assert_eq!(json.to_value()?["kind"], "something-new");
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -40,8 +41,8 @@ pub enum Event {
     Concurrency(Concurrency),
     /// A visual-testing build completed.
     VisualBuild(VisualBuild),
-    /// A JSON object of no kind this crate knows, kept whole.
-    Unknown(Box<Value>),
+    /// A JSON object of no kind this crate knows, kept whole as the sender wrote it.
+    Unknown(RawJson),
 }
 
 impl Event {

@@ -6,8 +6,8 @@ use serde::ser::{SerializeStruct, Serializer};
 use sha2::{Digest, Sha256};
 
 use super::error::AlertError;
-use super::limits::MAX_DEDUP_KEY_CHARS;
-use super::payload::{Image, Link, Payload};
+use super::limits::{MAX_DEDUP_KEY_CHARS, MAX_FIELD_CHARS};
+use super::payload::{Image, Link, Payload, bounded};
 use super::request::{self, Endpoint};
 use super::routing_key::RoutingKey;
 use super::web_url::WebUrl;
@@ -90,8 +90,8 @@ impl AlertEvent {
         self
     }
 
-    /// Adds a link (triggers only). A `href` that is not an `http(s)` URL is left out, as
-    /// PagerDuty would refuse the event.
+    /// Adds a link (triggers only). A `href` that is not an `http(s)` URL of at most 2048 bytes
+    /// is left out, as PagerDuty would refuse the event; the text is cut to 1024 characters.
     #[must_use]
     pub fn with_link(self, href: &str, text: Option<&str>) -> Self {
         match WebUrl::parse(href) {
@@ -102,7 +102,8 @@ impl AlertEvent {
 
     pub(crate) fn with_web_link(mut self, href: WebUrl, text: Option<&str>) -> Self {
         if let Some(details) = &mut self.trigger {
-            details.links.push(Link { href: href.into_string(), text: text.map(str::to_owned) });
+            let text = text.map(|text| bounded(text.to_owned(), MAX_FIELD_CHARS));
+            details.links.push(Link { href: href.into_string(), text });
         }
         self
     }
@@ -125,7 +126,7 @@ impl AlertEvent {
 
     pub(crate) fn with_web_client(mut self, name: impl Into<String>, url: Option<WebUrl>) -> Self {
         if let Some(details) = &mut self.trigger {
-            details.client = Some(name.into());
+            details.client = Some(bounded(name.into(), MAX_FIELD_CHARS));
             details.client_url = url.map(WebUrl::into_string);
         }
         self

@@ -4,7 +4,7 @@ use serde::Serialize;
 use time::OffsetDateTime;
 
 use super::error::AlertError;
-use super::limits::MAX_SUMMARY_CHARS;
+use super::limits::{MAX_FIELD_CHARS, MAX_SUMMARY_CHARS};
 use super::payload::{Link, bounded};
 use super::request::{self, Endpoint};
 use super::routing_key::RoutingKey;
@@ -45,7 +45,7 @@ impl ChangeEvent {
     pub fn new(routing_key: RoutingKey, summary: impl Into<String>, source: impl Into<String>) -> Self {
         let payload = ChangePayload {
             summary: bounded(summary.into(), MAX_SUMMARY_CHARS),
-            source: Some(source.into()),
+            source: Some(bounded(source.into(), MAX_FIELD_CHARS)),
             timestamp: None,
             custom_details: None,
         };
@@ -70,7 +70,8 @@ impl ChangeEvent {
     #[must_use]
     pub fn with_link(mut self, href: &str, text: Option<&str>) -> Self {
         if let Some(href) = WebUrl::parse(href) {
-            self.links.push(Link { href: href.into_string(), text: text.map(str::to_owned) });
+            let text = text.map(|text| bounded(text.to_owned(), MAX_FIELD_CHARS));
+            self.links.push(Link { href: href.into_string(), text });
         }
         self
     }

@@ -27,7 +27,7 @@ pub use change::ChangeEvent;
 pub use check::CheckRun;
 pub use delivery::{Delivery, classify};
 pub use error::AlertError;
-pub use limits::{MAX_BODY_BYTES, MAX_DEDUP_KEY_CHARS, MAX_SUMMARY_CHARS};
+pub use limits::{MAX_BODY_BYTES, MAX_DEDUP_KEY_CHARS, MAX_FIELD_CHARS, MAX_SUMMARY_CHARS, MAX_URL_BYTES};
 pub use payload::{Image, Link, Payload};
 pub use request::{CHANGE_ENQUEUE_URL, ENQUEUE_URL};
 pub use routing_key::RoutingKey;

@@ -2,16 +2,17 @@
 
 use serde::Serialize;
 use time::OffsetDateTime;
-use url::Url;
 
 use super::error::AlertError;
-use super::limits::MAX_SUMMARY_CHARS;
+use super::limits::{MAX_FIELD_CHARS, MAX_SUMMARY_CHARS};
 use super::severity::Severity;
+use super::web_url::WebUrl;
 use crate::support::clip::clip;
 use crate::support::time::serialize_optional_time;
 
 /// What a triggered alert says. `summary`, `source` and `severity` are required; the summary is
-/// cut to 1024 characters (on a character boundary, ending in `…`) as PagerDuty would.
+/// cut to 1024 characters (on a character boundary, ending in `…`) as PagerDuty would, and
+/// every other text to [`MAX_FIELD_CHARS`](super::MAX_FIELD_CHARS).
 ///
 /// ```
 /// use sauce_webhooks::pagerduty::{Payload, Severity};
@@ -43,7 +44,7 @@ impl Payload {
     pub fn new(summary: impl Into<String>, source: impl Into<String>, severity: Severity) -> Self {
         Self {
             summary: bounded(summary.into(), MAX_SUMMARY_CHARS),
-            source: source.into(),
+            source: bounded(source.into(), MAX_FIELD_CHARS),
             severity,
             timestamp: None,
             component: None,
@@ -63,25 +64,26 @@ impl Payload {
     /// The part of the source responsible (a browser, a device).
     #[must_use]
     pub fn with_component(mut self, component: impl Into<String>) -> Self {
-        self.component = Some(component.into());
+        self.component = Some(bounded(component.into(), MAX_FIELD_CHARS));
         self
     }
 
     /// A logical grouping (a build, a project).
     #[must_use]
     pub fn with_group(mut self, group: impl Into<String>) -> Self {
-        self.group = Some(group.into());
+        self.group = Some(bounded(group.into(), MAX_FIELD_CHARS));
         self
     }
 
     /// The kind of event.
     #[must_use]
     pub fn with_class(mut self, class: impl Into<String>) -> Self {
-        self.class = Some(class.into());
+        self.class = Some(bounded(class.into(), MAX_FIELD_CHARS));
         self
     }
 
-    /// Free-form details shown on the alert.
+    /// Free-form details shown on the alert. They are sent as given: the body they make must
+    /// fit PagerDuty's 512 KB ([`AlertEvent::body`](super::AlertEvent::body) says when not).
     #[must_use]
     pub fn with_custom_details(mut self, details: serde_json::Map<String, serde_json::Value>) -> Self {
         self.custom_details = Some(details);
@@ -118,7 +120,8 @@ pub struct Link {
     pub text: Option<String>,
 }
 
-/// An image shown on the alert; its source is always `https`.
+/// An image shown on the alert; its source is always an `https` URL of at most
+/// [`MAX_URL_BYTES`](super::MAX_URL_BYTES).
 ///
 /// ```
 /// use sauce_webhooks::pagerduty::Image;
@@ -140,27 +143,27 @@ impl Image {
     /// An image served from `src`, which must be an `https` URL.
     ///
     /// # Errors
-    /// [`AlertError::InsecureImage`] for any other source.
+    /// [`AlertError::InsecureImage`] for any other source, or one over 2048 bytes.
     pub fn new(src: &str) -> Result<Self, AlertError> {
-        match Url::parse(src) {
-            Ok(url) if url.scheme() == "https" && url.host().is_some() => {
-                Ok(Self { src: url.into(), href: None, alt: None })
+        match WebUrl::parse(src) {
+            Some(url) if url.as_str().starts_with("https:") => {
+                Ok(Self { src: url.into_string(), href: None, alt: None })
             }
             _ => Err(AlertError::InsecureImage { src: clip(src, 101).into_owned() }),
         }
     }
 
-    /// Where clicking the image goes.
+    /// Where clicking the image goes; a `href` that is not an `http(s)` URL is left out.
     #[must_use]
-    pub fn with_href(mut self, href: impl Into<String>) -> Self {
-        self.href = Some(href.into());
+    pub fn with_href(mut self, href: &str) -> Self {
+        self.href = WebUrl::parse(href).map(WebUrl::into_string);
         self
     }
 
     /// The image's alternative text.
     #[must_use]
     pub fn with_alt(mut self, alt: impl Into<String>) -> Self {
-        self.alt = Some(alt.into());
+        self.alt = Some(bounded(alt.into(), MAX_FIELD_CHARS));
         self
     }
 }

@@ -9,7 +9,7 @@ use super::routing_key::RoutingKey;
 use super::severity::Severity;
 use super::web_url::WebUrl;
 use crate::event::{BuildStatus, Concurrency, Event, Job, JobStatus, VisualBuild};
-use crate::support::clip::clip;
+use crate::support::clip::clip_json;
 
 /// Turns Sauce Labs events into PagerDuty alerts, as Sauce Labs' own PagerDuty connector does:
 /// a failure triggers an alert, and the next success of the same test resolves it.
@@ -258,17 +258,19 @@ fn first_line(text: &str) -> Option<&str> {
 /// Longest text kept in custom details, in characters: 2048 and an ellipsis (at most 8 KB of
 /// UTF-8 each).
 const DETAIL_CHARS: usize = 2049;
+/// Longest text kept in custom details once JSON-escaped, in bytes: with at most 32 items a
+/// list and the thirty-odd fields of a job, the details stay under 300 KB.
+const DETAIL_JSON_BYTES: usize = 4096;
 /// Most items kept of a list in custom details.
 const DETAIL_ITEMS: usize = 32;
 
 /// A value's documented JSON, as the alert's custom details: nulls dropped, long texts and
-/// lists shortened, so that however large a job's error, the alert fits PagerDuty's 512 KB.
+/// lists shortened, so that however large an event's texts, the alert fits PagerDuty's 512 KB.
 fn details(value: &impl serde::Serialize) -> Map<String, Value> {
     fn bound(value: &mut Value) {
         match value {
-            // Bytes bound characters from above, so most texts skip counting.
             Value::String(text) => {
-                if let std::borrow::Cow::Owned(cut) = clip(text, DETAIL_CHARS) {
+                if let std::borrow::Cow::Owned(cut) = clip_json(text, DETAIL_CHARS, DETAIL_JSON_BYTES) {
                     *text = cut;
                 }
             }

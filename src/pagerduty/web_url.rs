@@ -2,15 +2,23 @@
 
 use url::Url;
 
-/// An `http` or `https` URL with a host, in normalized form: all PagerDuty shows as a link.
+use super::limits::MAX_URL_BYTES;
+
+/// An `http` or `https` URL with a host, in normalized form, of at most
+/// [`MAX_URL_BYTES`](super::MAX_URL_BYTES): all PagerDuty shows as a link. The normalized form
+/// percent-encodes quotes, backslashes and controls, so it is its own JSON text.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct WebUrl(String);
 
 impl WebUrl {
     pub(crate) fn parse(href: &str) -> Option<Self> {
+        if href.len() > MAX_URL_BYTES {
+            return None;
+        }
         Url::parse(href)
             .ok()
             .filter(|url| matches!(url.scheme(), "http" | "https") && url.host().is_some())
+            .filter(|url| url.as_str().len() <= MAX_URL_BYTES)
             .map(|url| Self(url.into()))
     }
 
@@ -21,7 +29,11 @@ impl WebUrl {
     pub(crate) fn join(&self, tail: &str) -> Option<Self> {
         let joined = format!("{}{tail}", self.0);
         let plain = self.0.ends_with('/') && tail.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
-        if plain { Some(Self(joined)) } else { Self::parse(&joined) }
+        if plain && joined.len() <= MAX_URL_BYTES { Some(Self(joined)) } else { Self::parse(&joined) }
+    }
+
+    pub(crate) fn as_str(&self) -> &str {
+        &self.0
     }
 
     pub(crate) fn into_string(self) -> String {

@@ -5,7 +5,8 @@ use crate::event::Event;
 use crate::id::{OrgId, TeamId, UserId};
 
 /// The user, teams and organization an event belongs to, as ids. A user has no concurrency
-/// usage of their own, so a concurrency event has no user.
+/// usage of their own, so a concurrency event has no user. An event without an organization
+/// belongs to no scope: nothing proves whose user or team it is.
 #[derive(Debug, Default)]
 pub(crate) struct Owners<'e> {
     pub user: Option<&'e str>,
@@ -36,7 +37,7 @@ impl<'e> Owners<'e> {
                 organization: Some(usage.organization.id.as_str()),
                 ..Self::default()
             },
-            _ => Self::default(),
+            Event::Unknown(_) => Self::default(),
         }
     }
 
@@ -45,12 +46,13 @@ impl<'e> Owners<'e> {
         self.team.into_iter().chain(self.listed_teams.iter().map(TeamId::as_str))
     }
 
-    /// Whether the event lies within `scope`.
+    /// Whether the event lies within `scope`: in its organization, and its user's or team's.
     pub(crate) fn within(&self, scope: &Scope) -> bool {
-        match scope {
-            Scope::User(user) => self.user == Some(user.as_str()),
-            Scope::Team(team) => self.teams().any(|owner| owner == team.as_str()),
-            Scope::Organization(org) => self.organization == Some(org.as_str()),
-        }
+        self.organization == Some(scope.org().as_str())
+            && match scope {
+                Scope::User { user, .. } => self.user == Some(user.as_str()),
+                Scope::Team { team, .. } => self.teams().any(|owner| owner == team.as_str()),
+                Scope::Organization(_) => true,
+            }
     }
 }

@@ -11,28 +11,29 @@ use super::topic::Topics;
 use crate::event::Event;
 use crate::id::{OrgId, TeamId, UserId};
 
-/// Subscriptions indexed by scope, so that routing an event costs what the subscriptions of its
-/// own user, teams and organization cost, not what all of them do.
+/// Subscriptions indexed by organization, then by user or team, so that routing an event costs
+/// what the subscriptions of its own organization's user, teams and whole organization cost,
+/// not what all of them do, and never looks outside its organization.
 ///
 /// `K` is whatever names a subscription in your storage: a database id, a URL, a `String`.
-/// Subscriptions are bucketed by the user, team or organization they watch; an event looks up
-/// only the buckets of its own user, teams and organization, then keeps the entries whose
-/// topics take it. Ids are hashed with the standard library's DoS-resistant hasher, as they
-/// come from the senders. Removing a subscription scans its bucket, so it costs what the
-/// subscriptions of the same user, team or organization number. Each key is stored twice
-/// (in its bucket and in the key index): prefer small keys, such as database ids, to URLs.
+/// An event looks up only its organization's index, then its user's and teams' buckets there,
+/// and keeps the entries whose topics take it. Ids are hashed with the standard library's
+/// DoS-resistant hasher, as they come from the senders. Removing a subscription scans its
+/// bucket, so it costs what the subscriptions of the same user, team or organization number.
+/// Each key is stored twice (in its bucket and in the key index): prefer small keys, such as
+/// database ids, to URLs.
 ///
 /// ```
 /// use sauce_webhooks::routing::{Outcomes, Router, Scope, Subscription, Topic};
-/// use sauce_webhooks::{Event, OrgId, UserId};
+/// use sauce_webhooks::Event;
 ///
 /// let mut router = Router::new();
 /// router.insert("jane-failures", Subscription::new(
-///     Scope::User(UserId::from("a1b2c3")), [Topic::VirtualDeviceJobs(Outcomes::FailedOnly)]));
+///     Scope::user("7fb2", "a1b2c3"), [Topic::VirtualDeviceJobs(Outcomes::FailedOnly)]));
 /// router.insert("org-everything", Subscription::new(
-///     Scope::Organization(OrgId::from("7fb2")), [Topic::VirtualDeviceJobs(Outcomes::All)]));
-/// router.insert("someone-else", Subscription::new(
-///     Scope::User(UserId::from("ffff")), [Topic::VirtualDeviceJobs(Outcomes::All)]));
+///     Scope::organization("7fb2"), [Topic::VirtualDeviceJobs(Outcomes::All)]));
+/// router.insert("jane-elsewhere", Subscription::new(
+///     Scope::user("0000", "a1b2c3"), [Topic::VirtualDeviceJobs(Outcomes::All)]));
 ///
 /// let event = Event::from_slice(br#"{"id":"j1","data_type":"vdc","status":"FAILED","creation_time":0,
 ///     "owner_id":"a1b2c3","org_id":"7fb2"}"#)?;
@@ -45,14 +46,32 @@ use crate::id::{OrgId, TeamId, UserId};
 pub struct Router<K> {
     /// Each key's scope, to find its bucket again on removal or replacement.
     scopes: HashMap<K, Scope>,
+    organizations: HashMap<OrgId, Organization<K>>,
+}
+
+/// The subscriptions of one organization.
+#[derive(Clone)]
+struct Organization<K> {
+    whole: Vec<(K, Topics)>,
     users: HashMap<UserId, Vec<(K, Topics)>>,
     teams: HashMap<TeamId, Vec<(K, Topics)>>,
-    organizations: HashMap<OrgId, Vec<(K, Topics)>>,
+}
+
+impl<K> Default for Organization<K> {
+    fn default() -> Self {
+        Self { whole: Vec::new(), users: HashMap::new(), teams: HashMap::new() }
+    }
+}
+
+impl<K> Organization<K> {
+    fn is_empty(&self) -> bool {
+        self.whole.is_empty() && self.users.is_empty() && self.teams.is_empty()
+    }
 }
 
 impl<K> Default for Router<K> {
     fn default() -> Self {
-        Self { scopes: HashMap::new(), users: HashMap::new(), teams: HashMap::new(), organizations: HashMap::new() }
+        Self { scopes: HashMap::new(), organizations: HashMap::new() }
     }
 }
 
@@ -73,10 +92,11 @@ impl<K: Eq + Hash + Clone> Router<K> {
         let replaced = self.remove(&key);
         let (scope, topics) = subscription.into_parts();
         let entry = (key.clone(), topics);
+        let organization = self.organizations.entry(scope.org().clone()).or_default();
         match &scope {
-            Scope::User(user) => self.users.entry(user.clone()).or_default().push(entry),
-            Scope::Team(team) => self.teams.entry(team.clone()).or_default().push(entry),
-            Scope::Organization(org) => self.organizations.entry(org.clone()).or_default().push(entry),
+            Scope::User { user, .. } => organization.users.entry(user.clone()).or_default().push(entry),
+            Scope::Team { team, .. } => organization.teams.entry(team.clone()).or_default().push(entry),
+            Scope::Organization(_) => organization.whole.push(entry),
         }
         self.scopes.insert(key, scope);
         replaced
@@ -85,11 +105,15 @@ impl<K: Eq + Hash + Clone> Router<K> {
     /// Removes the subscription under `key` and returns it.
     pub fn remove(&mut self, key: &K) -> Option<Subscription> {
         let scope = self.scopes.remove(key)?;
+        let organization = self.organizations.get_mut(scope.org())?;
         let topics = match &scope {
-            Scope::User(user) => take(&mut self.users, user, key),
-            Scope::Team(team) => take(&mut self.teams, team, key),
-            Scope::Organization(org) => take(&mut self.organizations, org, key),
+            Scope::User { user, .. } => take_from(&mut organization.users, user, key),
+            Scope::Team { team, .. } => take_from(&mut organization.teams, team, key),
+            Scope::Organization(_) => take(&mut organization.whole, key),
         }?;
+        if organization.is_empty() {
+            self.organizations.remove(scope.org());
+        }
         Some(Subscription::from_parts(scope, topics))
     }
 
@@ -107,13 +131,14 @@ impl<K: Eq + Hash + Clone> Router<K> {
     /// [`Subscription::matches`] is true), each once, in no particular order.
     pub fn route<'a>(&'a self, event: &'a Event) -> impl Iterator<Item = &'a K> + 'a {
         let owners = Owners::of(event);
-        let users = owners.user.and_then(|user| self.users.get(user));
-        let teams = distinct(owners.teams()).filter_map(|team| self.teams.get(team));
-        let organizations = owners.organization.and_then(|org| self.organizations.get(org));
-        users
+        let organization = owners.organization.and_then(|org| self.organizations.get(org));
+        organization
             .into_iter()
-            .chain(teams)
-            .chain(organizations)
+            .flat_map(move |organization| {
+                let user = owners.user.and_then(|user| organization.users.get(user));
+                let teams = distinct(owners.teams()).filter_map(|team| organization.teams.get(team));
+                user.into_iter().chain(teams).chain([&organization.whole])
+            })
             .flatten()
             .filter(move |(_, topics)| topics.matches(event))
             .map(|(key, _)| key)
@@ -136,16 +161,21 @@ fn distinct<'e>(mut teams: impl Iterator<Item = &'e str>) -> impl Iterator<Item 
 
 /// Removes `key`'s entry from the bucket of `id`, dropping the bucket once empty, and returns
 /// the entry's topics.
-fn take<I, K>(buckets: &mut HashMap<I, Vec<(K, Topics)>>, id: &I, key: &K) -> Option<Topics>
+fn take_from<I, K>(buckets: &mut HashMap<I, Vec<(K, Topics)>>, id: &I, key: &K) -> Option<Topics>
 where
     I: Eq + Hash,
     K: Eq,
 {
     let bucket = buckets.get_mut(id)?;
-    let index = bucket.iter().position(|(k, _)| k == key)?;
-    let (_, topics) = bucket.swap_remove(index);
+    let topics = take(bucket, key)?;
     if bucket.is_empty() {
         buckets.remove(id);
     }
     Some(topics)
+}
+
+/// Removes `key`'s entry from `bucket` and returns its topics.
+fn take<K: Eq>(bucket: &mut Vec<(K, Topics)>, key: &K) -> Option<Topics> {
+    let index = bucket.iter().position(|(k, _)| k == key)?;
+    Some(bucket.swap_remove(index).1)
 }

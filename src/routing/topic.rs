@@ -30,8 +30,31 @@ pub enum Topic {
     ConcurrencyUsage,
 }
 
+impl Topic {
+    /// Every topic, in declaration order: the choices of Sauce Labs' webhook settings.
+    pub const ALL: [Self; 6] = [
+        Self::VirtualDeviceJobs(Outcomes::FailedOnly),
+        Self::VirtualDeviceJobs(Outcomes::All),
+        Self::RealDeviceJobs(Outcomes::FailedOnly),
+        Self::RealDeviceJobs(Outcomes::All),
+        Self::VisualBuildCompleted,
+        Self::ConcurrencyUsage,
+    ];
+
+    /// The topic that takes every result where this one takes failures only.
+    fn all_outcomes(self) -> Self {
+        match self {
+            Self::VirtualDeviceJobs(_) => Self::VirtualDeviceJobs(Outcomes::All),
+            Self::RealDeviceJobs(_) => Self::RealDeviceJobs(Outcomes::All),
+            other => other,
+        }
+    }
+}
+
 /// A set of topics in one byte: each job topic has a bit for "failed only" and one for "all",
-/// so a million subscriptions hold a million bytes of topics, not a million vectors.
+/// so a million subscriptions hold a million bytes of topics, not a million vectors. A new
+/// topic needs its entry in [`Topic::ALL`], its bit here, and the events it takes in
+/// [`Topics::matches`]; the unit test below fails until all three agree.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub(crate) struct Topics(u8);
 
@@ -56,16 +79,7 @@ impl Topics {
 
     /// The topics, in declaration order.
     pub(crate) fn iter(self) -> impl Iterator<Item = Topic> {
-        [
-            Topic::VirtualDeviceJobs(Outcomes::FailedOnly),
-            Topic::VirtualDeviceJobs(Outcomes::All),
-            Topic::RealDeviceJobs(Outcomes::FailedOnly),
-            Topic::RealDeviceJobs(Outcomes::All),
-            Topic::VisualBuildCompleted,
-            Topic::ConcurrencyUsage,
-        ]
-        .into_iter()
-        .filter(move |topic| self.0 & Self::bit(*topic) != 0)
+        Topic::ALL.into_iter().filter(move |topic| self.0 & Self::bit(*topic) != 0)
     }
 
     /// Whether any of these topics takes `event`, whoever it belongs to.
@@ -81,7 +95,7 @@ impl Topics {
             }
             Event::VisualBuild(build) if build.is_finished() => Self::VISUAL,
             Event::Concurrency(_) => Self::CONCURRENCY,
-            _ => return false,
+            Event::VisualBuild(_) | Event::Unknown(_) => return false,
         };
         self.0 & wanted != 0
     }
@@ -91,13 +105,42 @@ impl FromIterator<Topic> for Topics {
     /// "All" takes in "failed only": a set holding both keeps just "all", so that two
     /// subscriptions receiving the same events are equal.
     fn from_iter<I: IntoIterator<Item = Topic>>(topics: I) -> Self {
-        let mut bits = topics.into_iter().fold(0, |bits, topic| bits | Self::bit(topic));
-        if bits & Self::VDC_ALL != 0 {
-            bits &= !Self::VDC_FAILED;
+        let bits = topics.into_iter().fold(0, |bits, topic| bits | Self::bit(topic));
+        let covered = |topic: Topic| {
+            let all = topic.all_outcomes();
+            all != topic && bits & Self::bit(all) != 0
+        };
+        Self(
+            Topic::ALL
+                .into_iter()
+                .filter(|topic| bits & Self::bit(*topic) != 0 && !covered(*topic))
+                .fold(0, |set, topic| set | Self::bit(topic)),
+        )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{Outcomes, Topic, Topics};
+
+    #[test]
+    fn every_topic_is_listed_with_a_bit_of_its_own() {
+        // Naming every variant here makes adding one a compile error until it is listed.
+        let listed = |topic: Topic| match topic {
+            Topic::VirtualDeviceJobs(_)
+            | Topic::RealDeviceJobs(_)
+            | Topic::VisualBuildCompleted
+            | Topic::ConcurrencyUsage => Topic::ALL.contains(&topic),
+        };
+        for outcomes in [Outcomes::FailedOnly, Outcomes::All] {
+            assert!(listed(Topic::VirtualDeviceJobs(outcomes)) && listed(Topic::RealDeviceJobs(outcomes)));
         }
-        if bits & Self::RDC_ALL != 0 {
-            bits &= !Self::RDC_FAILED;
+        assert!(listed(Topic::VisualBuildCompleted) && listed(Topic::ConcurrencyUsage));
+        let bits: Vec<u8> = Topic::ALL.iter().map(|topic| Topics::bit(*topic)).collect();
+        for (i, bit) in bits.iter().enumerate() {
+            assert_eq!(bit.count_ones(), 1);
+            assert!(!bits[..i].contains(bit), "{:?} shares a bit", Topic::ALL[i]);
+            assert_eq!(Topics::from_iter([Topic::ALL[i]]).iter().collect::<Vec<_>>(), [Topic::ALL[i]]);
         }
-        Self(bits)
     }
 }

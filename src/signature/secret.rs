@@ -3,16 +3,19 @@
 use std::fmt;
 
 use hmac::digest::zeroize::ZeroizeOnDrop;
-use hmac::{Hmac, KeyInit, Mac};
+use hmac::{HmacReset, KeyInit, Mac};
 use sha2::Sha256;
 
 use super::error::SecretError;
 
-type HmacSha256 = Hmac<Sha256>;
+/// HMAC-SHA256 that finalizes in place (`finalize_reset` takes `&mut self`), so that the copy
+/// a verification works on is dropped, and wiped, where it stands: `Hmac::finalize` takes its
+/// state by value, and the moved-from copy, outer-pad state included, stayed on the stack.
+type HmacSha256 = HmacReset<Sha256>;
 
-// `Secret` keeps only a keyed `Hmac<Sha256>`, whose key-derived part is two SHA-256 states
-// (inner and outer pad). Those wipe themselves on drop when sha2's `zeroize` feature is on;
-// this fails to compile if it ever were off. (`Hmac` itself does not carry the marker trait.)
+// `Secret` keeps only a keyed HMAC, whose key-derived part is SHA-256 states (the inner and
+// outer pads). Those wipe themselves on drop when sha2's `zeroize` feature is on; this fails to
+// compile if it ever were off. (`HmacReset` itself does not carry the marker trait.)
 const _: () = {
     const fn wiped_on_drop<T: ZeroizeOnDrop>() {}
     wiped_on_drop::<sha2::block_api::Sha256VarCore>();
@@ -23,8 +26,14 @@ const _: () = {
 /// It keeps only the keyed HMAC state derived from the token (so each signature skips keying),
 /// on the heap, so that moving a `Secret` or growing a list of them copies a pointer and not
 /// the state; the state is wiped on drop. `Debug` shows nothing of it, and it has no `Display`
-/// or `Serialize`. The bytes you pass in stay yours to wipe, and so does what the `hmac` crate
-/// leaves on the stack while keying, which no safe code can reach.
+/// or `Serialize`.
+///
+/// What is wiped, and what is not: each signature works on a copy of the keyed state that is
+/// wiped as soon as the signature is made, and after keying the stack just below is
+/// overwritten, where the `hmac` crate leaves the padded key. Not wiped, as safe Rust cannot
+/// reach them: the bytes you pass in (yours to wipe), the inner hash of each signature (a hash
+/// of the body under the key, which does not give the key away), the working values SHA-256's
+/// compression keeps in registers, and any copy the compiler makes of a value it moves.
 ///
 /// ```
 /// use sauce_webhooks::signature::{Secret, SecretError};
@@ -49,18 +58,36 @@ impl Secret {
         if token.is_empty() {
             return Err(SecretError::Empty);
         }
-        // HMAC takes a key of any length, so this only fails on the empty key refused above.
-        let keyed = HmacSha256::new_from_slice(token).map_err(|_| SecretError::Empty)?;
-        Ok(Self { keyed: Box::new(keyed) })
+        let keyed = key(token);
+        scrub_stack();
+        Ok(Self { keyed: Box::new(keyed?) })
     }
 
     /// The HMAC-SHA256 of `body` under this secret.
     pub(crate) fn mac(&self, body: &[u8]) -> [u8; 32] {
-        // A copy on the stack, wiped when `finalize` drops it.
+        // Used in place and never moved, so that its drop at the end of this scope wipes the
+        // very bytes that held the keyed state.
         let mut mac = HmacSha256::clone(&self.keyed);
         mac.update(body);
-        mac.finalize().into_bytes().into()
+        mac.finalize_reset().into_bytes().into()
     }
+}
+
+/// The keyed state for `token`, in a frame of its own: the `hmac` crate's keying is inlined,
+/// and its padded key then lies in this frame, which [`scrub_stack`] overwrites once it returns.
+#[inline(never)]
+fn key(token: &[u8]) -> Result<HmacSha256, SecretError> {
+    // HMAC takes a key of any length, so this only fails on an empty key, refused before.
+    HmacSha256::new_from_slice(token).map_err(|_| SecretError::Empty)
+}
+
+/// Overwrites the stack below the caller's frame, where [`key`] just left the key XORed with
+/// HMAC's pads. A best effort (it covers the frames just returned from), paid once per secret,
+/// never per request.
+#[inline(never)]
+fn scrub_stack() {
+    let mut zeros = [0u8; 4096];
+    std::hint::black_box(&mut zeros);
 }
 
 impl fmt::Debug for Secret {

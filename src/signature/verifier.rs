@@ -9,6 +9,7 @@ use super::mac::equal_in_constant_time;
 use super::scheme::{SauceLabs, Scheme};
 use super::secret::Secret;
 use crate::event::Event;
+use crate::wire::batch::Batch;
 use crate::wire::error::ParseError;
 
 /// The default largest body [`Verifier::verify`] accepts: 2 MiB.
@@ -198,7 +199,7 @@ impl<'a, S> Verified<'a, S> {
     }
 }
 
-impl Verified<'_, SauceLabs> {
+impl<'a> Verified<'a, SauceLabs> {
     /// Parses the body as one event ([`Event::from_slice`]).
     ///
     /// # Errors
@@ -207,11 +208,9 @@ impl Verified<'_, SauceLabs> {
         Event::from_slice(self.body)
     }
 
-    /// Parses the body as one event or an array of them ([`Event::from_slice_batch`]).
-    ///
-    /// # Errors
-    /// [`ParseError`] when the body is not a webhook event or an array of them.
-    pub fn events(&self) -> Result<Vec<Event>, ParseError> {
+    /// Reads the body as one event or an array of them, one at a time
+    /// ([`Event::from_slice_batch`]).
+    pub fn events(&self) -> Batch<'a> {
         Event::from_slice_batch(self.body)
     }
 }

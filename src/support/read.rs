@@ -125,13 +125,13 @@ fn count<'de, D: Deserializer<'de>>(d: D, max: u64) -> Result<Option<u64>, D::Er
         }
         fn visit_f64<E: de::Error>(self, v: f64) -> Result<Self::Value, E> {
             let rounded = v.round();
-            // The range check makes the cast exact: `max` is at most u64::MAX, and every value
-            // that passes is a non-negative whole number no larger than it.
-            #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss, clippy::cast_precision_loss)]
-            if rounded >= 0.0 && rounded <= self.0 as f64 {
-                Ok(Some(rounded as u64))
-            } else {
-                Err(expected(&self, Unexpected::Float(v)))
+            // 2^64 is exact as an f64, and every whole number below it converts exactly (the
+            // cast never saturates), so only values that fit get through, whatever `max` is.
+            #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
+            let whole = (0.0..18_446_744_073_709_551_616.0).contains(&rounded).then_some(rounded as u64);
+            match whole {
+                Some(n) if n <= self.0 => Ok(Some(n)),
+                _ => Err(expected(&self, Unexpected::Float(v))),
             }
         }
         fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
@@ -167,8 +167,12 @@ pub(crate) fn u32_count<'de, D: Deserializer<'de>>(d: D) -> Result<u32, D::Error
     }
 }
 
-/// `tags` and `team_ids`: an array of strings; `null` means empty, and `null` elements are
-/// dropped.
+/// Most strings a list (`tags`, `team_ids`) may hold: far more than any sender puts there, few
+/// enough that a list of empty strings stays within the parser's memory bound.
+pub(crate) const MAX_LIST: usize = 1000;
+
+/// `tags` and `team_ids`: an array of at most [`MAX_LIST`] strings; `null` means empty, and
+/// `null` elements are dropped.
 pub(crate) fn strings<'de, D, T>(d: D) -> Result<Vec<T>, D::Error>
 where
     D: Deserializer<'de>,
@@ -184,6 +188,9 @@ where
         fn visit_seq<A: de::SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
             let mut list = Vec::new();
             while let Some(item) = seq.next_element::<Option<String>>()? {
+                if list.len() == MAX_LIST {
+                    return Err(de::Error::custom(format_args!("expected at most {MAX_LIST} strings, found more")));
+                }
                 list.extend(item.map(T::from));
             }
             Ok(list)

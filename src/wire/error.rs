@@ -90,12 +90,22 @@ impl ParseError {
         let (line, column) = (err.line(), err.column());
         let full = err.to_string();
         let suffix = format!(" at line {line} column {column}");
-        let message = clip(full.strip_suffix(&suffix).unwrap_or(&full), MAX_MESSAGE).into_owned();
+        let message = printable(&clip(full.strip_suffix(&suffix).unwrap_or(&full), MAX_MESSAGE));
         let kind = match err.classify() {
             serde_json::error::Category::Data => ParseErrorKind::Invalid,
             _ => ParseErrorKind::Syntax,
         };
         Self { kind, path, message, line, column }
+    }
+
+    /// Broken JSON found by the crate itself at byte `offset` of `body` (at its end for an
+    /// unexpected end), placed as serde_json places its own errors.
+    pub(crate) fn syntax_at(body: &[u8], offset: usize, message: &str) -> Self {
+        let before = &body[..offset.min(body.len())];
+        let line = before.split(|&b| b == b'\n').count();
+        let line_start = before.iter().rposition(|&b| b == b'\n').map_or(0, |i| i + 1);
+        let column = offset - line_start + usize::from(offset < body.len());
+        Self { kind: ParseErrorKind::Syntax, path: "$".to_owned(), message: message.to_owned(), line, column }
     }
 
     /// Places an error found inside element `index` of a batch, whose text starts at byte
@@ -125,6 +135,38 @@ impl fmt::Display for ParseError {
 
 impl std::error::Error for ParseError {}
 
+/// Text from the body made safe to log: control and other invisible characters escaped as Rust
+/// writes them (`\n`, `\u{1b}`, `\u{202e}`), so that no input can start a new log line or
+/// rewrite the terminal, and the rest kept as it is.
+fn printable(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        if c.is_control() || is_invisible(c) {
+            out.extend(c.escape_debug());
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+/// Characters that change how the text around them shows: bidirectional controls, zero-width
+/// characters and line separators.
+fn is_invisible(c: char) -> bool {
+    matches!(c, '\u{200b}'..='\u{200f}' | '\u{2028}'..='\u{202e}' | '\u{2060}'..='\u{2069}' | '\u{feff}')
+}
+
+/// Appends an object key to a path: `.key` for a plain name, `["…"]` with escapes otherwise.
+fn push_key(out: &mut String, key: &str) {
+    let plain = !key.is_empty() && key.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-');
+    if plain {
+        out.push('.');
+        out.push_str(key);
+    } else {
+        let _ = write!(out, "[{}]", printable(&format!("{key:?}")));
+    }
+}
+
 fn json_path(path: &serde_path_to_error::Path) -> String {
     use serde_path_to_error::Segment;
     let mut out = String::from("$");
@@ -133,10 +175,7 @@ fn json_path(path: &serde_path_to_error::Path) -> String {
             Segment::Seq { index } => {
                 let _ = write!(out, "[{index}]");
             }
-            Segment::Map { key } => {
-                out.push('.');
-                out.push_str(&clip(key, MAX_KEY));
-            }
+            Segment::Map { key } => push_key(&mut out, &clip(key, MAX_KEY)),
             Segment::Enum { variant } => {
                 out.push('.');
                 out.push_str(variant);

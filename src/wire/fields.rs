@@ -16,12 +16,12 @@ use crate::support::open_enum::word;
 use crate::support::read::{optional_u64, passed, strings, text, version};
 use crate::support::time::time;
 
-/// Declares [`Fields`] from one list of `name [as "wire key"]: type = reader`, with a visitor
+/// Declares [`Fields`] from one list of `name [as "wire key" | ...]: type = reader`, with a visitor
 /// that writes each key's value straight into its field. Compared with serde's derive for this
 /// many optional fields, it keeps no per-key temporaries, and a repeated key takes the last
 /// value instead of failing.
 macro_rules! fields {
-    ($( $name:ident $(as $wire:literal)? : $ty:ty = $read:path, )+) => {
+    ($( $name:ident $(as $($wire:literal)|+)? : $ty:ty = $read:path, )+) => {
         /// The keys of all shapes: job (webhook and REST-API names), visual build, concurrency
         /// and the raw real-device event. Absent keys are `None`; unknown keys are skipped.
         #[derive(Debug, Default)]
@@ -37,7 +37,7 @@ macro_rules! fields {
         impl Key {
             fn of(key: &str) -> Option<Self> {
                 match key {
-                    $( fields!(@wire $name $($wire)?) => Some(Self::$name), )+
+                    $( fields!(@wire $name $($($wire)|+)?) => Some(Self::$name), )+
                     _ => None,
                 }
             }
@@ -83,7 +83,7 @@ macro_rules! fields {
         }
     };
     (@wire $name:ident) => { stringify!($name) };
-    (@wire $name:ident $wire:literal) => { $wire };
+    (@wire $name:ident $($wire:literal)|+) => { $($wire)|+ };
 }
 
 /// Reads an object key as the [`Key`] it names, or `None` for a key no shape uses.
@@ -161,6 +161,12 @@ fields! {
     timestamp: Option<OffsetDateTime> = time,
     event_payload as "eventPayload": Option<Box<RdcPayload>> = Deserialize::deserialize,
     ownership: Option<Box<RdcOwnership>> = Deserialize::deserialize,
+    listing as "jobs" | "builds" | "entities" | "items": bool = present,
+}
+
+/// Whether a key is there, whatever its value (which is skipped).
+fn present<'de, D: Deserializer<'de>>(d: D) -> Result<bool, D::Error> {
+    IgnoredAny::deserialize(d).map(|_| true)
 }
 
 /// Reads every known key of a JSON object and builds a `T` from them; the builder's error is

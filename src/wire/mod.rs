@@ -1,6 +1,8 @@
 //! From bytes to events: one pass over a body's keys ([`fields`]), the kind they reveal
-//! ([`shape`]), a builder per kind, and the public entry points ([`parse`]) with their error.
+//! ([`shape`]), a builder per kind, and the public entry points ([`parse`], [`batch`]) with
+//! their error.
 
+pub(crate) mod batch;
 pub(crate) mod concurrency;
 pub(crate) mod error;
 pub(crate) mod fields;

@@ -8,9 +8,10 @@
 //! That page spells the group id's key `groupIdd`; `groupId` is accepted too.
 
 use serde::Deserialize;
+use serde::de::{self, Deserializer};
 use time::OffsetDateTime;
 
-use crate::event::ConcurrencyUsage;
+use crate::event::{ConcurrencyUsage, Slots};
 use crate::support::read::{optional_u64, text, version};
 use crate::support::time::time;
 
@@ -18,8 +19,26 @@ use crate::support::time::time;
 #[derive(Debug, Deserialize)]
 pub(crate) struct ConcurrencyBody {
     pub organization: ConcurrencyUsage,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "optional_usage")]
     pub team: Option<ConcurrencyUsage>,
+}
+
+/// An optional usage, where `null` and `{}` both mean absent, as for every optional object.
+fn optional_usage<'de, D: Deserializer<'de>>(d: D) -> Result<Option<ConcurrencyUsage>, D::Error> {
+    #[derive(Deserialize)]
+    struct Parts {
+        id: Option<String>,
+        allowed: Option<Slots>,
+        current: Option<Slots>,
+    }
+    match Option::<Parts>::deserialize(d)? {
+        None | Some(Parts { id: None, allowed: None, current: None }) => Ok(None),
+        Some(Parts { id, allowed, current }) => Ok(Some(ConcurrencyUsage::new(
+            id.ok_or_else(|| de::Error::missing_field("id"))?,
+            allowed.ok_or_else(|| de::Error::missing_field("allowed"))?,
+            current.ok_or_else(|| de::Error::missing_field("current"))?,
+        ))),
+    }
 }
 
 /// The raw real-device event's `eventPayload`, in camelCase.

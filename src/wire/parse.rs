@@ -1,21 +1,24 @@
 //! The entry points: a body to an [`Event`], or to several.
 
+use serde::Deserialize;
 use serde::de::{self, Deserializer};
-use serde::{Deserialize, de::IgnoredAny};
 use serde_json::Value;
-use serde_json::value::RawValue;
 
+use super::batch::Batch;
 use super::error::ParseError;
 use super::fields::{Fields, read_object};
 use super::shape::{Missing, Shape, ShapeKeys};
 use super::{concurrency, job, visual};
 use crate::event::Event;
+use crate::raw_json::{RawJson, WithinNesting};
 
 impl Event {
     /// Parses a body holding one JSON object.
     ///
     /// The bytes are read once for a known kind; only an unknown kind (or an error) reads them
-    /// again, to keep the JSON or to find the error's path.
+    /// again, to keep the JSON or to find the error's path. What it holds at its peak is at most
+    /// eight times the body and 64 KiB (the README's robustness section says why, and the
+    /// tests prove it on the worst shapes known).
     ///
     /// # Errors
     /// [`ParseError`] when the body is not one JSON object, or when a key this crate reads
@@ -44,46 +47,34 @@ impl Event {
         };
         match parsed {
             Ok(KnownEvent(Some(event))) => Ok(event),
-            Ok(KnownEvent(None)) => serde_json::from_slice(body)
-                .map(|json| Self::Unknown(Box::new(json)))
-                .map_err(|err| ParseError::locate::<Value>(body, &err)),
+            Ok(KnownEvent(None)) => serde_json::from_slice::<RawJson>(body)
+                .map(Self::Unknown)
+                .map_err(|err| ParseError::locate::<WithinNesting>(body, &err)),
             Err(err) => unknown_despite_known_keys(body).ok_or_else(|| ParseError::locate::<KnownEvent>(body, &err)),
         }
     }
 
-    /// Parses a body holding one JSON object or an array of them, as some senders batch jobs.
-    ///
-    /// # Errors
-    /// [`ParseError`] as for [`Event::from_slice`]; an error in an element has a path that
-    /// starts with its index (`$[1].creation_time`) and a position in the whole body.
+    /// Reads a body holding one JSON object or an array of them, as some senders batch jobs,
+    /// one event at a time: the [`Batch`] it returns parses each element when asked, so it
+    /// holds one element's event at a time however long the array, and an element that is not
+    /// an event gives its error without costing the others.
     ///
     /// ```
     /// use sauce_webhooks::Event;
     ///
     /// let body = br#"[{"id":"a","status":"PASSED","creation_time":0},{"id":"b","status":"FAILED","creation_time":0}]"#;
-    /// let events = Event::from_slice_batch(body)?;
+    /// let events = Event::from_slice_batch(body).collect::<Result<Vec<_>, _>>()?;
     /// assert_eq!(events.len(), 2);
-    /// assert_eq!(Event::from_slice_batch(br#"{"id":"a","status":"PASSED","creation_time":0}"#)?.len(), 1);
+    /// assert_eq!(Event::from_slice_batch(br#"{"id":"a","status":"PASSED","creation_time":0}"#).count(), 1);
+    ///
+    /// let mixed = br#"[{"id":"a","status":"PASSED","creation_time":"yesterday"},{"id":"b","status":"FAILED","creation_time":0}]"#;
+    /// let results: Vec<_> = Event::from_slice_batch(mixed).collect();
+    /// assert_eq!(results[0].as_ref().unwrap_err().path(), "$[0].creation_time");
+    /// assert!(results[1].is_ok());
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
-    pub fn from_slice_batch(body: &[u8]) -> Result<Vec<Self>, ParseError> {
-        let body = without_bom(body);
-        if body.iter().find(|b| !b.is_ascii_whitespace()) != Some(&b'[') {
-            return Self::from_slice(body).map(|event| vec![event]);
-        }
-        // Elements are borrowed, unparsed, so that each is then read exactly as a lone body is.
-        let items: Vec<&RawValue> =
-            serde_json::from_slice(body).map_err(|err| ParseError::locate::<Vec<IgnoredAny>>(body, &err))?;
-        let start = body.as_ptr() as usize;
-        items
-            .iter()
-            .enumerate()
-            .map(|(index, item)| {
-                let text = item.get();
-                Self::from_slice(text.as_bytes())
-                    .map_err(|err| err.in_batch(index, body, text.as_ptr() as usize - start))
-            })
-            .collect()
+    pub fn from_slice_batch(body: &[u8]) -> Batch<'_> {
+        Batch::new(without_bom(body))
     }
 }
 
@@ -102,16 +93,18 @@ fn known_event(fields: Fields) -> Result<Option<Event>, Missing> {
 
 /// The body without a leading UTF-8 byte order mark, which some relays add; positions in
 /// errors then count from after it.
-fn without_bom(body: &[u8]) -> &[u8] {
+pub(crate) fn without_bom(body: &[u8]) -> &[u8] {
     body.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(body)
 }
 
 /// An event of a kind this crate knows refuses a bad value; an event of another kind may use
-/// the same key names for other things and is kept as [`Event::Unknown`] all the same.
+/// the same key names for other things and is kept as [`Event::Unknown`] all the same. Only
+/// the keys that tell a kind are read, so this costs no more than the body's own copy.
 fn unknown_despite_known_keys(body: &[u8]) -> Option<Event> {
-    let json: Value = serde_json::from_slice(body).ok()?;
-    let keys = ShapeKeys::deserialize(&json).ok()?;
-    (json.is_object() && keys.shape() == Shape::Unknown).then(|| Event::Unknown(Box::new(json)))
+    let raw: RawJson = serde_json::from_slice(body).ok()?;
+    let is_object = raw.as_str().starts_with('{');
+    let keys: ShapeKeys = serde_json::from_str(raw.as_str()).ok()?;
+    (is_object && keys.shape() == Shape::Unknown).then_some(Event::Unknown(raw))
 }
 
 /// A known event, or `None` for an object of unknown kind, read straight from the deserializer.
@@ -124,15 +117,17 @@ impl<'de> Deserialize<'de> for KnownEvent {
 }
 
 impl<'de> Deserialize<'de> for Event {
-    /// Reads an event from any serde data format. It buffers the input as a
-    /// `serde_json::Value` first, so prefer [`Event::from_slice`] for bytes.
+    /// Reads an event from any self-describing serde data format. It buffers the input as a
+    /// `serde_json::Value` first, so prefer [`Event::from_slice`] for bytes: it reads them in
+    /// one pass, within a tighter memory bound, and keeps an unknown event's JSON as it was
+    /// written, where this keeps it in serde_json's compact form.
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let json = Value::deserialize(d)?;
         match KnownEvent::deserialize(&json) {
             Ok(KnownEvent(Some(event))) => Ok(event),
-            Ok(KnownEvent(None)) => Ok(Self::Unknown(Box::new(json))),
+            Ok(KnownEvent(None)) => Ok(Self::Unknown(RawJson::from_value(&json))),
             Err(err) => match ShapeKeys::deserialize(&json) {
-                Ok(keys) if keys.shape() == Shape::Unknown => Ok(Self::Unknown(Box::new(json))),
+                Ok(keys) if keys.shape() == Shape::Unknown => Ok(Self::Unknown(RawJson::from_value(&json))),
                 _ => Err(de::Error::custom(err)),
             },
         }

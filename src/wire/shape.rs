@@ -8,9 +8,11 @@ use serde::de::IgnoredAny;
 use super::fields::Fields;
 
 /// The kind of event a body's keys reveal, in this order of precedence: `concurrency`;
-/// `eventPayload`; `data_type`, `creation_time`, `modification_time` or `consolidated_status`
-/// (a job); `build_id`, `build_url` or `data_center` (a visual build). Jobs come before visual
-/// builds because relays add keys to jobs, and no visual build has a job's defining keys.
+/// `eventPayload`; none at all when the body lists or counts other records (`jobs`, `builds`,
+/// `entities` or `items`: a Sauce Labs REST build record or a list envelope, never an event);
+/// `data_type`, `creation_time`, `modification_time` or `consolidated_status` (a job);
+/// `build_id`, `build_url` or `data_center` (a visual build). Jobs come before visual builds
+/// because relays add keys to jobs, and no visual build has a job's defining keys.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Shape {
     Concurrency,
@@ -62,14 +64,21 @@ pub(crate) struct ShapeKeys {
     creation_time: Option<IgnoredAny>,
     modification_time: Option<IgnoredAny>,
     consolidated_status: Option<IgnoredAny>,
+    jobs: Option<IgnoredAny>,
+    builds: Option<IgnoredAny>,
+    entities: Option<IgnoredAny>,
+    items: Option<IgnoredAny>,
 }
 
 impl ShapeKeys {
     pub(crate) fn shape(&self) -> Shape {
+        let listing = self.jobs.is_some() || self.builds.is_some() || self.entities.is_some() || self.items.is_some();
         if self.concurrency.is_some() {
             Shape::Concurrency
         } else if self.event_payload.is_some() {
             Shape::RawRdc
+        } else if listing {
+            Shape::Unknown
         } else if self.data_type.is_some()
             || self.creation_time.is_some()
             || self.modification_time.is_some()
@@ -86,7 +95,8 @@ impl ShapeKeys {
 
 impl Fields {
     /// The shape these keys reveal (see [`Shape`]). A key whose value was `null` or `""` counts
-    /// as absent here, which only matters for bodies that are nothing but empty values.
+    /// as absent here, which only matters for bodies that are nothing but empty values; a
+    /// listing key counts whatever its value.
     pub(crate) fn shape(&self) -> Shape {
         let present = |b: bool| b.then_some(IgnoredAny);
         ShapeKeys {
@@ -99,6 +109,10 @@ impl Fields {
             creation_time: present(self.creation_time.is_some()),
             modification_time: present(self.modification_time.is_some()),
             consolidated_status: present(self.consolidated_status.is_some()),
+            jobs: present(self.listing),
+            builds: None,
+            entities: None,
+            items: None,
         }
         .shape()
     }

@@ -1,13 +1,13 @@
 //! What each fuzz target checks, shared by `fuzz/` and by `tests/fuzz_regressions.rs`, which
 //! replays every input the fuzzers once failed on (kept in `tests/data/fuzz/<target>/`).
 
-use sauce_webhooks::connector::Template;
+use sauce_webhooks::connector::{RenderError, Template, WebhookConnector};
 use sauce_webhooks::endpoint::Endpoint;
 use sauce_webhooks::pagerduty::webhook::Envelope;
-use sauce_webhooks::pagerduty::{IncidentRules, RoutingKey};
-use sauce_webhooks::routing::{Outcomes, Scope, Subscription, Topic};
+use sauce_webhooks::pagerduty::{IncidentRules, MAX_BODY_BYTES, RoutingKey};
+use sauce_webhooks::routing::{Scope, Subscription, Topic};
 use sauce_webhooks::signature::{PagerDutyV3, Secret, Verifier, sign};
-use sauce_webhooks::{Event, OrgId, Router};
+use sauce_webhooks::{Event, Router};
 
 const JOB: &[u8] = include_bytes!("../../src/testing/payloads/vdc_job_failed.json");
 
@@ -23,21 +23,35 @@ pub const TARGETS: [(&str, Check); 5] = [
     ("endpoint_parse", endpoint_parse),
 ];
 
-/// Any bytes as a Sauce Labs body: parsing never panics, and every event it accepts writes out
-/// as JSON that parses back to the same event, routes and makes its alert.
+/// Any bytes as a Sauce Labs body (one event or a batch): parsing never panics, and every
+/// event it accepts writes out as JSON that parses back to the same event, routes, makes an
+/// alert whose body fits PagerDuty's limit, and renders through a connector or says why not.
 pub fn event_from_slice(body: &[u8]) {
-    let _ = Event::from_slice_batch(body);
-    let Ok(event) = Event::from_slice(body) else { return };
-    let written = serde_json::to_vec(&event).expect("a parsed event writes out");
-    assert_eq!(Event::from_slice(&written).expect("a written event parses"), event);
+    for event in Event::from_slice_batch(body).flatten() {
+        check_event(&event);
+    }
+    if let Ok(event) = Event::from_slice(body) {
+        check_event(&event);
+    }
+}
+
+fn check_event(event: &Event) {
+    let written = serde_json::to_vec(event).expect("a parsed event writes out");
+    assert_eq!(&Event::from_slice(&written).expect("a written event parses"), event);
 
     let mut router = Router::new();
-    let everything = [Topic::VirtualDeviceJobs(Outcomes::All), Topic::RealDeviceJobs(Outcomes::All)];
-    router.insert(1, Subscription::new(Scope::Organization(OrgId::from("acme")), everything));
-    let _ = router.route(&event).count();
+    router.insert(1, Subscription::new(Scope::organization("acme"), Topic::ALL));
+    let _ = router.route(event).count();
     let rules = IncidentRules::new(RoutingKey::new("R0UT1NGKEY0123456789ABCDEFGHIJKL").unwrap());
-    if let Some(alert) = rules.alert_for(&event) {
-        alert.body().expect("a parsed event's alert writes out");
+    if let Some(alert) = rules.alert_for(event) {
+        let body = alert.body().expect("a parsed event's alert fits PagerDuty's limit");
+        assert!(body.len() <= MAX_BODY_BYTES);
+    }
+    let connector =
+        WebhookConnector::new(Endpoint::parse("https://hooks.example.com/x").unwrap()).with_on_success(true);
+    match connector.request(event) {
+        Ok(request) => assert!(request.is_some(), "every event is sent with successes on"),
+        Err(err) => assert!(matches!(err, RenderError::TooLarge { .. }), "a parsed event always writes out: {err}"),
     }
 }
 
@@ -45,7 +59,9 @@ pub fn event_from_slice(body: &[u8]) {
 /// writes out as JSON.
 pub fn envelope_from_slice(body: &[u8]) {
     if let Ok(envelope) = Envelope::from_slice(body) {
-        let _ = envelope.event.incident_id();
+        if let Some(id) = envelope.event.incident_id() {
+            assert!(envelope.event.event_type.is_incident(), "only incident events name an incident: {id}");
+        }
         serde_json::to_vec(&envelope).expect("a parsed envelope writes out");
     }
 }
@@ -92,7 +108,11 @@ pub fn template(data: &[u8]) {
     let Ok(template) = std::str::from_utf8(template) else { return };
     let Ok(template) = Template::parse(template) else { return };
     let event = Event::from_slice(body).unwrap_or_else(|_| Event::from_slice(JOB).unwrap());
-    let Some(rendered) = template.render(&event) else { return };
+    let rendered = match template.render(&event) {
+        Ok(rendered) => rendered,
+        Err(RenderError::TooLarge { .. }) => return,
+        Err(err) => panic!("a parsed event always renders: {err}"),
+    };
     let Err(err) = serde_json::from_slice::<serde_json::Value>(&rendered) else { return };
     // Only an unknown event, of any depth, may make a body deeper than serde_json reads; serde_json
     // skips values without a depth limit, checking their syntax all the same.
