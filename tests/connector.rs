@@ -3,7 +3,10 @@
 
 use proptest::prelude::*;
 use sauce_webhooks::Event;
-use sauce_webhooks::connector::{ConnectorError, Template, TemplateError, WebhookConnector, placeholders};
+use sauce_webhooks::connector::{
+    ConnectorError, DEFAULT_MAX_RENDERED_BODY, MAX_HEADER_NAME_BYTES, MAX_HEADER_VALUE_BYTES, RenderError, Template,
+    TemplateError, WebhookConnector, placeholders,
+};
 use sauce_webhooks::endpoint::Endpoint;
 use sauce_webhooks::outgoing::OutgoingRequest;
 use sauce_webhooks::signature::{SIGNATURE_HEADER, Secret, Verifier};
@@ -209,4 +212,71 @@ fn templates_keep_room_for_the_deepest_known_event() {
         assert!(serde_json::from_slice::<Value>(&body).is_ok(), "{name}");
     }
     assert!(matches!(Template::parse(&nested(124)), Err(TemplateError::InvalidJson { .. })));
+}
+
+#[test]
+fn a_rendered_body_is_bounded_and_refused_with_an_error() {
+    // 2,000 copies of a 1 MB error rendered 2 GB; now the render stops at the limit.
+    let error = "x".repeat(1 << 20);
+    let event = job(&json!({"error": error}));
+    let template = Template::parse(&format!("[{}]", vec![r#""{{job.error}}""#; 2000].join(","))).unwrap();
+    let mut rendered = None;
+    let info = allocation_counter::measure(|| rendered = Some(template.render(&event)));
+    assert_eq!(rendered.unwrap(), Err(RenderError::TooLarge { limit: DEFAULT_MAX_RENDERED_BODY }));
+    assert!(info.bytes_max < 4 * 1024 * 1024, "peak {} bytes", info.bytes_max);
+
+    // The connector answers with the error: a failure that cannot be sent is never `None`.
+    let connector = connector().with_template(template);
+    assert!(matches!(connector.request(&event), Err(RenderError::TooLarge { .. })));
+
+    // The limit is the template's to set.
+    let small = Template::parse(r#"{"e": "{{job.error}}"}"#).unwrap().with_max_body(100);
+    assert_eq!(small.render(&job(&json!({"error": "x".repeat(80)}))).unwrap().len(), 89);
+    assert!(small.render(&job(&json!({"error": "x".repeat(100)}))).is_err());
+}
+
+#[test]
+fn the_event_is_written_once_however_often_it_appears() {
+    let event = fixture("vdc_job_failed.json");
+    let once = Template::parse("[{{event}}]").unwrap();
+    let many = Template::parse(&format!("[{}]", vec!["{{event}}"; 50].join(","))).unwrap();
+    let count = |template: &Template| allocation_counter::measure(|| drop(template.render(&event))).count_total;
+    // The copies cost only the growth of the body they are written into.
+    assert!(count(&many) <= count(&once) + 8, "{} allocations against {}", count(&many), count(&once));
+    let body: Value = serde_json::from_slice(&many.render(&event).unwrap()).unwrap();
+    assert_eq!(body.as_array().unwrap().len(), 50);
+}
+
+#[test]
+fn placeholders_cannot_stand_in_keys() {
+    for template in [
+        r#"{"channel": "alerts", "{{job.name}}": "x"}"#,
+        r#"{"a": {"b": 1, "{{job.name}} suffix": 2}}"#,
+        r#"[{"k": [1, {"{{event.kind}}": 1}]}]"#,
+    ] {
+        assert!(matches!(Template::parse(template), Err(TemplateError::PlaceholderInKey { .. })), "{template}");
+    }
+    // In values, and in strings that look like keys but are values, they are fine.
+    for template in [r#"{"{": "{{job.name}}", "a": ["{{job.name}}", {"b": "{{job.id}}"}]}"#, r#"["{{job.name}}:"]"#] {
+        assert!(Template::parse(template).is_ok(), "{template}");
+    }
+    // A test name cannot override the template's own keys.
+    let template = Template::parse(r##"{"channel": "#alerts", "text": "{{job.name}}"}"##).unwrap();
+    let body = template.render(&job(&json!({"name": "\", \"channel\": \"#leak"}))).unwrap();
+    let body: Value = serde_json::from_slice(&body).unwrap();
+    assert_eq!(body["channel"], "#alerts");
+}
+
+#[test]
+fn header_names_and_values_are_capped() {
+    let long_name = "x".repeat(MAX_HEADER_NAME_BYTES + 1);
+    assert!(matches!(connector().with_header(long_name, "v"), Err(ConnectorError::HeaderName(_))));
+    assert!(matches!(connector().with_header("x".repeat(65_536), "v"), Err(ConnectorError::HeaderName(_))));
+    assert!(connector().with_header("x".repeat(MAX_HEADER_NAME_BYTES), "v").is_ok());
+    let long_value = "v".repeat(MAX_HEADER_VALUE_BYTES + 1);
+    assert!(matches!(connector().with_header("X-Token", long_value), Err(ConnectorError::HeaderValue(_))));
+    assert!(connector().with_header("X-Token", "v".repeat(MAX_HEADER_VALUE_BYTES)).is_ok());
+    // What the connector accepts, the `http` crate takes too.
+    let name = "x".repeat(MAX_HEADER_NAME_BYTES);
+    assert!(http::HeaderName::from_bytes(name.as_bytes()).is_ok());
 }

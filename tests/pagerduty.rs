@@ -1,8 +1,8 @@
 //! Events API v2 bodies, checked against PagerDuty's own OpenAPI schema, and the incident rules.
 
 use sauce_webhooks::pagerduty::{
-    Action, AlertError, AlertEvent, ChangeEvent, CheckRun, Delivery, Image, IncidentRules, MAX_SUMMARY_CHARS, Payload,
-    RoutingKey, Severity, classify,
+    Action, AlertError, AlertEvent, ChangeEvent, CheckRun, Delivery, Image, IncidentRules, MAX_BODY_BYTES,
+    MAX_FIELD_CHARS, MAX_SUMMARY_CHARS, MAX_URL_BYTES, Payload, RoutingKey, Severity, classify,
 };
 use sauce_webhooks::{Event, time};
 use serde_json::Value;
@@ -446,4 +446,104 @@ fn links_that_are_not_web_urls_are_left_out() {
     let job = Event::from_slice(br#"{"id":"j","status":"FAILED","creation_time":0,"name":"t"}"#).unwrap();
     let body = assert_valid(&weird.alert_for(&job).unwrap().body().unwrap(), "/enqueue");
     assert!(body.get("links").is_none());
+}
+
+/// Text that takes six bytes a character once JSON-escaped.
+fn controls(chars: usize) -> String {
+    "\u{1}".repeat(chars)
+}
+
+#[test]
+fn an_alert_for_any_event_fits_pagerdutys_limit() {
+    let text = controls(2048);
+    let huge = "b".repeat(600_000);
+    let mut every_text = serde_json::json!({"id": "j", "data_type": "vdc", "status": "FAILED", "creation_time": 0,
+        "tags": vec![text.clone(); 1000]});
+    for key in [
+        "owner",
+        "owner_id",
+        "org_id",
+        "team_id",
+        "team_name",
+        "group_id",
+        "name",
+        "browser_name",
+        "browser_version",
+        "os_name",
+        "os_version",
+        "device",
+        "app",
+        "error",
+        "exception",
+        "commit_id",
+        "branch_name",
+        "build",
+        "automation_backend",
+    ] {
+        every_text[key] = text.clone().into();
+    }
+    let cases = [
+        ("every text at 2,048 control characters", every_text),
+        (
+            "a 600,000-character browser (the component)",
+            serde_json::json!({"id": "j", "status": "FAILED", "creation_time": 0, "name": "t", "browser_name": huge}),
+        ),
+        (
+            "a 600,000-character build (the group)",
+            serde_json::json!({"id": "j", "status": "FAILED", "creation_time": 0, "name": "t", "build": huge}),
+        ),
+        (
+            "a 600,000-character data type (the class)",
+            serde_json::json!({"id": "j", "status": "FAILED", "creation_time": 0, "name": "t", "data_type": huge}),
+        ),
+        (
+            "a 600,000-character id (the link)",
+            serde_json::json!({"id": huge, "status": "FAILED", "creation_time": 0, "name": "t"}),
+        ),
+        (
+            "a 600,000-character visual build",
+            serde_json::json!({"org_id": huge, "user_id": huge, "team_ids": vec![controls(3000); 1000], "build_id": huge,
+            "build_name": huge, "build_url": format!("https://x/{huge}"), "status": "REJECTED", "data_center": huge, "project": huge, "branch": huge}),
+        ),
+        (
+            "a 600,000-character concurrency id",
+            serde_json::json!({"concurrency": {"organization": {"id": huge, "allowed": {"vms": 1, "mac_vms": 1, "rds": 1},
+            "current": {"vms": 1, "mac_vms": 0, "rds": 0}}}, "timestamp": 0}),
+        ),
+    ];
+    for (what, body) in cases {
+        let event = Event::from_slice(&serde_json::to_vec(&body).unwrap()).unwrap();
+        let alert = rules().alert_for(&event).unwrap_or_else(|| panic!("{what}: an alert"));
+        let sent = alert.body().unwrap_or_else(|err| panic!("{what}: {err}"));
+        assert!(sent.len() <= MAX_BODY_BYTES, "{what}: {} bytes", sent.len());
+        assert_valid(&sent, "/enqueue");
+    }
+}
+
+#[test]
+fn every_text_field_is_cut_to_its_limit() {
+    let long = "é".repeat(5000);
+    let payload = Payload::new(long.clone(), long.clone(), Severity::Info)
+        .with_component(long.clone())
+        .with_group(long.clone())
+        .with_class(long.clone());
+    let alert = AlertEvent::trigger(key(), payload)
+        .with_client(long.clone(), None)
+        .with_link("https://example.com/", Some(&long));
+    let body = assert_valid(&alert.body().unwrap(), "/enqueue");
+    for pointer in
+        ["/payload/source", "/payload/component", "/payload/group", "/payload/class", "/client", "/links/0/text"]
+    {
+        let text = body.pointer(pointer).and_then(Value::as_str).unwrap();
+        assert_eq!(text.chars().count(), MAX_FIELD_CHARS, "{pointer}");
+        assert!(text.ends_with('…'), "{pointer}");
+    }
+    // A link longer than any URL PagerDuty shows is left out.
+    let alert = AlertEvent::trigger(key(), Payload::new("s", "s", Severity::Info))
+        .with_link(&format!("https://example.com/{}", "a".repeat(MAX_URL_BYTES)), None);
+    assert!(alert.links().is_empty());
+    assert!(matches!(
+        Image::new(&format!("https://example.com/{}", "a".repeat(MAX_URL_BYTES))),
+        Err(AlertError::InsecureImage { .. })
+    ));
 }

@@ -162,3 +162,89 @@ fn verify_then_parse_during_a_rotation() {
     let event = Envelope::from_slice(verified.body()).unwrap().event;
     assert_eq!(event.incident_id(), Some("Q1FQ6NM1QHTDRZ"));
 }
+
+/// Every event type PagerDuty's v3 webhook documentation lists.
+const DOCUMENTED: [&str; 31] = [
+    "incident.acknowledged",
+    "incident.annotated",
+    "incident.conference_bridge.updated",
+    "incident.custom_field_values.updated",
+    "incident.delegated",
+    "incident.escalated",
+    "incident.incident_type.changed",
+    "incident.priority_updated",
+    "incident.reassigned",
+    "incident.reopened",
+    "incident.resolved",
+    "incident.responder.added",
+    "incident.responder.replied",
+    "incident.role.assigned",
+    "incident.service_updated",
+    "incident.status_update_published",
+    "incident.task.created",
+    "incident.task.updated",
+    "incident.task.completed",
+    "incident.triggered",
+    "incident.unacknowledged",
+    "incident.action_invocation.created",
+    "incident.action_invocation.updated",
+    "incident.action_invocation.terminated",
+    "incident.workflow.started",
+    "incident.workflow.completed",
+    "service.created",
+    "service.updated",
+    "service.deleted",
+    "service.custom_field_values.updated",
+    "pagey.ping",
+];
+
+#[test]
+fn every_documented_event_type_has_a_variant() {
+    for name in DOCUMENTED {
+        let event_type: EventType = name.parse().unwrap();
+        assert!(!matches!(event_type, EventType::Other(_)), "{name}");
+        assert_eq!(event_type.as_str(), name);
+        assert_eq!(event_type.is_incident(), name.starts_with("incident."));
+    }
+}
+
+#[test]
+fn the_incident_is_found_wherever_the_data_puts_it() {
+    // A role assignment lists its incident inside each assignment.
+    let roles = parse("incident_role_assigned.json");
+    assert_eq!(roles.event_type, EventType::IncidentRoleAssigned);
+    assert_eq!(roles.incident_id(), Some("Q1FQ6NM1QHTDRZ"));
+    assert!(matches!(roles.data, WebhookData::Other(_)), "kept as sent");
+
+    // A task carries it at `data.incident`.
+    let task = parse("incident_task_created.json");
+    assert_eq!(task.event_type, EventType::IncidentTaskCreated);
+    assert_eq!(task.incident_id(), Some("Q1FQ6NM1QHTDRZ"));
+    let WebhookData::IncidentRelated(related) = &task.data else { panic!("{:?}", task.data) };
+    assert_eq!(related.incident.id, "Q1FQ6NM1QHTDRZ");
+    assert_eq!(related.data.to_value().unwrap()["title"], "Roll back the discount service");
+
+    // A service event names no incident, even when its data holds one.
+    let fields = parse("service_custom_field_values_updated.json");
+    assert_eq!(fields.event_type, EventType::ServiceCustomFieldValuesUpdated);
+    assert_eq!(fields.incident_id(), None);
+}
+
+#[test]
+fn empty_optional_objects_are_absent() {
+    let event = parse("incident_with_empty_objects.json");
+    assert_eq!((&event.agent, &event.client), (&None, &None));
+    let WebhookData::Incident(incident) = &event.data else { panic!("typed: {:?}", event.data) };
+    assert_eq!(incident.priority, None, "priority: {{}}");
+    assert_eq!(incident.conference_bridge, None, "conference_bridge: {{}}");
+    assert_eq!(incident.number, Some(4312));
+}
+
+#[test]
+fn error_paths_escape_keys_that_could_forge_a_log_line() {
+    let body = b"{\"event\":{\"id\":\"e\",\"event_type\":\"pagey.ping\",\"occurred_at\":\"2024-05-01T10:00:00Z\",\"data\":{},\"\\r\\nSet-Cookie: a=b\\u001b[2J\":[tru]}}";
+    let err = Envelope::from_slice(body).unwrap_err();
+    let text = err.to_string();
+    assert!(!text.chars().any(char::is_control), "{text:?}");
+    assert!(err.path().contains(r"\r\nSet-Cookie: a=b\u{1b}[2J"), "{}", err.path());
+}

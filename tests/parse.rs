@@ -404,3 +404,62 @@ fn times_are_kept_to_what_rfc_3339_can_write() {
     let err = Event::from_slice(br#"{"id":"t","status":"PASSED","creation_time":18446744073709551615}"#).unwrap_err();
     assert!(err.message().contains("18446744073709551615"), "the value as sent: {err}");
 }
+
+#[test]
+fn an_empty_or_null_nested_object_means_absent() {
+    // A team sent as `{}` was refused, and the whole concurrency event lost with it.
+    let Ok(Event::Concurrency(usage)) = Event::from_slice(&fixture("concurrency_empty_team.json")) else {
+        panic!("a concurrency event")
+    };
+    assert_eq!(usage.team, None);
+    assert_eq!(usage.organization.current.vms, 12);
+    let null_team =
+        String::from_utf8(fixture("concurrency_empty_team.json")).unwrap().replace(r#""team": {}"#, r#""team": null"#);
+    assert!(matches!(Event::from_slice(null_team.as_bytes()), Ok(Event::Concurrency(usage)) if usage.team.is_none()));
+    // A team with some keys but not all is still refused, with the one that is missing.
+    let partial = null_team.replace(r#""team": null"#, r#""team": {"id": "t"}"#);
+    let err = Event::from_slice(partial.as_bytes()).unwrap_err();
+    assert!(err.message().contains("missing field `allowed`"), "{err}");
+}
+
+#[test]
+fn a_job_that_has_not_finished_is_never_a_failure() {
+    // REST records carry `passed: false` while a job runs.
+    let running = job("rest/running_job.json");
+    assert_eq!((running.status.clone(), running.passed), (JobStatus::InProgress, Some(false)));
+    assert!(!running.is_failure() && !running.is_finished());
+    for status in ["new", "queued", "QUEUED", "in progress", "running"] {
+        let body = format!(r#"{{"id":"j","status":"{status}","passed":false,"creation_time":0}}"#);
+        let event = Event::from_slice(body.as_bytes()).unwrap();
+        assert!(!event.is_failure(), "{status}");
+    }
+    for status in ["complete", "COMPLETE", "passed"] {
+        let body = format!(r#"{{"id":"j","status":"{status}","passed":false,"creation_time":0}}"#);
+        assert!(Event::from_slice(body.as_bytes()).unwrap().is_failure(), "{status}: finished, and did not pass");
+    }
+}
+
+#[test]
+fn rest_build_records_and_list_envelopes_are_not_jobs() {
+    for name in ["rest/build_record.json", "rest/jobs_envelope.json", "rest/rdc_entities_envelope.json"] {
+        let event = Event::from_slice(&fixture(name)).unwrap();
+        assert!(matches!(event, Event::Unknown(_)), "{name}: {event:?}");
+    }
+    // The jobs inside a list envelope are jobs, one by one.
+    let envelope: serde_json::Value = serde_json::from_slice(&fixture("rest/jobs_envelope.json")).unwrap();
+    let jobs = serde_json::to_vec(&envelope["jobs"]).unwrap();
+    let failures: Vec<bool> = Event::from_slice_batch(&jobs).map(|event| event.unwrap().is_failure()).collect();
+    assert_eq!(failures, [true, false]);
+}
+
+#[test]
+fn a_duration_beyond_u64_is_refused_not_saturated() {
+    for duration in ["18446744073709551616", "18446744073709551615.9", "1e20", "\"18446744073709551616\""] {
+        let body = format!(r#"{{"id":"j","status":"FAILED","creation_time":0,"duration_sec":{duration}}}"#);
+        let err = Event::from_slice(body.as_bytes()).expect_err(duration);
+        assert_eq!(err.path(), "$.duration_sec", "{duration}: {err}");
+    }
+    let body = r#"{"id":"j","status":"FAILED","creation_time":0,"duration_sec":18446744073709549568}"#;
+    let Ok(Event::Job(job)) = Event::from_slice(body.as_bytes()) else { panic!() };
+    assert_eq!(job.duration_sec, Some(18_446_744_073_709_549_568), "the largest f64 below 2^64 fits");
+}

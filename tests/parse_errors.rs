@@ -99,10 +99,15 @@ fn negative_duration() {
 #[test]
 fn deep_nesting_of_100_000_brackets() {
     // Unknown keys are skipped without recursion, so deep nesting there costs no stack: the
-    // body simply ends inside the 100,000th list.
+    // body simply ends inside the 100,000th list. The path follows the lists as deep as JSON is
+    // read (127 levels), shortened.
     let mut body = b"{\"id\":\"x\",\"status\":\"FAILED\",\"creation_time\":0,\"custom\":".to_vec();
     body.extend(std::iter::repeat_n(b'[', 100_000));
-    let err = assert_refused(&body, "$.custom", (1, body.len()), "EOF while parsing a list");
+    let err = Event::from_slice(&body).unwrap_err();
+    assert!(err.path().starts_with("$.custom[0][0]") && err.path().ends_with('…'), "{err}");
+    assert!(err.path().chars().count() <= 201, "{}", err.path());
+    assert_eq!((err.line(), err.column()), (1, body.len()));
+    assert!(err.message().contains("EOF while parsing a list"), "{err}");
     assert_eq!(err.kind(), ParseErrorKind::Syntax);
 
     // Closed again, the same nesting is a valid unknown field.
@@ -121,7 +126,8 @@ fn deep_nesting_of_100_000_brackets() {
     let err = Event::from_slice_batch(&only_brackets).find_map(Result::err).unwrap();
     assert_eq!((err.line(), err.column()), (1, 100_000), "{err}");
     let only_objects = b"{\"a\":".repeat(100_000);
-    assert_eq!(Event::from_slice(&only_objects).unwrap_err().path(), "$.a");
+    let path = Event::from_slice(&only_objects).unwrap_err().path().to_owned();
+    assert!(path.starts_with("$.a.a.a") && path.chars().count() <= 201, "{path}");
 }
 
 #[test]
@@ -181,4 +187,28 @@ fn an_array_given_to_from_slice_points_to_from_slice_batch() {
 #[test]
 fn a_body_cut_inside_a_key_has_the_path_of_its_object() {
     assert_refused(br#"{"id": "x", "sta"#, "$", (1, 16), "EOF while parsing");
+}
+
+#[test]
+fn keys_in_error_paths_are_escaped_so_a_log_line_cannot_be_forged() {
+    let hostile = [
+        ("\u{1b}[31mred", r#"["\u{1b}[31mred"]"#),
+        ("line\r\nSet-Cookie: session=stolen", r#"["line\r\nSet-Cookie: session=stolen"]"#),
+        ("right-to-left \u{202e}olleh", r#"["right-to-left \u{202e}olleh"]"#),
+        ("quote\"and\\backslash", r#"["quote\"and\\backslash"]"#),
+        ("plain_key-1", ".plain_key-1"),
+    ];
+    for (key, in_path) in hostile {
+        // An event of no known kind, whose whole body is read (a job's unknown keys are skipped).
+        let body = serde_json::json!({"kind": "new", "custom": {key: [1, 2]}});
+        let text = serde_json::to_string(&body).unwrap().replace("[1,2]", "[1,tru]");
+        let err = Event::from_slice(text.as_bytes()).unwrap_err();
+        assert_eq!(err.path(), format!("$.custom{in_path}[1]"), "{key:?}");
+        let shown = err.to_string();
+        assert!(!shown.chars().any(|c| c.is_control() || c == '\u{202e}'), "{shown:?}");
+    }
+    // Values echoed in messages are escaped the same way.
+    let err =
+        Event::from_slice(b"{\"id\":\"j\",\"status\":\"FAILED\",\"creation_time\":\"\\r\\nforged\"}").unwrap_err();
+    assert!(!err.to_string().chars().any(char::is_control), "{err}");
 }

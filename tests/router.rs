@@ -151,3 +151,33 @@ fn replacing_moves_a_key_to_its_new_scope() {
     assert!(router.is_empty());
     assert!(router.remove(&7).is_none());
 }
+
+#[test]
+fn subscriptions_never_take_an_event_of_another_organization() {
+    let mut router = Router::new();
+    let all = [Topic::VirtualDeviceJobs(Outcomes::All)];
+    router.insert("acme checkout team", Subscription::new(Scope::team("acme", "t1"), all));
+    router.insert("jane, authorised in acme", Subscription::new(Scope::user("acme", "u1"), all));
+    router.insert("acme", Subscription::new(Scope::organization("acme"), all));
+    let job = |org: Option<&str>| {
+        let org = org.map_or(String::new(), |org| format!(r#","org_id":"{org}""#));
+        let body = format!(
+            r#"{{"id":"j","data_type":"vdc","status":"FAILED","creation_time":0,"owner_id":"u1","team_id":"t1"{org}}}"#
+        );
+        Event::from_slice(body.as_bytes()).unwrap()
+    };
+    let routed = |event: &Event| {
+        let mut keys: Vec<&str> = router.route(event).copied().collect();
+        keys.sort_unstable();
+        keys
+    };
+    assert_eq!(routed(&job(Some("acme"))), ["acme", "acme checkout team", "jane, authorised in acme"]);
+    // globex's team "t1" is another team; jane, moved to globex, no longer reaches acme's subscription.
+    assert!(routed(&job(Some("globex"))).is_empty());
+    // Without an organization, nothing proves whose user or team it is.
+    assert!(routed(&job(None)).is_empty());
+    for (key, subscription) in [("team", Scope::team("acme", "t1")), ("user", Scope::user("acme", "u1"))] {
+        let subscription = Subscription::new(subscription, all);
+        assert!(!subscription.matches(&job(Some("globex"))) && !subscription.matches(&job(None)), "{key}");
+    }
+}

@@ -1,6 +1,7 @@
 //! The names a template may use, derived from the events' own documented JSON, so that a field
 //! added to an event is a placeholder without being listed here.
 
+use std::borrow::Cow;
 use std::sync::LazyLock;
 
 use serde_json::{Map, Value};
@@ -17,8 +18,8 @@ pub(crate) enum Placeholder {
     Kind,
     /// `{{event.failed}}`.
     Failed,
-    /// A field of one kind of event (`job.name`), by its full name.
-    Field(&'static str),
+    /// A field of one kind of event (`job.name`), by its place among the names.
+    Field(u16),
 }
 
 /// Each kind's placeholder prefix, and the documented JSON of an event of that kind (keys of
@@ -66,27 +67,28 @@ impl Placeholder {
             "event" => Some(Self::Event),
             "event.kind" => Some(Self::Kind),
             "event.failed" => Some(Self::Failed),
-            _ => NAMES.iter().find(|known| *known == name).map(|known| Self::Field(known)),
+            _ => NAMES.iter().position(|known| known == name).and_then(|at| u16::try_from(at).ok()).map(Self::Field),
         }
     }
 
-    /// Its value for `event`, whose documented JSON `json` gives.
-    pub(crate) fn value<'a>(self, event: &Event, json: impl FnOnce() -> &'a Value) -> Value {
+    /// Its value for `event`, whose documented JSON `json` gives: borrowed from it, as a
+    /// field may be large.
+    pub(crate) fn value<'a>(self, event: &Event, json: impl FnOnce() -> &'a Value) -> Cow<'a, Value> {
         let kind = match event {
             Event::Job(_) => "job",
             Event::VisualBuild(_) => "build",
             Event::Concurrency(_) => "concurrency",
-            _ => "unknown",
+            Event::Unknown(_) => "unknown",
         };
         match self {
-            Self::Event => json().clone(),
-            Self::Kind => Value::from(if kind == "build" { "visual_build" } else { kind }),
-            Self::Failed => Value::from(event.is_failure()),
-            Self::Field(name) => match name.split_once('.') {
-                Some(("concurrency", "timestamp")) if kind == "concurrency" => json()["timestamp"].clone(),
-                Some(("concurrency", field)) if kind == "concurrency" => json()["concurrency"][field].clone(),
-                Some((prefix, field)) if prefix == kind => json()[field].clone(),
-                _ => Value::Null,
+            Self::Event => Cow::Borrowed(json()),
+            Self::Kind => Cow::Owned(Value::from(if kind == "build" { "visual_build" } else { kind })),
+            Self::Failed => Cow::Owned(Value::from(event.is_failure())),
+            Self::Field(at) => match NAMES[usize::from(at)].split_once('.') {
+                Some(("concurrency", "timestamp")) if kind == "concurrency" => Cow::Borrowed(&json()["timestamp"]),
+                Some(("concurrency", field)) if kind == "concurrency" => Cow::Borrowed(&json()["concurrency"][field]),
+                Some((prefix, field)) if prefix == kind => Cow::Borrowed(&json()[field]),
+                _ => Cow::Owned(Value::Null),
             },
         }
     }

@@ -5,6 +5,8 @@ use serde_json::Value;
 
 use super::placeholder::Placeholder;
 use crate::event::Event;
+use crate::raw_json::WithinNesting;
+use crate::support::clip::clip;
 
 /// What is wrong with a template.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -70,20 +72,31 @@ pub const DEFAULT_MAX_RENDERED_BODY: usize = 512 * 1024;
 /// otherwise; each placeholder's value is written out once, however often it appears.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Template {
-    parts: Vec<Part>,
+    /// The template's own text, without its placeholders.
+    text: String,
+    /// Where in `text` each placeholder's value goes, in order.
+    fields: Vec<Field>,
     max_body: usize,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
-enum Part {
-    Text(String),
-    Field { placeholder: Placeholder, in_string: bool },
+/// A placeholder's place: a byte offset in the text (templates are far below 4 GiB), what it
+/// stands for, and whether it sits inside a string. Twelve bytes, so a template of nothing but
+/// placeholders takes little more than its own text.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Field {
+    at: u32,
+    placeholder: Placeholder,
+    in_string: bool,
 }
 
 impl Default for Template {
     /// `{{event}}`: the event in its documented webhook shape.
     fn default() -> Self {
-        Self::of(vec![Part::Field { placeholder: Placeholder::Event, in_string: false }])
+        Self {
+            text: String::new(),
+            fields: vec![Field { at: 0, placeholder: Placeholder::Event, in_string: false }],
+            max_body: DEFAULT_MAX_RENDERED_BODY,
+        }
     }
 }
 
@@ -91,11 +104,15 @@ impl Template {
     /// Parses a template.
     ///
     /// # Errors
-    /// [`TemplateError`] for an unknown or unclosed placeholder, or a template that is not
-    /// JSON with its placeholders filled.
+    /// [`TemplateError`] for an unknown or unclosed placeholder, one inside an object's key, or
+    /// a template that is not JSON with its placeholders filled.
     pub fn parse(text: &str) -> Result<Self, TemplateError> {
-        let mut parts = Vec::new();
-        let mut literal = String::new();
+        let too_long = || TemplateError::InvalidJson { reason: "the template is 4 GiB or more".to_owned() };
+        let mut template = Self {
+            text: String::with_capacity(text.len()),
+            fields: Vec::with_capacity(text.matches("{{").count()),
+            max_body: DEFAULT_MAX_RENDERED_BODY,
+        };
         let mut json = Structure::default();
         let mut rest = text;
         while let Some(c) = rest.chars().next() {
@@ -113,27 +130,20 @@ impl Template {
                 let end = rest.find("}}").ok_or(TemplateError::Unclosed { at })?;
                 let name = rest[2..end].trim();
                 let placeholder = Placeholder::named(name)
-                    .ok_or_else(|| TemplateError::UnknownPlaceholder { name: name.to_owned() })?;
-                parts.push(Part::Text(std::mem::take(&mut literal)));
-                parts.push(Part::Field { placeholder, in_string: json.in_string });
+                    .ok_or_else(|| TemplateError::UnknownPlaceholder { name: clip(name, 65).into_owned() })?;
+                let at = u32::try_from(template.text.len()).map_err(|_| too_long())?;
+                template.fields.push(Field { at, placeholder, in_string: json.in_string });
                 // A placeholder standing as a value is a whole value.
                 json.after_value();
                 rest = &rest[end + 2..];
                 continue;
             }
             json.read(c);
-            literal.push(c);
+            template.text.push(c);
             rest = &rest[c.len_utf8()..];
         }
-        parts.push(Part::Text(literal));
-        parts.retain(|part| !matches!(part, Part::Text(text) if text.is_empty()));
-        let template = Self::of(parts);
         template.check()?;
         Ok(template)
-    }
-
-    fn of(parts: Vec<Part>) -> Self {
-        Self { parts, max_body: DEFAULT_MAX_RENDERED_BODY }
     }
 
     /// Refuses to render bodies over `max_body` bytes (the default is
@@ -142,6 +152,19 @@ impl Template {
     pub fn with_max_body(mut self, max_body: usize) -> Self {
         self.max_body = max_body;
         self
+    }
+
+    /// The template's text and placeholders in order: each piece of text, and the placeholder
+    /// after it (none after the last piece).
+    fn pieces(&self) -> impl Iterator<Item = (&str, Option<Field>)> {
+        let mut from = 0;
+        let fields = self.fields.iter().map(Some).chain([None]);
+        fields.map(move |field| {
+            let to = field.map_or(self.text.len(), |field| field.at as usize);
+            let piece = &self.text[from..to];
+            from = to;
+            (piece, field.copied())
+        })
     }
 
     /// Renders the body for `event`.
@@ -157,24 +180,24 @@ impl Template {
         let json = || json.get_or_init(|| serde_json::to_value(event).unwrap_or(Value::Null));
         let mut filled: Vec<(Placeholder, bool, String)> = Vec::new();
         let mut out = String::new();
-        for part in &self.parts {
-            let piece = match part {
-                Part::Text(text) => text.as_str(),
-                Part::Field { placeholder, in_string } => {
-                    let known = filled.iter().position(|(p, s, _)| p == placeholder && s == in_string);
-                    let index = if let Some(index) = known {
-                        index
-                    } else {
-                        filled.push((*placeholder, *in_string, fill(*placeholder, *in_string, event, json)?));
-                        filled.len() - 1
-                    };
-                    filled[index].2.as_str()
-                }
-            };
+        let mut push = |piece: &str| {
             if out.len() + piece.len() > self.max_body {
                 return Err(RenderError::TooLarge { limit: self.max_body });
             }
             out.push_str(piece);
+            Ok(())
+        };
+        for (text, field) in self.pieces() {
+            push(text)?;
+            let Some(Field { placeholder, in_string, .. }) = field else { continue };
+            let known = filled.iter().position(|(p, s, _)| *p == placeholder && *s == in_string);
+            let index = if let Some(index) = known {
+                index
+            } else {
+                filled.push((placeholder, in_string, fill(placeholder, in_string, event, json)?));
+                filled.len() - 1
+            };
+            push(&filled[index].2)?;
         }
         Ok(out.into_bytes())
     }
@@ -187,16 +210,18 @@ impl Template {
     /// pair or push the nesting past what serde_json reads is caught here, not in a body.
     fn check(&self) -> Result<(), TemplateError> {
         for filler in [Value::Null, serde_json::json!([[[["x"]]]])] {
-            let mut sample = String::new();
-            for part in &self.parts {
-                match part {
-                    Part::Text(text) => sample.push_str(text),
-                    Part::Field { in_string, .. } => sample.push_str(&written(&filler, *in_string)),
+            let (as_value, as_text) = (written(&filler, false), written(&filler, true));
+            let mut sample =
+                String::with_capacity(self.text.len() + self.fields.len() * as_value.len().max(as_text.len()));
+            for (text, field) in self.pieces() {
+                sample.push_str(text);
+                if let Some(field) = field {
+                    sample.push_str(if field.in_string { &as_text } else { &as_value });
                 }
             }
-            // Read into a `Value` rather than skipped: that also refuses what most JSON readers
-            // cannot take, such as numbers beyond `f64`, lone surrogates and nesting past 128.
-            serde_json::from_str::<Value>(&sample)
+            // Read as a `Value` would be, keeping nothing: that refuses what most JSON readers
+            // cannot take, such as numbers beyond `f64`, lone surrogates and nesting past 127.
+            serde_json::from_str::<WithinNesting>(&sample)
                 .map_err(|err| TemplateError::InvalidJson { reason: err.to_string() })?;
         }
         Ok(())
@@ -232,9 +257,16 @@ fn written(value: &Value, in_string: bool) -> String {
 
 /// `text` escaped for the inside of a JSON string.
 fn escaped(text: &str) -> String {
-    // The quoted, escaped JSON form of a string, without its quotes.
-    let quoted = serde_json::to_string(text).unwrap_or_default();
-    quoted.get(1..quoted.len().saturating_sub(1)).unwrap_or_default().to_owned()
+    // The quoted, escaped JSON form of a string, written where it fits when nothing needs
+    // escaping, its quotes then taken off in place.
+    let mut quoted = Vec::with_capacity(text.len() + 2);
+    // Writing a string to a vector cannot fail, and gives UTF-8.
+    let _ = serde_json::to_writer(&mut quoted, text);
+    quoted.pop();
+    if !quoted.is_empty() {
+        quoted.remove(0);
+    }
+    String::from_utf8(quoted).unwrap_or_default()
 }
 
 /// Where the template's text stands in its JSON: inside a string, after a backslash, and

@@ -4,6 +4,7 @@ use std::fmt::{self, Write};
 
 use serde::de::DeserializeOwned;
 
+use crate::raw_json::WithinNesting;
 use crate::support::clip::clip;
 
 /// A body that could not be parsed, with where and what.
@@ -51,6 +52,8 @@ pub enum ParseErrorKind {
 const MAX_MESSAGE: usize = 201;
 /// Longest object key kept in a path, in characters.
 const MAX_KEY: usize = 65;
+/// Longest path kept, in characters: a path 127 levels deep is cut, ending in `…`.
+const MAX_PATH: usize = 201;
 
 impl ParseError {
     /// Broken JSON, or a value of the wrong form.
@@ -79,13 +82,14 @@ impl ParseError {
     }
 
     /// Turns serde_json's error for `body` into a `ParseError`, finding the JSON path by
-    /// reading the body again as `T` with path tracking. Tracking costs an allocation per key,
-    /// so it runs only here, after a plain parse has already failed.
+    /// reading the body again with path tracking: as `T` for a value of the wrong form, and
+    /// into every value for broken JSON, wherever it is (a key no event reads included).
+    /// Tracking costs an allocation per key, so it runs only here, after a plain parse has
+    /// already failed, and it keeps nothing but the path.
     pub(crate) fn locate<T: DeserializeOwned>(body: &[u8], err: &serde_json::Error) -> Self {
-        let mut de = serde_json::Deserializer::from_slice(body);
-        let path = match serde_path_to_error::deserialize::<_, T>(&mut de) {
-            Err(tracked) => json_path(tracked.path()),
-            Ok(_) => "$".to_owned(),
+        let path = match err.classify() {
+            serde_json::error::Category::Data => tracked_path::<T>(body),
+            _ => tracked_path::<WithinNesting>(body),
         };
         let (line, column) = (err.line(), err.column());
         let full = err.to_string();
@@ -164,6 +168,15 @@ fn push_key(out: &mut String, key: &str) {
         out.push_str(key);
     } else {
         let _ = write!(out, "[{}]", printable(&format!("{key:?}")));
+    }
+}
+
+/// The path where reading `body` as `T` fails, `$` if it does not.
+fn tracked_path<T: DeserializeOwned>(body: &[u8]) -> String {
+    let mut de = serde_json::Deserializer::from_slice(body);
+    match serde_path_to_error::deserialize::<_, T>(&mut de) {
+        Err(tracked) => clip(&json_path(tracked.path()), MAX_PATH).into_owned(),
+        Ok(_) => "$".to_owned(),
     }
 }
 

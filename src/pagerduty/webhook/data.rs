@@ -189,7 +189,7 @@ fn optional_reference<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Referenc
 }
 
 /// An optional object kept as sent, where `null` and `{}` both mean absent.
-fn optional_object<'de, D: Deserializer<'de>>(d: D) -> Result<Option<RawJson>, D::Error> {
+pub(crate) fn optional_object<'de, D: Deserializer<'de>>(d: D) -> Result<Option<RawJson>, D::Error> {
     let raw = Option::<RawJson>::deserialize(d)?;
     Ok(raw.filter(|raw| !is_empty_object(raw.as_str())))
 }

@@ -4,7 +4,7 @@ use serde::{Deserialize, Deserializer, Serialize};
 use serde_json::value::RawValue;
 use time::OffsetDateTime;
 
-use super::data::{Reference, WebhookData};
+use super::data::{Reference, WebhookData, optional_object};
 use super::event_type::EventType;
 use super::probe::Probe;
 use crate::raw_json::RawJson;
@@ -91,7 +91,7 @@ impl<'de> Deserialize<'de> for WebhookEvent {
             occurred_at: Option<OffsetDateTime>,
             #[serde(default)]
             agent: Option<Box<RawValue>>,
-            #[serde(default)]
+            #[serde(default, deserialize_with = "optional_object")]
             client: Option<RawJson>,
             #[serde(default)]
             data: Option<RawJson>,

@@ -1,0 +1,135 @@
+//! Every public parser holds at most eight times its input and 64 KiB at its peak, batches
+//! included, on the worst shapes known: many tiny values, each of which a typed model or a
+//! `serde_json::Value` would blow up. Measured with a counting allocator, which sees every
+//! byte requested, a growing vector's old and new buffers both included.
+
+use sauce_webhooks::Event;
+use sauce_webhooks::connector::Template;
+use sauce_webhooks::pagerduty::webhook::Envelope;
+
+/// Two mebibytes: the receiver's body limit, and the size of every body here.
+const BODY: usize = 2 * 1024 * 1024;
+
+/// Runs `parse` and returns its peak memory, after checking it against the bound.
+fn assert_bounded<T>(what: &str, input: &[u8], parse: impl FnOnce(&[u8]) -> T) -> u64 {
+    let mut out = None;
+    let info = allocation_counter::measure(|| out = Some(parse(input)));
+    drop(out);
+    let limit = 8 * input.len() as u64 + 64 * 1024;
+    assert!(
+        info.bytes_max <= limit,
+        "{what}: peak {} bytes for {} bytes of input (bound {limit})",
+        info.bytes_max,
+        input.len()
+    );
+    // `cargo test --test memory -- --nocapture` prints the figures the README quotes.
+    eprintln!("{what}: {} bytes in, peak {} bytes, bound {limit}", input.len(), info.bytes_max);
+    info.bytes_max
+}
+
+/// `head`, then `item` repeated (with `separator`) to about `BODY` bytes, then `tail`.
+fn repeated(head: &str, item: &str, separator: &str, tail: &str) -> Vec<u8> {
+    let count = (BODY - head.len() - tail.len()) / (item.len() + separator.len());
+    let mut body = String::with_capacity(BODY);
+    body.push_str(head);
+    for i in 0..count {
+        if i > 0 {
+            body.push_str(separator);
+        }
+        body.push_str(item);
+    }
+    body.push_str(tail);
+    body.into_bytes()
+}
+
+/// Parses every element of a batch, keeping none, as a receiver that handles them one by one.
+fn each_of_batch(body: &[u8]) -> usize {
+    Event::from_slice_batch(body).flatten().count()
+}
+
+#[test]
+fn a_batch_of_empty_objects() {
+    // 700,000 elements: with every event kept at once this held 700 MB.
+    let body = repeated("[", "{}", ",", "]");
+    assert_bounded("[{},{},...]", &body, each_of_batch);
+    assert_eq!(each_of_batch(&body), (body.len() - 2) / 3 + 1);
+}
+
+#[test]
+fn a_batch_of_the_smallest_jobs() {
+    let body = repeated("[", r#"{"id":"a","status":"b","creation_time":0}"#, ",", "]");
+    assert_bounded("[{job},{job},...]", &body, each_of_batch);
+}
+
+#[test]
+fn an_unknown_event_of_tiny_values() {
+    // 16 times the input as a `serde_json::Value`; kept as text, it costs its own bytes.
+    for item in ["0", "[]", "{}", r#""""#, "null"] {
+        let body = repeated(r#"{"x":["#, item, ",", "]}");
+        assert_bounded(&format!("{{\"x\":[{item},...]}}"), &body, Event::from_slice);
+        assert!(matches!(Event::from_slice(&body), Ok(Event::Unknown(_))));
+    }
+}
+
+#[test]
+fn a_job_with_as_many_tiny_tags_as_it_may_have() {
+    for tag in [r#""""#, r#""a""#, "null"] {
+        let tags = vec![tag; 1000].join(",");
+        let body = format!(r#"{{"id":"j","status":"FAILED","creation_time":0,"tags":[{tags}]}}"#);
+        assert_bounded(&format!("tags:[{tag},...]"), body.as_bytes(), Event::from_slice);
+    }
+    // One more than a job may list is refused, within the bound too.
+    let body = repeated(r#"{"id":"j","status":"FAILED","creation_time":0,"tags":["#, r#""""#, ",", "]}");
+    assert_bounded("tags:[\"\",... 700,000]", &body, Event::from_slice);
+    assert!(Event::from_slice(&body).is_err());
+}
+
+#[test]
+fn a_visual_build_with_as_many_teams_as_it_may_list() {
+    let teams = vec![r#""t""#; 1000].join(",");
+    let body = format!(
+        r#"{{"org_id":"o","user_id":"u","team_ids":[{teams}],"build_id":"b","build_name":"n","build_url":"u","status":"EQUAL","data_center":"x"}}"#
+    );
+    assert_bounded("team_ids:[\"t\",...]", body.as_bytes(), Event::from_slice);
+}
+
+#[test]
+fn an_error_deep_in_a_long_body_is_located_within_the_bound() {
+    // Finding the path reads the body again, keeping only the path.
+    let body =
+        repeated(r#"{"id":"j","status":"FAILED","creation_time":0,"custom":["#, "[0]", ",", r#"],"passed":"maybe"}"#);
+    assert_bounded("an error after 2 MiB", &body, Event::from_slice);
+    assert_eq!(Event::from_slice(&body).unwrap_err().path(), "$.passed");
+}
+
+const ENVELOPE_HEAD: &str = r#"{"event":{"id":"e","event_type":"incident.triggered","resource_type":"incident","occurred_at":"2024-05-01T10:00:00Z","#;
+
+#[test]
+fn pagerduty_envelopes_of_tiny_values() {
+    let data_values = repeated(&format!(r#"{ENVELOPE_HEAD}"data":{{"id":"Q1","x":["#), "0", ",", "]}}}");
+    assert_bounded("data:{x:[0,...]}", &data_values, Envelope::from_slice);
+    let client_values = repeated(&format!(r#"{ENVELOPE_HEAD}"client":["#), "{}", ",", r#"],"data":{"id":"Q1"}}}"#);
+    assert_bounded("client:[{},...]", &client_values, Envelope::from_slice);
+    // References past the most an incident may list leave it untyped, not refused.
+    let assignees =
+        repeated(&format!(r#"{ENVELOPE_HEAD}"data":{{"id":"Q1","assignees":["#), r#"{"id":""}"#, ",", "]}}}");
+    assert_bounded("assignees:[{id},...]", &assignees, Envelope::from_slice);
+    let roles = repeated(
+        &format!(r#"{ENVELOPE_HEAD}"data":{{"type":"incident_role_assignment","incident_role_assignments":["#),
+        r#"{"incident":{"id":"Q"}}"#,
+        ",",
+        "]}}}",
+    );
+    assert_bounded("incident_role_assignments:[...]", &roles, Envelope::from_slice);
+    assert_eq!(Envelope::from_slice(&roles).unwrap().event.incident_id(), Some("Q"), "the first assignment's");
+}
+
+#[test]
+fn templates_of_nothing_but_placeholders() {
+    for item in ["{{event}}", "{{job.id}}", r#""{{job.name}}""#] {
+        let body = repeated("[", item, ",", "]");
+        let text = String::from_utf8(body).unwrap();
+        assert_bounded(&format!("[{item},...]"), text.as_bytes(), |_| Template::parse(&text));
+        assert!(Template::parse(&text).is_ok());
+    }
+}
