@@ -58,15 +58,21 @@
 //! - **A new field of an event**: the struct in `event/` (say `event/job.rs`), one line in the
 //!   `fields!` list of `wire/fields.rs`, and one line in the kind's builder in `wire/` (for a
 //!   job, `assemble` in `wire/job.rs`). Templates pick it up as a placeholder by themselves,
-//!   and `tests/fields.rs` fails until the parser reads what the struct writes.
+//!   and `tests/fields.rs` fails until the parser reads what the struct writes (a field that is
+//!   not text also needs a sample value in that test's `sample`, which it asks for).
 //! - **A new kind of event**: its model in `event/`, an `Event` variant, its keys in
 //!   `wire/fields.rs`, a `Shape` in `wire/shape.rs` with its detecting keys, a builder in `wire/`,
-//!   and a branch in `wire/parse.rs`'s `known_event`.
-//! - **A new subscription topic**: the variant in `routing/topic.rs`, its bit in `Topics`, and
-//!   the events it takes in `Topics::matches`. Who owns an event is answered once, in
-//!   `routing/owners.rs`.
-//! - **A new PagerDuty v3 event type**: a variant of `EventType` in `pagerduty/webhook.rs`; its
-//!   data is typed by the shape it has.
+//!   and a branch in `wire/parse.rs`'s `known_event`. The compiler then points at every match
+//!   that must say what the new kind does: its owners in `routing/owners.rs` (none, and it
+//!   reaches no subscription), the topics that take it in `routing/topic.rs`, and its alert in
+//!   `pagerduty/rules.rs`.
+//! - **A new subscription topic**: the variant in `routing/topic.rs`, its entry in `Topic::ALL`,
+//!   its bit in `Topics::bit`, and the events it takes in `Topics::matches`; the unit test there
+//!   fails until the three agree. `Topics` is one byte, with two bits left.
+//! - **A new PagerDuty v3 event type**: a variant of `EventType` in
+//!   `pagerduty/webhook/event_type.rs`, and its name in the documented list of
+//!   `tests/pagerduty_webhook.rs`; its data is typed by the shape it has, and its incident found
+//!   by `pagerduty/webhook/probe.rs`.
 //! - **A new rule for paging**: `pagerduty/rules.rs`, which builds `AlertEvent`s from events.
 
 pub mod access;

@@ -280,3 +280,12 @@ fn header_names_and_values_are_capped() {
     let name = "x".repeat(MAX_HEADER_NAME_BYTES);
     assert!(http::HeaderName::from_bytes(name.as_bytes()).is_ok());
 }
+
+#[test]
+fn a_template_shows_as_it_was_written() {
+    let template = Template::parse(r#"{"t": "{{job.name}} on {{ job.browser_name }}", "e": {{event}}}"#).unwrap();
+    assert_eq!(
+        format!("{template:?}"),
+        r#"Template { text: "{\"t\": \"{{job.name}} on {{job.browser_name}}\", \"e\": {{event}}}", max_body: 524288 }"#
+    );
+}

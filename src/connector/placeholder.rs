@@ -61,6 +61,16 @@ impl Placeholder {
         NAMES.iter().map(String::as_str)
     }
 
+    /// Its name.
+    pub(crate) fn name(self) -> &'static str {
+        match self {
+            Self::Event => "event",
+            Self::Kind => "event.kind",
+            Self::Failed => "event.failed",
+            Self::Field(at) => &NAMES[usize::from(at)],
+        }
+    }
+
     /// The placeholder a name stands for, if any.
     pub(crate) fn named(name: &str) -> Option<Self> {
         match name {

@@ -70,7 +70,7 @@ pub const DEFAULT_MAX_RENDERED_BODY: usize = 512 * 1024;
 /// be JSON when parsed, every rendered body is valid JSON. A rendered body is at most
 /// [`DEFAULT_MAX_RENDERED_BODY`] bytes unless [`with_max_body`](Template::with_max_body) says
 /// otherwise; each placeholder's value is written out once, however often it appears.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Clone, PartialEq)]
 pub struct Template {
     /// The template's own text, without its placeholders.
     text: String,
@@ -87,6 +87,24 @@ struct Field {
     at: u32,
     placeholder: Placeholder,
     in_string: bool,
+}
+
+// `text` and `fields` show together, as the template's text with its placeholders in place.
+#[allow(clippy::missing_fields_in_debug)]
+impl std::fmt::Debug for Template {
+    /// The template as it would be written, its placeholders back in place.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let mut text = String::with_capacity(self.text.len());
+        for (piece, field) in self.pieces() {
+            text.push_str(piece);
+            if let Some(field) = field {
+                text.push_str("{{");
+                text.push_str(field.placeholder.name());
+                text.push_str("}}");
+            }
+        }
+        f.debug_struct("Template").field("text", &text).field("max_body", &self.max_body).finish()
+    }
 }
 
 impl Default for Template {

@@ -111,7 +111,7 @@ impl IncidentRules {
             Event::Job(job) => self.job_alert(job),
             Event::VisualBuild(build) => self.build_alert(build),
             Event::Concurrency(usage) => Some(self.concurrency_alert(usage)),
-            _ => None,
+            Event::Unknown(_) => None,
         }
     }
 

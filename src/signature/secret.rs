@@ -2,20 +2,23 @@
 
 use std::fmt;
 
+use hmac::KeyInit;
+use hmac::block_api::HmacCore;
+use hmac::digest::block_api::{Buffer, FixedOutputCore, UpdateCore};
 use hmac::digest::zeroize::ZeroizeOnDrop;
-use hmac::{HmacReset, KeyInit, Mac};
 use sha2::Sha256;
 
 use super::error::SecretError;
 
-/// HMAC-SHA256 that finalizes in place (`finalize_reset` takes `&mut self`), so that the copy
-/// a verification works on is dropped, and wiped, where it stands: `Hmac::finalize` takes its
-/// state by value, and the moved-from copy, outer-pad state included, stayed on the stack.
-type HmacSha256 = HmacReset<Sha256>;
+/// HMAC-SHA256 at the block level, whose finalization works in place (`&mut self`), so that the
+/// copy a signature works on is dropped, and wiped, where it stands. `Hmac::finalize` takes its
+/// state by value, which left the moved-from copy, outer-pad state included, on the stack; and
+/// `HmacReset::finalize_reset` resets by a clone that left the inner-pad state there.
+type HmacSha256 = HmacCore<Sha256>;
 
 // `Secret` keeps only a keyed HMAC, whose key-derived part is SHA-256 states (the inner and
 // outer pads). Those wipe themselves on drop when sha2's `zeroize` feature is on; this fails to
-// compile if it ever were off. (`HmacReset` itself does not carry the marker trait.)
+// compile if it ever were off. (`HmacCore` itself does not carry the marker trait.)
 const _: () = {
     const fn wiped_on_drop<T: ZeroizeOnDrop>() {}
     wiped_on_drop::<sha2::block_api::Sha256VarCore>();
@@ -43,7 +46,6 @@ const _: () = {
 /// assert_eq!(Secret::new("").unwrap_err(), SecretError::Empty);
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
-#[derive(Clone)]
 pub struct Secret {
     keyed: Box<HmacSha256>,
 }
@@ -58,9 +60,9 @@ impl Secret {
         if token.is_empty() {
             return Err(SecretError::Empty);
         }
-        let keyed = key(token);
+        let keyed = boxed(|| HmacSha256::new_from_slice(token).map_err(|_| SecretError::Empty));
         scrub_stack();
-        Ok(Self { keyed: Box::new(keyed?) })
+        Ok(Self { keyed: keyed? })
     }
 
     /// The HMAC-SHA256 of `body` under this secret.
@@ -68,22 +70,35 @@ impl Secret {
         // Used in place and never moved, so that its drop at the end of this scope wipes the
         // very bytes that held the keyed state.
         let mut mac = HmacSha256::clone(&self.keyed);
-        mac.update(body);
-        mac.finalize_reset().into_bytes().into()
+        let mut buffer = Buffer::<HmacSha256>::default();
+        buffer.digest_blocks(body, |blocks| mac.update_blocks(blocks));
+        let mut out = hmac::digest::Output::<HmacSha256>::default();
+        mac.finalize_fixed_core(&mut buffer, &mut out);
+        out.into()
     }
 }
 
-/// The keyed state for `token`, in a frame of its own: the `hmac` crate's keying is inlined,
-/// and its padded key then lies in this frame, which [`scrub_stack`] overwrites once it returns.
-#[inline(never)]
-fn key(token: &[u8]) -> Result<HmacSha256, SecretError> {
-    // HMAC takes a key of any length, so this only fails on an empty key, refused before.
-    HmacSha256::new_from_slice(token).map_err(|_| SecretError::Empty)
+impl Clone for Secret {
+    fn clone(&self) -> Self {
+        let keyed = boxed(|| Ok::<_, SecretError>(HmacSha256::clone(&self.keyed)));
+        scrub_stack();
+        // Cloning cannot fail.
+        Self { keyed: keyed.unwrap_or_else(|_| unreachable!()) }
+    }
 }
 
-/// Overwrites the stack below the caller's frame, where [`key`] just left the key XORed with
-/// HMAC's pads. A best effort (it covers the frames just returned from), paid once per secret,
-/// never per request.
+/// Makes the keyed state and moves it to the heap, in a frame of its own: the `hmac` crate's
+/// keying is inlined, and its padded key, like the state on its way to the heap, then lies in
+/// this frame, which [`scrub_stack`] overwrites once it returns. (HMAC takes a key of any
+/// length, so keying fails only on the empty key, refused before.)
+#[inline(never)]
+fn boxed<E>(make: impl FnOnce() -> Result<HmacSha256, E>) -> Result<Box<HmacSha256>, E> {
+    make().map(Box::new)
+}
+
+/// Overwrites the stack below the caller's frame, where [`boxed`] just left key material. A
+/// best effort (it covers the frames just returned from), paid once per secret, never per
+/// request; `tools/stack-probe` checks what the compiled code leaves.
 #[inline(never)]
 fn scrub_stack() {
     let mut zeros = [0u8; 4096];
