@@ -84,7 +84,9 @@ fn usage() -> impl Strategy<Value = ConcurrencyUsage> {
 }
 
 fn concurrency() -> impl Strategy<Value = Concurrency> {
-    (usage(), proptest::option::of(usage()), time_with_micros()).prop_map(|(organization, team, timestamp)| {
+    // Any time: one a float epoch cannot hold exactly is written as RFC 3339.
+    let time = prop_oneof![time_with_micros(), time_with_nanos()];
+    (usage(), proptest::option::of(usage()), time).prop_map(|(organization, team, timestamp)| {
         let mut usage = Concurrency::new(organization, timestamp);
         usage.team = team;
         usage

@@ -65,22 +65,27 @@ impl Visitor<'_> for TimeVisitor {
     }
 
     fn visit_f64<E: de::Error>(self, v: f64) -> Result<Self::Value, E> {
-        // Exact: 10^11 is far below 2^53.
-        #[allow(clippy::cast_precision_loss)]
-        let seconds = if v.abs() > EPOCH_MILLIS_ABOVE as f64 { v / 1e3 } else { v };
-        let micros = (seconds * 1e6).round();
-        if !micros.is_finite() || micros.abs() >= 9e18 {
-            return Err(expected(&YEARS, Unexpected::Float(v)));
-        }
-        // In range, checked above: the cast is exact for whole numbers of this size.
-        #[allow(clippy::cast_possible_truncation)]
-        let nanos = i128::from(micros as i64) * 1_000;
-        from_nanos(nanos).map(Some).ok_or_else(|| expected(&YEARS, Unexpected::Float(v)))
+        from_epoch_float(v).map(Some).ok_or_else(|| expected(&YEARS, Unexpected::Float(v)))
     }
 
     fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
         Ok(None)
     }
+}
+
+/// The time a float epoch gives, to the microsecond: seconds, or milliseconds above 10^11.
+fn from_epoch_float(v: f64) -> Option<OffsetDateTime> {
+    // Exact: 10^11 is far below 2^53.
+    #[allow(clippy::cast_precision_loss)]
+    let seconds = if v.abs() > EPOCH_MILLIS_ABOVE as f64 { v / 1e3 } else { v };
+    let micros = (seconds * 1e6).round();
+    if !micros.is_finite() || micros.abs() >= 9e18 {
+        return None;
+    }
+    // In range, checked above: the cast is exact for whole numbers of this size.
+    #[allow(clippy::cast_possible_truncation)]
+    let nanos = i128::from(micros as i64) * 1_000;
+    from_nanos(nanos)
 }
 
 /// The time `nanos` after the epoch, if its year is one RFC 3339 can write (0 to 9999), so
@@ -128,13 +133,14 @@ pub(crate) fn serialize_optional_time<S: Serializer>(t: &Option<OffsetDateTime>,
     }
 }
 
-/// Writes a time as float epoch seconds, the form of the concurrency event's `timestamp`.
+/// Writes a time as float epoch seconds, the form of the concurrency event's `timestamp`, when
+/// that reads back as the same time; otherwise (a fraction finer than microseconds, a year past
+/// 5138 whose seconds would read as milliseconds, one whose microseconds an `f64` cannot hold)
+/// as RFC 3339, which `time` reads too.
 pub(crate) fn serialize_epoch_float<S: Serializer>(t: &OffsetDateTime, s: S) -> Result<S::Ok, S::Error> {
-    // Within 2^32 seconds of 1970, the f64 nearest this value is within half a microsecond of
-    // it, so `time` above rounds back to the same microsecond.
     #[allow(clippy::cast_precision_loss)]
-    let micros = (t.unix_timestamp_nanos() / 1_000) as f64;
-    s.serialize_f64(micros / 1e6)
+    let seconds = (t.unix_timestamp_nanos() / 1_000) as f64 / 1e6;
+    if from_epoch_float(seconds) == Some(*t) { s.serialize_f64(seconds) } else { serialize_time(t, s) }
 }
 
 #[cfg(test)]
