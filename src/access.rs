@@ -40,6 +40,7 @@
 
 use crate::id::{OrgId, TeamId, UserId};
 use crate::routing::Scope;
+use crate::support::printable::printable;
 
 /// What a user may administer.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -92,16 +93,16 @@ pub trait Directory {
 #[non_exhaustive]
 pub enum AccessDenied {
     /// The directory does not know this user (the actor or the account subscribed for).
-    #[error("user {0} is not in the directory")]
+    #[error("user {} is not in the directory", printable(.0.as_str()))]
     UnknownUser(UserId),
     /// The directory does not know this team.
-    #[error("team {0} is not in the directory")]
+    #[error("team {} is not in the directory", printable(.0.as_str()))]
     UnknownTeam(TeamId),
     /// The directory places the actor in another organization than the one they claim.
-    #[error("the actor is not a member of organization {0}")]
+    #[error("the actor is not a member of organization {}", printable(.0.as_str()))]
     NotInOrganization(OrgId),
     /// The directory places the actor in another team than the one they claim.
-    #[error("the actor is not a member of team {0}")]
+    #[error("the actor is not a member of team {}", printable(.0.as_str()))]
     NotInTeam(TeamId),
     /// A member may subscribe for themselves only.
     #[error("members may subscribe for themselves only")]

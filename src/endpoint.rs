@@ -113,8 +113,9 @@ impl EndpointPolicy {
     }
 }
 
-/// A URL that webhooks may be sent to, checked when it was made. `Debug` shows only its origin
-/// (`https://hooks.slack.com/…`), as many hooks keep their secret in the path; `Display` and
+/// A URL that webhooks may be sent to, checked when it was made. `Debug` shows only its scheme,
+/// the domain's last two labels and the port (`https://….slack.com/…`), as many hooks keep
+/// their secret in the path, and some in the host's first label; `Display` and
 /// [`as_str`](Endpoint::as_str) give it whole.
 #[derive(Clone, PartialEq, Eq, Hash)]
 pub struct Endpoint(Url);

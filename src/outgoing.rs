@@ -10,8 +10,10 @@ use crate::support::redact::redacted;
 /// A request for the host to send: always a `POST` with a JSON body.
 ///
 /// It is `#[non_exhaustive]`: read its fields; the crate builds it. `Debug` shows the URL's
-/// origin, the header names and the body's size, never a header's value, the URL's path or
-/// the body, which carry tokens, signatures and PagerDuty routing keys.
+/// scheme, domain and port (its host's first labels hidden, as the
+/// [`Endpoint`](crate::endpoint::Endpoint)'s), the header names and the body's size, never a
+/// header's value, the URL's path or the body, which carry tokens, signatures and PagerDuty
+/// routing keys.
 #[derive(Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct OutgoingRequest {

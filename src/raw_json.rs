@@ -93,10 +93,19 @@ impl<'de> Deserialize<'de> for RawJson {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let raw = Box::<RawValue>::deserialize(d)?;
         let mut text = serde_json::Deserializer::from_str(raw.get());
-        // The text is JSON already, so nesting is all that can be wrong with it.
-        Nested(MAX_NESTING).deserialize(&mut text).map_err(|_| de::Error::custom("recursion limit exceeded"))?;
+        // The text is JSON already, but serde_json does not count its levels nor read its
+        // numbers while keeping it (`1e999` passes).
+        Nested(MAX_NESTING).deserialize(&mut text).map_err(|err| de::Error::custom(without_position(&err)))?;
         Ok(Self(raw))
     }
+}
+
+/// serde_json's message without its " at line L column C", for an error whose position is
+/// not the reader's.
+pub(crate) fn without_position(err: &serde_json::Error) -> String {
+    let full = err.to_string();
+    let suffix = format!(" at line {} column {}", err.line(), err.column());
+    full.strip_suffix(&suffix).map_or_else(|| full.clone(), str::to_owned)
 }
 
 /// How deep serde_json reads: 127 levels of arrays and objects.

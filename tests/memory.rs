@@ -133,3 +133,39 @@ fn templates_of_nothing_but_placeholders() {
         assert!(Template::parse(&text).is_ok());
     }
 }
+
+#[test]
+fn a_public_key_of_tiny_values() {
+    // `public` is read for every body; serde's untagged enum held 24 times such an array.
+    for (head, item) in [
+        (r#"{"public":["#, "0"),
+        (r#"{"id":"j","status":"FAILED","creation_time":0,"public":["#, "0"),
+        (r#"{"public":["#, "[]"),
+    ] {
+        let body = repeated(head, item, ",", "]}");
+        assert_bounded(&format!("{head}{item},...]}}"), &body, Event::from_slice);
+    }
+    let body = repeated(r#"{"public":{"#, r#""":0"#, ",", "}}");
+    assert_bounded(r#"{"public":{"":0,...}}"#, &body, Event::from_slice);
+}
+
+#[test]
+fn a_batch_of_elements_that_are_not_events() {
+    // Every element is an error; each is placed in the body (line, column) from where the
+    // previous one was, not by counting again from the start, which made a batch of 2 MiB
+    // take a quarter of an hour. A quarter of that size is enough to see each error placed.
+    let mut body = repeated("[\n", "1", ",\n", "]");
+    body.truncate(BODY / 4);
+    body.truncate(body.len() - body.len() % 3);
+    body.push(b']');
+    let mut refused = (0, None);
+    assert_bounded("[1,1,...]", &body, |body| {
+        for err in Event::from_slice_batch(body).filter_map(Result::err) {
+            refused = (refused.0 + 1, Some(err));
+        }
+    });
+    let (count, last) = refused;
+    assert_eq!(count, (body.len() - 3) / 3 + 1);
+    let last = last.expect("the elements are refused");
+    assert_eq!((last.path(), last.line(), last.column()), (format!("$[{}]", count - 1).as_str(), count + 1, 1));
+}

@@ -212,3 +212,24 @@ fn keys_in_error_paths_are_escaped_so_a_log_line_cannot_be_forged() {
         Event::from_slice(b"{\"id\":\"j\",\"status\":\"FAILED\",\"creation_time\":\"\\r\\nforged\"}").unwrap_err();
     assert!(!err.to_string().chars().any(char::is_control), "{err}");
 }
+
+#[test]
+fn a_number_too_large_in_a_value_kept_as_text() {
+    // serde_json keeps `1e999` as text without reading it; reading it fails later, where
+    // serde_json gives no position, so the body is read again to find one.
+    let err = assert_refused(b"{\"kind\":\"new\",\n \"x\": 1e999}", "$.x", (2, 11), "number out of range");
+    assert_eq!(err.kind(), ParseErrorKind::Syntax);
+    let err = Event::from_slice_batch(b"[{}, {\"x\":1e999}]").nth(1).and_then(Result::err).expect("refused");
+    assert_eq!((err.path(), err.line(), err.column()), ("$[1].x", 1, 15), "{err}");
+}
+
+#[test]
+fn a_public_key_of_the_wrong_form() {
+    let err = assert_refused(
+        br#"{"id":"j","status":"FAILED","creation_time":0,"public":[0]}"#,
+        "$.public",
+        (1, 56),
+        "expected a visibility, a boolean or null",
+    );
+    assert_eq!(err.kind(), ParseErrorKind::Invalid);
+}

@@ -17,6 +17,7 @@ const LIMITS: app::Limits = app::Limits {
     request: Duration::from_millis(800),
     connection: Duration::from_secs(10),
     connections: 8,
+    connections_per_client: 4,
 };
 
 /// Starts the receiver in the background; its base URL.
@@ -175,4 +176,42 @@ fn a_body_that_grows_past_the_limit_while_streaming_is_refused() {
     }
     let answer = read_to_close(&mut stream);
     assert!(answer.starts_with("HTTP/1.1 413"), "{answer:?}");
+}
+
+#[test]
+fn one_client_cannot_hold_every_connection() {
+    let base = start();
+    let held: Vec<TcpStream> = (0..LIMITS.connections_per_client).map(|_| connect(&base)).collect();
+    // One more from the same address is closed unanswered, however good its request.
+    let secret = Secret::new("sauce-secret").unwrap();
+    let good = signed(&secret, &JobBuilder::new().failed().event());
+    let request = format!(
+        "POST /webhooks/sauce HTTP/1.1\r\nHost: x\r\nsaucelabs-sign: {}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+        good.header_value,
+        good.body.len()
+    );
+    let mut extra = connect(&base);
+    let _ = extra.write_all(request.as_bytes()).and_then(|()| extra.write_all(&good.body));
+    assert_eq!(read_to_close(&mut extra), "", "the client's extra connection is closed");
+    // Once its connections close, the client is served again.
+    drop(held);
+    std::thread::sleep(Duration::from_millis(500));
+    assert_eq!(post(&format!("{base}/webhooks/sauce"), &[("saucelabs-sign", &good.header_value)], &good.body), 204);
+}
+
+#[test]
+fn a_batch_of_refused_elements_is_cut_short() {
+    let base = start();
+    let secret = Secret::new("sauce-secret").unwrap();
+    let body = format!("[{}]", vec!["1"; 100_000].join(","));
+    let batch = signed_bytes(&secret, body.as_bytes());
+    assert_eq!(post(&format!("{base}/webhooks/sauce"), &[("saucelabs-sign", &batch.header_value)], &batch.body), 400);
+}
+
+#[test]
+fn log_lines_cannot_be_forged_by_the_body() {
+    let job = JobBuilder::new().with_id("j\n[INFO] forged \u{1b}[2J\u{202e}").with_name("checkout\r\nok").event();
+    let line = app::describe(&job);
+    assert!(!line.chars().any(|c| c.is_control() || c == '\u{202e}'), "{line:?}");
+    assert!(line.contains(r#""j\n[INFO] forged \u{1b}[2J\u{202e}""#), "{line}");
 }

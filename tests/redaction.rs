@@ -53,15 +53,32 @@ fn no_debug_output_shows_a_secret() {
 
     let endpoint = Endpoint::parse(HOOK).unwrap();
     assert_hides("Endpoint", &endpoint, &[]);
-    assert_eq!(format!("{endpoint:?}"), "Endpoint(https://hooks.slack.com/…)");
+    assert_eq!(format!("{endpoint:?}"), "Endpoint(https://….slack.com/…)");
     let connector = WebhookConnector::new(endpoint)
         .with_header("Authorization", BEARER)
         .unwrap()
-        .with_template(Template::parse(r#"{"text": "{{job.name}}"}"#).unwrap())
+        .with_template(
+            Template::parse(&format!(r#"{{"routing_key": "{ROUTING_KEY}", "text": "{{{{job.name}}}}"}}"#)).unwrap(),
+        )
         .with_signing_secret(secret.clone());
     assert_hides("WebhookConnector", &connector, &[]);
     let request = connector.request(&event).unwrap().unwrap();
     let signature = sign(&secret, &request.body).to_string();
     assert_hides("OutgoingRequest (connector)", &request, &[&signature]);
     assert!(format!("{request:?}").contains("authorization") || format!("{request:?}").contains("Authorization"));
+    assert_hides("Signature", &sign(&secret, &request.body), &[&signature]);
+
+    // A token in the host's first label, as some hook services issue them.
+    let token_host = Endpoint::parse("https://3f9c2b7a1e5d.m.pipedream.net/").unwrap();
+    assert_hides("Endpoint (token in the host)", &token_host, &["3f9c2b7a1e5d"]);
+}
+
+#[test]
+fn no_error_shows_a_value_passed_as_a_header_name() {
+    let endpoint = Endpoint::parse(HOOK).unwrap();
+    let err = WebhookConnector::new(endpoint).with_header(format!("Authorization: {BEARER}"), "").unwrap_err();
+    for shown in [err.to_string(), format!("{err:?}")] {
+        assert!(!shown.contains("api-token"), "{shown}");
+    }
+    assert!(err.to_string().starts_with(r#"invalid header name "Authorization" and 27 bytes more"#), "{err}");
 }

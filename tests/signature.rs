@@ -247,7 +247,7 @@ fn signature_parsing_and_display() {
     let hex = "f7bc83f430538424b13298e6aa6fb143ef4d59a14946175997479dbc2d1a3cd8";
     let signature: Signature = hex.parse().unwrap();
     assert_eq!(signature.to_string(), hex);
-    assert_eq!(format!("{signature:?}"), format!("Signature({hex})"));
+    assert_eq!(format!("{signature:?}"), "Signature(…)", "a signature lets anyone replay its body");
     assert_eq!(hex.to_uppercase().parse::<Signature>().unwrap(), signature);
     assert_ne!("0".repeat(64).parse::<Signature>().unwrap(), signature);
     {

@@ -2,7 +2,9 @@
 //! raw body, parse it, log one line per event, and answer 204, 401, 400 or 413, within limits
 //! that keep a slow or hostile client from holding connections or memory.
 
-use std::sync::Arc;
+use std::collections::HashMap;
+use std::net::IpAddr;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use axum::Router;
@@ -54,6 +56,9 @@ pub struct Limits {
     /// Connections served at once; more wait to be accepted. Each may hold up to one body
     /// (2 MiB) in memory.
     pub connections: usize,
+    /// Connections one client address may hold at once; more are closed as soon as accepted,
+    /// so that one client cannot take every slot.
+    pub connections_per_client: usize,
 }
 
 impl Default for Limits {
@@ -63,6 +68,7 @@ impl Default for Limits {
             request: Duration::from_secs(30),
             connection: Duration::from_secs(120),
             connections: 64,
+            connections_per_client: 8,
         }
     }
 }
@@ -81,15 +87,18 @@ pub fn router(receiver: Receiver, limits: &Limits) -> Router {
 /// Serves `router` on `listener`, HTTP/1.1 only, within `limits`, until the listener fails.
 pub async fn serve(listener: TcpListener, router: Router, limits: Limits) -> std::io::Result<()> {
     let permits = Arc::new(Semaphore::new(limits.connections));
+    let clients = Clients::default();
     loop {
         // Waiting for a free slot before accepting leaves extra clients in the kernel's backlog.
         let permit = Arc::clone(&permits).acquire_owned().await.expect("the semaphore is never closed");
-        let (stream, _) = match listener.accept().await {
+        let (stream, peer) = match listener.accept().await {
             Ok(accepted) => accepted,
             // Out of descriptors, or a connection reset before it was accepted: try again.
             Err(err) if is_transient(&err) => continue,
             Err(err) => return Err(err),
         };
+        // Dropping the stream closes it: this client holds all the connections it may.
+        let Some(client) = clients.admit(peer.ip(), limits.connections_per_client) else { continue };
         let service = TowerToHyperService::new(router.clone());
         tokio::spawn(async move {
             let mut http = hyper::server::conn::http1::Builder::new();
@@ -97,8 +106,44 @@ pub async fn serve(listener: TcpListener, router: Router, limits: Limits) -> std
             let connection = http.serve_connection(TokioIo::new(stream), service);
             // A connection past its lifetime is dropped, whatever it is doing.
             let _ = tokio::time::timeout(limits.connection, connection).await;
-            drop(permit);
+            drop((client, permit));
         });
+    }
+}
+
+/// Open connections per client address.
+#[derive(Default, Clone)]
+struct Clients(Arc<Mutex<HashMap<IpAddr, usize>>>);
+
+/// One connection of a client, given back when dropped.
+struct ClientSlot {
+    clients: Clients,
+    address: IpAddr,
+}
+
+impl Clients {
+    fn admit(&self, address: IpAddr, limit: usize) -> Option<ClientSlot> {
+        let mut open = self.0.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        let count = open.entry(address).or_default();
+        if *count >= limit {
+            return None;
+        }
+        *count += 1;
+        Some(ClientSlot { clients: self.clone(), address })
+    }
+}
+
+impl Drop for ClientSlot {
+    fn drop(&mut self) {
+        let mut open = self.clients.0.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        if let Some(count) = open.get_mut(&self.address) {
+            *count -= 1;
+            if *count == 0 {
+                // Addresses leave the map with their last connection: it holds at most one
+                // entry per open connection.
+                open.remove(&self.address);
+            }
+        }
     }
 }
 
@@ -108,33 +153,56 @@ fn is_transient(err: &std::io::Error) -> bool {
         || err.raw_os_error().is_some_and(|code| code == 24 || code == 23) // EMFILE, ENFILE
 }
 
+/// Refused elements of a batch reported before the rest are skipped: each costs a parse and a
+/// log line, and a signed batch may hold 700,000 of them.
+const MAX_REFUSED_ELEMENTS: usize = 10;
+
 async fn sauce(State(receiver): State<Arc<Receiver>>, headers: HeaderMap, body: Bytes) -> StatusCode {
-    let verified = match receiver.sauce.verify_headers(&body, &headers) {
+    // Hashing and parsing up to 2 MiB is CPU work: off the threads that serve connections.
+    let handled = tokio::task::spawn_blocking(move || handle_sauce(&receiver, &headers, &body)).await;
+    handled.unwrap_or(StatusCode::INTERNAL_SERVER_ERROR)
+}
+
+fn handle_sauce(receiver: &Receiver, headers: &HeaderMap, body: &[u8]) -> StatusCode {
+    let verified = match receiver.sauce.verify_headers(body, headers) {
         Ok(verified) => verified,
         Err(err) => return refused("sauce", &err),
     };
-    let mut status = StatusCode::NO_CONTENT;
+    let mut refused_elements = 0;
     for event in verified.events() {
         match event {
             Ok(event) => println!("sauce: {}", describe(&event)),
-            Err(err) => {
+            Err(err) if refused_elements < MAX_REFUSED_ELEMENTS => {
                 println!("sauce: 400 {err}");
-                status = StatusCode::BAD_REQUEST;
+                refused_elements += 1;
+            }
+            Err(_) => {
+                println!("sauce: 400 and more refused elements, not read");
+                break;
             }
         }
     }
-    status
+    if refused_elements == 0 { StatusCode::NO_CONTENT } else { StatusCode::BAD_REQUEST }
 }
 
 async fn pagerduty(State(receiver): State<Arc<Receiver>>, headers: HeaderMap, body: Bytes) -> StatusCode {
-    let verified = match receiver.pagerduty.verify_headers(&body, &headers) {
+    let handled = tokio::task::spawn_blocking(move || handle_pagerduty(&receiver, &headers, &body)).await;
+    handled.unwrap_or(StatusCode::INTERNAL_SERVER_ERROR)
+}
+
+fn handle_pagerduty(receiver: &Receiver, headers: &HeaderMap, body: &[u8]) -> StatusCode {
+    let verified = match receiver.pagerduty.verify_headers(body, headers) {
         Ok(verified) => verified,
         Err(err) => return refused("pagerduty", &err),
     };
     match verified.envelope() {
         Ok(envelope) => {
             let event = envelope.event;
-            println!("pagerduty: {} incident={}", event.event_type, event.incident_id().unwrap_or("-"));
+            println!(
+                "pagerduty: {} incident {}",
+                quoted(&event.event_type),
+                quoted(event.incident_id().unwrap_or("-"))
+            );
             StatusCode::NO_CONTENT
         }
         Err(err) => {
@@ -154,23 +222,30 @@ fn refused(sender: &str, err: &SignatureError) -> StatusCode {
     status
 }
 
-fn describe(event: &Event) -> String {
+/// Text from the body, quoted with its control and invisible characters escaped (`"j\n"`), so
+/// that no body can forge a log line.
+fn quoted(text: impl std::fmt::Display) -> String {
+    format!("{:?}", text.to_string())
+}
+
+/// One log line for an event, every text from the body quoted.
+pub fn describe(event: &Event) -> String {
     match event {
         Event::Job(job) => format!(
-            "{} job {} {:?} {}{}",
-            job.data_type,
-            job.id,
-            job.name.as_deref().unwrap_or("(unnamed)"),
-            job.status,
+            "{} job {} {} {}{}",
+            quoted(&job.data_type),
+            quoted(&job.id),
+            quoted(job.name.as_deref().unwrap_or("(unnamed)")),
+            quoted(&job.status),
             if job.is_failure() { " (failure)" } else { "" }
         ),
-        Event::VisualBuild(build) => format!("visual build {} {}", build.build_id, build.status),
-        Event::Concurrency(usage) => {
-            format!(
-                "concurrency {} {}/{} VMs",
-                usage.organization.id, usage.organization.current.vms, usage.organization.allowed.vms
-            )
-        }
+        Event::VisualBuild(build) => format!("visual build {} {}", quoted(&build.build_id), quoted(&build.status)),
+        Event::Concurrency(usage) => format!(
+            "concurrency {} {}/{} VMs",
+            quoted(&usage.organization.id),
+            usage.organization.current.vms,
+            usage.organization.allowed.vms
+        ),
         _ => "an event of a kind this version does not know".to_owned(),
     }
 }

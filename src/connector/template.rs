@@ -7,6 +7,7 @@ use super::placeholder::Placeholder;
 use crate::event::Event;
 use crate::raw_json::WithinNesting;
 use crate::support::clip::clip;
+use crate::support::printable::printable;
 
 /// What is wrong with a template.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -15,7 +16,8 @@ pub enum TemplateError {
     /// A placeholder this crate cannot fill.
     #[error("unknown placeholder {{{{{name}}}}}; valid ones: {}", Placeholder::names().collect::<Vec<_>>().join(", "))]
     UnknownPlaceholder {
-        /// The name inside the braces.
+        /// The name inside the braces, cut to 64 characters, invisible characters escaped
+        /// (`\n`, `\u{1b}`) so that the message cannot forge a log line.
         name: String,
     },
     /// `{{` without a closing `}}`.
@@ -89,21 +91,18 @@ struct Field {
     in_string: bool,
 }
 
-// `text` and `fields` show together, as the template's text with its placeholders in place.
+// The text is summed up: a template may carry a token (a routing key in the body, say).
 #[allow(clippy::missing_fields_in_debug)]
 impl std::fmt::Debug for Template {
-    /// The template as it would be written, its placeholders back in place.
+    /// The placeholders and how much text surrounds them, not the text, which may carry a
+    /// token (`{"routing_key": "…"}`).
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let mut text = String::with_capacity(self.text.len());
-        for (piece, field) in self.pieces() {
-            text.push_str(piece);
-            if let Some(field) = field {
-                text.push_str("{{");
-                text.push_str(field.placeholder.name());
-                text.push_str("}}");
-            }
-        }
-        f.debug_struct("Template").field("text", &text).field("max_body", &self.max_body).finish()
+        let placeholders: Vec<&str> = self.fields.iter().map(|field| field.placeholder.name()).collect();
+        f.debug_struct("Template")
+            .field("placeholders", &placeholders)
+            .field("text_bytes", &self.text.len())
+            .field("max_body", &self.max_body)
+            .finish()
     }
 }
 
@@ -148,7 +147,7 @@ impl Template {
                 let end = rest.find("}}").ok_or(TemplateError::Unclosed { at })?;
                 let name = rest[2..end].trim();
                 let placeholder = Placeholder::named(name)
-                    .ok_or_else(|| TemplateError::UnknownPlaceholder { name: clip(name, 65).into_owned() })?;
+                    .ok_or_else(|| TemplateError::UnknownPlaceholder { name: printable(&clip(name, 65)) })?;
                 let at = u32::try_from(template.text.len()).map_err(|_| too_long())?;
                 template.fields.push(Field { at, placeholder, in_string: json.in_string });
                 // A placeholder standing as a value is a whole value.

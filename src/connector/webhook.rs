@@ -7,7 +7,6 @@ use crate::endpoint::Endpoint;
 use crate::event::Event;
 use crate::outgoing::OutgoingRequest;
 use crate::signature::{SIGNATURE_HEADER, Secret, sign};
-use crate::support::clip::clip;
 
 /// Longest header name accepted, in bytes (the `http` crate refuses names over 65,535).
 pub const MAX_HEADER_NAME_BYTES: usize = 256;
@@ -19,9 +18,16 @@ pub const MAX_HEADER_VALUE_BYTES: usize = 8 * 1024;
 #[non_exhaustive]
 pub enum ConnectorError {
     /// A header name must be an HTTP token (letters, digits and ``!#$%&'*+-.^_`|~``) of at
-    /// most [`MAX_HEADER_NAME_BYTES`].
-    #[error("invalid header name {0:?}")]
-    HeaderName(String),
+    /// most [`MAX_HEADER_NAME_BYTES`]. Only the name's valid start shows, so that a value
+    /// passed as a name by mistake (`"Authorization: Bearer …"`) stays out of messages.
+    #[error("invalid header name {valid_start:?}{}: a name is an HTTP token of at most {MAX_HEADER_NAME_BYTES} bytes",
+        if *.length > valid_start.len() { format!(" and {} bytes more", length - valid_start.len()) } else { String::new() })]
+    HeaderName {
+        /// The name up to its first byte that is not allowed, at most 32 bytes.
+        valid_start: String,
+        /// The name's length in bytes.
+        length: usize,
+    },
     /// A header value must be visible ASCII, spaces and tabs (none at either end), at most
     /// [`MAX_HEADER_VALUE_BYTES`]: no CR, LF or other controls.
     #[error("the value of header {0:?} is too long or has a character headers cannot carry")]
@@ -91,7 +97,8 @@ impl WebhookConnector {
         let (name, value) = (name.into(), value.into());
         let is_token_char = |b: u8| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b);
         if name.is_empty() || name.len() > MAX_HEADER_NAME_BYTES || !name.bytes().all(is_token_char) {
-            return Err(ConnectorError::HeaderName(clip(&name, 65).into_owned()));
+            let valid = name.bytes().take(32).take_while(|&b| is_token_char(b)).count();
+            return Err(ConnectorError::HeaderName { valid_start: name[..valid].to_owned(), length: name.len() });
         }
         if RESERVED_HEADERS.iter().any(|reserved| name.eq_ignore_ascii_case(reserved)) {
             return Err(ConnectorError::ReservedHeader(name));

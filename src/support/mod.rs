@@ -1,8 +1,9 @@
 //! Helpers every layer shares, and none exports: the lenient readers behind the parsing rules,
-//! the canonical time writers, open enums, text clipping, and how secret-bearing URLs show.
+//! the canonical time writers, open enums, text clipping and escaping, and how secret-bearing URLs show.
 
 pub(crate) mod clip;
 pub(crate) mod open_enum;
+pub(crate) mod printable;
 pub(crate) mod read;
 pub(crate) mod redact;
 pub(crate) mod time;

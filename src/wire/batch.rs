@@ -4,6 +4,7 @@ use serde::de::IgnoredAny;
 use serde_json::value::RawValue;
 
 use super::error::ParseError;
+use super::lines::Lines;
 use crate::event::Event;
 
 /// The events of a body holding one JSON object or an array of them, from
@@ -17,6 +18,7 @@ use crate::event::Event;
 pub struct Batch<'a> {
     body: &'a [u8],
     state: State,
+    lines: Lines,
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -48,7 +50,7 @@ impl<'a> Batch<'a> {
         } else {
             State::Single
         };
-        Self { body, state }
+        Self { body, state, lines: Lines::new() }
     }
 
     /// Reads the element starting at `at` (past any whitespace), moving past it.
@@ -61,11 +63,11 @@ impl<'a> Batch<'a> {
                 self.state = State::Array { at: end, expecting: Expecting::Separator, index: index + 1 };
                 let text = raw.get();
                 let offset = text.as_ptr() as usize - body.as_ptr() as usize;
-                Event::from_slice(text.as_bytes()).map_err(|err| err.in_batch(index, body, offset))
+                Event::from_slice(text.as_bytes()).map_err(|err| err.in_batch(index, self.lines.at(body, offset)))
             }
             Some(Err(err)) => {
                 self.state = State::Done;
-                Err(ParseError::locate::<IgnoredAny>(&body[at..], &err).in_batch(index, body, at))
+                Err(ParseError::locate::<IgnoredAny>(&body[at..], &err).in_batch(index, self.lines.at(body, at)))
             }
             None => {
                 self.state = State::Done;

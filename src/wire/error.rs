@@ -4,8 +4,10 @@ use std::fmt::{self, Write};
 
 use serde::de::DeserializeOwned;
 
-use crate::raw_json::WithinNesting;
+use super::lines::Lines;
+use crate::raw_json::{WithinNesting, without_position};
 use crate::support::clip::clip;
+use crate::support::printable::printable;
 
 /// A body that could not be parsed, with where and what.
 ///
@@ -87,14 +89,20 @@ impl ParseError {
     /// Tracking costs an allocation per key, so it runs only here, after a plain parse has
     /// already failed, and it keeps nothing but the path.
     pub(crate) fn locate<T: DeserializeOwned>(body: &[u8], err: &serde_json::Error) -> Self {
+        // Raised after a value was read (by a check on text kept whole), the error has no
+        // position; reading into every value finds the same fault with one.
+        if err.line() == 0
+            && let Err(positioned) = serde_json::from_slice::<WithinNesting>(body)
+            && positioned.line() > 0
+        {
+            return Self::locate::<T>(body, &positioned);
+        }
         let path = match err.classify() {
             serde_json::error::Category::Data => tracked_path::<T>(body),
             _ => tracked_path::<WithinNesting>(body),
         };
         let (line, column) = (err.line(), err.column());
-        let full = err.to_string();
-        let suffix = format!(" at line {line} column {column}");
-        let message = printable(&clip(full.strip_suffix(&suffix).unwrap_or(&full), MAX_MESSAGE));
+        let message = printable(&clip(&without_position(err), MAX_MESSAGE));
         let kind = match err.classify() {
             serde_json::error::Category::Data => ParseErrorKind::Invalid,
             _ => ParseErrorKind::Syntax,
@@ -105,24 +113,19 @@ impl ParseError {
     /// Broken JSON found by the crate itself at byte `offset` of `body` (at its end for an
     /// unexpected end), placed as serde_json places its own errors.
     pub(crate) fn syntax_at(body: &[u8], offset: usize, message: &str) -> Self {
-        let before = &body[..offset.min(body.len())];
-        let line = before.split(|&b| b == b'\n').count();
-        let line_start = before.iter().rposition(|&b| b == b'\n').map_or(0, |i| i + 1);
-        let column = offset - line_start + usize::from(offset < body.len());
+        let (line, before) = Lines::new().at(body, offset);
+        let column = before + usize::from(offset < body.len());
         Self { kind: ParseErrorKind::Syntax, path: "$".to_owned(), message: message.to_owned(), line, column }
     }
 
-    /// Places an error found inside element `index` of a batch, whose text starts at byte
-    /// `offset` of the whole body, in the whole body's terms.
-    pub(crate) fn in_batch(mut self, index: usize, body: &[u8], offset: usize) -> Self {
-        let before = &body[..offset.min(body.len())];
-        let base_line = before.split(|&b| b == b'\n').count();
-        let base_column = offset - before.iter().rposition(|&b| b == b'\n').map_or(0, |i| i + 1);
+    /// Places an error found inside element `index` of a batch, whose text starts at `start`
+    /// (its line, and the bytes of that line before it), in the whole body's terms.
+    pub(crate) fn in_batch(mut self, index: usize, (start_line, start_column): (usize, usize)) -> Self {
         self.path = format!("$[{index}]{}", &self.path[1..]);
         if self.line == 1 {
-            self.column += base_column;
+            self.column += start_column;
         }
-        self.line += base_line - 1;
+        self.line += start_line - 1;
         self
     }
 }
@@ -138,27 +141,6 @@ impl fmt::Display for ParseError {
 }
 
 impl std::error::Error for ParseError {}
-
-/// Text from the body made safe to log: control and other invisible characters escaped as Rust
-/// writes them (`\n`, `\u{1b}`, `\u{202e}`), so that no input can start a new log line or
-/// rewrite the terminal, and the rest kept as it is.
-fn printable(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        if c.is_control() || is_invisible(c) {
-            out.extend(c.escape_debug());
-        } else {
-            out.push(c);
-        }
-    }
-    out
-}
-
-/// Characters that change how the text around them shows: bidirectional controls, zero-width
-/// characters and line separators.
-fn is_invisible(c: char) -> bool {
-    matches!(c, '\u{200b}'..='\u{200f}' | '\u{2028}'..='\u{202e}' | '\u{2060}'..='\u{2069}' | '\u{feff}')
-}
 
 /// Appends an object key to a path: `.key` for a plain name, `["…"]` with escapes otherwise.
 fn push_key(out: &mut String, key: &str) {

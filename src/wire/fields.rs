@@ -12,7 +12,7 @@ use time::OffsetDateTime;
 
 use super::nested::{ConcurrencyBody, RdcOwnership, RdcPayload};
 use crate::event::{BuildSummary, DataCenter, DataType, Visibility};
-use crate::support::open_enum::word;
+use crate::support::open_enum::{Word, word};
 use crate::support::read::{optional_u64, passed, strings, text, version};
 use crate::support::time::time;
 
@@ -183,18 +183,24 @@ where
 }
 
 /// The REST API's `public` key: a visibility word, or a boolean (`true` public, `false` private).
+/// A visitor of its own: serde's untagged enums copy the whole value before trying each form,
+/// some 30 bytes for every byte of a long array sent in its place.
 fn public<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Visibility>, D::Error> {
-    #[derive(Deserialize)]
-    #[serde(untagged)]
-    enum Public {
-        Flag(bool),
-        #[serde(deserialize_with = "word")]
-        Word(Option<Visibility>),
+    struct PublicVisitor;
+    impl Visitor<'_> for PublicVisitor {
+        type Value = Option<Visibility>;
+        fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+            f.write_str("a visibility, a boolean or null")
+        }
+        fn visit_bool<E: de::Error>(self, public: bool) -> Result<Self::Value, E> {
+            Ok(Some(if public { Visibility::Public } else { Visibility::Private }))
+        }
+        fn visit_str<E: de::Error>(self, word: &str) -> Result<Self::Value, E> {
+            Ok((!word.is_empty()).then(|| Visibility::from_wire(word)))
+        }
+        fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
+            Ok(None)
+        }
     }
-    Ok(match Option::<Public>::deserialize(d)? {
-        Some(Public::Flag(true)) => Some(Visibility::Public),
-        Some(Public::Flag(false)) => Some(Visibility::Private),
-        Some(Public::Word(word)) => word,
-        None => None,
-    })
+    d.deserialize_any(PublicVisitor)
 }

@@ -7,6 +7,7 @@ pub(crate) mod concurrency;
 pub(crate) mod error;
 pub(crate) mod fields;
 pub(crate) mod job;
+pub(crate) mod lines;
 pub(crate) mod nested;
 pub(crate) mod parse;
 pub(crate) mod shape;
