@@ -11,14 +11,17 @@
 mod alert;
 mod change;
 mod check;
+mod dedup;
 mod delivery;
 mod error;
+mod ledger;
 mod limits;
 mod payload;
 mod request;
 mod routing_key;
 mod rules;
 mod severity;
+mod verdict;
 mod web_url;
 pub mod webhook;
 
@@ -27,6 +30,10 @@ pub use change::ChangeEvent;
 pub use check::CheckRun;
 pub use delivery::{Delivery, classify};
 pub use error::AlertError;
+pub use ledger::{
+    Decision, Granularity, IncidentLedger, IncidentState, IncidentStore, KeyFn, LedgerError, MemoryIncidentStore, Skip,
+    Versioned,
+};
 pub use limits::{MAX_BODY_BYTES, MAX_DEDUP_KEY_CHARS, MAX_FIELD_CHARS, MAX_SUMMARY_CHARS, MAX_URL_BYTES};
 pub use payload::{Image, Link, Payload};
 pub use request::{CHANGE_ENQUEUE_URL, ENQUEUE_URL};

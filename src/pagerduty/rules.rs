@@ -4,11 +4,13 @@ use serde_json::{Map, Value};
 
 use super::alert::AlertEvent;
 use super::check::CheckRun;
+use super::dedup;
 use super::payload::Payload;
 use super::routing_key::RoutingKey;
 use super::severity::Severity;
+use super::verdict::Verdict;
 use super::web_url::WebUrl;
-use crate::event::{BuildStatus, Concurrency, Event, Job, JobStatus, VisualBuild};
+use crate::event::{Concurrency, Event, Job, VisualBuild};
 use crate::support::clip::clip_json;
 
 /// Turns Sauce Labs events into PagerDuty alerts, as Sauce Labs' own PagerDuty connector does:
@@ -107,20 +109,35 @@ impl IncidentRules {
     /// completed job, an approved or equal build, or concurrency below its limits; `None` for
     /// jobs still running or queued, builds still in progress, other statuses, and unknown events.
     pub fn alert_for(&self, event: &Event) -> Option<AlertEvent> {
+        match Verdict::of(event) {
+            Verdict::Failure => self.trigger_for(event),
+            // A job without a name has no key to resolve by.
+            Verdict::Success => dedup::of_test(event).map(|key| self.resolve(key)),
+            Verdict::Neither => None,
+        }
+    }
+
+    /// The trigger for a failed event.
+    pub(crate) fn trigger_for(&self, event: &Event) -> Option<AlertEvent> {
         match event {
-            Event::Job(job) => self.job_alert(job),
-            Event::VisualBuild(build) => self.build_alert(build),
-            Event::Concurrency(usage) => Some(self.concurrency_alert(usage)),
+            Event::Job(job) => Some(self.job_trigger(job)),
+            Event::VisualBuild(build) => Some(self.build_trigger(build)),
+            Event::Concurrency(usage) => self.concurrency_trigger(usage),
             Event::Unknown(_) => None,
         }
+    }
+
+    /// The resolve of the alert with `key`.
+    pub(crate) fn resolve(&self, key: impl Into<String>) -> AlertEvent {
+        AlertEvent::resolve(self.routing_key.clone(), key)
     }
 
     /// The same rules for a check from another tool: a failed run triggers, a passing one
     /// resolves, keyed by the check's name.
     pub fn alert_for_check(&self, check: &CheckRun) -> AlertEvent {
-        let key = key(&["check", check.name.trim()]);
+        let key = dedup::of_check(check);
         if !check.failed {
-            return AlertEvent::resolve(self.routing_key.clone(), key);
+            return self.resolve(key);
         }
         let summary = match check.summary.as_deref().and_then(first_line) {
             Some(what) => format!("{} failed: {what}", check.name),
@@ -134,16 +151,8 @@ impl IncidentRules {
         self.trigger(payload, Some(&key), link.map(|link| (link, "Report")))
     }
 
-    fn job_alert(&self, job: &Job) -> Option<AlertEvent> {
-        let key = job_key(job);
-        if !job.is_failure() {
-            return match job.status {
-                JobStatus::Passed | JobStatus::Complete => {
-                    key.map(|key| AlertEvent::resolve(self.routing_key.clone(), key))
-                }
-                _ => None,
-            };
-        }
+    fn job_trigger(&self, job: &Job) -> AlertEvent {
+        let key = dedup::of_job(job);
         let name = job.name.as_deref().unwrap_or("an unnamed test");
         let platform = [job.browser_name.as_deref().or(job.device.as_deref()), job.os_name.as_deref()]
             .into_iter()
@@ -166,16 +175,11 @@ impl IncidentRules {
         if let Some(build) = job.build.as_deref() {
             payload = payload.with_group(build.trim_end());
         }
-        Some(self.trigger(payload, key.as_deref(), link.map(|link| (link, "Test results"))))
+        self.trigger(payload, key.as_deref(), link.map(|link| (link, "Test results")))
     }
 
-    fn build_alert(&self, build: &VisualBuild) -> Option<AlertEvent> {
-        let project = build.project.as_deref().unwrap_or(&build.build_name);
-        let key = key(&[build.org_id.as_str(), "visual", project, build.branch.as_deref().unwrap_or_default()]);
-        if !build.is_failure() {
-            return matches!(build.status, BuildStatus::Approved | BuildStatus::Equal)
-                .then(|| AlertEvent::resolve(self.routing_key.clone(), key));
-        }
+    fn build_trigger(&self, build: &VisualBuild) -> AlertEvent {
+        let key = dedup::of_visual_build(build);
         let summary = format!(
             "Visual build {} is {}: {} unapproved, {} rejected, {} errored snapshots",
             build.build_name, build.status, build.summary.unapproved, build.summary.rejected, build.summary.errored
@@ -184,16 +188,16 @@ impl IncidentRules {
             .with_class("visual build")
             .with_custom_details(details(build));
         let link = WebUrl::parse(&build.build_url);
-        Some(self.trigger(payload, Some(&key), link.map(|link| (link, "Visual build"))))
+        self.trigger(payload, Some(&key), link.map(|link| (link, "Visual build")))
     }
 
-    fn concurrency_alert(&self, usage: &Concurrency) -> AlertEvent {
-        let team = usage.team.as_ref();
-        let key = key(&[usage.organization.id.as_str(), "concurrency", team.map_or("", |team| team.id.as_str())]);
-        let saturated = [Some(&usage.organization), team].into_iter().flatten().find(|usage| usage.is_saturated());
-        let Some(full) = saturated else {
-            return AlertEvent::resolve(self.routing_key.clone(), key);
-        };
+    /// The trigger for concurrency at its limit, `None` below.
+    fn concurrency_trigger(&self, usage: &Concurrency) -> Option<AlertEvent> {
+        let key = dedup::of_concurrency(usage);
+        let full = [Some(&usage.organization), usage.team.as_ref()]
+            .into_iter()
+            .flatten()
+            .find(|usage| usage.is_saturated())?;
         let summary = format!(
             "Sauce Labs concurrency at its limit for {}: {}/{} VMs, {}/{} Mac VMs, {}/{} real devices",
             full.id,
@@ -208,7 +212,7 @@ impl IncidentRules {
             .with_timestamp(usage.timestamp)
             .with_class("concurrency")
             .with_custom_details(details(usage));
-        self.trigger(payload, Some(&key), None)
+        Some(self.trigger(payload, Some(&key), None))
     }
 
     /// A trigger, with a link (its URL also the client's) when there is one. Without a key to
@@ -237,18 +241,6 @@ impl IncidentRules {
             })
             .unwrap_or(self.default_severity)
     }
-}
-
-/// A job's identity across runs, `None` without a name to tell it by.
-fn job_key(job: &Job) -> Option<String> {
-    let org = job.org_id.as_ref().map_or("", |org| org.as_str());
-    job.name.as_deref().map(|name| key(&[org, job.data_type.as_str(), name.trim()]))
-}
-
-/// A dedup key from its parts, written as a JSON array (`["acme","vdc","checkout works"]`) so
-/// that no part can run into the next: `a/b` + `c` and `a` + `b/c` stay apart.
-fn key(parts: &[&str]) -> String {
-    serde_json::to_string(parts).unwrap_or_default()
 }
 
 fn first_line(text: &str) -> Option<&str> {

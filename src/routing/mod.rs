@@ -20,7 +20,7 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
-mod owners;
+pub(crate) mod owners;
 mod router;
 mod scope;
 mod subscription;

@@ -1,0 +1,45 @@
+//! What names an incident across runs: the dedup keys of PagerDuty alerts.
+
+use super::check::CheckRun;
+use crate::event::{Concurrency, Event, Job, VisualBuild};
+
+/// The key of the test an event is a run of: organization, data type and test name for a job
+/// (`None` without a name to tell it by), organization, project (or build name) and branch for
+/// a visual build, organization and team for concurrency; `None` for an unknown event.
+pub(crate) fn of_test(event: &Event) -> Option<String> {
+    match event {
+        Event::Job(job) => of_job(job),
+        Event::VisualBuild(build) => Some(of_visual_build(build)),
+        Event::Concurrency(usage) => Some(of_concurrency(usage)),
+        Event::Unknown(_) => None,
+    }
+}
+
+/// A job's identity across runs, `None` without a name to tell it by.
+pub(crate) fn of_job(job: &Job) -> Option<String> {
+    let org = job.org_id.as_ref().map_or("", |org| org.as_str());
+    job.name.as_deref().map(|name| of_parts(&[org, job.data_type.as_str(), name.trim()]))
+}
+
+/// A visual build's identity across builds: its project (or name) and branch.
+pub(crate) fn of_visual_build(build: &VisualBuild) -> String {
+    let project = build.project.as_deref().unwrap_or(&build.build_name);
+    of_parts(&[build.org_id.as_str(), "visual", project, build.branch.as_deref().unwrap_or_default()])
+}
+
+/// Concurrency's identity: the organization and, when there is one, the team.
+pub(crate) fn of_concurrency(usage: &Concurrency) -> String {
+    let team = usage.team.as_ref().map_or("", |team| team.id.as_str());
+    of_parts(&[usage.organization.id.as_str(), "concurrency", team])
+}
+
+/// A check's identity across runs: its name.
+pub(crate) fn of_check(check: &CheckRun) -> String {
+    of_parts(&["check", check.name.trim()])
+}
+
+/// A dedup key from its parts, written as a JSON array (`["acme","vdc","checkout works"]`) so
+/// that no part can run into the next: `a/b` + `c` and `a` + `b/c` stay apart.
+pub(crate) fn of_parts(parts: &[&str]) -> String {
+    serde_json::to_string(parts).unwrap_or_default()
+}

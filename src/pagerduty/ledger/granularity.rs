@@ -1,0 +1,93 @@
+//! What counts as one incident: a test, a build, a team, an organization, or a key of yours.
+
+use std::fmt;
+use std::sync::Arc;
+
+use super::super::dedup;
+use crate::event::{Event, Job};
+use crate::routing::owners::Owners;
+
+/// What one incident covers: every run of the same test (the default), of the same build, of the
+/// same team, of the same organization, or whatever a function of yours says.
+///
+/// The key it gives is also the alert's dedup key, so the resolve closes what the trigger
+/// opened. An event with no key under it (a job without a name, per test; without a build tag,
+/// per build) cannot be followed across runs: its failures page as the stateless rules do (a new
+/// alert each time) and its successes resolve nothing. Checks ([`CheckRun`](super::super::CheckRun))
+/// are always followed by their name.
+///
+/// ```
+/// use sauce_webhooks::pagerduty::{Granularity, IncidentLedger, IncidentRules, RoutingKey};
+///
+/// let rules = IncidentRules::new(RoutingKey::new("R0UT1NGKEY0123456789ABCDEFGHIJKL")?);
+/// let per_build = IncidentLedger::new(rules.clone()).with_granularity(Granularity::Build);
+/// let by_branch = IncidentLedger::new(rules).with_granularity(Granularity::custom(|event| match event {
+///     sauce_webhooks::Event::Job(job) => job.branch_name.clone(),
+///     _ => None,
+/// }));
+/// # let _ = (per_build, by_branch);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Clone, Default)]
+#[non_exhaustive]
+pub enum Granularity {
+    /// Every run of one test: a job's organization, data type and name; a visual build's
+    /// project and branch; concurrency's organization and team. What [`IncidentRules`]
+    /// keys its alerts by.
+    ///
+    /// [`IncidentRules`]: super::super::IncidentRules
+    #[default]
+    Test,
+    /// Every job of one build tag (`job.build`) in an organization; visual builds and
+    /// concurrency as per test.
+    Build,
+    /// Every job of one team (or, without a team, of the organization); visual builds and
+    /// concurrency as per test.
+    Team,
+    /// Everything of one organization.
+    Organization,
+    /// A key of your own; `None` leaves the event unfollowed.
+    Custom(KeyFn),
+}
+
+/// A function giving an event's incident key, for [`Granularity::Custom`].
+pub type KeyFn = Arc<dyn Fn(&Event) -> Option<String> + Send + Sync>;
+
+impl Granularity {
+    /// A key of your own, from a function of the event.
+    pub fn custom(key: impl Fn(&Event) -> Option<String> + Send + Sync + 'static) -> Self {
+        Self::Custom(Arc::new(key))
+    }
+
+    /// The incident key of `event`, if it has one.
+    pub(crate) fn key(&self, event: &Event) -> Option<String> {
+        match (self, event) {
+            (Self::Custom(key), _) => key(event),
+            (Self::Organization, _) => Owners::of(event).organization.map(|org| dedup::of_parts(&[org])),
+            (Self::Build, Event::Job(job)) => {
+                job.build.as_deref().map(|build| dedup::of_parts(&[org_of(job), "build", build.trim()]))
+            }
+            (Self::Team, Event::Job(job)) => {
+                let team = job.team_id.as_ref().map_or("", |team| team.as_str());
+                Some(dedup::of_parts(&[org_of(job), "team", team]))
+            }
+            _ => dedup::of_test(event),
+        }
+    }
+}
+
+fn org_of(job: &Job) -> &str {
+    job.org_id.as_ref().map_or("", |org| org.as_str())
+}
+
+impl fmt::Debug for Granularity {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Self::Test => "Test",
+            Self::Build => "Build",
+            Self::Team => "Team",
+            Self::Organization => "Organization",
+            Self::Custom(_) => "Custom(..)",
+        })
+    }
+}

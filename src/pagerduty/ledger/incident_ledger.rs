@@ -1,0 +1,259 @@
+//! The ledger: incident rules with a memory, so that a stream of results pages once and
+//! resolves once per incident.
+
+use std::fmt;
+
+use time::{Duration, OffsetDateTime};
+
+use super::super::check::CheckRun;
+use super::super::dedup;
+use super::super::rules::IncidentRules;
+use super::super::verdict::Verdict;
+use super::granularity::Granularity;
+use super::state::{Decision, Observation, Policy, Skip, Step, advance};
+use super::store::{IncidentStore, MemoryIncidentStore};
+use crate::event::Event;
+
+/// How often the ledger reads and writes again when another writer changed the key in between,
+/// before it gives up: each retry means another writer made progress.
+const MAX_ATTEMPTS: usize = 64;
+
+/// What can go wrong applying a result.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum LedgerError<E: std::error::Error + 'static> {
+    /// The store failed.
+    #[error("the incident store failed: {0}")]
+    Store(#[source] E),
+    /// Other writers changed the key at every attempt (64 in a row).
+    #[error("the incident key kept changing under other writers")]
+    Contention,
+}
+
+/// [`IncidentRules`] with a memory: over a stream of results, it pages once and resolves once
+/// per incident, whatever repeats or arrives out of order.
+///
+/// - A failure of a key with no open incident triggers (after `N` failures in a row, 1 by
+///   default); while the incident is open, further failures send nothing (unless a repage
+///   interval is set and has passed).
+/// - A success resolves only an open incident (after `M` successes in a row, 1 by default);
+///   the success of a key never opened sends nothing. Auto-resolve can be turned off: the
+///   incident then closes quietly.
+/// - A result older than the latest one applied to its key (by the event's own time: a job's
+///   `modification_time`, a check's time) changes nothing, and neither does a repeated delivery
+///   of the same result.
+/// - What counts as one incident is yours to choose ([`Granularity`]).
+///
+/// It reads no clock and does no I/O: `now` is an argument, and the states live in an
+/// [`IncidentStore`] (in memory by default; over your database to share them between
+/// receivers, which then never both trigger or both resolve). **The state changes when the
+/// ledger answers**: deliver every [`Decision::Send`] at least once (an outbox does that), or
+/// the ledger will believe PagerDuty knows what it does not.
+///
+/// ```
+/// use sauce_webhooks::pagerduty::{Action, Decision, IncidentLedger, IncidentRules, RoutingKey, Skip};
+/// use sauce_webhooks::time::OffsetDateTime;
+/// use sauce_webhooks::Event;
+///
+/// let rules = IncidentRules::new(RoutingKey::new("R0UT1NGKEY0123456789ABCDEFGHIJKL")?);
+/// let ledger = IncidentLedger::new(rules);
+/// // A run of the test "checkout works", ending at `minute` past 10:00.
+/// let run = |id: &str, status: &str, minute: u8| {
+///     let body = format!(r#"{{"id":"{id}","status":"{status}","name":"checkout works","org_id":"acme",
+///         "creation_time":"2024-05-01T10:00:00Z","modification_time":"2024-05-01T10:{minute:02}:00Z"}}"#);
+///     Event::from_slice(body.as_bytes())
+/// };
+/// let now = OffsetDateTime::UNIX_EPOCH; // the host's clock: only repaging and pruning read it
+///
+/// let Decision::Send(trigger) = ledger.apply(&run("r1", "FAILED", 1)?, now)? else { panic!() };
+/// assert_eq!(trigger.action(), Action::Trigger);
+/// // The same failure delivered again, and the next failure while it is open: nothing.
+/// assert_eq!(ledger.apply(&run("r1", "FAILED", 1)?, now)?, Decision::Skip(Skip::Duplicate));
+/// assert_eq!(ledger.apply(&run("r2", "FAILED", 5)?, now)?, Decision::Skip(Skip::AlreadyOpen));
+/// // The next success resolves it, once; an older success arriving late changes nothing.
+/// let Decision::Send(resolve) = ledger.apply(&run("r3", "PASSED", 10)?, now)? else { panic!() };
+/// assert_eq!((resolve.action(), resolve.dedup_key()), (Action::Resolve, trigger.dedup_key()));
+/// assert_eq!(ledger.apply(&run("r0", "PASSED", 0)?, now)?, Decision::Skip(Skip::Stale));
+/// assert_eq!(ledger.apply(&run("r4", "PASSED", 11)?, now)?, Decision::Skip(Skip::NothingOpen));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub struct IncidentLedger<S = MemoryIncidentStore> {
+    rules: IncidentRules,
+    store: S,
+    policy: Policy,
+    granularity: Granularity,
+}
+
+impl<S> fmt::Debug for IncidentLedger<S> {
+    /// The rules and policy; not the store's states.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("IncidentLedger")
+            .field("rules", &self.rules)
+            .field("policy", &self.policy)
+            .field("granularity", &self.granularity)
+            .finish_non_exhaustive()
+    }
+}
+
+impl IncidentLedger {
+    /// A ledger over `rules`, keeping its states in memory: page after one failure, resolve
+    /// after one success, per test.
+    pub fn new(rules: IncidentRules) -> Self {
+        Self {
+            rules,
+            store: MemoryIncidentStore::new(),
+            policy: Policy::default(),
+            granularity: Granularity::default(),
+        }
+    }
+}
+
+impl<S: IncidentStore> IncidentLedger<S> {
+    /// Keeps the states in `store` instead.
+    #[must_use]
+    pub fn with_store<T: IncidentStore>(self, store: T) -> IncidentLedger<T> {
+        let Self { rules, policy, granularity, .. } = self;
+        IncidentLedger { rules, store, policy, granularity }
+    }
+
+    /// Pages only after `failures` failures in a row (1 at least, and by default).
+    #[must_use]
+    pub fn with_failures_to_page(mut self, failures: u32) -> Self {
+        self.policy.failures_to_page = failures.max(1);
+        self
+    }
+
+    /// Resolves only after `successes` successes in a row (1 at least, and by default).
+    #[must_use]
+    pub fn with_successes_to_resolve(mut self, successes: u32) -> Self {
+        self.policy.successes_to_resolve = successes.max(1);
+        self
+    }
+
+    /// Whether successes send a resolve (on by default). Off, an incident closes quietly, to
+    /// be resolved by hand in PagerDuty, and the next failure pages again.
+    #[must_use]
+    pub fn with_auto_resolve(mut self, on: bool) -> Self {
+        self.policy.auto_resolve = on;
+        self
+    }
+
+    /// Pages an open incident again on a failure that arrives `interval` or more after it was
+    /// last paged (never, by default). PagerDuty adds the trigger to the open alert.
+    #[must_use]
+    pub fn with_repage_after(mut self, interval: Duration) -> Self {
+        self.policy.repage_after = Some(interval);
+        self
+    }
+
+    /// What counts as one incident ([`Granularity::Test`] by default).
+    #[must_use]
+    pub fn with_granularity(mut self, granularity: Granularity) -> Self {
+        self.granularity = granularity;
+        self
+    }
+
+    /// The store.
+    pub fn store(&self) -> &S {
+        &self.store
+    }
+
+    /// Applies `event`, received at `now`, and says what to send.
+    ///
+    /// # Errors
+    /// [`LedgerError::Store`] when the store fails, [`LedgerError::Contention`] when other
+    /// writers kept changing the key; the state is then unchanged, and the result can be
+    /// applied again.
+    pub fn apply(&self, event: &Event, now: OffsetDateTime) -> Result<Decision, LedgerError<S::Error>> {
+        let verdict = Verdict::of(event);
+        let Some(key) = self.granularity.key(event) else {
+            // Not followed across runs: a failure pages as the stateless rules would.
+            return Ok(match (verdict, self.rules.trigger_for(event)) {
+                (Verdict::Failure, Some(trigger)) => Decision::Send(trigger),
+                (Verdict::Neither, _) => Decision::Skip(Skip::NotFinished),
+                _ => Decision::Skip(Skip::NoKey),
+            });
+        };
+        let observation =
+            Observation { verdict, at: event_time(event, now), fingerprint: fingerprint_of(event, verdict) };
+        let step = self.record(&key, &observation, now)?;
+        Ok(step.decide(
+            || self.rules.trigger_for(event).map(|alert| alert.with_dedup_key(&key)),
+            || self.rules.resolve(&key),
+        ))
+    }
+
+    /// Applies a check's run, received at `now`, keyed by the check's name.
+    ///
+    /// # Errors
+    /// As [`IncidentLedger::apply`].
+    pub fn apply_check(&self, check: &CheckRun, now: OffsetDateTime) -> Result<Decision, LedgerError<S::Error>> {
+        let key = dedup::of_check(check);
+        let verdict = Verdict::of_check(check.failed);
+        let mut hash = Fingerprint::new();
+        hash.write(check.name.as_bytes());
+        let observation =
+            Observation { verdict, at: check.time.unwrap_or(now), fingerprint: hash.with_verdict(verdict) };
+        let step = self.record(&key, &observation, now)?;
+        Ok(step.decide(|| Some(self.rules.alert_for_check(check)), || self.rules.resolve(&key)))
+    }
+
+    /// Moves the key's state by one result, reading and writing again while other writers
+    /// change it in between.
+    fn record(&self, key: &str, observation: &Observation, now: OffsetDateTime) -> Result<Step, LedgerError<S::Error>> {
+        for _ in 0..MAX_ATTEMPTS {
+            let current = self.store.load(key).map_err(LedgerError::Store)?;
+            let (next, step) = advance(current.as_ref().map(|stored| &stored.state), observation, now, &self.policy);
+            let Some(next) = next else { return Ok(step) };
+            let expected = current.map(|stored| stored.version);
+            if self.store.replace(key, expected, &next).map_err(LedgerError::Store)? {
+                return Ok(step);
+            }
+        }
+        Err(LedgerError::Contention)
+    }
+}
+
+/// When a result happened, by its own clock where it has one: a job's last change, a
+/// concurrency measure; a visual build carries no time, so its arrival counts.
+fn event_time(event: &Event, now: OffsetDateTime) -> OffsetDateTime {
+    match event {
+        Event::Job(job) => job.modification_time,
+        Event::Concurrency(usage) => usage.timestamp,
+        Event::VisualBuild(_) | Event::Unknown(_) => now,
+    }
+}
+
+/// Which result an event is: its identity (a job's or build's id) and its verdict, so that the
+/// same result delivered twice is told from another result at the same moment.
+fn fingerprint_of(event: &Event, verdict: Verdict) -> u64 {
+    let mut hash = Fingerprint::new();
+    match event {
+        Event::Job(job) => hash.write(job.id.as_bytes()),
+        Event::VisualBuild(build) => hash.write(build.build_id.as_bytes()),
+        Event::Concurrency(usage) => hash.write(&usage.timestamp.unix_timestamp_nanos().to_le_bytes()),
+        Event::Unknown(_) => {}
+    }
+    hash.with_verdict(verdict)
+}
+
+/// FNV-1a, 64 bits: a hash that stays the same across processes and Rust versions, as stored
+/// states outlive both.
+struct Fingerprint(u64);
+
+impl Fingerprint {
+    fn new() -> Self {
+        Self(0xcbf2_9ce4_8422_2325)
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        for &byte in bytes {
+            self.0 = (self.0 ^ u64::from(byte)).wrapping_mul(0x0000_0100_0000_01b3);
+        }
+    }
+
+    fn with_verdict(mut self, verdict: Verdict) -> u64 {
+        self.write(&[verdict as u8]);
+        self.0
+    }
+}

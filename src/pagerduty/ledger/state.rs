@@ -1,0 +1,217 @@
+//! The state of one incident key, and how one result moves it: a pure function, so that every
+//! rule of the ledger can be checked on its own.
+
+use serde::{Deserialize, Serialize};
+use time::{Duration, OffsetDateTime};
+
+use super::super::alert::AlertEvent;
+use super::super::verdict::Verdict;
+use crate::support::time::{serialize_optional_time, serialize_time, time};
+
+/// What the ledger knows of one incident key, as the host's store keeps it (it serializes, so
+/// a database can hold it as JSON).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct IncidentState {
+    open: bool,
+    /// Failures in a row, up to the latest result.
+    failures: u32,
+    /// Successes in a row, up to the latest result.
+    successes: u32,
+    /// When the latest result applied happened (the event's own time), and which it was.
+    #[serde(default, deserialize_with = "time", serialize_with = "serialize_optional_time")]
+    last_result_at: Option<OffsetDateTime>,
+    last_result: u64,
+    /// When the open incident was last paged (the host's clock).
+    #[serde(default, deserialize_with = "time", serialize_with = "serialize_optional_time")]
+    paged_at: Option<OffsetDateTime>,
+    /// When the state last changed (the host's clock), to prune by.
+    #[serde(serialize_with = "serialize_time", deserialize_with = "required_time")]
+    changed_at: OffsetDateTime,
+}
+
+fn required_time<'de, D: serde::Deserializer<'de>>(d: D) -> Result<OffsetDateTime, D::Error> {
+    time(d)?.ok_or_else(|| serde::de::Error::custom("expected a time, found null"))
+}
+
+impl IncidentState {
+    fn new(now: OffsetDateTime) -> Self {
+        Self {
+            open: false,
+            failures: 0,
+            successes: 0,
+            last_result_at: None,
+            last_result: 0,
+            paged_at: None,
+            changed_at: now,
+        }
+    }
+
+    /// Whether an incident is open: paged and not resolved since.
+    pub fn is_open(&self) -> bool {
+        self.open
+    }
+
+    /// Failures in a row, up to the latest result.
+    pub fn failures(&self) -> u32 {
+        self.failures
+    }
+
+    /// Successes in a row, up to the latest result.
+    pub fn successes(&self) -> u32 {
+        self.successes
+    }
+
+    /// When the state last changed, by the host's clock.
+    pub fn changed_at(&self) -> OffsetDateTime {
+        self.changed_at
+    }
+}
+
+/// What the ledger answers for one result.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub enum Decision {
+    /// Send this alert (a trigger or a resolve). The ledger counts it as sent: deliver it at
+    /// least once.
+    Send(AlertEvent),
+    /// Send nothing, for this reason.
+    Skip(Skip),
+}
+
+/// Why nothing is sent for a result.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Skip {
+    /// The result says nothing yet: a job still running or queued, a build in progress, an
+    /// unknown event.
+    NotFinished,
+    /// A success of a result that cannot be followed across runs (no key: a job without a name,
+    /// say), so nothing was opened for it to resolve.
+    NoKey,
+    /// Older than the latest result applied to its key: out of order, and overtaken.
+    Stale,
+    /// The same result as the latest one applied: a repeated delivery.
+    Duplicate,
+    /// A failure of a key whose incident is open (and not due to be paged again).
+    AlreadyOpen,
+    /// A failure in a row that has not reached the failures a page needs.
+    FailuresBelowThreshold {
+        /// Failures in a row so far.
+        seen: u32,
+        /// Failures in a row a page needs.
+        needed: u32,
+    },
+    /// A success of a key with no open incident: there is nothing to resolve.
+    NothingOpen,
+    /// A success in a row that has not reached the successes a resolve needs.
+    SuccessesBelowThreshold {
+        /// Successes in a row so far.
+        seen: u32,
+        /// Successes in a row a resolve needs.
+        needed: u32,
+    },
+    /// The incident is closed, without a resolve: auto-resolve is off.
+    ClosedQuietly,
+}
+
+/// How the ledger pages: after how many failures, resolving after how many successes, and
+/// whether and when it pages again.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Policy {
+    pub failures_to_page: u32,
+    pub successes_to_resolve: u32,
+    pub auto_resolve: bool,
+    pub repage_after: Option<Duration>,
+}
+
+impl Default for Policy {
+    fn default() -> Self {
+        Self { failures_to_page: 1, successes_to_resolve: 1, auto_resolve: true, repage_after: None }
+    }
+}
+
+/// One result, as the ledger reads it.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Observation {
+    pub verdict: Verdict,
+    /// When it happened: the event's time (a job's `modification_time`).
+    pub at: OffsetDateTime,
+    /// Which result it is, to tell a repeated delivery (a hash of its identity and verdict).
+    pub fingerprint: u64,
+}
+
+/// What the ledger does with a result: the key's next state, and what to send (a trigger,
+/// a resolve) or why not.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Step {
+    Trigger,
+    Resolve,
+    Skip(Skip),
+}
+
+/// Applies `result` to the key's `state` (none yet: a key never seen) at the host's `now`.
+/// Returns the next state, `None` when nothing changes, and the step to take.
+pub(crate) fn advance(
+    state: Option<&IncidentState>,
+    result: &Observation,
+    now: OffsetDateTime,
+    policy: &Policy,
+) -> (Option<IncidentState>, Step) {
+    if result.verdict == Verdict::Neither {
+        return (None, Step::Skip(Skip::NotFinished));
+    }
+    if let Some(last) = state.and_then(|state| state.last_result_at) {
+        if result.at < last {
+            return (None, Step::Skip(Skip::Stale));
+        }
+        if result.at == last && state.is_some_and(|state| state.last_result == result.fingerprint) {
+            return (None, Step::Skip(Skip::Duplicate));
+        }
+    }
+    let mut next = state.cloned().unwrap_or_else(|| IncidentState::new(now));
+    next.last_result_at = Some(result.at);
+    next.last_result = result.fingerprint;
+    next.changed_at = now;
+    let step = if result.verdict == Verdict::Failure {
+        next.failures = next.failures.saturating_add(1);
+        next.successes = 0;
+        let repage_due = policy.repage_after.is_some_and(|every| next.paged_at.is_none_or(|at| now - at >= every));
+        if next.open && !repage_due {
+            Step::Skip(Skip::AlreadyOpen)
+        } else if next.open || next.failures >= policy.failures_to_page {
+            next.open = true;
+            next.paged_at = Some(now);
+            Step::Trigger
+        } else {
+            Step::Skip(Skip::FailuresBelowThreshold { seen: next.failures, needed: policy.failures_to_page })
+        }
+    } else {
+        next.successes = next.successes.saturating_add(1);
+        next.failures = 0;
+        if !next.open {
+            Step::Skip(Skip::NothingOpen)
+        } else if next.successes < policy.successes_to_resolve {
+            Step::Skip(Skip::SuccessesBelowThreshold { seen: next.successes, needed: policy.successes_to_resolve })
+        } else {
+            next.open = false;
+            next.paged_at = None;
+            if policy.auto_resolve { Step::Resolve } else { Step::Skip(Skip::ClosedQuietly) }
+        }
+    };
+    (Some(next), step)
+}
+
+impl Step {
+    /// The decision this step makes, building the alert only when one is sent.
+    pub(crate) fn decide(
+        self,
+        trigger: impl FnOnce() -> Option<AlertEvent>,
+        resolve: impl FnOnce() -> AlertEvent,
+    ) -> Decision {
+        match self {
+            Self::Trigger => trigger().map_or(Decision::Skip(Skip::NotFinished), Decision::Send),
+            Self::Resolve => Decision::Send(resolve()),
+            Self::Skip(skip) => Decision::Skip(skip),
+        }
+    }
+}

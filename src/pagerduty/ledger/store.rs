@@ -1,0 +1,150 @@
+//! Where the ledger keeps its states: a trait over the host's database, and a thread-safe
+//! in-memory store as the embedded default.
+
+use std::collections::HashMap;
+use std::convert::Infallible;
+use std::hash::{BuildHasher, RandomState};
+use std::sync::Mutex;
+
+use time::OffsetDateTime;
+
+use super::state::IncidentState;
+
+/// A state as stored, with the version that changes at every write.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Versioned {
+    /// The state.
+    pub state: IncidentState,
+    /// Its version: 1 for the first write of a key, one more at every write after.
+    pub version: u64,
+}
+
+/// The host's storage of incident states, one per key.
+///
+/// Several receivers may share one store: the ledger reads a key's state with
+/// [`load`](IncidentStore::load), then writes the next one with
+/// [`replace`](IncidentStore::replace) only if nobody wrote in between (a compare-and-swap on
+/// the version), and reads again when somebody did. So two replicas that apply the same result
+/// never both trigger or both resolve. Every database offers the primitive: in SQL,
+/// `UPDATE incidents SET state = ?, version = version + 1 WHERE key = ? AND version = ?` (and an
+/// `INSERT` that fails on a duplicate key for the first write); in Redis, `WATCH`/`MULTI` or a
+/// Lua script. The README shows one over SQLite.
+pub trait IncidentStore {
+    /// What the database can fail with.
+    type Error: std::error::Error + Send + Sync + 'static;
+
+    /// The state of `key`, `None` for a key never written (or pruned).
+    ///
+    /// # Errors
+    /// The database's.
+    fn load(&self, key: &str) -> Result<Option<Versioned>, Self::Error>;
+
+    /// Writes `state` for `key` if the key's version is still `expected` (`None`: the key
+    /// must not exist), as version `expected + 1` (or 1); `Ok(false)` when it was not, and
+    /// nothing was written.
+    ///
+    /// # Errors
+    /// The database's.
+    fn replace(&self, key: &str, expected: Option<u64>, state: &IncidentState) -> Result<bool, Self::Error>;
+}
+
+/// Shards of the in-memory store: a lock each, so that threads working on different keys
+/// seldom wait for each other.
+const SHARDS: usize = 16;
+
+/// The embedded store: states in memory, safe to share between threads (ledgers share one
+/// through an `Arc`), lost when the process ends. Memory grows with the keys;
+/// [`prune`](MemoryIncidentStore::prune) drops the closed ones that have not changed for a while.
+///
+/// ```
+/// use sauce_webhooks::pagerduty::MemoryIncidentStore;
+/// use sauce_webhooks::time::{Duration, OffsetDateTime};
+///
+/// let store = MemoryIncidentStore::new();
+/// // Now and then: forget closed incidents untouched for a week.
+/// let pruned = store.prune(OffsetDateTime::now_utc() - Duration::days(7));
+/// assert_eq!((pruned, store.len()), (0, 0));
+/// ```
+#[derive(Debug)]
+pub struct MemoryIncidentStore {
+    shards: Box<[Mutex<HashMap<String, Versioned>>]>,
+    hasher: RandomState,
+}
+
+impl Default for MemoryIncidentStore {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl MemoryIncidentStore {
+    /// An empty store.
+    pub fn new() -> Self {
+        Self { shards: (0..SHARDS).map(|_| Mutex::default()).collect(), hasher: RandomState::new() }
+    }
+
+    fn shard(&self, key: &str) -> std::sync::MutexGuard<'_, HashMap<String, Versioned>> {
+        // Hashing only chooses a shard; a key's entries stay in one.
+        let index = usize::try_from(self.hasher.hash_one(key) % SHARDS as u64).unwrap_or(0);
+        // A panic while holding the lock cannot leave a state half-written (each write is one
+        // insert), so a poisoned shard is still sound to use.
+        self.shards[index].lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// How many keys it holds.
+    pub fn len(&self) -> usize {
+        self.shards.iter().map(|shard| shard.lock().unwrap_or_else(std::sync::PoisonError::into_inner).len()).sum()
+    }
+
+    /// Whether it holds none.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Forgets the keys with no open incident whose state has not changed since `before`, and
+    /// says how many. A pruned key starts afresh: choose a horizon longer than results take to
+    /// arrive, or an old one arriving late is no longer known to be stale.
+    pub fn prune(&self, before: OffsetDateTime) -> usize {
+        self.shards
+            .iter()
+            .map(|shard| {
+                let mut shard = shard.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+                let held = shard.len();
+                shard.retain(|_, stored| stored.state.is_open() || stored.state.changed_at() >= before);
+                held - shard.len()
+            })
+            .sum()
+    }
+}
+
+impl IncidentStore for MemoryIncidentStore {
+    type Error = Infallible;
+
+    fn load(&self, key: &str) -> Result<Option<Versioned>, Infallible> {
+        Ok(self.shard(key).get(key).cloned())
+    }
+
+    fn replace(&self, key: &str, expected: Option<u64>, state: &IncidentState) -> Result<bool, Infallible> {
+        let mut shard = self.shard(key);
+        let current = shard.get(key).map(|stored| stored.version);
+        if current != expected {
+            return Ok(false);
+        }
+        let version = expected.map_or(1, |version| version + 1);
+        shard.insert(key.to_owned(), Versioned { state: state.clone(), version });
+        Ok(true)
+    }
+}
+
+/// Ledgers on several threads (or receivers in one process) share one store through an `Arc`.
+impl<S: IncidentStore> IncidentStore for std::sync::Arc<S> {
+    type Error = S::Error;
+
+    fn load(&self, key: &str) -> Result<Option<Versioned>, S::Error> {
+        (**self).load(key)
+    }
+
+    fn replace(&self, key: &str, expected: Option<u64>, state: &IncidentState) -> Result<bool, S::Error> {
+        (**self).replace(key, expected, state)
+    }
+}
