@@ -154,9 +154,10 @@ proptest! {
         let mut last: HashMap<String, Action> = HashMap::new();
         for (key, action) in sent(&ledger, &shuffled) {
             let before = last.insert(key.clone(), action);
-            match action {
-                Action::Resolve => prop_assert_eq!(before, Some(Action::Trigger), "a resolve of {} with no open trigger", key),
-                _ => prop_assert_ne!(before, Some(Action::Trigger), "two triggers of {} in a row", key),
+            if action == Action::Resolve {
+                prop_assert_eq!(before, Some(Action::Trigger), "a resolve of {} with no open trigger", key);
+            } else {
+                prop_assert_ne!(before, Some(Action::Trigger), "two triggers of {} in a row", key);
             }
         }
     }
