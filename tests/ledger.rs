@@ -6,7 +6,8 @@ use std::sync::Arc;
 
 use proptest::prelude::*;
 use sauce_webhooks::pagerduty::{
-    Action, Decision, IncidentLedger, IncidentRules, IncidentStore, MemoryIncidentStore, RoutingKey, Skip,
+    Action, Decision, IncidentLedger, IncidentRules, IncidentState, IncidentStore, MemoryIncidentStore, RoutingKey,
+    Skip, Versioned,
 };
 use sauce_webhooks::time::{Duration, OffsetDateTime};
 use sauce_webhooks::{Event, Job, JobStatus};
@@ -62,6 +63,24 @@ fn runs() -> impl Strategy<Value = Vec<Run>> {
             })
             .collect()
     })
+}
+
+/// A store with only the two primitives a database offers, so that the ledger takes the
+/// read-then-compare-and-swap path, retrying when another writer came in between.
+struct CompareAndSwapOnly(Arc<MemoryIncidentStore>);
+
+impl IncidentStore for CompareAndSwapOnly {
+    type Error = std::convert::Infallible;
+
+    fn load(&self, key: &str) -> Result<Option<Versioned>, Self::Error> {
+        self.0.load(key)
+    }
+
+    fn replace(&self, key: &str, expected: Option<u64>, state: &IncidentState) -> Result<bool, Self::Error> {
+        // Give the other thread a chance to come in between the read and the write.
+        std::thread::yield_now();
+        self.0.replace(key, expected, state)
+    }
 }
 
 fn rules() -> IncidentRules {
@@ -180,21 +199,30 @@ proptest! {
 
     #[test]
     fn two_receivers_sharing_a_store_send_what_one_would(runs in runs()) {
-        let alone = sent(&IncidentLedger::new(rules()), &runs);
-        let store = Arc::new(MemoryIncidentStore::new());
-        let replicas = [0, 1].map(|_| IncidentLedger::new(rules()).with_store(Arc::clone(&store)));
-        // Both receive every result, each in order, at the same time.
-        let together: Vec<Vec<(String, Action)>> = std::thread::scope(|scope| {
-            let handles = replicas.each_ref().map(|ledger| scope.spawn(|| sent(ledger, &runs)));
-            handles.map(|handle| handle.join().unwrap()).into()
-        });
-        let mut both: Vec<(String, Action)> = together.concat();
-        let mut alone_sorted = alone.clone();
         let order = |(key, action): &(String, Action)| (key.clone(), *action == Action::Trigger);
-        both.sort_by_key(order);
-        alone_sorted.sort_by_key(order);
-        prop_assert_eq!(both, alone_sorted, "exactly what one ledger sends, neither twice nor lost");
+        let mut alone = sent(&IncidentLedger::new(rules()), &runs);
+        alone.sort_by_key(order);
+        // Sharing the in-memory store, which locks a key while it changes, and sharing a store
+        // that only reads and compares-and-swaps, as a database does.
+        let memory = Arc::new(MemoryIncidentStore::new());
+        let in_memory = [0, 1].map(|_| IncidentLedger::new(rules()).with_store(Arc::clone(&memory)));
+        let database = Arc::new(MemoryIncidentStore::new());
+        let over_database =
+            [0, 1].map(|_| IncidentLedger::new(rules()).with_store(CompareAndSwapOnly(Arc::clone(&database))));
+        let mut both = [concurrent_sends(&in_memory, &runs), concurrent_sends(&over_database, &runs)];
+        for sends in &mut both {
+            sends.sort_by_key(order);
+            prop_assert_eq!(&*sends, &alone, "exactly what one ledger sends, neither twice nor lost");
+        }
     }
+}
+
+/// What two ledgers send, each fed every run in order, both at the same time.
+fn concurrent_sends<S: IncidentStore + Sync>(replicas: &[IncidentLedger<S>; 2], runs: &[Run]) -> Vec<(String, Action)> {
+    std::thread::scope(|scope| {
+        let handles = replicas.each_ref().map(|ledger| scope.spawn(|| sent(ledger, runs)));
+        handles.map(|handle| handle.join().unwrap()).concat()
+    })
 }
 
 #[test]

@@ -9,26 +9,11 @@ use super::super::check::CheckRun;
 use super::super::dedup;
 use super::super::rules::IncidentRules;
 use super::super::verdict::Verdict;
+use super::error::LedgerError;
 use super::granularity::Granularity;
 use super::state::{Decision, Observation, Policy, Skip, Step, advance};
 use super::store::{IncidentStore, MemoryIncidentStore};
 use crate::event::Event;
-
-/// How often the ledger reads and writes again when another writer changed the key in between,
-/// before it gives up: each retry means another writer made progress.
-const MAX_ATTEMPTS: usize = 64;
-
-/// What can go wrong applying a result.
-#[derive(Debug, thiserror::Error)]
-#[non_exhaustive]
-pub enum LedgerError<E: std::error::Error + 'static> {
-    /// The store failed.
-    #[error("the incident store failed: {0}")]
-    Store(#[source] E),
-    /// Other writers changed the key at every attempt (64 in a row).
-    #[error("the incident key kept changing under other writers")]
-    Contention,
-}
 
 /// [`IncidentRules`] with a memory: over a stream of results, it pages once and resolves once
 /// per incident, whatever repeats or arrives out of order.
@@ -198,19 +183,15 @@ impl<S: IncidentStore> IncidentLedger<S> {
         Ok(step.decide(|| Some(self.rules.alert_for_check(check)), || self.rules.resolve(&key)))
     }
 
-    /// Moves the key's state by one result, reading and writing again while other writers
-    /// change it in between.
+    /// Moves the key's state by one result, atomically with respect to other writers.
     fn record(&self, key: &str, observation: &Observation, now: OffsetDateTime) -> Result<Step, LedgerError<S::Error>> {
-        for _ in 0..MAX_ATTEMPTS {
-            let current = self.store.load(key).map_err(LedgerError::Store)?;
-            let (next, step) = advance(current.as_ref().map(|stored| &stored.state), observation, now, &self.policy);
-            let Some(next) = next else { return Ok(step) };
-            let expected = current.map(|stored| stored.version);
-            if self.store.replace(key, expected, &next).map_err(LedgerError::Store)? {
-                return Ok(step);
-            }
-        }
-        Err(LedgerError::Contention)
+        let mut step = Step::Skip(Skip::NotFinished);
+        self.store.update(key, &mut |state| {
+            let next;
+            (next, step) = advance(state, observation, now, &self.policy);
+            next
+        })?;
+        Ok(step)
     }
 }
 

@@ -8,7 +8,12 @@ use std::sync::Mutex;
 
 use time::OffsetDateTime;
 
+use super::error::LedgerError;
 use super::state::IncidentState;
+
+/// How often [`IncidentStore::update`] reads and writes again when another writer changed the
+/// key in between, before it gives up: each retry means another writer made progress.
+const MAX_ATTEMPTS: usize = 64;
 
 /// A state as stored, with the version that changes at every write.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -46,6 +51,31 @@ pub trait IncidentStore {
     /// # Errors
     /// The database's.
     fn replace(&self, key: &str, expected: Option<u64>, state: &IncidentState) -> Result<bool, Self::Error>;
+
+    /// Replaces the state of `key` (`None`: never written) with what `change` makes of it
+    /// (`None`: leave it as it is), atomically with respect to other writers: `change` sees the
+    /// state the write replaces. This default reads with [`load`](IncidentStore::load) and
+    /// writes with [`replace`](IncidentStore::replace), calling `change` again when another
+    /// writer came in between; a store that can hold a key while it changes (the in-memory one)
+    /// does it in one step.
+    ///
+    /// # Errors
+    /// [`LedgerError::Store`] when the store fails, [`LedgerError::Contention`] when other
+    /// writers changed the key at every one of 64 attempts.
+    fn update(
+        &self,
+        key: &str,
+        change: &mut dyn FnMut(Option<&IncidentState>) -> Option<IncidentState>,
+    ) -> Result<(), LedgerError<Self::Error>> {
+        for _ in 0..MAX_ATTEMPTS {
+            let current = self.load(key).map_err(LedgerError::Store)?;
+            let Some(next) = change(current.as_ref().map(|stored| &stored.state)) else { return Ok(()) };
+            if self.replace(key, current.map(|stored| stored.version), &next).map_err(LedgerError::Store)? {
+                return Ok(());
+            }
+        }
+        Err(LedgerError::Contention)
+    }
 }
 
 /// Shards of the in-memory store: a lock each, so that threads working on different keys
@@ -124,14 +154,39 @@ impl IncidentStore for MemoryIncidentStore {
         Ok(self.shard(key).get(key).cloned())
     }
 
+    fn update(
+        &self,
+        key: &str,
+        change: &mut dyn FnMut(Option<&IncidentState>) -> Option<IncidentState>,
+    ) -> Result<(), LedgerError<Infallible>> {
+        // One lock, one lookup: the shard is held while the state changes.
+        let mut shard = self.shard(key);
+        match shard.get_mut(key) {
+            Some(stored) => {
+                if let Some(next) = change(Some(&stored.state)) {
+                    *stored = Versioned { state: next, version: stored.version + 1 };
+                }
+            }
+            None => {
+                if let Some(next) = change(None) {
+                    shard.insert(key.to_owned(), Versioned { state: next, version: 1 });
+                }
+            }
+        }
+        Ok(())
+    }
+
     fn replace(&self, key: &str, expected: Option<u64>, state: &IncidentState) -> Result<bool, Infallible> {
         let mut shard = self.shard(key);
         let current = shard.get(key).map(|stored| stored.version);
         if current != expected {
             return Ok(false);
         }
-        let version = expected.map_or(1, |version| version + 1);
-        shard.insert(key.to_owned(), Versioned { state: state.clone(), version });
+        match shard.get_mut(key) {
+            // In place: no new copy of the key for every write.
+            Some(stored) => *stored = Versioned { state: state.clone(), version: stored.version + 1 },
+            None => drop(shard.insert(key.to_owned(), Versioned { state: state.clone(), version: 1 })),
+        }
         Ok(true)
     }
 }
@@ -146,5 +201,13 @@ impl<S: IncidentStore> IncidentStore for std::sync::Arc<S> {
 
     fn replace(&self, key: &str, expected: Option<u64>, state: &IncidentState) -> Result<bool, S::Error> {
         (**self).replace(key, expected, state)
+    }
+
+    fn update(
+        &self,
+        key: &str,
+        change: &mut dyn FnMut(Option<&IncidentState>) -> Option<IncidentState>,
+    ) -> Result<(), LedgerError<S::Error>> {
+        (**self).update(key, change)
     }
 }
