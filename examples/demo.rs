@@ -2,12 +2,13 @@
 //!
 //! Run: `cargo run --example demo`. It signs a body as Sauce Labs does, verifies it (and
 //! refuses a tampered copy), parses every bundled payload shape, routes events to a few
-//! subscriptions, and shows the PagerDuty alert bodies and a webhook connector request they
-//! call for, and what a malformed body gets back.
+//! subscriptions, shows the PagerDuty alert bodies and a webhook connector request they
+//! call for, how the incident ledger answers a stream with repeats and late arrivals, and what
+//! a malformed body gets back.
 
 use sauce_webhooks::connector::{Template, WebhookConnector};
 use sauce_webhooks::endpoint::Endpoint;
-use sauce_webhooks::pagerduty::{IncidentRules, RoutingKey};
+use sauce_webhooks::pagerduty::{Decision, IncidentLedger, IncidentRules, RoutingKey};
 use sauce_webhooks::routing::{Outcomes, Scope, Subscription, Topic};
 use sauce_webhooks::signature::{PagerDutyV3, SIGNATURE_HEADER, Secret, Verifier, sign};
 use sauce_webhooks::{Event, Router};
@@ -146,6 +147,32 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             println!("  {label}: POST {}", request.url);
             println!("{}", indent(&serde_json::to_string_pretty(&compact_details(body))?));
         }
+    }
+
+    println!("\n== a stream: the ledger pages once, resolves once, and ignores repeats and late arrivals ==");
+    let ledger = IncidentLedger::new(rules.clone());
+    let run = |id: &str, status: &str, minute: u8| {
+        let body = format!(
+            r#"{{"id":"{id}","status":"{status}","name":"checkout works","org_id":"{org}","creation_time":"2024-05-01T10:00:00Z","modification_time":"2024-05-01T10:{minute:02}:00Z"}}"#
+        );
+        Event::from_slice(body.as_bytes())
+    };
+    let stream = [
+        ("10:01 run-1 failed", run("run-1", "FAILED", 1)?),
+        ("10:01 run-1 failed, delivered again", run("run-1", "FAILED", 1)?),
+        ("10:05 run-2 failed", run("run-2", "FAILED", 5)?),
+        ("10:09 run-3 passed", run("run-3", "PASSED", 9)?),
+        ("10:00 run-0 passed, arriving late", run("run-0", "PASSED", 0)?),
+        ("10:12 run-4 passed", run("run-4", "PASSED", 12)?),
+    ];
+    let now = sauce_webhooks::time::OffsetDateTime::now_utc();
+    for (label, event) in &stream {
+        let answer = match ledger.apply(event, now)? {
+            Decision::Send(alert) => format!("send a {:?} for {}", alert.action(), alert.dedup_key().unwrap_or("-")),
+            Decision::Skip(reason) => format!("nothing ({reason:?})"),
+            _ => "an answer newer than this demo".to_owned(),
+        };
+        println!("{label:>38} -> {answer}");
     }
 
     println!("\n== act: a webhook connector request, signed ==");
