@@ -73,7 +73,20 @@ fn indent(text: &str) -> String {
     text.lines().map(|line| format!("    {line}")).collect::<Vec<_>>().join("\n")
 }
 
-fn main() -> Result<(), Box<dyn std::error::Error>> {
+type Result<T = (), E = Box<dyn std::error::Error>> = std::result::Result<T, E>;
+
+fn main() -> Result {
+    sign_and_verify()?;
+    let events = parse()?;
+    route(&events);
+    let rules = alert(&events)?;
+    stream(&rules)?;
+    connect(&events)?;
+    malformed();
+    Ok(())
+}
+
+fn sign_and_verify() -> Result {
     println!("== sign and verify, as a receiver does before anything else ==");
     let token = "3c1a7e0e-4f6b-4bd4-9d68-5b7c2e1f0a9d"; // the webhook's security token
     let body = PAYLOADS[0].1;
@@ -97,6 +110,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         format!("v1={}, v1={}", sign(&Secret::new("old-pd")?, body), sign(&Secret::new("pd-secret")?, body));
     println!("  PagerDuty v3, two signatures, second valid: {}", pagerduty.verify(body, Some(&pd_header)).is_ok());
 
+    Ok(())
+}
+
+fn parse() -> Result<Vec<Event>> {
     println!("\n== parse: every bundled payload ==");
     for (label, body) in PAYLOADS {
         let event = Event::from_slice(body)?;
@@ -108,6 +125,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         println!("{:>32}  {}", "", describe(&event?));
     }
 
+    Ok(PAYLOADS.iter().map(|(_, body)| Event::from_slice(body)).collect::<Result<_, _>>()?)
+}
+
+fn route(events: &[Event]) {
     println!("\n== route: who gets each event ==");
     let mut router = Router::new();
     let org = "7fb25570b4064716b9b6daae1a846790";
@@ -130,17 +151,18 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         "another org: everything",
         Subscription::new(Scope::organization("0000"), [Topic::VirtualDeviceJobs(Outcomes::All)]),
     );
-    let events: Vec<Event> = PAYLOADS.iter().map(|(_, body)| Event::from_slice(body)).collect::<Result<_, _>>()?;
-    for ((label, _), event) in PAYLOADS.iter().zip(&events) {
+    for ((label, _), event) in PAYLOADS.iter().zip(events) {
         let mut targets: Vec<&str> = router.route(event).copied().collect();
         targets.sort_unstable();
         let nobody = "nobody (no subscription watches its user, team or organization)";
         println!("{label:>32} -> {}", if targets.is_empty() { nobody.to_owned() } else { targets.join("; ") });
     }
+}
 
+fn alert(events: &[Event]) -> Result<IncidentRules> {
     println!("\n== act: PagerDuty alerts for the first two payloads (trigger on failure, resolve on success) ==");
     let rules = IncidentRules::new(RoutingKey::new("R0UT1NGKEY0123456789ABCDEFGHIJKL")?);
-    for ((label, _), event) in PAYLOADS.iter().zip(&events).take(2) {
+    for ((label, _), event) in PAYLOADS.iter().zip(events).take(2) {
         if let Some(alert) = rules.alert_for(event) {
             let request = alert.request()?;
             let body: serde_json::Value = serde_json::from_slice(&request.body)?;
@@ -149,6 +171,11 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         }
     }
 
+    Ok(rules)
+}
+
+fn stream(rules: &IncidentRules) -> Result {
+    let org = "7fb25570b4064716b9b6daae1a846790";
     println!("\n== a stream: the ledger pages once, resolves once, and ignores repeats and late arrivals ==");
     let ledger = IncidentLedger::new(rules.clone());
     let run = |id: &str, status: &str, minute: u8| {
@@ -175,6 +202,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         println!("{label:>38} -> {answer}");
     }
 
+    Ok(())
+}
+
+fn connect(events: &[Event]) -> Result {
     println!("\n== act: a webhook connector request, signed ==");
     let connector = WebhookConnector::new(Endpoint::parse("https://chat.example.com/hooks/T123")?)
         .with_header("Authorization", "Bearer 7e1c9a")?
@@ -190,6 +221,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         println!("{}", indent(&String::from_utf8_lossy(&request.body)));
     }
 
+    Ok(())
+}
+
+fn malformed() {
     println!("\n== malformed bodies get a typed error that says where ==");
     let broken: &[&[u8]] = &[
         br#"{"id": "x", "status": "FAILED", "creation_time": "yesterday"}"#,
@@ -199,5 +234,4 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     for body in broken {
         println!("  {}", Event::from_slice(body).unwrap_err());
     }
-    Ok(())
 }
