@@ -6,11 +6,13 @@ use std::sync::Arc;
 
 use proptest::prelude::*;
 use sauce_webhooks::pagerduty::{
-    Action, Decision, IncidentLedger, IncidentRules, IncidentState, IncidentStore, MemoryIncidentStore, RoutingKey,
-    Skip, Versioned,
+    Action, CheckRun, Decision, IncidentLedger, IncidentRules, IncidentState, IncidentStore, LedgerError,
+    MemoryIncidentStore, MemoryStoreError, RoutingKey, Skip, Versioned,
 };
 use sauce_webhooks::time::{Duration, OffsetDateTime};
-use sauce_webhooks::{Event, Job, JobStatus};
+use sauce_webhooks::{
+    BuildStatus, Concurrency, ConcurrencyUsage, DataCenter, DataType, Event, Job, JobStatus, Slots, VisualBuild,
+};
 
 /// What a run says.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -48,10 +50,17 @@ fn start() -> OffsetDateTime {
     OffsetDateTime::UNIX_EPOCH + Duration::days(20_000)
 }
 
-/// Runs of 1 to 3 tests, each test's runs one to three minutes apart, in time order.
+/// When the host receives the runs: after all of them happened.
+fn arrival() -> OffsetDateTime {
+    start() + Duration::days(1)
+}
+
+/// Runs of 1 to 3 tests, each test's runs one to three minutes apart, in time order, now and
+/// then two at the same moment (parallel runs of one test).
 fn runs() -> impl Strategy<Value = Vec<Run>> {
     let says = prop_oneof![4 => Just(Says::Failed), 5 => Just(Says::Passed), 1 => Just(Says::Running)];
-    prop::collection::vec((0u8..3, says, 1i64..4), 0..60).prop_map(|steps| {
+    let gap = prop_oneof![1 => Just(0i64), 9 => 1i64..4];
+    prop::collection::vec((0u8..3, says, gap), 0..60).prop_map(|steps| {
         let mut clock: HashMap<u8, OffsetDateTime> = HashMap::new();
         steps
             .into_iter()
@@ -70,7 +79,7 @@ fn runs() -> impl Strategy<Value = Vec<Run>> {
 struct CompareAndSwapOnly(Arc<MemoryIncidentStore>);
 
 impl IncidentStore for CompareAndSwapOnly {
-    type Error = std::convert::Infallible;
+    type Error = MemoryStoreError;
 
     fn load(&self, key: &str) -> Result<Option<Versioned>, Self::Error> {
         self.0.load(key)
@@ -90,7 +99,7 @@ fn rules() -> IncidentRules {
 /// What the ledger sends for `runs`, in order, as (dedup key, action).
 fn sent<S: IncidentStore>(ledger: &IncidentLedger<S>, runs: &[Run]) -> Vec<(String, Action)> {
     runs.iter()
-        .filter_map(|run| match ledger.apply(&run.event(), start()).unwrap() {
+        .filter_map(|run| match ledger.apply(&run.event(), arrival()).unwrap() {
             Decision::Send(alert) => Some((alert.dedup_key().unwrap().to_owned(), alert.action())),
             _ => None,
         })
@@ -131,7 +140,7 @@ fn expected(runs: &[Run], failures: u32, successes: u32) -> Vec<(u8, Action)> {
 /// The test a dedup key names.
 fn test_of(key: &str) -> u8 {
     let parts: Vec<String> = serde_json::from_str(key).unwrap();
-    parts[2].trim_start_matches("test ").parse().unwrap()
+    parts[3].trim_start_matches("test ").parse().unwrap()
 }
 
 proptest! {
@@ -145,11 +154,24 @@ proptest! {
     }
 
     #[test]
-    fn repeated_deliveries_change_nothing(runs in runs(), repeats in prop::collection::vec(0usize..4, 60)) {
-        // Each run delivered one to four times in a row (as relays retry).
-        let repeated: Vec<Run> = runs.iter().zip(repeats.iter().cycle()).flat_map(|(run, times)| vec![run.clone(); times + 1]).collect();
-        let once = sent(&IncidentLedger::new(rules()), &runs);
-        prop_assert_eq!(sent(&IncidentLedger::new(rules()), &repeated), once);
+    fn repeated_deliveries_change_nothing(
+        runs in runs(),
+        repeats in prop::collection::vec((0usize..60, 0usize..8), 0..40),
+        failures in 1u32..4,
+        successes in 1u32..4,
+    ) {
+        // Runs delivered again (as relays retry): right after themselves, or after up to 7
+        // other results (the ledger remembers a key's latest 8), whatever the thresholds.
+        let mut again: Vec<Vec<&Run>> = vec![Vec::new(); runs.len()];
+        for &(which, later) in &repeats {
+            if which < runs.len() {
+                again[(which + later).min(runs.len() - 1)].push(&runs[which]);
+            }
+        }
+        let repeated: Vec<Run> =
+            runs.iter().zip(&again).flat_map(|(run, copies)| std::iter::once(run).chain(copies.iter().copied())).cloned().collect();
+        let ledger = || IncidentLedger::new(rules()).with_failures_to_page(failures).with_successes_to_resolve(successes);
+        prop_assert_eq!(sent(&ledger(), &repeated), sent(&ledger(), &runs));
     }
 
     #[test]
@@ -191,9 +213,9 @@ proptest! {
         older.at -= Duration::days(1);
         older.says = if run.says == Says::Failed { Says::Passed } else { Says::Failed };
         older.id = "late".to_owned();
-        let key = format!(r#"["acme","vdc","test {}"]"#, run.test);
+        let key = ledger.key_of(&run.event()).unwrap();
         let before = store.load(&key).unwrap();
-        prop_assert_eq!(ledger.apply(&older.event(), start()).unwrap(), Decision::Skip(Skip::Stale));
+        prop_assert_eq!(ledger.apply(&older.event(), arrival()).unwrap(), Decision::Skip(Skip::Stale));
         prop_assert_eq!(store.load(&key).unwrap(), before);
     }
 
@@ -250,14 +272,14 @@ fn repaging_and_quiet_closing() {
 
     // Without auto-resolve, a recovery closes quietly and the next failure pages again.
     let ledger = IncidentLedger::new(rules()).with_auto_resolve(false);
-    assert!(matches!(ledger.apply(&failed(1, "a").event(), start()).unwrap(), Decision::Send(_)));
-    assert_eq!(ledger.apply(&passed(2, "b").event(), start()).unwrap(), Decision::Skip(Skip::ClosedQuietly));
-    assert!(matches!(ledger.apply(&failed(3, "c").event(), start()).unwrap(), Decision::Send(_)));
+    assert!(matches!(ledger.apply(&failed(1, "a").event(), arrival()).unwrap(), Decision::Send(_)));
+    assert_eq!(ledger.apply(&passed(2, "b").event(), arrival()).unwrap(), Decision::Skip(Skip::ClosedQuietly));
+    assert!(matches!(ledger.apply(&failed(3, "c").event(), arrival()).unwrap(), Decision::Send(_)));
 
     // Below the thresholds, it says how far along the streak is.
     let ledger = IncidentLedger::new(rules()).with_failures_to_page(3);
     assert_eq!(
-        ledger.apply(&failed(1, "a").event(), start()).unwrap(),
+        ledger.apply(&failed(1, "a").event(), arrival()).unwrap(),
         Decision::Skip(Skip::FailuresBelowThreshold { seen: 1, needed: 3 })
     );
 }
@@ -268,10 +290,158 @@ fn results_that_cannot_be_followed_page_as_the_rules_would() {
     let ledger = IncidentLedger::new(rules());
     let mut job = Job::new("j", JobStatus::Failed, start());
     job.org_id = Some("acme".into());
-    let Decision::Send(alert) = ledger.apply(&Event::Job(job.clone()), start()).unwrap() else { panic!() };
+    let Decision::Send(alert) = ledger.apply(&Event::Job(job.clone()), arrival()).unwrap() else { panic!() };
     assert_eq!((alert.action(), alert.dedup_key()), (Action::Trigger, None));
-    assert!(matches!(ledger.apply(&Event::Job(job.clone()), start()).unwrap(), Decision::Send(_)));
+    assert!(matches!(ledger.apply(&Event::Job(job.clone()), arrival()).unwrap(), Decision::Send(_)));
     job.status = JobStatus::Passed;
-    assert_eq!(ledger.apply(&Event::Job(job), start()).unwrap(), Decision::Skip(Skip::NoKey));
+    assert_eq!(ledger.apply(&Event::Job(job), arrival()).unwrap(), Decision::Skip(Skip::NoKey));
     assert!(ledger.store().is_empty());
+}
+
+/// A failure or success of test 0 at `minute`, with its own id.
+fn run(says: Says, minute: i64, id: &str) -> Event {
+    Run { test: 0, says, at: start() + Duration::minutes(minute), id: id.into() }.event()
+}
+
+fn action(decision: &Decision) -> Option<Action> {
+    match decision {
+        Decision::Send(alert) => Some(alert.action()),
+        _ => None,
+    }
+}
+
+#[test]
+fn a_result_dated_far_ahead_is_skipped_and_cannot_silence_the_key() {
+    let ledger = IncidentLedger::new(rules());
+    let now = start() + Duration::hours(1);
+    // A success dated 50 years ahead (a broken clock, or a sender's mischief).
+    let future = run(Says::Passed, 50 * 525_960, "from-the-future");
+    assert_eq!(ledger.apply(&future, now).unwrap(), Decision::Skip(Skip::FromTheFuture));
+    // Real failures still page; a little ahead of the host's clock is within the skew.
+    assert_eq!(action(&ledger.apply(&run(Says::Failed, 63, "a"), now).unwrap()), Some(Action::Trigger));
+    let strict = IncidentLedger::new(rules()).with_clock_skew(Duration::ZERO);
+    assert_eq!(strict.apply(&run(Says::Failed, 61, "b"), now).unwrap(), Decision::Skip(Skip::FromTheFuture));
+}
+
+#[test]
+fn a_stored_time_from_the_future_orders_nothing() {
+    // A row written by an older version, or tampered with: its latest result in year 9999.
+    let store = Arc::new(MemoryIncidentStore::new());
+    let ledger = IncidentLedger::new(rules()).with_store(Arc::clone(&store));
+    let key = ledger.key_of(&run(Says::Failed, 0, "x")).unwrap();
+    let row = r#"{"open":true,"failures":1,"successes":0,"last_result_at":"9999-12-31T23:59:59Z",
+        "recent":[],"paged_at":"9999-12-31T23:59:59Z","changed_at":"2024-01-01T00:00:00Z"}"#;
+    assert!(store.replace(&key, None, &serde_json::from_str::<IncidentState>(row).unwrap()).unwrap());
+    // The next real success resolves the open incident instead of being "stale" forever.
+    assert_eq!(action(&ledger.apply(&run(Says::Passed, 5, "p"), arrival()).unwrap()), Some(Action::Resolve));
+}
+
+#[test]
+fn results_at_the_same_moment_delivered_again_do_not_flap() {
+    // Two parallel runs of one test finish in the same second, and a relay retries both.
+    let ledger = IncidentLedger::new(rules());
+    let (failed, passed) = (run(Says::Failed, 1, "a"), run(Says::Passed, 1, "b"));
+    let sent: Vec<Option<Action>> = [&failed, &passed, &failed, &passed, &failed, &passed]
+        .map(|e| action(&ledger.apply(e, arrival()).unwrap()))
+        .into();
+    assert_eq!(sent, [Some(Action::Trigger), Some(Action::Resolve), None, None, None, None]);
+}
+
+#[test]
+fn results_without_a_time_of_their_own_are_told_apart_by_their_ids() {
+    let build = |id: &str, status| {
+        Event::VisualBuild(VisualBuild::new("acme", "u1", id, "nightly", "https://x", status, DataCenter::UsWest1))
+    };
+    let ledger = IncidentLedger::new(rules()).with_failures_to_page(2);
+    // The same rejected build delivered again later counts once; another one counts.
+    let first = build("b1", BuildStatus::Rejected);
+    assert!(matches!(ledger.apply(&first, start()).unwrap(), Decision::Skip(Skip::FailuresBelowThreshold { .. })));
+    assert_eq!(ledger.apply(&first, start() + Duration::seconds(30)).unwrap(), Decision::Skip(Skip::Duplicate));
+    let second = build("b2", BuildStatus::Rejected);
+    assert_eq!(action(&ledger.apply(&second, start() + Duration::minutes(1)).unwrap()), Some(Action::Trigger));
+    // A receiver whose clock is behind does not find a new build stale.
+    let behind = start() - Duration::minutes(2);
+    assert_eq!(action(&ledger.apply(&build("b3", BuildStatus::Approved), behind).unwrap()), Some(Action::Resolve));
+
+    // Checks: an id (or a time) tells a run from itself delivered again; without either,
+    // each delivery counts, as nothing tells them apart.
+    let ledger = IncidentLedger::new(rules()).with_failures_to_page(2);
+    let mut check = CheckRun::new("GET /health", true);
+    check.id = Some("run-1".into());
+    assert!(matches!(
+        ledger.apply_check(&check, start()).unwrap(),
+        Decision::Skip(Skip::FailuresBelowThreshold { .. })
+    ));
+    assert_eq!(ledger.apply_check(&check, start()).unwrap(), Decision::Skip(Skip::Duplicate));
+    check.id = None;
+    assert_eq!(action(&ledger.apply_check(&check, start()).unwrap()), Some(Action::Trigger));
+}
+
+#[test]
+fn keys_of_one_kind_never_reach_another_kind_or_another_service() {
+    let ledger = IncidentLedger::new(rules());
+    let mut usage = Concurrency::new(
+        ConcurrencyUsage::new("acme", Slots::new(10, 0, 0), Slots::new(10, 0, 0)),
+        start() + Duration::minutes(1),
+    );
+    usage.team = Some(ConcurrencyUsage::new("team-1", Slots::new(5, 0, 0), Slots::new(5, 0, 0)));
+    assert_eq!(action(&ledger.apply(&Event::Concurrency(usage), arrival()).unwrap()), Some(Action::Trigger));
+    // A job whose data type is the word "concurrency", named as the team: its own key.
+    let mut job = Job::new("j", JobStatus::Passed, start());
+    (job.data_type, job.name, job.org_id) =
+        (DataType::Other("concurrency".into()), Some("team-1".into()), Some("acme".into()));
+    job.modification_time = start() + Duration::minutes(2);
+    assert_eq!(ledger.apply(&Event::Job(job), arrival()).unwrap(), Decision::Skip(Skip::NothingOpen));
+
+    // Two services, one store (one table): each pages its own.
+    let store = Arc::new(MemoryIncidentStore::new());
+    let other_service = IncidentRules::new(RoutingKey::new("0THERSERVICEKEY0123456789ABCDEFG").unwrap());
+    let ledgers = [rules(), other_service].map(|rules| IncidentLedger::new(rules).with_store(Arc::clone(&store)));
+    for ledger in &ledgers {
+        assert_eq!(action(&ledger.apply(&run(Says::Failed, 1, "a"), arrival()).unwrap()), Some(Action::Trigger));
+    }
+}
+
+#[test]
+fn the_memory_store_holds_a_bounded_number_of_short_keys() {
+    let ledger = IncidentLedger::new(rules()).with_store(MemoryIncidentStore::new().with_max_keys(3));
+    let failed = |name: String| {
+        let mut job = Job::new(format!("id {name}"), JobStatus::Failed, start());
+        (job.name, job.org_id) = (Some(name), Some("acme".into()));
+        Event::Job(job)
+    };
+    let long = "x".repeat(100_000);
+    assert!(matches!(ledger.apply(&failed(long.clone()), arrival()).unwrap(), Decision::Send(_)));
+    let key = ledger.key_of(&failed(long)).unwrap();
+    assert!(key.chars().count() <= 17 + 255, "a long test name makes a bounded key: {} chars", key.len());
+    for n in 0..2 {
+        assert!(matches!(ledger.apply(&failed(format!("t{n}")), arrival()).unwrap(), Decision::Send(_)));
+    }
+    let full = ledger.apply(&failed("one too many".into()), arrival()).unwrap_err();
+    assert!(matches!(full, LedgerError::Store(MemoryStoreError::Full { max_keys: 3 })), "{full}");
+    assert_eq!(ledger.store().len(), 3);
+    // Open incidents are kept by pruning; closed ones go.
+    let passed = |name: &str| {
+        let mut job = Job::new("p", JobStatus::Passed, start());
+        (job.name, job.org_id, job.modification_time) =
+            (Some(name.into()), Some("acme".into()), start() + Duration::hours(1));
+        Event::Job(job)
+    };
+    assert!(matches!(ledger.apply(&passed("t0"), arrival()).unwrap(), Decision::Send(_)));
+    assert_eq!(ledger.store().prune(arrival() + Duration::days(1)), 1);
+    assert_eq!(ledger.store().len(), 2);
+    assert!(matches!(ledger.apply(&failed("one too many".into()), arrival()).unwrap(), Decision::Send(_)));
+}
+
+#[test]
+fn stored_states_are_plain_json_numbers_and_strings() {
+    let store = Arc::new(MemoryIncidentStore::new());
+    let ledger = IncidentLedger::new(rules()).with_store(Arc::clone(&store));
+    ledger.apply(&run(Says::Failed, 1, "a"), arrival()).unwrap();
+    let key = ledger.key_of(&run(Says::Failed, 1, "a")).unwrap();
+    let state = store.load(&key).unwrap().unwrap().state;
+    let json = serde_json::to_value(&state).unwrap();
+    // Fingerprints are hex strings: JSON numbers past 2^53 do not survive every database.
+    assert!(json["recent"][0].as_str().is_some_and(|hex| hex.len() == 16), "{json}");
+    assert_eq!(serde_json::from_value::<IncidentState>(json).unwrap(), state);
 }

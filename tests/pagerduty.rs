@@ -131,7 +131,7 @@ fn a_failed_job_triggers_with_everything_a_responder_needs() {
     assert_eq!(body["event_action"], "trigger");
     assert_eq!(
         body["dedup_key"],
-        r#"["7fb25570b4064716b9b6daae1a846790","vdc","Checkout › applies a discount code at payment"]"#
+        r#"["job","7fb25570b4064716b9b6daae1a846790","vdc","Checkout › applies a discount code at payment"]"#
     );
     assert_eq!(
         body["payload"]["summary"],
@@ -167,7 +167,7 @@ fn the_next_passing_run_of_the_same_test_resolves_the_same_key() {
     assert_eq!(
         String::from_utf8(body).unwrap(),
         format!(
-            r#"{{"routing_key":"{KEY}","dedup_key":"[\"7fb25570b4064716b9b6daae1a846790\",\"vdc\",\"Checkout › applies a discount code at payment\"]","event_action":"resolve"}}"#
+            r#"{{"routing_key":"{KEY}","dedup_key":"[\"job\",\"7fb25570b4064716b9b6daae1a846790\",\"vdc\",\"Checkout › applies a discount code at payment\"]","event_action":"resolve"}}"#
         ),
         "a resolve carries only these"
     );

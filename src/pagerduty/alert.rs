@@ -3,10 +3,10 @@
 
 use serde::Serialize;
 use serde::ser::{SerializeStruct, Serializer};
-use sha2::{Digest, Sha256};
 
+use super::dedup;
 use super::error::AlertError;
-use super::limits::{MAX_DEDUP_KEY_CHARS, MAX_FIELD_CHARS};
+use super::limits::MAX_FIELD_CHARS;
 use super::payload::{Image, Link, Payload, bounded};
 use super::request::{self, Endpoint};
 use super::routing_key::RoutingKey;
@@ -74,19 +74,24 @@ impl AlertEvent {
 
     /// Acknowledges the alert with `dedup_key`.
     pub fn acknowledge(routing_key: RoutingKey, dedup_key: impl Into<String>) -> Self {
-        Self { routing_key, action: Action::Acknowledge, dedup_key: Some(dedup(dedup_key.into())), trigger: None }
+        Self {
+            routing_key,
+            action: Action::Acknowledge,
+            dedup_key: Some(dedup::bounded(dedup_key.into())),
+            trigger: None,
+        }
     }
 
     /// Resolves the alert with `dedup_key`.
     pub fn resolve(routing_key: RoutingKey, dedup_key: impl Into<String>) -> Self {
-        Self { routing_key, action: Action::Resolve, dedup_key: Some(dedup(dedup_key.into())), trigger: None }
+        Self { routing_key, action: Action::Resolve, dedup_key: Some(dedup::bounded(dedup_key.into())), trigger: None }
     }
 
     /// Sets the dedup key. One over 255 characters is replaced by a stable form: its first
     /// 190 characters, `#`, and the SHA-256 of the whole key in hex.
     #[must_use]
     pub fn with_dedup_key(mut self, key: impl Into<String>) -> Self {
-        self.dedup_key = Some(dedup(key.into()));
+        self.dedup_key = Some(dedup::bounded(key.into()));
         self
     }
 
@@ -196,13 +201,4 @@ impl Serialize for AlertEvent {
         }
         body.end()
     }
-}
-
-/// A dedup key PagerDuty accepts: as given up to 255 characters, else a stable shorter form.
-fn dedup(key: String) -> String {
-    if key.len() <= MAX_DEDUP_KEY_CHARS || key.chars().count() <= MAX_DEDUP_KEY_CHARS {
-        return key;
-    }
-    let prefix: String = key.chars().take(190).collect();
-    format!("{prefix}#{}", hex::encode(Sha256::digest(key.as_bytes())))
 }

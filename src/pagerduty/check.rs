@@ -17,6 +17,9 @@ use time::OffsetDateTime;
 pub struct CheckRun {
     /// The check's name: its identity across runs.
     pub name: String,
+    /// This run's own id, if the tool gives one: with the time, what tells a run delivered
+    /// again from the next run.
+    pub id: Option<String>,
     /// Whether this run failed.
     pub failed: bool,
     /// What went wrong (or right), for the alert's summary.

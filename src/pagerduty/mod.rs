@@ -31,8 +31,8 @@ pub use check::CheckRun;
 pub use delivery::{Delivery, classify};
 pub use error::AlertError;
 pub use ledger::{
-    Decision, Granularity, IncidentLedger, IncidentState, IncidentStore, KeyFn, LedgerError, MemoryIncidentStore, Skip,
-    Versioned,
+    DEFAULT_MAX_INCIDENT_KEYS, Decision, Granularity, IncidentLedger, IncidentState, IncidentStore, KeyFn, LedgerError,
+    MemoryIncidentStore, MemoryStoreError, Skip, Versioned,
 };
 pub use limits::{MAX_BODY_BYTES, MAX_DEDUP_KEY_CHARS, MAX_FIELD_CHARS, MAX_SUMMARY_CHARS, MAX_URL_BYTES};
 pub use payload::{Image, Link, Payload};

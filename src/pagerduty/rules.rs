@@ -128,6 +128,10 @@ impl IncidentRules {
     }
 
     /// The resolve of the alert with `key`.
+    pub(crate) fn routing_key(&self) -> &RoutingKey {
+        &self.routing_key
+    }
+
     pub(crate) fn resolve(&self, key: impl Into<String>) -> AlertEvent {
         AlertEvent::resolve(self.routing_key.clone(), key)
     }

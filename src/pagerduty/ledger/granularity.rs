@@ -11,10 +11,16 @@ use crate::routing::owners::Owners;
 /// same team, of the same organization, or whatever a function of yours says.
 ///
 /// The key it gives is also the alert's dedup key, so the resolve closes what the trigger
-/// opened. An event with no key under it (a job without a name, per test; without a build tag,
-/// per build) cannot be followed across runs: its failures page as the stateless rules do (a new
-/// alert each time) and its successes resolve nothing. Checks ([`CheckRun`](super::super::CheckRun))
-/// are always followed by their name.
+/// opened. A job without a build tag is followed per test under [`Granularity::Build`]. An
+/// event with no key at all (a job without a name, per test or build) cannot be followed across
+/// runs: its failures page as the stateless rules do (a new alert each time) and its successes
+/// resolve nothing. Checks ([`CheckRun`](super::super::CheckRun)) are always followed by their
+/// name.
+///
+/// Under a key that spans several tests (a build, a team, an organization), results are
+/// ordered across them by their own times: a failure of one test arriving after a later result
+/// of another test of the key is stale, and does not count towards the failures a page needs.
+/// Jobs without an `org_id` share their keys with every organization's jobs without one.
 ///
 /// ```
 /// use sauce_webhooks::pagerduty::{Granularity, IncidentLedger, IncidentRules, RoutingKey};
@@ -38,8 +44,8 @@ pub enum Granularity {
     /// [`IncidentRules`]: super::super::IncidentRules
     #[default]
     Test,
-    /// Every job of one build tag (`job.build`) in an organization; visual builds and
-    /// concurrency as per test.
+    /// Every job of one build tag (`job.build`) in an organization (a job without one, per
+    /// test); visual builds and concurrency as per test.
     Build,
     /// Every job of one team (or, without a team, of the organization); visual builds and
     /// concurrency as per test.
@@ -63,13 +69,16 @@ impl Granularity {
     pub(crate) fn key(&self, event: &Event) -> Option<String> {
         match (self, event) {
             (Self::Custom(key), _) => key(event),
-            (Self::Organization, _) => Owners::of(event).organization.map(|org| dedup::of_parts(&[org])),
-            (Self::Build, Event::Job(job)) => {
-                job.build.as_deref().map(|build| dedup::of_parts(&[org_of(job), "build", build.trim()]))
+            (Self::Organization, _) => {
+                Owners::of(event).organization.map(|org| dedup::of_parts(&["organization", org]))
             }
+            (Self::Build, Event::Job(job)) => match job.build.as_deref() {
+                Some(build) => Some(dedup::of_parts(&["build", org_of(job), build.trim()])),
+                None => dedup::of_job(job),
+            },
             (Self::Team, Event::Job(job)) => {
                 let team = job.team_id.as_ref().map_or("", |team| team.as_str());
-                Some(dedup::of_parts(&[org_of(job), "team", team]))
+                Some(dedup::of_parts(&["team", org_of(job), team]))
             }
             _ => dedup::of_test(event),
         }

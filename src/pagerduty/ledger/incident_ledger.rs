@@ -3,6 +3,8 @@
 
 use std::fmt;
 
+use sha2::{Digest, Sha256};
+
 use time::{Duration, OffsetDateTime};
 
 use super::super::check::CheckRun;
@@ -10,6 +12,7 @@ use super::super::dedup;
 use super::super::rules::IncidentRules;
 use super::super::verdict::Verdict;
 use super::error::LedgerError;
+use super::fingerprint::{Fingerprint, FingerprintHasher};
 use super::granularity::Granularity;
 use super::state::{Decision, Observation, Policy, Skip, Step, advance};
 use super::store::{IncidentStore, MemoryIncidentStore};
@@ -26,7 +29,10 @@ use crate::event::Event;
 ///   incident then closes quietly.
 /// - A result older than the latest one applied to its key (by the event's own time: a job's
 ///   `modification_time`, a check's time) changes nothing, and neither does a repeated delivery
-///   of the same result.
+///   of one of the key's latest 8 results. A result dated further ahead of `now` than the clock
+///   skew allows (5 minutes by default) changes nothing either: taken as it is, it would make
+///   every real result after it look stale. Results without a time of their own (visual builds,
+///   checks without one) are taken in the order they arrive.
 /// - What counts as one incident is yours to choose ([`Granularity`]).
 ///
 /// It reads no clock and does no I/O: `now` is an argument, and the states live in an
@@ -48,7 +54,7 @@ use crate::event::Event;
 ///         "creation_time":"2024-05-01T10:00:00Z","modification_time":"2024-05-01T10:{minute:02}:00Z"}}"#);
 ///     Event::from_slice(body.as_bytes())
 /// };
-/// let now = OffsetDateTime::UNIX_EPOCH; // the host's clock: only repaging and pruning read it
+/// let now = OffsetDateTime::now_utc(); // the host's clock, for repaging, pruning and clock skew
 ///
 /// let Decision::Send(trigger) = ledger.apply(&run("r1", "FAILED", 1)?, now)? else { panic!() };
 /// assert_eq!(trigger.action(), Action::Trigger);
@@ -64,6 +70,9 @@ use crate::event::Event;
 /// ```
 pub struct IncidentLedger<S = MemoryIncidentStore> {
     rules: IncidentRules,
+    /// What starts every store key: the routing key's short hash, so that ledgers paging
+    /// several PagerDuty services can share one store.
+    namespace: String,
     store: S,
     policy: Policy,
     granularity: Granularity,
@@ -84,7 +93,9 @@ impl IncidentLedger {
     /// A ledger over `rules`, keeping its states in memory: page after one failure, resolve
     /// after one success, per test.
     pub fn new(rules: IncidentRules) -> Self {
+        let digest = Sha256::digest(rules.routing_key().expose().as_bytes());
         Self {
+            namespace: format!("{}:", hex::encode(&digest[..8])),
             rules,
             store: MemoryIncidentStore::new(),
             policy: Policy::default(),
@@ -97,8 +108,8 @@ impl<S: IncidentStore> IncidentLedger<S> {
     /// Keeps the states in `store` instead.
     #[must_use]
     pub fn with_store<T: IncidentStore>(self, store: T) -> IncidentLedger<T> {
-        let Self { rules, policy, granularity, .. } = self;
-        IncidentLedger { rules, store, policy, granularity }
+        let Self { rules, namespace, policy, granularity, .. } = self;
+        IncidentLedger { rules, namespace, store, policy, granularity }
     }
 
     /// Pages only after `failures` failures in a row (1 at least, and by default).
@@ -124,10 +135,21 @@ impl<S: IncidentStore> IncidentLedger<S> {
     }
 
     /// Pages an open incident again on a failure that arrives `interval` or more after it was
-    /// last paged (never, by default). PagerDuty adds the trigger to the open alert.
+    /// last paged, by the host's clock (never, by default). PagerDuty adds the trigger to the
+    /// open alert. An interval under a minute counts as a minute: shorter, repeated failures
+    /// would spend PagerDuty's 120 events a minute.
     #[must_use]
     pub fn with_repage_after(mut self, interval: Duration) -> Self {
-        self.policy.repage_after = Some(interval);
+        self.policy.repage_after = Some(interval.max(Duration::MINUTE));
+        self
+    }
+
+    /// How far ahead of `now` a result's own time may be (5 minutes by default, and never
+    /// less than zero): the sender's clock and the host's differ a little. A result dated
+    /// further ahead is skipped ([`Skip::FromTheFuture`]).
+    #[must_use]
+    pub fn with_clock_skew(mut self, skew: Duration) -> Self {
+        self.policy.clock_skew = skew.max(Duration::ZERO);
         self
     }
 
@@ -143,49 +165,77 @@ impl<S: IncidentStore> IncidentLedger<S> {
         &self.store
     }
 
+    /// The key under which the store keeps `event`'s incident, if it is followed: the routing
+    /// key's short hash, `:`, and the alert's dedup key (`3f2a…:["job","acme","vdc","checkout"]`).
+    pub fn key_of(&self, event: &Event) -> Option<String> {
+        self.granularity.key(event).map(|key| self.stored(key))
+    }
+
+    fn stored(&self, dedup_key: String) -> String {
+        // Bounded as PagerDuty bounds it, so that a long test name cannot make a long key.
+        let dedup_key = dedup::bounded(dedup_key);
+        let mut key = String::with_capacity(self.namespace.len() + dedup_key.len());
+        key.push_str(&self.namespace);
+        key.push_str(&dedup_key);
+        key
+    }
+
     /// Applies `event`, received at `now`, and says what to send.
+    ///
+    /// Jobs, visual builds and concurrency go through the same rules as
+    /// [`IncidentRules::alert_for`]: a `COMPLETE` job without a verdict counts as a success.
     ///
     /// # Errors
     /// [`LedgerError::Store`] when the store fails, [`LedgerError::Contention`] when other
-    /// writers kept changing the key; the state is then unchanged, and the result can be
-    /// applied again.
+    /// writers kept changing the key. Nothing is to be sent then; the result can be applied
+    /// again. If the store failed after its write took (a database answering a timeout for a
+    /// write it made), the next delivery of the result is a [`Skip::Duplicate`] and what it
+    /// called for is lost: keep the state and the message to send in one transaction (an
+    /// outbox in the same database) where that matters.
     pub fn apply(&self, event: &Event, now: OffsetDateTime) -> Result<Decision, LedgerError<S::Error>> {
         let verdict = Verdict::of(event);
-        let Some(key) = self.granularity.key(event) else {
+        let Some(dedup_key) = self.granularity.key(event) else {
             // Not followed across runs: a failure pages as the stateless rules would.
             return Ok(match (verdict, self.rules.trigger_for(event)) {
                 (Verdict::Failure, Some(trigger)) => Decision::Send(trigger),
-                (Verdict::Neither, _) => Decision::Skip(Skip::NotFinished),
+                (Verdict::Neither, _) => Decision::Skip(Skip::NoVerdict),
                 _ => Decision::Skip(Skip::NoKey),
             });
         };
         let observation =
-            Observation { verdict, at: event_time(event, now), fingerprint: fingerprint_of(event, verdict) };
-        let step = self.record(&key, &observation, now)?;
+            Observation { verdict, at: event_time(event), fingerprint: Some(fingerprint_of(event, verdict)) };
+        let step = self.record(&self.stored(dedup_key.clone()), &observation, now)?;
         Ok(step.decide(
-            || self.rules.trigger_for(event).map(|alert| alert.with_dedup_key(&key)),
-            || self.rules.resolve(&key),
+            || self.rules.trigger_for(event).map(|alert| alert.with_dedup_key(dedup_key.clone())),
+            || self.rules.resolve(dedup_key.clone()),
         ))
     }
 
-    /// Applies a check's run, received at `now`, keyed by the check's name.
+    /// Applies a check's run, received at `now`, keyed by the check's name and ordered by its
+    /// time (in the order of arrival without one). A run with neither an id nor a time cannot
+    /// be told from itself delivered again: each delivery counts.
     ///
     /// # Errors
     /// As [`IncidentLedger::apply`].
     pub fn apply_check(&self, check: &CheckRun, now: OffsetDateTime) -> Result<Decision, LedgerError<S::Error>> {
-        let key = dedup::of_check(check);
+        let dedup_key = dedup::of_check(check);
         let verdict = Verdict::of_check(check.failed);
-        let mut hash = Fingerprint::new();
-        hash.write(check.name.as_bytes());
-        let observation =
-            Observation { verdict, at: check.time.unwrap_or(now), fingerprint: hash.with_verdict(verdict) };
-        let step = self.record(&key, &observation, now)?;
-        Ok(step.decide(|| Some(self.rules.alert_for_check(check)), || self.rules.resolve(&key)))
+        // Without an id or a time, a run cannot be told from the same run delivered again.
+        let fingerprint = (check.id.is_some() || check.time.is_some()).then(|| {
+            let mut hash = FingerprintHasher::new();
+            hash.write(check.id.as_deref().unwrap_or_default().as_bytes());
+            hash.write(&[0]);
+            hash.write(&check.time.map_or(0, OffsetDateTime::unix_timestamp_nanos).to_le_bytes());
+            hash.finish(verdict)
+        });
+        let observation = Observation { verdict, at: check.time, fingerprint };
+        let step = self.record(&self.stored(dedup_key.clone()), &observation, now)?;
+        Ok(step.decide(|| Some(self.rules.alert_for_check(check)), || self.rules.resolve(dedup_key)))
     }
 
     /// Moves the key's state by one result, atomically with respect to other writers.
     fn record(&self, key: &str, observation: &Observation, now: OffsetDateTime) -> Result<Step, LedgerError<S::Error>> {
-        let mut step = Step::Skip(Skip::NotFinished);
+        let mut step = Step::Skip(Skip::NoVerdict);
         self.store.update(key, &mut |state| {
             let next;
             (next, step) = advance(state, observation, now, &self.policy);
@@ -195,46 +245,25 @@ impl<S: IncidentStore> IncidentLedger<S> {
     }
 }
 
-/// When a result happened, by its own clock where it has one: a job's last change, a
-/// concurrency measure; a visual build carries no time, so its arrival counts.
-fn event_time(event: &Event, now: OffsetDateTime) -> OffsetDateTime {
+/// When a result happened, by its own clock: a job's last change, a concurrency measure. A
+/// visual build carries no time.
+fn event_time(event: &Event) -> Option<OffsetDateTime> {
     match event {
-        Event::Job(job) => job.modification_time,
-        Event::Concurrency(usage) => usage.timestamp,
-        Event::VisualBuild(_) | Event::Unknown(_) => now,
+        Event::Job(job) => Some(job.modification_time),
+        Event::Concurrency(usage) => Some(usage.timestamp),
+        Event::VisualBuild(_) | Event::Unknown(_) => None,
     }
 }
 
-/// Which result an event is: its identity (a job's or build's id) and its verdict, so that the
-/// same result delivered twice is told from another result at the same moment.
-fn fingerprint_of(event: &Event, verdict: Verdict) -> u64 {
-    let mut hash = Fingerprint::new();
+/// Which result an event is: its identity (a job's or build's id, a measure's time) and its
+/// verdict, so that the same result delivered twice is told from another result.
+fn fingerprint_of(event: &Event, verdict: Verdict) -> Fingerprint {
+    let mut hash = FingerprintHasher::new();
     match event {
         Event::Job(job) => hash.write(job.id.as_bytes()),
         Event::VisualBuild(build) => hash.write(build.build_id.as_bytes()),
         Event::Concurrency(usage) => hash.write(&usage.timestamp.unix_timestamp_nanos().to_le_bytes()),
         Event::Unknown(_) => {}
     }
-    hash.with_verdict(verdict)
-}
-
-/// FNV-1a, 64 bits: a hash that stays the same across processes and Rust versions, as stored
-/// states outlive both.
-struct Fingerprint(u64);
-
-impl Fingerprint {
-    fn new() -> Self {
-        Self(0xcbf2_9ce4_8422_2325)
-    }
-
-    fn write(&mut self, bytes: &[u8]) {
-        for &byte in bytes {
-            self.0 = (self.0 ^ u64::from(byte)).wrapping_mul(0x0000_0100_0000_01b3);
-        }
-    }
-
-    fn with_verdict(mut self, verdict: Verdict) -> u64 {
-        self.write(&[verdict as u8]);
-        self.0
-    }
+    hash.finish(verdict)
 }

@@ -2,6 +2,7 @@
 //! and resolved once per incident.
 
 mod error;
+mod fingerprint;
 mod granularity;
 mod incident_ledger;
 mod state;
@@ -11,4 +12,4 @@ pub use error::LedgerError;
 pub use granularity::{Granularity, KeyFn};
 pub use incident_ledger::IncidentLedger;
 pub use state::{Decision, IncidentState, Skip};
-pub use store::{IncidentStore, MemoryIncidentStore, Versioned};
+pub use store::{DEFAULT_MAX_INCIDENT_KEYS, IncidentStore, MemoryIncidentStore, MemoryStoreError, Versioned};

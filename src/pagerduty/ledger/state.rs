@@ -6,6 +6,7 @@ use time::{Duration, OffsetDateTime};
 
 use super::super::alert::AlertEvent;
 use super::super::verdict::Verdict;
+use super::fingerprint::{Fingerprint, Recent};
 use crate::support::time::{serialize_optional_time, serialize_time, time};
 
 /// What the ledger knows of one incident key, as the host's store keeps it (it serializes, so
@@ -17,10 +18,12 @@ pub struct IncidentState {
     failures: u32,
     /// Successes in a row, up to the latest result.
     successes: u32,
-    /// When the latest result applied happened (the event's own time), and which it was.
+    /// When the latest result applied happened, by the result's own time.
     #[serde(default, deserialize_with = "time", serialize_with = "serialize_optional_time")]
     last_result_at: Option<OffsetDateTime>,
-    last_result: u64,
+    /// Which results were applied last, to tell them when they are delivered again.
+    #[serde(default)]
+    recent: Recent,
     /// When the open incident was last paged (the host's clock).
     #[serde(default, deserialize_with = "time", serialize_with = "serialize_optional_time")]
     paged_at: Option<OffsetDateTime>,
@@ -40,7 +43,7 @@ impl IncidentState {
             failures: 0,
             successes: 0,
             last_result_at: None,
-            last_result: 0,
+            recent: Recent::default(),
             paged_at: None,
             changed_at: now,
         }
@@ -82,15 +85,19 @@ pub enum Decision {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum Skip {
-    /// The result says nothing yet: a job still running or queued, a build in progress, an
-    /// unknown event.
-    NotFinished,
+    /// The result says neither failure nor success: a job still running or queued or of a
+    /// status this crate does not know, a build in progress, an unknown event.
+    NoVerdict,
+    /// The result's own time is further ahead of `now` than the clock skew allowed
+    /// ([`IncidentLedger::with_clock_skew`](super::IncidentLedger::with_clock_skew)): taken
+    /// as it is, it would make every real result after it look stale.
+    FromTheFuture,
     /// A success of a result that cannot be followed across runs (no key: a job without a name,
     /// say), so nothing was opened for it to resolve.
     NoKey,
     /// Older than the latest result applied to its key: out of order, and overtaken.
     Stale,
-    /// The same result as the latest one applied: a repeated delivery.
+    /// One of the latest results applied to its key (the last 8), delivered again.
     Duplicate,
     /// A failure of a key whose incident is open (and not due to be paged again).
     AlreadyOpen,
@@ -122,11 +129,19 @@ pub(crate) struct Policy {
     pub successes_to_resolve: u32,
     pub auto_resolve: bool,
     pub repage_after: Option<Duration>,
+    /// How far ahead of the host's clock a result's own time may be.
+    pub clock_skew: Duration,
 }
 
 impl Default for Policy {
     fn default() -> Self {
-        Self { failures_to_page: 1, successes_to_resolve: 1, auto_resolve: true, repage_after: None }
+        Self {
+            failures_to_page: 1,
+            successes_to_resolve: 1,
+            auto_resolve: true,
+            repage_after: None,
+            clock_skew: Duration::minutes(5),
+        }
     }
 }
 
@@ -134,10 +149,11 @@ impl Default for Policy {
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Observation {
     pub verdict: Verdict,
-    /// When it happened: the event's time (a job's `modification_time`).
-    pub at: OffsetDateTime,
-    /// Which result it is, to tell a repeated delivery (a hash of its identity and verdict).
-    pub fingerprint: u64,
+    /// When it happened, by its own clock (a job's `modification_time`); `None` for results
+    /// without a time of their own (visual builds), which are taken in the order they come.
+    pub at: Option<OffsetDateTime>,
+    /// Which result it is, to tell a repeated delivery; `None` when nothing tells it.
+    pub fingerprint: Option<Fingerprint>,
 }
 
 /// What the ledger does with a result: the key's next state, and what to send (a trigger,
@@ -158,19 +174,29 @@ pub(crate) fn advance(
     policy: &Policy,
 ) -> (Option<IncidentState>, Step) {
     if result.verdict == Verdict::Neither {
-        return (None, Step::Skip(Skip::NotFinished));
+        return (None, Step::Skip(Skip::NoVerdict));
     }
-    if let Some(last) = state.and_then(|state| state.last_result_at) {
-        if result.at < last {
-            return (None, Step::Skip(Skip::Stale));
-        }
-        if result.at == last && state.is_some_and(|state| state.last_result == result.fingerprint) {
-            return (None, Step::Skip(Skip::Duplicate));
-        }
+    let horizon = now + policy.clock_skew;
+    if result.at.is_some_and(|at| at > horizon) {
+        return (None, Step::Skip(Skip::FromTheFuture));
+    }
+    if let (Some(state), Some(fingerprint)) = (state, result.fingerprint)
+        && state.recent.contains(fingerprint)
+    {
+        return (None, Step::Skip(Skip::Duplicate));
+    }
+    // A stored time from the future (a tampered row, a host clock set back) orders nothing.
+    let last = state.and_then(|state| state.last_result_at).filter(|last| *last <= horizon);
+    if let (Some(at), Some(last)) = (result.at, last)
+        && at < last
+    {
+        return (None, Step::Skip(Skip::Stale));
     }
     let mut next = state.cloned().unwrap_or_else(|| IncidentState::new(now));
-    next.last_result_at = Some(result.at);
-    next.last_result = result.fingerprint;
+    next.last_result_at = result.at.or(last);
+    if let Some(fingerprint) = result.fingerprint {
+        next.recent.push(fingerprint);
+    }
     next.changed_at = now;
     let step = if result.verdict == Verdict::Failure {
         next.failures = next.failures.saturating_add(1);
@@ -209,7 +235,7 @@ impl Step {
         resolve: impl FnOnce() -> AlertEvent,
     ) -> Decision {
         match self {
-            Self::Trigger => trigger().map_or(Decision::Skip(Skip::NotFinished), Decision::Send),
+            Self::Trigger => trigger().map_or(Decision::Skip(Skip::NoVerdict), Decision::Send),
             Self::Resolve => Decision::Send(resolve()),
             Self::Skip(skip) => Decision::Skip(skip),
         }

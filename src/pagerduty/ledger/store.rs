@@ -2,9 +2,9 @@
 //! in-memory store as the embedded default.
 
 use std::collections::HashMap;
-use std::convert::Infallible;
 use std::hash::{BuildHasher, RandomState};
 use std::sync::Mutex;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use time::OffsetDateTime;
 
@@ -34,6 +34,12 @@ pub struct Versioned {
 /// `UPDATE incidents SET state = ?, version = version + 1 WHERE key = ? AND version = ?` (and an
 /// `INSERT` that fails on a duplicate key for the first write); in Redis, `WATCH`/`MULTI` or a
 /// Lua script. The README shows one over SQLite.
+///
+/// Implement [`load`](IncidentStore::load) and [`replace`](IncidentStore::replace); leave
+/// [`update`](IncidentStore::update) as it is unless your store can hold a key locked while the
+/// state changes (as the in-memory store does), which saves a read. Keys are at most about
+/// 1 KiB (`<16 hex digits>:<dedup key of at most 255 characters>`); states serialize to JSON of
+/// at most about 300 bytes.
 pub trait IncidentStore {
     /// What the database can fail with.
     type Error: std::error::Error + Send + Sync + 'static;
@@ -82,15 +88,36 @@ pub trait IncidentStore {
 /// seldom wait for each other.
 const SHARDS: usize = 16;
 
+/// Keys the in-memory store holds at most by default.
+pub const DEFAULT_MAX_INCIDENT_KEYS: usize = 100_000;
+
+/// Why the in-memory store refused a write.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum MemoryStoreError {
+    /// A new key would pass the store's limit: prune it, or raise the limit.
+    #[error("the incident store holds its limit of {max_keys} keys")]
+    Full {
+        /// The limit ([`MemoryIncidentStore::with_max_keys`]).
+        max_keys: usize,
+    },
+}
+
 /// The embedded store: states in memory, safe to share between threads (ledgers share one
-/// through an `Arc`), lost when the process ends. Memory grows with the keys;
-/// [`prune`](MemoryIncidentStore::prune) drops the closed ones that have not changed for a while.
+/// through an `Arc`), lost when the process ends.
+///
+/// Its memory is bounded: it holds at most 100,000 keys by default
+/// ([`with_max_keys`](MemoryIncidentStore::with_max_keys)), each at most about 1.3 KiB (a key
+/// is the routing key's hash and a dedup key of at most 255 characters), and refuses a new key
+/// past that with [`MemoryStoreError::Full`]. [`prune`](MemoryIncidentStore::prune) drops the
+/// closed keys that have not changed for a while; an open incident stays until it is resolved,
+/// since forgetting it would leave it open in PagerDuty for good.
 ///
 /// ```
 /// use sauce_webhooks::pagerduty::MemoryIncidentStore;
 /// use sauce_webhooks::time::{Duration, OffsetDateTime};
 ///
-/// let store = MemoryIncidentStore::new();
+/// let store = MemoryIncidentStore::new().with_max_keys(1_000_000);
 /// // Now and then: forget closed incidents untouched for a week.
 /// let pruned = store.prune(OffsetDateTime::now_utc() - Duration::days(7));
 /// assert_eq!((pruned, store.len()), (0, 0));
@@ -99,6 +126,8 @@ const SHARDS: usize = 16;
 pub struct MemoryIncidentStore {
     shards: Box<[Mutex<HashMap<String, Versioned>>]>,
     hasher: RandomState,
+    keys: AtomicUsize,
+    max_keys: usize,
 }
 
 impl Default for MemoryIncidentStore {
@@ -108,9 +137,21 @@ impl Default for MemoryIncidentStore {
 }
 
 impl MemoryIncidentStore {
-    /// An empty store.
+    /// An empty store, holding at most [`DEFAULT_MAX_INCIDENT_KEYS`].
     pub fn new() -> Self {
-        Self { shards: (0..SHARDS).map(|_| Mutex::default()).collect(), hasher: RandomState::new() }
+        Self {
+            shards: (0..SHARDS).map(|_| Mutex::default()).collect(),
+            hasher: RandomState::new(),
+            keys: AtomicUsize::new(0),
+            max_keys: DEFAULT_MAX_INCIDENT_KEYS,
+        }
+    }
+
+    /// Holds at most `max_keys` keys.
+    #[must_use]
+    pub fn with_max_keys(mut self, max_keys: usize) -> Self {
+        self.max_keys = max_keys;
+        self
     }
 
     fn shard(&self, key: &str) -> std::sync::MutexGuard<'_, HashMap<String, Versioned>> {
@@ -121,9 +162,17 @@ impl MemoryIncidentStore {
         self.shards[index].lock().unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
+    /// Counts a new key in, if the limit allows.
+    fn admit(&self) -> Result<(), MemoryStoreError> {
+        self.keys
+            .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |keys| (keys < self.max_keys).then_some(keys + 1))
+            .map(drop)
+            .map_err(|_| MemoryStoreError::Full { max_keys: self.max_keys })
+    }
+
     /// How many keys it holds.
     pub fn len(&self) -> usize {
-        self.shards.iter().map(|shard| shard.lock().unwrap_or_else(std::sync::PoisonError::into_inner).len()).sum()
+        self.keys.load(Ordering::Relaxed)
     }
 
     /// Whether it holds none.
@@ -135,7 +184,8 @@ impl MemoryIncidentStore {
     /// says how many. A pruned key starts afresh: choose a horizon longer than results take to
     /// arrive, or an old one arriving late is no longer known to be stale.
     pub fn prune(&self, before: OffsetDateTime) -> usize {
-        self.shards
+        let pruned = self
+            .shards
             .iter()
             .map(|shard| {
                 let mut shard = shard.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
@@ -143,14 +193,16 @@ impl MemoryIncidentStore {
                 shard.retain(|_, stored| stored.state.is_open() || stored.state.changed_at() >= before);
                 held - shard.len()
             })
-            .sum()
+            .sum();
+        self.keys.fetch_sub(pruned, Ordering::Relaxed);
+        pruned
     }
 }
 
 impl IncidentStore for MemoryIncidentStore {
-    type Error = Infallible;
+    type Error = MemoryStoreError;
 
-    fn load(&self, key: &str) -> Result<Option<Versioned>, Infallible> {
+    fn load(&self, key: &str) -> Result<Option<Versioned>, MemoryStoreError> {
         Ok(self.shard(key).get(key).cloned())
     }
 
@@ -158,7 +210,7 @@ impl IncidentStore for MemoryIncidentStore {
         &self,
         key: &str,
         change: &mut dyn FnMut(Option<&IncidentState>) -> Option<IncidentState>,
-    ) -> Result<(), LedgerError<Infallible>> {
+    ) -> Result<(), LedgerError<MemoryStoreError>> {
         // One lock, one lookup: the shard is held while the state changes.
         let mut shard = self.shard(key);
         match shard.get_mut(key) {
@@ -169,6 +221,7 @@ impl IncidentStore for MemoryIncidentStore {
             }
             None => {
                 if let Some(next) = change(None) {
+                    self.admit().map_err(LedgerError::Store)?;
                     shard.insert(key.to_owned(), Versioned { state: next, version: 1 });
                 }
             }
@@ -176,16 +229,18 @@ impl IncidentStore for MemoryIncidentStore {
         Ok(())
     }
 
-    fn replace(&self, key: &str, expected: Option<u64>, state: &IncidentState) -> Result<bool, Infallible> {
+    fn replace(&self, key: &str, expected: Option<u64>, state: &IncidentState) -> Result<bool, MemoryStoreError> {
         let mut shard = self.shard(key);
         let current = shard.get(key).map(|stored| stored.version);
         if current != expected {
             return Ok(false);
         }
-        match shard.get_mut(key) {
+        if let Some(stored) = shard.get_mut(key) {
             // In place: no new copy of the key for every write.
-            Some(stored) => *stored = Versioned { state: state.clone(), version: stored.version + 1 },
-            None => drop(shard.insert(key.to_owned(), Versioned { state: state.clone(), version: 1 })),
+            *stored = Versioned { state: state.clone(), version: stored.version + 1 };
+        } else {
+            self.admit()?;
+            shard.insert(key.to_owned(), Versioned { state: state.clone(), version: 1 });
         }
         Ok(true)
     }

@@ -1,0 +1,129 @@
+//! Which result an event is, so that a repeated delivery is told from a new result.
+
+use std::fmt;
+
+use serde::de::{self, SeqAccess, Visitor};
+use serde::ser::SerializeSeq;
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+use super::super::verdict::Verdict;
+
+/// A result's fingerprint: FNV-1a (64 bits) of its identity and verdict. Its value stays the
+/// same across processes, Rust versions and versions of this crate, as stored states outlive
+/// all three.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Fingerprint(u64);
+
+/// Builds a [`Fingerprint`] from the parts of a result's identity.
+pub(crate) struct FingerprintHasher(u64);
+
+impl FingerprintHasher {
+    pub(crate) fn new() -> Self {
+        Self(0xcbf2_9ce4_8422_2325)
+    }
+
+    pub(crate) fn write(&mut self, bytes: &[u8]) {
+        for &byte in bytes {
+            self.0 = (self.0 ^ u64::from(byte)).wrapping_mul(0x0000_0100_0000_01b3);
+        }
+    }
+
+    pub(crate) fn finish(mut self, verdict: Verdict) -> Fingerprint {
+        self.write(&[verdict as u8]);
+        Fingerprint(self.0)
+    }
+}
+
+/// How many of a key's latest results are remembered: a delivery of any of them again is a
+/// repeat. Relays retry within minutes, while a test runs again far less often.
+const REMEMBERED: usize = 8;
+
+/// The fingerprints of the latest results applied to a key, newest first. Stored as a list of
+/// 16 hex digits each: JSON numbers past 2^53 do not survive every database.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub(crate) struct Recent {
+    fingerprints: [u64; REMEMBERED],
+    len: usize,
+}
+
+impl Recent {
+    pub(crate) fn contains(&self, fingerprint: Fingerprint) -> bool {
+        self.fingerprints[..self.len].contains(&fingerprint.0)
+    }
+
+    /// Remembers `fingerprint` as the newest, forgetting the oldest when full.
+    pub(crate) fn push(&mut self, fingerprint: Fingerprint) {
+        self.len = (self.len + 1).min(REMEMBERED);
+        self.fingerprints.copy_within(..self.len - 1, 1);
+        self.fingerprints[0] = fingerprint.0;
+    }
+}
+
+impl Serialize for Recent {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut list = s.serialize_seq(Some(self.len))?;
+        for fingerprint in &self.fingerprints[..self.len] {
+            list.serialize_element(&format!("{fingerprint:016x}"))?;
+        }
+        list.end()
+    }
+}
+
+impl<'de> Deserialize<'de> for Recent {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct RecentVisitor;
+        impl<'de> Visitor<'de> for RecentVisitor {
+            type Value = Recent;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                write!(f, "a list of at most {REMEMBERED} fingerprints of 16 hex digits")
+            }
+            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Recent, A::Error> {
+                let mut recent = Recent::default();
+                while let Some(hex) = seq.next_element::<String>()? {
+                    let parsed = (hex.len() == 16).then(|| u64::from_str_radix(&hex, 16).ok()).flatten();
+                    let fingerprint =
+                        parsed.ok_or_else(|| de::Error::invalid_value(de::Unexpected::Str(&hex), &self))?;
+                    if recent.len == REMEMBERED {
+                        return Err(de::Error::invalid_length(REMEMBERED + 1, &self));
+                    }
+                    recent.fingerprints[recent.len] = fingerprint;
+                    recent.len += 1;
+                }
+                Ok(recent)
+            }
+        }
+        d.deserialize_seq(RecentVisitor)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{Fingerprint, FingerprintHasher, REMEMBERED, Recent, Verdict};
+
+    #[test]
+    fn fingerprints_do_not_change_between_versions() {
+        // Stored states hold these: a change would make every stored result look new.
+        let mut hash = FingerprintHasher::new();
+        hash.write(b"run-1");
+        assert_eq!(
+            hash.finish(Verdict::Failure),
+            Fingerprint(0x0a97_1575_a2fe_4954),
+            "FNV-1a of \"run-1\" and the verdict"
+        );
+    }
+
+    #[test]
+    fn the_latest_results_are_remembered_newest_first() {
+        let mut recent = Recent::default();
+        for n in 1..=10 {
+            recent.push(Fingerprint(n));
+        }
+        assert!(recent.contains(Fingerprint(10)) && recent.contains(Fingerprint(3)));
+        assert!(!recent.contains(Fingerprint(2)), "the oldest is forgotten past {REMEMBERED}");
+        let stored = serde_json::to_string(&recent).unwrap();
+        assert!(stored.starts_with(r#"["000000000000000a","0000000000000009""#), "{stored}");
+        assert_eq!(serde_json::from_str::<Recent>(&stored).unwrap(), recent);
+        assert!(serde_json::from_str::<Recent>(r#"["12"]"#).is_err());
+        assert!(serde_json::from_str::<Recent>(&format!("[{}]", [r#""0000000000000001""#; 9].join(","))).is_err());
+    }
+}
