@@ -1,6 +1,8 @@
 //! Events API v2 alert events (trigger, acknowledge, resolve), serialized exactly as PagerDuty
 //! wants them.
 
+use std::borrow::Cow;
+
 use serde::Serialize;
 use serde::ser::{SerializeStruct, Serializer};
 
@@ -74,24 +76,19 @@ impl AlertEvent {
 
     /// Acknowledges the alert with `dedup_key`.
     pub fn acknowledge(routing_key: RoutingKey, dedup_key: impl Into<String>) -> Self {
-        Self {
-            routing_key,
-            action: Action::Acknowledge,
-            dedup_key: Some(dedup::bounded(dedup_key.into())),
-            trigger: None,
-        }
+        Self { routing_key, action: Action::Acknowledge, dedup_key: Some(bounded_key(dedup_key.into())), trigger: None }
     }
 
     /// Resolves the alert with `dedup_key`.
     pub fn resolve(routing_key: RoutingKey, dedup_key: impl Into<String>) -> Self {
-        Self { routing_key, action: Action::Resolve, dedup_key: Some(dedup::bounded(dedup_key.into())), trigger: None }
+        Self { routing_key, action: Action::Resolve, dedup_key: Some(bounded_key(dedup_key.into())), trigger: None }
     }
 
     /// Sets the dedup key. One over 255 characters is replaced by a stable form: its first
     /// 190 characters, `#`, and the SHA-256 of the whole key in hex.
     #[must_use]
     pub fn with_dedup_key(mut self, key: impl Into<String>) -> Self {
-        self.dedup_key = Some(dedup::bounded(key.into()));
+        self.dedup_key = Some(bounded_key(key.into()));
         self
     }
 
@@ -200,5 +197,13 @@ impl Serialize for AlertEvent {
             }
         }
         body.end()
+    }
+}
+
+/// `key`, bounded as PagerDuty wants it, without a copy when it already is.
+fn bounded_key(key: String) -> String {
+    match dedup::bounded(&key) {
+        Cow::Borrowed(_) => key,
+        Cow::Owned(shorter) => shorter,
     }
 }

@@ -1,5 +1,7 @@
 //! What names an incident across runs: the dedup keys of PagerDuty alerts.
 
+use std::borrow::Cow;
+
 use sha2::{Digest, Sha256};
 
 use super::check::CheckRun;
@@ -11,18 +13,12 @@ use crate::event::{Concurrency, Event, Job, VisualBuild};
 /// a name to tell it by), organization, project (or build name) and branch for a visual build,
 /// organization and team for concurrency; `None` for an unknown event.
 pub(crate) fn of_test(event: &Event) -> Option<String> {
-    match event {
-        Event::Job(job) => of_job(job),
-        Event::VisualBuild(build) => Some(of_visual_build(build)),
-        Event::Concurrency(usage) => Some(of_concurrency(usage)),
-        Event::Unknown(_) => None,
-    }
+    written(|key| write_test(key, event))
 }
 
 /// A job's identity across runs, `None` without a name to tell it by.
 pub(crate) fn of_job(job: &Job) -> Option<String> {
-    let org = job.org_id.as_ref().map_or("", |org| org.as_str());
-    job.name.as_deref().map(|name| of_parts(&["job", org, job.data_type.as_str(), name.trim()]))
+    written(|key| write_job(key, job))
 }
 
 /// A visual build's identity across builds: its project (or name) and branch.
@@ -39,19 +35,66 @@ pub(crate) fn of_concurrency(usage: &Concurrency) -> String {
 
 /// A check's identity across runs: its name.
 pub(crate) fn of_check(check: &CheckRun) -> String {
-    of_parts(&["check", check.name.trim()])
+    of_parts(&["check", trimmed(&check.name)])
 }
 
-/// A dedup key from its parts, written as a JSON array (`["job","acme","vdc","checkout works"]`) so
-/// that no part can run into the next: `a/b` + `c` and `a` + `b/c` stay apart.
+/// A dedup key from its parts: [`write_parts`] into a new string.
 pub(crate) fn of_parts(parts: &[&str]) -> String {
+    let mut key = String::new();
+    write_parts(&mut key, parts);
+    key
+}
+
+/// [`of_test`], appended to `key`: the ledger writes its store key's prefix first, so that a
+/// key costs one allocation. Whether the event has one.
+pub(crate) fn write_test(key: &mut String, event: &Event) -> bool {
+    match event {
+        Event::Job(job) => write_job(key, job),
+        Event::VisualBuild(build) => {
+            key.push_str(&of_visual_build(build));
+            true
+        }
+        Event::Concurrency(usage) => {
+            key.push_str(&of_concurrency(usage));
+            true
+        }
+        Event::Unknown(_) => false,
+    }
+}
+
+/// [`of_job`], appended to `key`. Whether the job has one.
+pub(crate) fn write_job(key: &mut String, job: &Job) -> bool {
+    let org = job.org_id.as_ref().map_or("", |org| org.as_str());
+    let Some(name) = job.name.as_deref() else { return false };
+    write_parts(key, &["job", org, job.data_type.as_str(), trimmed(name)]);
+    true
+}
+
+/// What a writer appends to an empty string, if anything.
+fn written(write: impl FnOnce(&mut String) -> bool) -> Option<String> {
+    let mut key = String::new();
+    write(&mut key).then_some(key)
+}
+
+/// `text` without surrounding whitespace, with a fast path for text that has none at either
+/// end, as names almost always are.
+pub(crate) fn trimmed(text: &str) -> &str {
+    let plain = |byte: Option<&u8>| byte.is_some_and(u8::is_ascii_graphic);
+    if plain(text.as_bytes().first()) && plain(text.as_bytes().last()) { text } else { text.trim() }
+}
+
+/// Appends a dedup key made of `parts` to `key`, written as a JSON array
+/// (`["job","acme","vdc","checkout works"]`) so that no part can run into the next: `a/b` + `c`
+/// and `a` + `b/c` stay apart.
+pub(crate) fn write_parts(key: &mut String, parts: &[&str]) {
     // Parts with nothing to escape (the usual ids and names) are copied as they are: the same
     // text serde_json writes, without its per-character escaping, on the ledger's hot path.
     let plain = |part: &&str| !part.bytes().any(|b| b == b'"' || b == b'\\' || b < 0x20);
     if !parts.iter().all(plain) {
-        return serde_json::to_string(parts).unwrap_or_default();
+        key.push_str(&serde_json::to_string(parts).unwrap_or_default());
+        return;
     }
-    let mut key = String::with_capacity(parts.iter().map(|part| part.len() + 3).sum::<usize>() + 2);
+    key.reserve(parts.iter().map(|part| part.len() + 3).sum::<usize>() + 2);
     key.push('[');
     for (i, part) in parts.iter().enumerate() {
         if i > 0 {
@@ -62,21 +105,27 @@ pub(crate) fn of_parts(parts: &[&str]) -> String {
         key.push('"');
     }
     key.push(']');
-    key
 }
 
 /// A dedup key PagerDuty accepts: as given up to 255 characters, else a stable shorter form.
-pub(crate) fn bounded(key: String) -> String {
+pub(crate) fn bounded(key: &str) -> Cow<'_, str> {
     if key.len() <= MAX_DEDUP_KEY_CHARS || key.chars().count() <= MAX_DEDUP_KEY_CHARS {
-        return key;
+        return Cow::Borrowed(key);
     }
     let prefix: String = key.chars().take(190).collect();
-    format!("{prefix}#{}", hex::encode(Sha256::digest(key.as_bytes())))
+    Cow::Owned(format!("{prefix}#{}", hex::encode(Sha256::digest(key.as_bytes()))))
 }
 
 #[cfg(test)]
 mod tests {
-    use super::of_parts;
+    use super::{of_parts, trimmed};
+
+    #[test]
+    fn names_are_trimmed_as_str_trim_does() {
+        for name in ["checkout", " checkout ", "\tcheckout\n", "ünï", " ünï\u{3000}", "", " ", "a b"] {
+            assert_eq!(trimmed(name), name.trim(), "{name:?}");
+        }
+    }
 
     #[test]
     fn plain_parts_are_written_as_serde_json_writes_them() {

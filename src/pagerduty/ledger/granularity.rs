@@ -65,22 +65,26 @@ impl Granularity {
         Self::Custom(Arc::new(key))
     }
 
-    /// The incident key of `event`, if it has one.
-    pub(crate) fn key(&self, event: &Event) -> Option<String> {
+    /// Appends the incident key of `event` to `key`; whether it has one.
+    pub(crate) fn write_key(&self, key: &mut String, event: &Event) -> bool {
         match (self, event) {
-            (Self::Custom(key), _) => key(event),
+            (Self::Custom(of), _) => of(event).map(|custom| key.push_str(&custom)).is_some(),
             (Self::Organization, _) => {
-                Owners::of(event).organization.map(|org| dedup::of_parts(&["organization", org]))
+                Owners::of(event).organization.map(|org| dedup::write_parts(key, &["organization", org])).is_some()
             }
             (Self::Build, Event::Job(job)) => match job.build.as_deref() {
-                Some(build) => Some(dedup::of_parts(&["build", org_of(job), build.trim()])),
-                None => dedup::of_job(job),
+                Some(build) => {
+                    dedup::write_parts(key, &["build", org_of(job), dedup::trimmed(build)]);
+                    true
+                }
+                None => dedup::write_job(key, job),
             },
             (Self::Team, Event::Job(job)) => {
                 let team = job.team_id.as_ref().map_or("", |team| team.as_str());
-                Some(dedup::of_parts(&["team", org_of(job), team]))
+                dedup::write_parts(key, &["team", org_of(job), team]);
+                true
             }
-            _ => dedup::of_test(event),
+            _ => dedup::write_test(key, event),
         }
     }
 }

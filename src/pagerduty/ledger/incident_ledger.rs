@@ -1,6 +1,7 @@
 //! The ledger: incident rules with a memory, so that a stream of results pages once and
 //! resolves once per incident.
 
+use std::borrow::Cow;
 use std::fmt;
 
 use sha2::{Digest, Sha256};
@@ -168,16 +169,28 @@ impl<S: IncidentStore> IncidentLedger<S> {
     /// The key under which the store keeps `event`'s incident, if it is followed: the routing
     /// key's short hash, `:`, and the alert's dedup key (`3f2a…:["job","acme","vdc","checkout"]`).
     pub fn key_of(&self, event: &Event) -> Option<String> {
-        self.granularity.key(event).map(|key| self.stored(key))
+        self.stored_key(event)
     }
 
-    fn stored(&self, dedup_key: String) -> String {
-        // Bounded as PagerDuty bounds it, so that a long test name cannot make a long key.
-        let dedup_key = dedup::bounded(dedup_key);
-        let mut key = String::with_capacity(self.namespace.len() + dedup_key.len());
+    /// The store key of `event`, written in one allocation; the dedup key is what follows the
+    /// namespace.
+    fn stored_key(&self, event: &Event) -> Option<String> {
+        let mut key = String::with_capacity(self.namespace.len() + 64);
         key.push_str(&self.namespace);
-        key.push_str(&dedup_key);
-        key
+        if !self.granularity.write_key(&mut key, event) {
+            return None;
+        }
+        // Bounded as PagerDuty bounds it, so that a long test name cannot make a long key.
+        if let Cow::Owned(shorter) = dedup::bounded(&key[self.namespace.len()..]) {
+            key.truncate(self.namespace.len());
+            key.push_str(&shorter);
+        }
+        Some(key)
+    }
+
+    /// The namespace and `dedup_key`, bounded.
+    fn stored(&self, dedup_key: &str) -> String {
+        [self.namespace.as_str(), &dedup::bounded(dedup_key)].concat()
     }
 
     /// Applies `event`, received at `now`, and says what to send.
@@ -194,7 +207,7 @@ impl<S: IncidentStore> IncidentLedger<S> {
     /// outbox in the same database) where that matters.
     pub fn apply(&self, event: &Event, now: OffsetDateTime) -> Result<Decision, LedgerError<S::Error>> {
         let verdict = Verdict::of(event);
-        let Some(dedup_key) = self.granularity.key(event) else {
+        let Some(key) = self.stored_key(event) else {
             // Not followed across runs: a failure pages as the stateless rules would.
             return Ok(match (verdict, self.rules.trigger_for(event)) {
                 (Verdict::Failure, Some(trigger)) => Decision::Send(trigger),
@@ -204,10 +217,11 @@ impl<S: IncidentStore> IncidentLedger<S> {
         };
         let observation =
             Observation { verdict, at: event_time(event), fingerprint: Some(fingerprint_of(event, verdict)) };
-        let step = self.record(&self.stored(dedup_key.clone()), &observation, now)?;
+        let step = self.record(&key, &observation, now)?;
+        let dedup_key = &key[self.namespace.len()..];
         Ok(step.decide(
-            || self.rules.trigger_for(event).map(|alert| alert.with_dedup_key(dedup_key.clone())),
-            || self.rules.resolve(dedup_key.clone()),
+            || self.rules.trigger_for(event).map(|alert| alert.with_dedup_key(dedup_key)),
+            || self.rules.resolve(dedup_key),
         ))
     }
 
@@ -229,7 +243,7 @@ impl<S: IncidentStore> IncidentLedger<S> {
             hash.finish(verdict)
         });
         let observation = Observation { verdict, at: check.time, fingerprint };
-        let step = self.record(&self.stored(dedup_key.clone()), &observation, now)?;
+        let step = self.record(&self.stored(&dedup_key), &observation, now)?;
         Ok(step.decide(|| Some(self.rules.alert_for_check(check)), || self.rules.resolve(dedup_key)))
     }
 

@@ -2,13 +2,13 @@
 //! in-memory store as the embedded default.
 
 use std::collections::HashMap;
-use std::hash::{BuildHasher, RandomState};
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use time::OffsetDateTime;
 
 use super::error::LedgerError;
+use super::fingerprint::FingerprintHasher;
 use super::state::IncidentState;
 
 /// How often [`IncidentStore::update`] reads and writes again when another writer changed the
@@ -125,7 +125,6 @@ pub enum MemoryStoreError {
 #[derive(Debug)]
 pub struct MemoryIncidentStore {
     shards: Box<[Mutex<HashMap<String, Versioned>>]>,
-    hasher: RandomState,
     keys: AtomicUsize,
     max_keys: usize,
 }
@@ -141,7 +140,6 @@ impl MemoryIncidentStore {
     pub fn new() -> Self {
         Self {
             shards: (0..SHARDS).map(|_| Mutex::default()).collect(),
-            hasher: RandomState::new(),
             keys: AtomicUsize::new(0),
             max_keys: DEFAULT_MAX_INCIDENT_KEYS,
         }
@@ -155,8 +153,14 @@ impl MemoryIncidentStore {
     }
 
     fn shard(&self, key: &str) -> std::sync::MutexGuard<'_, HashMap<String, Versioned>> {
-        // Hashing only chooses a shard; a key's entries stay in one.
-        let index = usize::try_from(self.hasher.hash_one(key) % SHARDS as u64).unwrap_or(0);
+        // Only the shard is chosen here, from the key's last 16 bytes (which differ from key to
+        // key, past the shared namespace and kind): a key crafted to land in one shard costs
+        // only parallelism, as each shard's map hashes with its own random keys.
+        let bytes = key.as_bytes();
+        let tail = &bytes[bytes.len().saturating_sub(16)..];
+        let mut hash = FingerprintHasher::new();
+        hash.write(tail);
+        let index = usize::try_from(hash.value() % SHARDS as u64).unwrap_or(0);
         // A panic while holding the lock cannot leave a state half-written (each write is one
         // insert), so a poisoned shard is still sound to use.
         self.shards[index].lock().unwrap_or_else(std::sync::PoisonError::into_inner)
