@@ -77,6 +77,7 @@
 
 pub mod access;
 pub mod connector;
+pub mod delivery;
 pub mod endpoint;
 mod event;
 mod id;

@@ -3,6 +3,8 @@
 
 use std::fmt;
 
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+use serde_json::value::RawValue;
 use url::Url;
 
 use crate::support::redact::redacted;
@@ -23,6 +25,12 @@ pub struct OutgoingRequest {
     pub headers: Vec<(String, String)>,
     /// The body.
     pub body: Vec<u8>,
+    /// The name of the Standard Webhooks secret each attempt is to be signed with, as the
+    /// signature covers the attempt's time: the [`Outbox`](crate::delivery::Outbox) signs
+    /// with the secret it knows by this name; sending it yourself, add
+    /// [`standard_webhooks_headers`](crate::signature::standard_webhooks_headers) at each
+    /// attempt.
+    pub signer: Option<String>,
 }
 
 impl fmt::Debug for OutgoingRequest {
@@ -33,6 +41,7 @@ impl fmt::Debug for OutgoingRequest {
             .field("url", &redacted(&self.url))
             .field("headers", &names)
             .field("body", &format_args!("<{} bytes>", self.body.len()))
+            .field("signer", &self.signer)
             .finish()
     }
 }
@@ -43,6 +52,40 @@ impl OutgoingRequest {
 
     /// A POST of the JSON `body` to `url`, with its content type and no other header.
     pub(crate) fn json(url: Url, body: Vec<u8>) -> Self {
-        Self { url, headers: vec![("content-type".to_owned(), "application/json".to_owned())], body }
+        Self { url, headers: vec![("content-type".to_owned(), "application/json".to_owned())], body, signer: None }
+    }
+}
+
+/// As a store keeps it: the URL, the headers as pairs, and the body as the JSON it is, so that
+/// an outbox row reads as what will be sent.
+impl Serialize for OutgoingRequest {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        #[derive(Serialize)]
+        struct Stored<'a> {
+            url: &'a str,
+            headers: &'a [(String, String)],
+            body: &'a RawValue,
+            #[serde(skip_serializing_if = "Option::is_none")]
+            signer: Option<&'a str>,
+        }
+        let text = std::str::from_utf8(&self.body).map_err(serde::ser::Error::custom)?;
+        let body: &RawValue = serde_json::from_str(text).map_err(serde::ser::Error::custom)?;
+        Stored { url: self.url.as_str(), headers: &self.headers, body, signer: self.signer.as_deref() }.serialize(s)
+    }
+}
+
+impl<'de> Deserialize<'de> for OutgoingRequest {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        #[derive(Deserialize)]
+        struct Stored {
+            url: String,
+            headers: Vec<(String, String)>,
+            body: Box<RawValue>,
+            #[serde(default)]
+            signer: Option<String>,
+        }
+        let Stored { url, headers, body, signer } = Stored::deserialize(d)?;
+        let url = Url::parse(&url).map_err(serde::de::Error::custom)?;
+        Ok(Self { url, headers, body: String::from(Box::<str>::from(body)).into_bytes(), signer })
     }
 }

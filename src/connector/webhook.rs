@@ -46,6 +46,7 @@ pub struct WebhookConnector {
     template: Template,
     on_success: bool,
     secret: Option<Secret>,
+    signer: Option<String>,
 }
 
 impl fmt::Debug for WebhookConnector {
@@ -58,6 +59,7 @@ impl fmt::Debug for WebhookConnector {
             .field("headers", &names)
             .field("template", &self.template)
             .field("on_success", &self.on_success)
+            .field("standard_webhooks_signer", &self.signer)
             .field("signed", &self.secret.is_some())
             .finish()
     }
@@ -84,7 +86,14 @@ const RESERVED_HEADERS: &[&str] = &[
 impl WebhookConnector {
     /// A connector posting the default template (`{{event}}`) to `endpoint`, failures only.
     pub fn new(endpoint: Endpoint) -> Self {
-        Self { endpoint, headers: Vec::new(), template: Template::default(), on_success: false, secret: None }
+        Self {
+            endpoint,
+            headers: Vec::new(),
+            template: Template::default(),
+            on_success: false,
+            secret: None,
+            signer: None,
+        }
     }
 
     /// Adds a header.
@@ -132,6 +141,17 @@ impl WebhookConnector {
         self
     }
 
+    /// Signs each attempt the Standard Webhooks way (`webhook-id`, `webhook-timestamp`,
+    /// `webhook-signature`) with the secret named `signer`: the requests carry the name
+    /// ([`OutgoingRequest::signer`]), and the [`Outbox`](crate::delivery::Outbox) that knows
+    /// the secret by that name signs each attempt at its own time, as receivers refuse old
+    /// timestamps.
+    #[must_use]
+    pub fn with_standard_webhooks_signer(mut self, signer: impl Into<String>) -> Self {
+        self.signer = Some(signer.into());
+        self
+    }
+
     /// The request for `event`, or `None` when the event is not to be sent (a success, with
     /// successes off).
     ///
@@ -148,6 +168,7 @@ impl WebhookConnector {
         if let Some(secret) = &self.secret {
             request.headers.push((SIGNATURE_HEADER.to_owned(), sign(secret, &request.body).to_string()));
         }
+        request.signer.clone_from(&self.signer);
         Ok(Some(request))
     }
 }

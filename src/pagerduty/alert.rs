@@ -139,6 +139,10 @@ impl AlertEvent {
         self.action
     }
 
+    pub(crate) fn routing_key(&self) -> &RoutingKey {
+        &self.routing_key
+    }
+
     /// The dedup key, as it will be sent.
     pub fn dedup_key(&self) -> Option<&str> {
         self.dedup_key.as_deref()

@@ -30,6 +30,13 @@ pub enum SignatureError {
     /// No signature in the header matches the body under any accepted secret.
     #[error("the signature does not match the body")]
     Mismatch,
+    /// A Standard Webhooks timestamp further from the host's clock than the tolerance: a
+    /// replay, or a clock far off.
+    #[error("the signed timestamp is {seconds} s from now, outside the tolerance")]
+    OutsideTolerance {
+        /// How far it is from now, in seconds.
+        seconds: i64,
+    },
     /// The body is larger than the verifier accepts; nothing was hashed.
     #[error("the body has {size} bytes, over the limit of {limit}")]
     TooLarge {
@@ -47,6 +54,9 @@ pub enum SecretError {
     /// A secret must not be empty.
     #[error("the secret is empty")]
     Empty,
+    /// A Standard Webhooks secret is `whsec_` and standard base64.
+    #[error("the secret is not whsec_ and base64")]
+    NotBase64,
     /// A verifier holds at most [`MAX_SECRETS`](super::MAX_SECRETS) secrets.
     #[error("a verifier holds at most {max} secrets")]
     TooMany {

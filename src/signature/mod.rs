@@ -24,10 +24,14 @@ mod error;
 mod mac;
 mod scheme;
 mod secret;
+mod standard;
 mod verifier;
 
 pub use error::{SecretError, SignatureError};
 pub use mac::{Signature, sign};
-pub use scheme::{PAGERDUTY_SIGNATURE_HEADER, PagerDutyV3, SIGNATURE_HEADER, SauceLabs, Scheme};
+pub use scheme::{PAGERDUTY_SIGNATURE_HEADER, PagerDutyV3, SIGNATURE_HEADER, SauceLabs, Scheme, SignsBody};
 pub use secret::Secret;
-pub use verifier::{DEFAULT_MAX_BODY, MAX_SECRETS, Verified, Verifier};
+pub use standard::{
+    StandardWebhooks, WEBHOOK_ID_HEADER, WEBHOOK_SIGNATURE_HEADER, WEBHOOK_TIMESTAMP_HEADER, standard_webhooks_headers,
+};
+pub use verifier::{DEFAULT_MAX_BODY, MAX_SECRETS, ParsesAsEvents, Verified, Verifier};

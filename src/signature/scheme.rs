@@ -17,13 +17,21 @@ pub const PAGERDUTY_SIGNATURE_HEADER: &str = "x-pagerduty-signature";
 /// count).
 const MAX_PAGERDUTY_ENTRIES: usize = 16;
 
-/// A sender's signature header format: [`SauceLabs`] or [`PagerDutyV3`].
+/// A sender's signature header format: [`SauceLabs`], [`PagerDutyV3`] or
+/// [`StandardWebhooks`](super::StandardWebhooks).
 ///
 /// Sealed: the crate defines every scheme, so that each is checked the same careful way.
 pub trait Scheme: sealed::Sealed + Copy + fmt::Debug {
     /// The header this scheme's signature travels in, in lowercase.
     fn header_name(&self) -> &'static str;
 }
+
+/// A scheme that signs the body alone, so that [`Verifier::verify`](super::Verifier::verify)
+/// needs only the body and one header: [`SauceLabs`] and [`PagerDutyV3`]. Sealed.
+pub trait SignsBody: sealed::Sealed {}
+
+impl SignsBody for SauceLabs {}
+impl SignsBody for PagerDutyV3 {}
 
 pub(crate) mod sealed {
     use super::super::error::SignatureError;

@@ -67,11 +67,18 @@ impl Secret {
 
     /// The HMAC-SHA256 of `body` under this secret.
     pub(crate) fn mac(&self, body: &[u8]) -> [u8; 32] {
+        self.mac_of(&[body])
+    }
+
+    /// The HMAC-SHA256 of `parts`, one after the other, under this secret.
+    pub(crate) fn mac_of(&self, parts: &[&[u8]]) -> [u8; 32] {
         // Used in place and never moved, so that its drop at the end of this scope wipes the
         // very bytes that held the keyed state.
         let mut mac = HmacSha256::clone(&self.keyed);
         let mut buffer = Buffer::<HmacSha256>::default();
-        buffer.digest_blocks(body, |blocks| mac.update_blocks(blocks));
+        for part in parts {
+            buffer.digest_blocks(part, |blocks| mac.update_blocks(blocks));
+        }
         let mut out = hmac::digest::Output::<HmacSha256>::default();
         mac.finalize_fixed_core(&mut buffer, &mut out);
         out.into()

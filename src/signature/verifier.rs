@@ -3,11 +3,14 @@
 use std::marker::PhantomData;
 
 use subtle::Choice;
+use time::OffsetDateTime;
 
 use super::error::{SecretError, SignatureError};
 use super::mac::equal_in_constant_time;
-use super::scheme::{SauceLabs, Scheme};
+use super::scheme::sealed::Sealed as _;
+use super::scheme::{SauceLabs, Scheme, SignsBody};
 use super::secret::Secret;
+use super::standard::StandardWebhooks;
 use crate::event::Event;
 use crate::wire::batch::Batch;
 use crate::wire::error::ParseError;
@@ -108,6 +111,27 @@ impl<S: Scheme> Verifier<S> {
         self.scheme.header_name()
     }
 
+    /// Whether any candidate is the MAC of `signed` (its parts one after the other) under any
+    /// secret. Every pair is compared, in constant time, so the time taken tells neither which
+    /// secret nor which candidate matched.
+    fn any_matches(&self, signed: &[&[u8]], candidates: &[[u8; 32]]) -> bool {
+        let found = self.secrets.iter().fold(Choice::from(0), |found, secret| {
+            let mac = secret.mac_of(signed);
+            candidates.iter().fold(found, |found, candidate| found | equal_in_constant_time(candidate, &mac))
+        });
+        found.into()
+    }
+
+    fn check_size(&self, body: &[u8]) -> Result<(), SignatureError> {
+        if body.len() > self.max_body {
+            return Err(SignatureError::TooLarge { size: body.len(), limit: self.max_body });
+        }
+        Ok(())
+    }
+}
+
+/// Schemes that sign the body alone: [`SauceLabs`] and [`PagerDutyV3`](super::PagerDutyV3).
+impl<S: Scheme + SignsBody> Verifier<S> {
     /// Checks `header` (the signature header's value, `None` when absent) against the raw
     /// `body` bytes, exactly as received: never re-serialized JSON. Allocates nothing.
     ///
@@ -116,9 +140,7 @@ impl<S: Scheme> Verifier<S> {
     /// (unless unsigned requests are accepted), `Malformed` for a header not in the scheme's
     /// form, `Mismatch` when no signature matches under any secret.
     pub fn verify<'a>(&self, body: &'a [u8], header: Option<&str>) -> Result<Verified<'a, S>, SignatureError> {
-        if body.len() > self.max_body {
-            return Err(SignatureError::TooLarge { size: body.len(), limit: self.max_body });
-        }
+        self.check_size(body)?;
         let Some(header) = header else {
             return if self.accept_unsigned { Ok(Verified::new(body, false)) } else { Err(SignatureError::Missing) };
         };
@@ -126,21 +148,11 @@ impl<S: Scheme> Verifier<S> {
             return Err(SignatureError::Malformed { reason: "header longer than 4 KiB" });
         }
         let signatures = self.scheme.signatures(header)?;
-        if self.any_matches(body, signatures.as_slice()) {
+        if self.any_matches(&[body], signatures.as_slice()) {
             Ok(Verified::new(body, true))
         } else {
             Err(SignatureError::Mismatch)
         }
-    }
-
-    /// Whether any candidate is the body's MAC under any secret. Every pair is compared, in
-    /// constant time, so the time taken tells neither which secret nor which candidate matched.
-    fn any_matches(&self, body: &[u8], candidates: &[[u8; 32]]) -> bool {
-        let found = self.secrets.iter().fold(Choice::from(0), |found, secret| {
-            let mac = secret.mac(body);
-            candidates.iter().fold(found, |found, candidate| found | equal_in_constant_time(candidate, &mac))
-        });
-        found.into()
     }
 
     /// Finds this scheme's header in `headers` (names are case-insensitive) and verifies.
@@ -154,15 +166,94 @@ impl<S: Scheme> Verifier<S> {
         body: &'a [u8],
         headers: &http::HeaderMap,
     ) -> Result<Verified<'a, S>, SignatureError> {
-        let mut values = headers.get_all(self.header_name()).iter();
-        let header = match (values.next(), values.next()) {
-            (None, _) => None,
-            (Some(value), None) => {
-                Some(value.to_str().map_err(|_| SignatureError::Malformed { reason: "header is not visible ASCII" })?)
-            }
-            (Some(_), Some(_)) => return Err(SignatureError::Malformed { reason: "more than one signature header" }),
+        self.verify(body, only_header(headers, self.header_name())?)
+    }
+}
+
+/// The Standard Webhooks scheme, which signs the message's id and timestamp with the body.
+impl Verifier<StandardWebhooks> {
+    /// Checks a Standard Webhooks request: the `webhook-id`, `webhook-timestamp` and
+    /// `webhook-signature` headers' values (`None` when absent) against the raw `body`, at the
+    /// host's `now`. Allocates nothing. Deduplicate what it lets through on the id: a sender
+    /// retries with the same one.
+    ///
+    /// ```
+    /// use sauce_webhooks::signature::{standard_webhooks_headers, Secret, StandardWebhooks, Verifier};
+    /// use sauce_webhooks::time::{Duration, OffsetDateTime};
+    ///
+    /// let secret = || Secret::from_standard_webhooks("whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw");
+    /// let verifier = Verifier::new(secret()?).with_scheme(StandardWebhooks::default());
+    /// let (body, now) = (br#"{"a":1}"#, OffsetDateTime::now_utc());
+    /// let [id, timestamp, signature] = standard_webhooks_headers(&secret()?, "msg_1", now, body).map(|(_, value)| value);
+    /// assert!(verifier.verify_standard(body, Some(&id), Some(&timestamp), Some(&signature), now).is_ok());
+    /// // The same request an hour later is a replay.
+    /// let later = now + Duration::HOUR;
+    /// assert!(verifier.verify_standard(body, Some(&id), Some(&timestamp), Some(&signature), later).is_err());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    ///
+    /// # Errors
+    /// [`SignatureError::TooLarge`] for a body over the limit, `Missing` when a header is
+    /// absent (unless unsigned requests are accepted and all three are), `Malformed` for a
+    /// header not in the scheme's form, `OutsideTolerance` for a timestamp too far from `now`,
+    /// `Mismatch` when no signature matches under any secret.
+    pub fn verify_standard<'a>(
+        &self,
+        body: &'a [u8],
+        id: Option<&str>,
+        timestamp: Option<&str>,
+        signature: Option<&str>,
+        now: OffsetDateTime,
+    ) -> Result<Verified<'a, StandardWebhooks>, SignatureError> {
+        self.check_size(body)?;
+        let (id, timestamp, header) = match (id, timestamp, signature) {
+            (Some(id), Some(timestamp), Some(header)) => (id, timestamp, header),
+            (None, None, None) if self.accept_unsigned => return Ok(Verified::new(body, false)),
+            _ => return Err(SignatureError::Missing),
         };
-        self.verify(body, header)
+        if id.len() + timestamp.len() + header.len() > MAX_HEADER {
+            return Err(SignatureError::Malformed { reason: "headers longer than 4 KiB" });
+        }
+        self.scheme.check_timestamp(timestamp, now)?;
+        let signatures = self.scheme.signatures(header)?;
+        let signed = [id.as_bytes(), b".", timestamp.as_bytes(), b".", body];
+        if self.any_matches(&signed, signatures.as_slice()) {
+            Ok(Verified::new(body, true))
+        } else {
+            Err(SignatureError::Mismatch)
+        }
+    }
+
+    /// Finds the three Standard Webhooks headers in `headers` and verifies at `now`.
+    ///
+    /// # Errors
+    /// As [`Verifier::verify_standard`]; also `Malformed` when a header appears more than once
+    /// or its value is not visible ASCII.
+    #[cfg(feature = "http")]
+    pub fn verify_standard_headers<'a>(
+        &self,
+        body: &'a [u8],
+        headers: &http::HeaderMap,
+        now: OffsetDateTime,
+    ) -> Result<Verified<'a, StandardWebhooks>, SignatureError> {
+        use super::standard::{WEBHOOK_ID_HEADER, WEBHOOK_SIGNATURE_HEADER, WEBHOOK_TIMESTAMP_HEADER};
+        let id = only_header(headers, WEBHOOK_ID_HEADER)?;
+        let timestamp = only_header(headers, WEBHOOK_TIMESTAMP_HEADER)?;
+        let signature = only_header(headers, WEBHOOK_SIGNATURE_HEADER)?;
+        self.verify_standard(body, id, timestamp, signature, now)
+    }
+}
+
+/// The one value of header `name`, `None` when absent.
+#[cfg(feature = "http")]
+fn only_header<'h>(headers: &'h http::HeaderMap, name: &str) -> Result<Option<&'h str>, SignatureError> {
+    let mut values = headers.get_all(name).iter();
+    match (values.next(), values.next()) {
+        (None, _) => Ok(None),
+        (Some(value), None) => {
+            value.to_str().map(Some).map_err(|_| SignatureError::Malformed { reason: "header is not visible ASCII" })
+        }
+        (Some(_), Some(_)) => Err(SignatureError::Malformed { reason: "a signature header appears more than once" }),
     }
 }
 
@@ -199,7 +290,9 @@ impl<'a, S> Verified<'a, S> {
     }
 }
 
-impl<'a> Verified<'a, SauceLabs> {
+/// Sauce Labs bodies, and bodies relayed under Standard Webhooks signatures (a relay's
+/// default body is the event's webhook JSON), parse as events.
+impl<'a, S: ParsesAsEvents> Verified<'a, S> {
     /// Parses the body as one event ([`Event::from_slice`]).
     ///
     /// # Errors
@@ -214,3 +307,8 @@ impl<'a> Verified<'a, SauceLabs> {
         Event::from_slice_batch(self.body)
     }
 }
+
+/// Schemes whose verified bodies are Sauce Labs events.
+pub trait ParsesAsEvents: Scheme {}
+impl ParsesAsEvents for SauceLabs {}
+impl ParsesAsEvents for StandardWebhooks {}

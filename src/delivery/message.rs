@@ -1,0 +1,234 @@
+//! What the outbox delivers: a request, with what orders it, whose rules it follows, and how it
+//! is kept in a store.
+
+use std::fmt;
+
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+use time::OffsetDateTime;
+
+use super::policy::Target;
+use crate::outgoing::OutgoingRequest;
+use crate::pagerduty::{AlertError, AlertEvent};
+use crate::support::time::{serialize_optional_time, serialize_time, time};
+
+/// A request to deliver, with what decides its order: messages of one ordering key are
+/// delivered one at a time, in the order they were added.
+///
+/// ```
+/// use sauce_webhooks::delivery::Message;
+/// use sauce_webhooks::pagerduty::{AlertEvent, RoutingKey};
+///
+/// let alert = AlertEvent::resolve(RoutingKey::new("R0UT1NGKEY0123456789ABCDEFGHIJKL")?, "checkout");
+/// let message = Message::pagerduty(&alert)?; // in order per dedup key, PagerDuty's rules
+/// assert_eq!(message.ordering_key(), "pagerduty:checkout");
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Message {
+    request: OutgoingRequest,
+    ordering_key: String,
+    target: Target,
+    endpoint: String,
+    rate_key: Option<String>,
+}
+
+impl Message {
+    /// A PagerDuty alert's request: ordered by its dedup key (an alert without one by nothing
+    /// but itself), PagerDuty's retry rules, and counted against its routing key's rate limit.
+    ///
+    /// # Errors
+    /// [`AlertError`] when the alert cannot be written as JSON.
+    pub fn pagerduty(alert: &AlertEvent) -> Result<Self, AlertError> {
+        let request = alert.request()?;
+        // The routing key is a secret: a short hash of it names its rate limit.
+        let digest = Sha256::digest(alert.routing_key().expose().as_bytes());
+        let rate_key = format!("pagerduty:{}", hex::encode(&digest[..8]));
+        let ordering_key = match alert.dedup_key() {
+            Some(key) => format!("pagerduty:{key}"),
+            // Nothing to keep in order with: a key of its own, from its body.
+            None => format!("pagerduty:#{}", hex::encode(Sha256::digest(&request.body))),
+        };
+        Ok(Self {
+            endpoint: endpoint_of(&request),
+            request,
+            ordering_key,
+            target: Target::PagerDuty,
+            rate_key: Some(rate_key),
+        })
+    }
+
+    /// A webhook request: ordered per endpoint (its URL), webhook retry rules, and its
+    /// endpoint's health tracked.
+    pub fn webhook(request: OutgoingRequest) -> Self {
+        let endpoint = endpoint_of(&request);
+        Self { ordering_key: endpoint.clone(), endpoint, request, target: Target::Webhook, rate_key: None }
+    }
+
+    /// Orders it by `key` instead (messages of one key go one at a time, in order).
+    #[must_use]
+    pub fn with_ordering_key(mut self, key: impl Into<String>) -> Self {
+        self.ordering_key = key.into();
+        self
+    }
+
+    /// Counts it against the rate limit named `key` ([`Outbox::with_rate_limit`](super::Outbox::with_rate_limit)).
+    #[must_use]
+    pub fn with_rate_key(mut self, key: impl Into<String>) -> Self {
+        self.rate_key = Some(key.into());
+        self
+    }
+
+    /// What orders it.
+    pub fn ordering_key(&self) -> &str {
+        &self.ordering_key
+    }
+
+    /// The request.
+    pub fn request(&self) -> &OutgoingRequest {
+        &self.request
+    }
+
+    /// Whose rules it follows.
+    pub fn target(&self) -> Target {
+        self.target
+    }
+
+    pub(crate) fn queue(self, now: OffsetDateTime) -> QueuedMessage {
+        QueuedMessage {
+            ordering_key: self.ordering_key,
+            endpoint: self.endpoint,
+            target: self.target,
+            rate_key: self.rate_key,
+            request: self.request,
+            attempts: 0,
+            enqueued_at: now,
+            due_at: now,
+            leased_until: None,
+        }
+    }
+
+    pub(crate) fn signer(&self) -> Option<&str> {
+        self.request.signer.as_deref()
+    }
+}
+
+/// The endpoint a request goes to, for its health: its URL without the query or fragment.
+fn endpoint_of(request: &OutgoingRequest) -> String {
+    let mut url = request.url.clone();
+    url.set_query(None);
+    url.set_fragment(None);
+    url.into()
+}
+
+/// A message's stable id, the same on every attempt and sent as `webhook-id`, so that a
+/// receiver can tell a retry from a new message: `msg_`, then when it was added (milliseconds
+/// since 1970, hex) and its sequence number in the store.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct MessageId(String);
+
+impl MessageId {
+    /// The id as text.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for MessageId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// A message as the store keeps it: the request, what orders it, and its delivery so far. It
+/// serializes, so that a database can hold it as JSON (it carries the request as it will be
+/// sent, routing keys and header values included: keep the store as safe as your secrets); a
+/// store indexes it by [`ordering_key`](QueuedMessage::ordering_key),
+/// [`endpoint`](QueuedMessage::endpoint) and [`ready_at`](QueuedMessage::ready_at), beside the
+/// sequence number and version it gives it ([`StoredMessage`](super::StoredMessage)).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct QueuedMessage {
+    ordering_key: String,
+    endpoint: String,
+    target: Target,
+    #[serde(default)]
+    rate_key: Option<String>,
+    request: OutgoingRequest,
+    attempts: u32,
+    #[serde(serialize_with = "serialize_time", deserialize_with = "required_time")]
+    enqueued_at: OffsetDateTime,
+    #[serde(serialize_with = "serialize_time", deserialize_with = "required_time")]
+    due_at: OffsetDateTime,
+    #[serde(default, serialize_with = "serialize_optional_time", deserialize_with = "time")]
+    leased_until: Option<OffsetDateTime>,
+}
+
+fn required_time<'de, D: serde::Deserializer<'de>>(d: D) -> Result<OffsetDateTime, D::Error> {
+    time(d)?.ok_or_else(|| serde::de::Error::custom("expected a time, found null"))
+}
+
+impl QueuedMessage {
+    /// Its id, sent as `webhook-id`, once the store gave it `sequence`.
+    pub(crate) fn id(&self, sequence: u64) -> MessageId {
+        let millis = self.enqueued_at.unix_timestamp_nanos() / 1_000_000;
+        MessageId(format!("msg_{millis:x}_{sequence:x}"))
+    }
+
+    /// What orders it: only the message of lowest sequence of each key is ever given out.
+    pub fn ordering_key(&self) -> &str {
+        &self.ordering_key
+    }
+
+    /// The endpoint it goes to (its URL without query), whose health decides whether it is
+    /// sent.
+    pub fn endpoint(&self) -> &str {
+        &self.endpoint
+    }
+
+    /// Whose rules it follows.
+    pub fn target(&self) -> Target {
+        self.target
+    }
+
+    /// The rate limit it counts against, if any.
+    pub fn rate_key(&self) -> Option<&str> {
+        self.rate_key.as_deref()
+    }
+
+    /// The name of the secret that signs its attempts, if any.
+    pub fn signer(&self) -> Option<&str> {
+        self.request.signer.as_deref()
+    }
+
+    /// The request as queued (without the per-attempt headers).
+    pub fn request(&self) -> &OutgoingRequest {
+        &self.request
+    }
+
+    /// Attempts made so far, the one under way included.
+    pub fn attempts(&self) -> u32 {
+        self.attempts
+    }
+
+    /// When it was added.
+    pub fn enqueued_at(&self) -> OffsetDateTime {
+        self.enqueued_at
+    }
+
+    /// When it may be given out: when it is due, or, while an attempt is under way, when
+    /// that attempt's lease ends.
+    pub fn ready_at(&self) -> OffsetDateTime {
+        self.leased_until.map_or(self.due_at, |lease| lease.max(self.due_at))
+    }
+
+    /// The message with an attempt under way until `lease_until`.
+    pub(crate) fn leased(&self, lease_until: OffsetDateTime) -> Self {
+        Self { attempts: self.attempts.saturating_add(1), leased_until: Some(lease_until), ..self.clone() }
+    }
+
+    /// The message waiting until `at`, no attempt under way.
+    pub(crate) fn waiting_until(&self, at: OffsetDateTime) -> Self {
+        Self { due_at: at, leased_until: None, ..self.clone() }
+    }
+}

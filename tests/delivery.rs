@@ -1,0 +1,297 @@
+//! Delivery over random streams: retry decisions for every outcome, the outbox's order per key
+//! under failures, crashes (attempts never reported) and two workers at once, endpoint health,
+//! and PagerDuty's rate limit.
+
+use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
+
+use proptest::prelude::*;
+use sauce_webhooks::connector::WebhookConnector;
+use sauce_webhooks::delivery::{
+    EndpointHealth, GiveUp, MemoryOutboxStore, Message, Next, Outbox, OutboxStore, Outcome, Reported, RetryPolicy,
+    Target,
+};
+use sauce_webhooks::endpoint::Endpoint;
+use sauce_webhooks::pagerduty::{AlertEvent, RoutingKey};
+use sauce_webhooks::signature::WEBHOOK_ID_HEADER;
+use sauce_webhooks::time::{Duration, OffsetDateTime};
+use sauce_webhooks::{Event, Job, JobStatus};
+
+fn start() -> OffsetDateTime {
+    OffsetDateTime::UNIX_EPOCH + Duration::days(20_000)
+}
+
+fn outcome() -> impl Strategy<Value = Outcome> {
+    prop_oneof![
+        (100u16..600, prop::option::of(0i64..100_000))
+            .prop_map(|(code, wait)| Outcome::Status { code, retry_after: wait.map(Duration::seconds) }),
+        Just(Outcome::Timeout),
+        Just(Outcome::ConnectionFailed),
+        Just(Outcome::DnsFailed),
+    ]
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(512))]
+
+    #[test]
+    fn every_outcome_gets_the_decision_of_the_table(
+        outcome in outcome(),
+        attempts in 0u32..20,
+        random in any::<u64>(),
+        pagerduty in any::<bool>(),
+    ) {
+        let policy = if pagerduty { RetryPolicy::pagerduty() } else { RetryPolicy::webhook() };
+        let now = start();
+        let next = policy.decide(attempts, &outcome, now, random);
+        let (code, retry_after) = match outcome {
+            Outcome::Status { code, retry_after } => (Some(code), retry_after),
+            _ => (None, None),
+        };
+        let throttled = matches!(code, Some(408 | 429)) || outcome == Outcome::Timeout;
+        let spent = usize::try_from(attempts.max(1)).unwrap() > policy.schedule().len();
+        match (code, pagerduty) {
+            (Some(200..=299), _) => prop_assert_eq!(next, Next::Done),
+            (Some(410), false) => prop_assert_eq!(next, Next::DisableEndpoint),
+            (Some(code @ 400..=499), true) if !throttled => prop_assert_eq!(next, Next::GiveUp(GiveUp::Refused { status: code })),
+            _ if spent => prop_assert_eq!(next, Next::GiveUp(GiveUp::Exhausted { attempts })),
+            _ => {
+                let Next::RetryAt(at) = next else { return Err(TestCaseError::fail(format!("{next:?}"))) };
+                let delay: Duration = policy.schedule()[usize::try_from(attempts.max(1) - 1).unwrap()];
+                let wait = at - now;
+                let mut least: Duration = delay * 0.8_f64 - Duration::MILLISECOND;
+                if let Some(asked) = retry_after {
+                    least = least.max(asked.min(Duration::HOUR));
+                }
+                if throttled {
+                    least = least.max(Duration::MINUTE);
+                }
+                prop_assert!(wait >= least, "waits {wait} for {outcome:?} after {attempts}, at least {least}");
+                let most = (delay * 1.2_f64 + Duration::MILLISECOND).max(Duration::MINUTE).max(retry_after.unwrap_or_default().min(Duration::HOUR));
+                prop_assert!(wait <= most, "waits {wait} for {outcome:?} after {attempts}, at most {most}");
+            }
+        }
+    }
+
+    #[test]
+    fn no_policy_panics_on_extreme_settings(outcome in outcome(), attempts in any::<u32>(), random in any::<u64>(), jitter in any::<f64>()) {
+        let policy = RetryPolicy::webhook().with_schedule([Duration::MAX, Duration::MIN, Duration::ZERO]).with_jitter(jitter);
+        let _ = policy.decide(attempts, &outcome, OffsetDateTime::UNIX_EPOCH, random);
+        let _ = policy.decide(attempts, &outcome, sauce_webhooks::time::PrimitiveDateTime::MAX.assume_utc(), random);
+    }
+}
+
+/// A webhook message to one of a few endpoints, its body naming its key and number.
+fn webhook_message(endpoint: u8, n: usize) -> Message {
+    let url = format!("https://hooks{endpoint}.example.com/in");
+    let connector = WebhookConnector::new(Endpoint::parse(&url).unwrap()).with_on_success(true);
+    let mut job = Job::new(format!("{endpoint}-{n}"), JobStatus::Failed, start());
+    job.name = Some(format!("message {n}"));
+    Message::webhook(connector.request(&Event::Job(job)).unwrap().unwrap())
+}
+
+/// What a worker does with an attempt it took.
+#[derive(Debug, Clone, Copy)]
+enum Fate {
+    Delivered,
+    Failed,
+    Refused,
+    Gone,
+    /// The worker dies: the outcome is never reported.
+    Crash,
+}
+
+fn fate() -> impl Strategy<Value = Fate> {
+    prop_oneof![5 => Just(Fate::Delivered), 3 => Just(Fate::Failed), 1 => Just(Fate::Refused), 1 => Just(Fate::Crash), 1 => Just(Fate::Gone)]
+}
+
+fn outcome_of(fate: Fate) -> Option<Outcome> {
+    match fate {
+        Fate::Delivered => Some(Outcome::status(204)),
+        Fate::Failed => Some(Outcome::status(503)),
+        Fate::Refused => Some(Outcome::status(400)),
+        Fate::Gone => Some(Outcome::status(410)),
+        Fate::Crash => None,
+    }
+}
+
+/// The endpoint (ordering key) and body of an attempt.
+fn key_and_body(attempt: &sauce_webhooks::delivery::Attempt) -> (String, String) {
+    (attempt.message().ordering_key().to_owned(), String::from_utf8(attempt.request().body.clone()).unwrap())
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(256))]
+
+    #[test]
+    fn each_key_is_delivered_in_order_at_least_once_whatever_fails(
+        messages in prop::collection::vec(0u8..3, 1..30),
+        fates in prop::collection::vec(fate(), 1..200),
+    ) {
+        let outbox = Outbox::new();
+        let mut order: HashMap<String, Vec<String>> = HashMap::new();
+        for (n, endpoint) in messages.iter().enumerate() {
+            let message = webhook_message(*endpoint, n);
+            let (key, body) = (message.ordering_key().to_owned(), String::from_utf8(message.request().body.clone()).unwrap());
+            order.entry(key).or_default().push(body);
+            outbox.enqueue(message, start()).unwrap();
+        }
+        // Per key: bodies first delivered (by a 2xx), and what is settled (delivered or given up).
+        let mut delivered: HashMap<String, Vec<String>> = HashMap::new();
+        let mut settled: HashMap<String, usize> = HashMap::new();
+        let mut now = start();
+        let mut fates = fates.into_iter().chain(std::iter::repeat(Fate::Delivered));
+        for _round in 0..2_000 {
+            if outbox.is_empty().unwrap() {
+                break;
+            }
+            for attempt in outbox.due(now, 8).unwrap() {
+                let (key, body) = key_and_body(&attempt);
+                let expected = &order[&key];
+                let position = expected.iter().position(|b| *b == body).unwrap();
+                // Never a message before every earlier one of its key is settled.
+                prop_assert_eq!(position, settled.get(&key).copied().unwrap_or(0), "{} out of order", body);
+                prop_assert!(attempt.request().headers.iter().any(|(name, value)| name == WEBHOOK_ID_HEADER && *value == attempt.id().as_str()));
+                let Some(outcome) = outcome_of(fates.next().unwrap()) else { continue };
+                match outbox.report(&attempt, &outcome, now, 42).unwrap() {
+                    Reported::Delivered => {
+                        delivered.entry(key.clone()).or_default().push(body);
+                        *settled.entry(key).or_default() += 1;
+                    }
+                    Reported::GaveUp { reason, .. } => {
+                        // Eight attempts, and one more for each the lease gave out again.
+                        prop_assert!(matches!(reason, GiveUp::Exhausted { attempts } if attempts >= 8), "{reason:?}");
+                        *settled.entry(key).or_default() += 1;
+                    }
+                    Reported::EndpointDisabled => {
+                        // The host looks into it and enables it again.
+                        outbox.enable_endpoint(attempt.message().endpoint()).unwrap();
+                    }
+                    Reported::RetryAt(at) => prop_assert!(at > now),
+                    other => return Err(TestCaseError::fail(format!("{other:?}"))),
+                }
+            }
+            now += Duration::minutes(30);
+        }
+        prop_assert!(outbox.is_empty().unwrap(), "everything settles: {} left", outbox.len().unwrap());
+        // Delivered in order: each key's deliveries are a subsequence of its messages, in order.
+        for (key, bodies) in &delivered {
+            let mut expected = order[key].iter();
+            for body in bodies {
+                prop_assert!(expected.any(|b| b == body), "{} delivered out of order", body);
+            }
+        }
+    }
+
+    #[test]
+    fn two_workers_sharing_a_store_never_overtake_each_other(messages in prop::collection::vec(0u8..2, 1..40)) {
+        let store = Arc::new(MemoryOutboxStore::new());
+        let workers = [0, 1].map(|_| Outbox::new().with_store(Arc::clone(&store)));
+        let mut order: HashMap<String, Vec<String>> = HashMap::new();
+        for (n, endpoint) in messages.iter().enumerate() {
+            let message = webhook_message(*endpoint, n);
+            order.entry(message.ordering_key().to_owned()).or_default().push(String::from_utf8(message.request().body.clone()).unwrap());
+            workers[0].enqueue(message, start()).unwrap();
+        }
+        // Both take and deliver at once; each delivery is logged with the time it was reported.
+        let log = std::sync::Mutex::new(Vec::new());
+        std::thread::scope(|scope| {
+            for worker in &workers {
+                let log = &log;
+                scope.spawn(move || {
+                    for _ in 0..10_000 {
+                        if worker.is_empty().unwrap() {
+                            break;
+                        }
+                        for attempt in worker.due(start(), 4).unwrap() {
+                            let (key, body) = key_and_body(&attempt);
+                            let mut log = log.lock().unwrap();
+                            assert_eq!(worker.report(&attempt, &Outcome::status(200), start(), 1).unwrap(), Reported::Delivered);
+                            log.push((key, body));
+                        }
+                    }
+                });
+            }
+        });
+        let mut delivered: HashMap<String, Vec<String>> = HashMap::new();
+        for (key, body) in log.into_inner().unwrap() {
+            delivered.entry(key).or_default().push(body);
+        }
+        prop_assert_eq!(delivered, order, "each message once, in order per key");
+    }
+}
+
+#[test]
+fn an_endpoint_failing_for_days_is_disabled_and_waits_to_be_enabled() {
+    let outbox = Outbox::new().with_disable_after(Duration::days(5));
+    let message = webhook_message(0, 1);
+    let endpoint = "https://hooks0.example.com/in";
+    outbox.enqueue(message, start()).unwrap();
+    let mut now = start();
+    // Retries every 10 h at the end of the schedule; five days of failures disable it.
+    let mut reported = Reported::Delivered;
+    for _ in 0..7 {
+        let attempt = outbox.due(now, 1).unwrap().pop().expect("due");
+        reported = outbox.report(&attempt, &Outcome::Timeout, now, 0).unwrap();
+        match reported {
+            Reported::RetryAt(at) => now = at,
+            _ => break,
+        }
+        now += Duration::days(1);
+    }
+    assert_eq!(reported, Reported::EndpointDisabled);
+    assert!(matches!(outbox.endpoint_health(endpoint).unwrap(), EndpointHealth::Disabled { gone: false, .. }));
+    assert!(outbox.due(now + Duration::days(30), 8).unwrap().is_empty(), "nothing goes to a disabled endpoint");
+    assert_eq!(outbox.len().unwrap(), 1, "its message waits");
+    outbox.enable_endpoint(endpoint).unwrap();
+    let attempt = outbox.due(now, 1).unwrap().pop().expect("due again once enabled");
+    assert_eq!(outbox.report(&attempt, &Outcome::status(200), now, 0).unwrap(), Reported::Delivered);
+    assert_eq!(outbox.endpoint_health(endpoint).unwrap(), EndpointHealth::Healthy);
+
+    // A success between failures starts the count again; a 410 disables at once.
+    let outbox = Outbox::new();
+    outbox.enqueue(webhook_message(0, 2), start()).unwrap();
+    let attempt = outbox.due(start(), 1).unwrap().pop().unwrap();
+    assert_eq!(outbox.report(&attempt, &Outcome::status(410), start(), 0).unwrap(), Reported::EndpointDisabled);
+    assert!(matches!(outbox.endpoint_health(endpoint).unwrap(), EndpointHealth::Disabled { gone: true, .. }));
+}
+
+#[test]
+fn pagerduty_gets_no_more_than_its_rate_limit() {
+    let outbox = Outbox::new();
+    let key = RoutingKey::new("R0UT1NGKEY0123456789ABCDEFGHIJKL").unwrap();
+    // A resolve storm: 1,000 keys at once.
+    for n in 0..1_000 {
+        outbox
+            .enqueue(Message::pagerduty(&AlertEvent::resolve(key.clone(), format!("test {n}"))).unwrap(), start())
+            .unwrap();
+    }
+    let mut per_minute: BTreeMap<i64, usize> = BTreeMap::new();
+    let mut now = start();
+    while !outbox.is_empty().unwrap() {
+        for attempt in outbox.due(now, 1_000).unwrap() {
+            *per_minute.entry((now - start()).whole_minutes()).or_default() += 1;
+            assert_eq!(outbox.report(&attempt, &Outcome::status(202), now, 0).unwrap(), Reported::Delivered);
+        }
+        now += Duration::seconds(5);
+    }
+    assert!(per_minute.values().all(|&sent| sent <= 120), "{per_minute:?}");
+    assert_eq!(per_minute.values().sum::<usize>(), 1_000);
+    assert!(per_minute.len() <= 10, "and no slower than the limit: {} minutes", per_minute.len());
+
+    // A 429 holds back every message of its routing key until the wait it asked for.
+    let outbox = Outbox::new();
+    for n in 0..3 {
+        outbox
+            .enqueue(Message::pagerduty(&AlertEvent::resolve(key.clone(), format!("t{n}"))).unwrap(), start())
+            .unwrap();
+    }
+    let attempts = outbox.due(start(), 1).unwrap();
+    let throttled = Outcome::Status { code: 429, retry_after: Some(Duration::minutes(3)) };
+    let Reported::RetryAt(at) = outbox.report(&attempts[0], &throttled, start(), 0).unwrap() else { panic!() };
+    assert!(at >= start() + Duration::minutes(3));
+    assert!(outbox.due(start() + Duration::minutes(1), 8).unwrap().is_empty(), "the whole key waits");
+    assert_eq!(outbox.due(at, 8).unwrap().len(), 3);
+    let _ = Target::PagerDuty;
+    let _ = outbox.store().count();
+}
