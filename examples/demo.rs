@@ -3,11 +3,13 @@
 //! Run: `cargo run --example demo`. It signs a body as Sauce Labs does, verifies it (and
 //! refuses a tampered copy), parses every bundled payload shape, routes events to a few
 //! subscriptions, shows the PagerDuty alert bodies and a webhook connector request they
-//! call for, how the incident ledger answers a stream with repeats and late arrivals, and what
-//! a malformed body gets back.
+//! call for, how the incident ledger answers a stream with repeats and late arrivals, how the
+//! outbox delivers and retries them, and what a malformed body gets back.
 
 use sauce_webhooks::connector::{Template, WebhookConnector};
+use sauce_webhooks::delivery::{Message, Outbox, Outcome, Reported};
 use sauce_webhooks::endpoint::Endpoint;
+use sauce_webhooks::outgoing::OutgoingRequest;
 use sauce_webhooks::pagerduty::{Decision, IncidentLedger, IncidentRules, RoutingKey};
 use sauce_webhooks::routing::{Outcomes, Scope, Subscription, Topic};
 use sauce_webhooks::signature::{PagerDutyV3, SIGNATURE_HEADER, Secret, Verifier, sign};
@@ -81,7 +83,8 @@ fn main() -> Result {
     route(&events);
     let rules = alert(&events)?;
     stream(&rules)?;
-    connect(&events)?;
+    let request = connect(&events)?;
+    deliver(&rules, &events, request)?;
     malformed();
     Ok(())
 }
@@ -205,22 +208,51 @@ fn stream(rules: &IncidentRules) -> Result {
     Ok(())
 }
 
-fn connect(events: &[Event]) -> Result {
+fn connect(events: &[Event]) -> Result<OutgoingRequest> {
     println!("\n== act: a webhook connector request, signed ==");
     let connector = WebhookConnector::new(Endpoint::parse("https://chat.example.com/hooks/T123")?)
         .with_header("Authorization", "Bearer 7e1c9a")?
         .with_template(Template::parse(
             r#"{"text": "{{job.name}} failed on {{job.browser_name}}: {{job.error}}", "job": {{job.id}}}"#,
         )?)
-        .with_signing_secret(Secret::new("shared-token")?);
-    if let Some(request) = connector.request(&events[0])? {
-        println!("  POST {}", request.url);
-        for (name, value) in &request.headers {
-            println!("  {name}: {value}");
-        }
-        println!("{}", indent(&String::from_utf8_lossy(&request.body)));
+        .with_signing_secret(Secret::new("shared-token")?)
+        .with_standard_webhooks_signer("chat");
+    let request = connector.request(&events[0])?.ok_or("a failure is sent")?;
+    println!("  POST {}", request.url);
+    for (name, value) in &request.headers {
+        println!("  {name}: {value}");
     }
+    println!("{}", indent(&String::from_utf8_lossy(&request.body)));
+    Ok(request)
+}
 
+fn deliver(rules: &IncidentRules, events: &[Event], request: OutgoingRequest) -> Result {
+    println!("\n== deliver: the outbox retries by each target's rules, in order per key ==");
+    let outbox =
+        Outbox::new().with_signer("chat", Secret::from_standard_webhooks("whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw")?);
+    let mut now = sauce_webhooks::time::OffsetDateTime::now_utc();
+    let alert = rules.alert_for(&events[0]).ok_or("a failure pages")?;
+    outbox.enqueue(Message::pagerduty(&alert)?, now)?;
+    outbox.enqueue(Message::webhook(request), now)?;
+    // What the targets answer, attempt after attempt.
+    let mut answers = [Outcome::status(503), Outcome::status(202), Outcome::Timeout, Outcome::status(204)].into_iter();
+    while !outbox.is_empty()? {
+        for attempt in outbox.due(now, 8)? {
+            let outcome = answers.next().unwrap_or(Outcome::status(200));
+            let reported = outbox.report(&attempt, &outcome, now, 0x5eed)?;
+            let signed = attempt.request().headers.iter().any(|(name, _)| name == "webhook-signature");
+            println!(
+                "  {} attempt {} to {}{}: {outcome:?} -> {reported:?}",
+                attempt.id(),
+                attempt.number(),
+                attempt.request().url.host_str().unwrap_or("-"),
+                if signed { " (Standard Webhooks signed)" } else { "" },
+            );
+            if let Reported::RetryAt(at) = reported {
+                now = now.max(at);
+            }
+        }
+    }
     Ok(())
 }
 

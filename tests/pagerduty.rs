@@ -1,8 +1,8 @@
 //! Events API v2 bodies, checked against PagerDuty's own OpenAPI schema, and the incident rules.
 
 use sauce_webhooks::pagerduty::{
-    Action, AlertError, AlertEvent, ChangeEvent, CheckRun, Delivery, Image, IncidentRules, MAX_BODY_BYTES,
-    MAX_FIELD_CHARS, MAX_SUMMARY_CHARS, MAX_URL_BYTES, Payload, RoutingKey, Severity, classify,
+    Action, AlertError, AlertEvent, ChangeEvent, CheckRun, Image, IncidentRules, MAX_BODY_BYTES, MAX_FIELD_CHARS,
+    MAX_SUMMARY_CHARS, MAX_URL_BYTES, Payload, RoutingKey, Severity,
 };
 use sauce_webhooks::{Event, time};
 use serde_json::Value;
@@ -23,75 +23,8 @@ fn event(name: &str) -> Event {
     Event::from_slice(&fixture(name)).unwrap()
 }
 
-/// Checks `value` against the subset of JSON Schema PagerDuty's file uses (`$ref`, `type`,
-/// `required`, `enum`, `items`, `properties`, `format`), plus what Events v2 also wants: no
-/// `null` anywhere and no key the schema does not declare.
-fn check(value: &Value, schema: &Value, root: &Value, path: &str) -> Result<(), String> {
-    if let Some(reference) = schema["$ref"].as_str() {
-        let target = reference.trim_start_matches("#/").split('/').fold(root, |node, part| &node[part]);
-        return check(value, target, root, path);
-    }
-    if value.is_null() {
-        return Err(format!("{path}: null"));
-    }
-    if let Some(allowed) = schema["enum"].as_array()
-        && !allowed.contains(value)
-    {
-        return Err(format!("{path}: {value} not in {allowed:?}"));
-    }
-    match schema["type"].as_str() {
-        Some("object") => {
-            let object = value.as_object().ok_or(format!("{path}: not an object"))?;
-            for required in schema["required"].as_array().into_iter().flatten() {
-                let name = required.as_str().unwrap();
-                if !object.contains_key(name) {
-                    return Err(format!("{path}: missing required {name}"));
-                }
-            }
-            if let Some(properties) = schema["properties"].as_object() {
-                for (name, field) in object {
-                    let declared = properties.get(name).ok_or(format!("{path}.{name}: not in the schema"))?;
-                    check(field, declared, root, &format!("{path}.{name}"))?;
-                }
-            }
-        }
-        Some("array") => {
-            for (i, item) in value.as_array().ok_or(format!("{path}: not an array"))?.iter().enumerate() {
-                check(item, &schema["items"], root, &format!("{path}[{i}]"))?;
-            }
-        }
-        Some("string") => {
-            let text = value.as_str().ok_or(format!("{path}: not a string"))?;
-            match schema["format"].as_str() {
-                Some("date-time") => {
-                    time::OffsetDateTime::parse(text, &time::format_description::well_known::Rfc3339)
-                        .map_err(|e| format!("{path}: {text:?} is not RFC 3339: {e}"))?;
-                    if !text.ends_with('Z') {
-                        return Err(format!("{path}: {text:?} should end in Z"));
-                    }
-                }
-                Some("url") => drop(url::Url::parse(text).map_err(|e| format!("{path}: {text:?}: {e}"))?),
-                _ => {}
-            }
-        }
-        _ => {}
-    }
-    Ok(())
-}
-
-fn schema() -> Value {
-    serde_json::from_slice(&fixture("pagerduty-events-v2.openapi.json")).unwrap()
-}
-
 fn assert_valid(body: &[u8], endpoint: &str) -> Value {
-    let root = schema();
-    let value: Value = serde_json::from_slice(body).expect("a JSON body");
-    let request = &root["paths"][endpoint]["post"]["requestBody"]["content"]["application/json"]["schema"];
-    assert!(request.is_object(), "schema for {endpoint}");
-    if let Err(problem) = check(&value, request, &root, "$") {
-        panic!("{problem}\n{}", serde_json::to_string_pretty(&value).unwrap());
-    }
-    value
+    common::pagerduty_schema::validate(body, endpoint).unwrap_or_else(|problem| panic!("{problem}"))
 }
 
 fn rules() -> IncidentRules {
@@ -379,29 +312,6 @@ fn routing_keys_and_severities() {
     assert!(!format!("{:?}", key()).contains("R0UT"));
     assert_eq!(" Critical ".parse::<Severity>().unwrap(), Severity::Critical);
     assert!("fatal".parse::<Severity>().is_err());
-}
-
-#[test]
-fn delivery_classification() {
-    let cases = [
-        (200, Delivery::Accepted),
-        (202, Delivery::Accepted),
-        (299, Delivery::Accepted),
-        (400, Delivery::Discard),
-        (401, Delivery::Discard),
-        (404, Delivery::Discard),
-        (413, Delivery::Discard),
-        (429, Delivery::Retry),
-        (500, Delivery::Retry),
-        (502, Delivery::Retry),
-        (599, Delivery::Retry),
-        (301, Delivery::Discard),
-        (100, Delivery::Discard),
-        (0, Delivery::Discard),
-    ];
-    for (status, expected) in cases {
-        assert_eq!(classify(status), expected, "{status}");
-    }
 }
 
 #[test]

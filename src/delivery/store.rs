@@ -273,7 +273,12 @@ impl OutboxStore for MemoryOutboxStore {
         inner.heads.remove(&(stored.message.ready_at(), sequence));
         let next_head = {
             let Some(queue) = inner.queues.get_mut(key) else { return Ok(true) };
-            queue.retain(|&held| held != sequence);
+            // The outbox removes a key's first message; anything else costs a scan.
+            if queue.front() == Some(&sequence) {
+                queue.pop_front();
+            } else {
+                queue.retain(|&held| held != sequence);
+            }
             queue.front().copied()
         };
         match next_head {

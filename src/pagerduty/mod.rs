@@ -2,8 +2,11 @@
 //! next success), and v3 webhooks to receive (incidents, for services that ingest them).
 //!
 //! Sending: [`IncidentRules::alert_for`] turns an event into an [`AlertEvent`], whose
-//! [`request`](AlertEvent::request) your HTTP client sends; [`classify`] then says what to do
-//! with PagerDuty's answer. Receiving: verify with
+//! [`request`](AlertEvent::request) your HTTP client sends; over a stream, [`IncidentLedger`]
+//! pages once and resolves once per incident; the
+//! [`delivery`](crate::delivery) module sends it at least once, in order, and retries by
+//! PagerDuty's rules ([`RetryPolicy::pagerduty`](crate::delivery::RetryPolicy::pagerduty)).
+//! Receiving: verify with
 //! [`PagerDutyV3`](crate::signature::PagerDutyV3), then parse with
 //! [`Verified::envelope`](crate::signature::Verified::envelope) or
 //! [`webhook::Envelope::from_slice`].
@@ -12,7 +15,6 @@ mod alert;
 mod change;
 mod check;
 mod dedup;
-mod delivery;
 mod error;
 mod ledger;
 mod limits;
@@ -28,7 +30,6 @@ pub mod webhook;
 pub use alert::{Action, AlertEvent};
 pub use change::ChangeEvent;
 pub use check::CheckRun;
-pub use delivery::{Delivery, classify};
 pub use error::AlertError;
 pub use ledger::{
     DEFAULT_MAX_INCIDENT_KEYS, Decision, Granularity, IncidentLedger, IncidentState, IncidentStore, KeyFn, LedgerError,

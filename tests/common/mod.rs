@@ -3,6 +3,9 @@
 
 #![allow(dead_code)] // each test binary uses a part
 
+pub mod pagerduty_schema;
+pub mod stand_in;
+
 use std::path::PathBuf;
 
 /// The bytes of a data file, by its name below `tests/data/` or `src/testing/payloads/`.

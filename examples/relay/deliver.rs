@@ -1,0 +1,115 @@
+//! Delivering from the outbox: take what is due, send it with a real HTTP client, report how
+//! it went. Several workers run at once, each with its own connection; the outbox's leases keep
+//! them from sending one key's messages out of order or twice at once.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration as StdDuration;
+
+use sauce_webhooks::delivery::{Attempt, Outbox, Outcome, Reported, Target};
+use sauce_webhooks::time::OffsetDateTime;
+use serde_json::json;
+
+use super::db::Sqlite;
+use super::log::log;
+
+/// How long a request may take: under the outbox's 60 s lease, and what Svix allows.
+const TIMEOUT: StdDuration = StdDuration::from_secs(15);
+
+/// One delivery worker.
+pub struct Worker {
+    pub outbox: Outbox<Sqlite>,
+    pub agent: ureq::Agent,
+    /// Where PagerDuty events go instead of `events.pagerduty.com`, if set.
+    pub pagerduty_url: Option<String>,
+    pub seed: u64,
+}
+
+/// An HTTP client that follows no redirect (a 3xx is an answer), reports every status, and
+/// gives up on a request after 15 s.
+pub fn agent() -> ureq::Agent {
+    ureq::Agent::config_builder()
+        .http_status_as_error(false)
+        .max_redirects(0)
+        .timeout_global(Some(TIMEOUT))
+        .build()
+        .into()
+}
+
+impl Worker {
+    /// Delivers until `stop` is set.
+    pub fn run(mut self, stop: &Arc<AtomicBool>) {
+        while !stop.load(Ordering::Relaxed) {
+            let now = OffsetDateTime::now_utc();
+            let attempts = match self.outbox.due(now, 8) {
+                Ok(attempts) => attempts,
+                Err(err) => {
+                    log("error", "outbox unavailable", json!({"error": err.to_string()}));
+                    std::thread::sleep(StdDuration::from_secs(1));
+                    continue;
+                }
+            };
+            if attempts.is_empty() {
+                std::thread::sleep(StdDuration::from_millis(50));
+            }
+            for attempt in attempts {
+                let outcome = self.send(&attempt);
+                self.seed = next_random(self.seed);
+                match self.outbox.report(&attempt, &outcome, OffsetDateTime::now_utc(), self.seed) {
+                    Ok(reported) => log_report(&attempt, &outcome, &reported),
+                    Err(err) => log(
+                        "error",
+                        "report failed",
+                        json!({"message": attempt.id().as_str(), "error": err.to_string()}),
+                    ),
+                }
+            }
+        }
+    }
+
+    fn send(&self, attempt: &Attempt) -> Outcome {
+        let request = attempt.request();
+        let url = match (&self.pagerduty_url, attempt.message().target()) {
+            (Some(url), Target::PagerDuty) => url.as_str(),
+            _ => request.url.as_str(),
+        };
+        let mut call = self.agent.post(url);
+        for (name, value) in &request.headers {
+            call = call.header(name, value);
+        }
+        match call.send(&request.body[..]) {
+            Ok(response) => {
+                let retry_after = response.headers().get("retry-after").and_then(|value| value.to_str().ok());
+                Outcome::status_with_retry_after(response.status().as_u16(), retry_after, OffsetDateTime::now_utc())
+            }
+            Err(ureq::Error::Timeout(_)) => Outcome::Timeout,
+            Err(ureq::Error::HostNotFound) => Outcome::DnsFailed,
+            Err(_) => Outcome::ConnectionFailed,
+        }
+    }
+}
+
+fn log_report(attempt: &Attempt, outcome: &Outcome, reported: &Reported) {
+    let fields = json!({
+        "message": attempt.id().as_str(),
+        "attempt": attempt.number(),
+        "outcome": format!("{outcome:?}"),
+    });
+    match reported {
+        Reported::Delivered => log("info", "delivered", fields),
+        Reported::RetryAt(at) => log("warn", "will retry", json!({"at": at.unix_timestamp(), "attempt": fields})),
+        Reported::GaveUp { reason, .. } => {
+            log("error", "gave up", json!({"reason": reason.to_string(), "attempt": fields}));
+        }
+        Reported::EndpointDisabled => log("error", "endpoint disabled", fields),
+        _ => log("warn", "lease lost", fields),
+    }
+}
+
+/// xorshift64: enough randomness to spread retries, seeded per worker.
+fn next_random(mut x: u64) -> u64 {
+    x ^= x << 13;
+    x ^= x >> 7;
+    x ^= x << 17;
+    x
+}
