@@ -25,6 +25,7 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::routing::{get, post};
 use sauce_webhooks::Router;
 use sauce_webhooks::delivery::{Outbox, RetryPolicy};
+use sauce_webhooks::endpoint::EndpointPolicy;
 use sauce_webhooks::signature::{DEFAULT_MAX_BODY, Secret, Verifier};
 use sauce_webhooks::time::Duration;
 use serde_json::json;
@@ -103,7 +104,11 @@ impl Relay {
                 let outbox = with_settings(Outbox::new().with_store(open()?)).with_pagerduty_rate_limit(share.max(1));
                 Ok(deliver::Worker {
                     outbox,
-                    agent: deliver::agent(),
+                    agent: deliver::agent(
+                        EndpointPolicy::default()
+                            .with_http(config.allow_private_targets)
+                            .with_private_targets(config.allow_private_targets),
+                    ),
                     pagerduty_url: config.pagerduty_events_url.clone(),
                     seed: 0x9E37_79B9_7F4A_7C15 ^ (n as u64 + 1) ^ now_nanos(),
                 })

@@ -7,8 +7,11 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration as StdDuration;
 
 use sauce_webhooks::delivery::{Attempt, Outbox, Outcome, Reported, Target};
+use sauce_webhooks::endpoint::EndpointPolicy;
 use sauce_webhooks::time::OffsetDateTime;
 use serde_json::json;
+use ureq::unversioned::resolver::{DefaultResolver, ResolvedSocketAddrs, Resolver};
+use ureq::unversioned::transport::{DefaultConnector, NextTimeout};
 
 use super::db::Sqlite;
 use super::log::log;
@@ -25,15 +28,48 @@ pub struct Worker {
     pub seed: u64,
 }
 
-/// An HTTP client that follows no redirect (a 3xx is an answer), reports every status, and
-/// gives up on a request after 15 s.
-pub fn agent() -> ureq::Agent {
-    ureq::Agent::config_builder()
+/// An HTTP client that follows no redirect (a 3xx is an answer), reports every status, gives
+/// up on a request after 15 s, and connects only to addresses `policy` permits.
+pub fn agent(policy: EndpointPolicy) -> ureq::Agent {
+    let config = ureq::Agent::config_builder()
         .http_status_as_error(false)
         .max_redirects(0)
         .timeout_global(Some(TIMEOUT))
-        .build()
-        .into()
+        .build();
+    ureq::Agent::with_parts(
+        config,
+        DefaultConnector::new(),
+        PermittedOnly { policy, resolver: DefaultResolver::default() },
+    )
+}
+
+/// Resolves names as usual, then keeps only the addresses the endpoint policy permits: a name
+/// checked when configured that resolves to a private address when sent to (DNS rebinding)
+/// is refused as the address itself would have been, and the attempt fails.
+#[derive(Debug)]
+struct PermittedOnly {
+    policy: EndpointPolicy,
+    resolver: DefaultResolver,
+}
+
+impl Resolver for PermittedOnly {
+    fn resolve(
+        &self,
+        uri: &http::Uri,
+        config: &ureq::config::Config,
+        timeout: NextTimeout,
+    ) -> Result<ResolvedSocketAddrs, ureq::Error> {
+        let resolved = self.resolver.resolve(uri, config, timeout)?;
+        let mut permitted = self.empty();
+        for address in resolved.iter().filter(|address| self.policy.permits_ip(address.ip())) {
+            permitted.push(*address);
+        }
+        if permitted.is_empty() {
+            log("warn", "refused to connect", json!({"host": uri.host(), "reason": "not a public address"}));
+            return Err(ureq::Error::HostNotFound);
+        }
+        Ok(permitted)
+    }
 }
 
 impl Worker {
