@@ -4,7 +4,6 @@
 use std::fmt;
 
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
-use serde_json::value::RawValue;
 use url::Url;
 
 use crate::support::redact::redacted;
@@ -56,20 +55,20 @@ impl OutgoingRequest {
     }
 }
 
-/// As a store keeps it: the URL, the headers as pairs, and the body as the JSON it is, so that
-/// an outbox row reads as what will be sent.
+/// As a store keeps it: the URL, the headers as pairs, and the body as a string holding its
+/// exact bytes, so that what is sent is byte for byte what was signed (parsed JSON would lose
+/// the whitespace around it).
 impl Serialize for OutgoingRequest {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         #[derive(Serialize)]
         struct Stored<'a> {
             url: &'a str,
             headers: &'a [(String, String)],
-            body: &'a RawValue,
+            body: &'a str,
             #[serde(skip_serializing_if = "Option::is_none")]
             signer: Option<&'a str>,
         }
-        let text = std::str::from_utf8(&self.body).map_err(serde::ser::Error::custom)?;
-        let body: &RawValue = serde_json::from_str(text).map_err(serde::ser::Error::custom)?;
+        let body = std::str::from_utf8(&self.body).map_err(serde::ser::Error::custom)?;
         Stored { url: self.url.as_str(), headers: &self.headers, body, signer: self.signer.as_deref() }.serialize(s)
     }
 }
@@ -80,12 +79,12 @@ impl<'de> Deserialize<'de> for OutgoingRequest {
         struct Stored {
             url: String,
             headers: Vec<(String, String)>,
-            body: Box<RawValue>,
+            body: String,
             #[serde(default)]
             signer: Option<String>,
         }
         let Stored { url, headers, body, signer } = Stored::deserialize(d)?;
         let url = Url::parse(&url).map_err(serde::de::Error::custom)?;
-        Ok(Self { url, headers, body: String::from(Box::<str>::from(body)).into_bytes(), signer })
+        Ok(Self { url, headers, body: body.into_bytes(), signer })
     }
 }

@@ -291,3 +291,10 @@ fn a_template_shows_its_placeholders_not_its_text() {
         r#"Template { placeholders: ["job.name", "job.browser_name", "event"], text_bytes: 46, max_body: 524288 }"#
     );
 }
+
+#[test]
+fn standard_webhooks_headers_are_the_outboxs_to_set() {
+    for name in ["webhook-id", "Webhook-Timestamp", "WEBHOOK-SIGNATURE"] {
+        assert!(matches!(connector().with_header(name, "x"), Err(ConnectorError::ReservedHeader(_))), "{name}");
+    }
+}

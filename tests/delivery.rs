@@ -295,3 +295,85 @@ fn pagerduty_gets_no_more_than_its_rate_limit() {
     let _ = Target::PagerDuty;
     let _ = outbox.store().count();
 }
+
+#[test]
+fn a_message_nobody_can_sign_does_not_hold_up_the_others() {
+    // A relay restarted without a subscription's secret: its messages wait, the rest go.
+    let store = Arc::new(MemoryOutboxStore::new());
+    let secret =
+        sauce_webhooks::signature::Secret::from_standard_webhooks("whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw").unwrap();
+    let with_signer = Outbox::new().with_store(Arc::clone(&store)).with_signer("old", secret);
+    let without = Outbox::new().with_store(Arc::clone(&store));
+    let signed = WebhookConnector::new(Endpoint::parse("https://a.example.com/in").unwrap())
+        .with_on_success(true)
+        .with_standard_webhooks_signer("old");
+    let event = Event::Job(Job::new("j", JobStatus::Passed, start()));
+    with_signer.enqueue(Message::webhook(signed.request(&event).unwrap().unwrap()), start()).unwrap();
+    without.enqueue(webhook_message(1, 1), start() + Duration::SECOND).unwrap();
+    let attempts = without.due(start() + Duration::minutes(1), 1).unwrap();
+    let attempts = if attempts.is_empty() { without.due(start() + Duration::minutes(1), 1).unwrap() } else { attempts };
+    assert_eq!(attempts.len(), 1, "the other endpoint's message goes");
+    assert_eq!(attempts[0].message().endpoint(), "https://hooks1.example.com/in");
+    assert_eq!(store.count().unwrap(), 2, "the unsigned one waits");
+    // The outbox that knows the signer sends it once its wait is over.
+    let later = start() + Duration::minutes(3);
+    let signed_attempt = with_signer.due(later, 8).unwrap().into_iter().find(|a| a.message().signer() == Some("old"));
+    assert!(signed_attempt.is_some());
+}
+
+#[test]
+fn a_stored_request_is_sent_byte_for_byte_as_signed() {
+    // A template read from a file ends in a newline; the signature covers it.
+    let template = sauce_webhooks::connector::Template::parse("{\"run\": \"{{job.id}}\"}\n").unwrap();
+    let connector = WebhookConnector::new(Endpoint::parse("https://hooks.example.com/in").unwrap())
+        .with_on_success(true)
+        .with_template(template)
+        .with_signing_secret(sauce_webhooks::signature::Secret::new("token").unwrap());
+    let request = connector.request(&Event::Job(Job::new("j", JobStatus::Passed, start()))).unwrap().unwrap();
+    assert!(request.body.ends_with(b"\n"));
+    let stored = serde_json::to_string(&request).unwrap();
+    let back: sauce_webhooks::outgoing::OutgoingRequest = serde_json::from_str(&stored).unwrap();
+    assert_eq!(back, request, "the same bytes, so the same signature");
+}
+
+#[test]
+fn a_report_after_the_lease_changes_nothing_not_even_health() {
+    let outbox = Outbox::new().with_lease(Duration::minutes(1));
+    outbox.enqueue(webhook_message(0, 1), start()).unwrap();
+    let stale = outbox.due(start(), 1).unwrap().pop().unwrap();
+    assert_eq!(stale.lease_ends_at(), start() + Duration::minutes(1));
+    // The lease ends; another worker takes the message and delivers it.
+    let fresh = outbox.due(start() + Duration::minutes(2), 1).unwrap().pop().expect("given out again");
+    assert_eq!(outbox.report(&fresh, &Outcome::status(204), start(), 0).unwrap(), Reported::Delivered);
+    // The first worker's late 410 neither disables the endpoint nor brings anything back.
+    assert_eq!(outbox.report(&stale, &Outcome::status(410), start(), 0).unwrap(), Reported::LeaseLost);
+    assert_eq!(outbox.endpoint_health("https://hooks0.example.com/in").unwrap(), EndpointHealth::Healthy);
+}
+
+#[test]
+fn a_429_that_ends_the_schedule_still_pauses_its_routing_key() {
+    let outbox = Outbox::new().with_policy(RetryPolicy::pagerduty().with_schedule([]));
+    let key = RoutingKey::new("R0UT1NGKEY0123456789ABCDEFGHIJKL").unwrap();
+    for n in 0..2 {
+        outbox
+            .enqueue(Message::pagerduty(&AlertEvent::resolve(key.clone(), format!("t{n}"))).unwrap(), start())
+            .unwrap();
+    }
+    let attempt = outbox.due(start(), 1).unwrap().pop().unwrap();
+    let reported = outbox.report(&attempt, &Outcome::status(429), start(), 0).unwrap();
+    assert!(matches!(reported, Reported::GaveUp { reason: GiveUp::Exhausted { attempts: 1 }, .. }));
+    assert!(outbox.due(start() + Duration::seconds(30), 8).unwrap().is_empty(), "the key waits a minute");
+    assert_eq!(outbox.due(start() + Duration::minutes(1), 8).unwrap().len(), 1);
+}
+
+#[test]
+fn extreme_leases_and_clocks_do_not_panic() {
+    let end_of_time = sauce_webhooks::time::PrimitiveDateTime::MAX.assume_utc();
+    let outbox = Outbox::new().with_lease(Duration::MAX);
+    outbox.enqueue(webhook_message(0, 1), start()).unwrap();
+    let key = RoutingKey::new("R0UT1NGKEY0123456789ABCDEFGHIJKL").unwrap();
+    outbox.enqueue(Message::pagerduty(&AlertEvent::resolve(key, "t")).unwrap(), start()).unwrap();
+    for attempt in outbox.due(end_of_time, 8).unwrap() {
+        let _ = outbox.report(&attempt, &Outcome::status(429), end_of_time, u64::MAX);
+    }
+}

@@ -82,3 +82,23 @@ fn no_error_shows_a_value_passed_as_a_header_name() {
     }
     assert!(err.to_string().starts_with(r#"invalid header name "Authorization" and 27 bytes more"#), "{err}");
 }
+
+#[test]
+fn no_outbox_debug_shows_a_hook_url_path() {
+    use sauce_webhooks::delivery::{Message, Outbox, Outcome};
+    use sauce_webhooks::time::OffsetDateTime;
+    let connector = WebhookConnector::new(Endpoint::parse(HOOK).unwrap()).with_on_success(true);
+    let event = Event::from_slice(sauce_webhooks::testing::fixtures::VDC_JOB_FAILED).unwrap();
+    let message = Message::webhook(connector.request(&event).unwrap().unwrap());
+    assert_hides("Message", &message, &[]);
+    let outbox = Outbox::new();
+    let now = OffsetDateTime::UNIX_EPOCH;
+    outbox.enqueue(message, now).unwrap();
+    let attempt = outbox.due(now, 1).unwrap().pop().unwrap();
+    assert_hides("Attempt", &attempt, &[]);
+    let outbox = Outbox::new().with_policy(sauce_webhooks::delivery::RetryPolicy::webhook().with_schedule([]));
+    outbox.enqueue(Message::webhook(connector.request(&event).unwrap().unwrap()), now).unwrap();
+    let attempt = outbox.due(now, 1).unwrap().pop().unwrap();
+    let gave_up = outbox.report(&attempt, &Outcome::status(500), now, 0).unwrap();
+    assert_hides("Reported::GaveUp", &gave_up, &[]);
+}

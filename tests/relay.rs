@@ -17,7 +17,7 @@ use common::stand_in::{Received, stand_in};
 use std::collections::HashMap;
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::{Child, Command};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -96,15 +96,44 @@ fn post_until_taken(relay: &str, body: &[u8], deadline: Instant) {
     panic!("the relay did not take a body in time");
 }
 
-fn start_relay(config: &std::path::Path) -> Child {
-    Command::new(std::env::current_exe().unwrap())
-        .env("RELAY_TEST_CONFIG", config)
-        .env("SAUCE_WEBHOOK_SECRET", SAUCE_SECRET)
-        .env("PAGERDUTY_ROUTING_KEY", ROUTING_KEY)
-        .env("CHAT_WEBHOOK_SECRET", WEBHOOK_SECRET)
-        .stdout(Stdio::null())
-        .spawn()
-        .unwrap()
+/// A relay child process, killed when dropped so that a failing test leaves nothing running;
+/// its log lines go to `relay.log` next to its configuration and are shown if the test fails.
+struct RunningRelay {
+    child: Child,
+    log: PathBuf,
+}
+
+impl RunningRelay {
+    fn start(config: &Path) -> Self {
+        let log = config.with_file_name("relay.log");
+        let file = std::fs::OpenOptions::new().create(true).append(true).open(&log).unwrap();
+        let child = Command::new(std::env::current_exe().unwrap())
+            .env("RELAY_TEST_CONFIG", config)
+            .env("SAUCE_WEBHOOK_SECRET", SAUCE_SECRET)
+            .env("PAGERDUTY_ROUTING_KEY", ROUTING_KEY)
+            .env("CHAT_WEBHOOK_SECRET", WEBHOOK_SECRET)
+            .stdout(file)
+            .spawn()
+            .unwrap();
+        RunningRelay { child, log }
+    }
+
+    /// SIGKILL, as a crash would.
+    fn kill(mut self) {
+        self.child.kill().unwrap();
+        self.child.wait().unwrap();
+    }
+}
+
+impl Drop for RunningRelay {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        if std::thread::panicking() {
+            let log = std::fs::read_to_string(&self.log).unwrap_or_default();
+            eprintln!("the relay's log:\n{log}");
+        }
+    }
 }
 
 fn wait_for(what: &str, deadline: Instant, done: impl Fn() -> bool) {
@@ -168,7 +197,7 @@ fn write_config(dir: &Path, pagerduty: &str, chat: &str) -> (PathBuf, String) {
         "pagerduty_events_url": format!("{pagerduty}/v2/enqueue"),
         "allow_private_targets": true,
         "retry": {"schedule_seconds": [1, 1, 1, 1, 1, 1, 1, 1], "throttled_wait_seconds": 1},
-        "lease_seconds": 2,
+        "lease_seconds": 4,
         "subscriptions": [
             {"id": "oncall", "filter": {"scope": {"organization": ORG}, "topics": [{"virtual_device_jobs": "all"}]},
              "target": {"pagerduty": {"routing_key_env": "PAGERDUTY_ROUTING_KEY"}}},
@@ -245,17 +274,16 @@ fn a_killed_relay_loses_nothing_and_reorders_nothing() {
     let events = events();
     let bodies: Vec<Vec<u8>> = events.iter().map(|event| serde_json::to_vec(event).unwrap()).collect();
     let (first, rest) = bodies.split_at(bodies.len() / 2);
-    let mut child = start_relay(&config_path);
+    let child = RunningRelay::start(&config_path);
     for body in first {
         post_until_taken(&relay, body, deadline);
     }
     // Killed while a PagerDuty delivery is under way, then started again.
     wait_for("deliveries under way", deadline, || pd_received.lock().unwrap().len() >= 4);
-    child.kill().unwrap(); // SIGKILL
-    child.wait().unwrap();
+    child.kill();
     let delivered_before_kill = pd_received.lock().unwrap().len();
     let in_flight = pd_received.lock().unwrap()[3].body.clone();
-    let mut child = start_relay(&config_path);
+    let child = RunningRelay::start(&config_path);
     for body in rest {
         post_until_taken(&relay, body, deadline);
     }
@@ -266,8 +294,7 @@ fn a_killed_relay_loses_nothing_and_reorders_nothing() {
         pages_received(&pd_received).values().map(Vec::len).sum::<usize>() >= expected_total
             && chat_runs(&chat_received).len() >= events.len()
     });
-    child.kill().unwrap();
-    child.wait().unwrap();
+    child.kill();
 
     // In order per key, nothing lost.
     assert_eq!(pages_received(&pd_received), expected, "PagerDuty got each page once, in order per key");

@@ -5,7 +5,7 @@
 use http::{HeaderMap, HeaderValue};
 use proptest::prelude::*;
 use sauce_webhooks::signature::{
-    Secret, SignatureError, StandardWebhooks, Verifier, WEBHOOK_ID_HEADER, WEBHOOK_SIGNATURE_HEADER,
+    Secret, SignatureError, StandardHeaders, StandardWebhooks, Verifier, WEBHOOK_ID_HEADER, WEBHOOK_SIGNATURE_HEADER,
     WEBHOOK_TIMESTAMP_HEADER, standard_webhooks_headers,
 };
 use sauce_webhooks::time::{Duration, OffsetDateTime};
@@ -45,11 +45,13 @@ proptest! {
         let timestamp = now.unix_timestamp() + skew;
         let signature = theirs().sign(&id, timestamp, body.as_bytes()).unwrap();
         let timestamp = timestamp.to_string();
-        prop_assert!(ours().verify_standard(body.as_bytes(), Some(&id), Some(&timestamp), Some(&signature), now).is_ok());
+        let headers = StandardHeaders { id: Some(&id), timestamp: Some(&timestamp), signature: Some(&signature) };
+        let verified = ours().verify_standard(body.as_bytes(), &headers, now);
+        prop_assert!(verified.is_ok());
 
         // Tampered: the body, the id or the timestamp.
         let verify = |body: &str, id: &str, timestamp: &str| {
-            ours().verify_standard(body.as_bytes(), Some(id), Some(timestamp), Some(&signature), now).map(|_| ())
+            ours().verify_standard(body.as_bytes(), &StandardHeaders { id: Some(id), timestamp: Some(timestamp), signature: Some(&signature) }, now).map(|_| ())
         };
         let (tampered_body, tampered_id) = (format!("{body} "), format!("{id}x"));
         let other_time = (now.unix_timestamp() + skew + 1).to_string();
@@ -87,7 +89,13 @@ fn rotation_other_versions_and_the_tolerance() {
     // not ours to read.
     let both = format!("v1a,AAAA {with_old} {with_new}");
     let verify = |signature: &str, at: OffsetDateTime| {
-        ours().verify_standard(body, Some("msg_1"), Some(&timestamp), Some(signature), at).map(|_| ())
+        ours()
+            .verify_standard(
+                body,
+                &StandardHeaders { id: Some("msg_1"), timestamp: Some(&timestamp), signature: Some(signature) },
+                at,
+            )
+            .map(|_| ())
     };
     assert!(verify(&both, now).is_ok());
     assert_eq!(verify(&with_old, now), Err(SignatureError::Mismatch));
@@ -103,17 +111,37 @@ fn rotation_other_versions_and_the_tolerance() {
     let strict = Verifier::new(Secret::from_standard_webhooks(SECRET).unwrap())
         .with_scheme(StandardWebhooks::default().with_tolerance(Duration::seconds(10)));
     let at = now + Duration::seconds(11);
-    assert!(strict.verify_standard(body, Some("msg_1"), Some(&timestamp), Some(&with_new), at).is_err());
+    assert!(
+        strict
+            .verify_standard(
+                body,
+                &StandardHeaders { id: Some("msg_1"), timestamp: Some(&timestamp), signature: Some(&with_new) },
+                at
+            )
+            .is_err()
+    );
 
     // Missing and malformed headers.
-    let missing = ours().verify_standard(body, None, Some(&timestamp), Some(&with_new), now);
+    let missing = ours().verify_standard(
+        body,
+        &StandardHeaders { id: None, timestamp: Some(&timestamp), signature: Some(&with_new) },
+        now,
+    );
     assert_eq!(missing.unwrap_err(), SignatureError::Missing);
     for timestamp in ["", "-1", "1.5", "soon", "99999999999999999999"] {
-        let verified = ours().verify_standard(body, Some("msg_1"), Some(timestamp), Some(&with_new), now);
+        let verified = ours().verify_standard(
+            body,
+            &StandardHeaders { id: Some("msg_1"), timestamp: Some(timestamp), signature: Some(&with_new) },
+            now,
+        );
         assert!(matches!(verified, Err(SignatureError::Malformed { .. })), "{timestamp:?}");
     }
     assert!(matches!(
-        ours().verify_standard(body, Some("msg_1"), Some(&timestamp), Some("v1,not-base64"), now),
+        ours().verify_standard(
+            body,
+            &StandardHeaders { id: Some("msg_1"), timestamp: Some(&timestamp), signature: Some("v1,not-base64") },
+            now
+        ),
         Err(SignatureError::Malformed { .. })
     ));
     assert!(Secret::from_standard_webhooks("whsec_%%%").is_err());

@@ -97,23 +97,33 @@ impl Relay {
             }
             outbox
         };
+        // Requests may take half the lease: under 2 s, that rounds to nothing.
+        if config.lease_seconds.is_some_and(|lease| lease < 2) {
+            return Err("lease_seconds must be 2 or more".to_owned());
+        }
+        if let Some(url) = &config.pagerduty_events_url {
+            // Routing keys travel in the body: https, unless this is a test on loopback.
+            let parsed = url::Url::parse(url).map_err(|e| format!("pagerduty_events_url: {e}"))?;
+            if parsed.scheme() != "https" && !config.allow_private_targets {
+                return Err("pagerduty_events_url must be https".to_owned());
+            }
+        }
+        // One outbox for all workers, on its own connection: one rate limit, one pause per
+        // routing key.
+        let delivery = Arc::new(with_settings(Outbox::new().with_store(open()?)));
+        let policy = EndpointPolicy::default()
+            .with_http(config.allow_private_targets)
+            .with_private_targets(config.allow_private_targets);
+        let timeout = deliver::request_timeout(delivery.lease().try_into().map_err(|_| "lease_seconds: negative")?);
         let workers = (0..config.delivery_workers.max(1))
-            .map(|n| {
-                // Each worker paces its share of PagerDuty's 120 events a minute.
-                let share = 120 / u32::try_from(config.delivery_workers.max(1)).unwrap_or(u32::MAX);
-                let outbox = with_settings(Outbox::new().with_store(open()?)).with_pagerduty_rate_limit(share.max(1));
-                Ok(deliver::Worker {
-                    outbox,
-                    agent: deliver::agent(
-                        EndpointPolicy::default()
-                            .with_http(config.allow_private_targets)
-                            .with_private_targets(config.allow_private_targets),
-                    ),
-                    pagerduty_url: config.pagerduty_events_url.clone(),
-                    seed: 0x9E37_79B9_7F4A_7C15 ^ (n as u64 + 1) ^ now_nanos(),
-                })
+            .map(|n| deliver::Worker {
+                outbox: Arc::clone(&delivery),
+                agent: deliver::agent(policy, timeout),
+                pagerduty_url: config.pagerduty_events_url.clone(),
+                timeout,
+                seed: 0x9E37_79B9_7F4A_7C15 ^ (n as u64 + 1) ^ now_nanos(),
             })
-            .collect::<Result<_, String>>()?;
+            .collect();
         let intake = intake::Intake {
             verifier: Verifier::new(sauce),
             router,
@@ -138,7 +148,8 @@ impl Relay {
         let (jobs, inbox) = mpsc::sync_channel::<Job>(64);
         std::thread::spawn(move || {
             for (headers, body, reply) in inbox {
-                let _ = reply.send(intake.handle(&headers, &body));
+                let status = intake.handle(&headers, &body, || !reply.is_closed());
+                let _ = reply.send(status);
             }
         });
         let routes = axum::Router::new()

@@ -28,6 +28,7 @@ const SCHEMA: &str = "
     CREATE INDEX IF NOT EXISTS outbox_by_key ON outbox (ordering_key, sequence);
     CREATE INDEX IF NOT EXISTS outbox_heads ON outbox (head, ready_at);
     CREATE TABLE IF NOT EXISTS endpoints (endpoint TEXT PRIMARY KEY, health TEXT NOT NULL, disabled INTEGER NOT NULL);
+    CREATE TABLE IF NOT EXISTS dead_letters (sequence INTEGER PRIMARY KEY, message TEXT NOT NULL, error TEXT NOT NULL);
 ";
 
 /// One connection to the database, shared by the stores of one thread.
@@ -47,19 +48,22 @@ impl Sqlite {
         self.0.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
-    /// Runs `work` in one transaction: everything it writes, or nothing.
-    pub fn transaction<T, E: From<rusqlite::Error>>(&self, work: impl FnOnce() -> Result<T, E>) -> Result<T, E> {
+    /// Runs `work` in one transaction, committed only if it succeeds and `keep` still says so
+    /// after it: everything it writes, or nothing, also when it panics or the commit fails.
+    pub fn transaction<T, E: From<rusqlite::Error>>(
+        &self,
+        work: impl FnOnce() -> Result<T, E>,
+        keep: impl FnOnce() -> bool,
+    ) -> Result<Option<T>, E> {
         self.db().execute_batch("BEGIN IMMEDIATE")?;
-        match work() {
-            Ok(value) => {
-                self.db().execute_batch("COMMIT")?;
-                Ok(value)
-            }
-            Err(err) => {
-                let _ = self.db().execute_batch("ROLLBACK");
-                Err(err)
-            }
+        let open = Open(self);
+        let value = work()?;
+        if !keep() {
+            return Ok(None); // rolled back by `open`
         }
+        self.db().execute_batch("COMMIT")?;
+        std::mem::forget(open);
+        Ok(Some(value))
     }
 
     /// Replaces the stored subscriptions with `subscriptions` (id and JSON).
@@ -78,6 +82,19 @@ impl Sqlite {
         let db = self.db();
         let mut query = db.prepare("SELECT id, config FROM subscriptions ORDER BY id")?;
         query.query_map([], |row| Ok((row.get(0)?, row.get(1)?)))?.collect()
+    }
+}
+
+/// A transaction under way: rolled back when dropped (an error, a panic, a failed commit)
+/// unless committed first, so that the connection never stays inside a transaction.
+struct Open<'a>(&'a Sqlite);
+
+impl Drop for Open<'_> {
+    fn drop(&mut self) {
+        let db = self.0.db();
+        if !db.is_autocommit() {
+            let _ = db.execute_batch("ROLLBACK");
+        }
     }
 }
 
@@ -144,19 +161,27 @@ impl OutboxStore for Sqlite {
     }
 
     fn due(&self, now: OffsetDateTime, limit: usize) -> rusqlite::Result<Vec<StoredMessage>> {
-        let db = self.db();
+        let mut db = self.db();
         let mut query = db.prepare_cached(
             "SELECT sequence, version, message FROM outbox o
              WHERE head = 1 AND ready_at <= ?1
                AND NOT EXISTS (SELECT 1 FROM endpoints e WHERE e.endpoint = o.endpoint AND e.disabled = 1)
-             ORDER BY ready_at LIMIT ?2",
+             ORDER BY ready_at, sequence LIMIT ?2",
         )?;
         let limit = i64::try_from(limit).unwrap_or(i64::MAX);
-        let rows = query.query_map(params![millis(now), limit], |row| {
-            let json: String = row.get(2)?;
-            Ok(StoredMessage { sequence: row.get(0)?, version: row.get(1)?, message: from_json(2, &json)? })
-        })?;
-        rows.collect()
+        let rows: Vec<(u64, u64, String)> = query
+            .query_map(params![millis(now), limit], |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?)))?
+            .collect::<rusqlite::Result<_>>()?;
+        drop(query);
+        let mut due = Vec::with_capacity(rows.len());
+        for (sequence, version, json) in rows {
+            match serde_json::from_str(&json) {
+                Ok(message) => due.push(StoredMessage { sequence, version, message }),
+                // One row nobody can read must not stop every delivery: it goes aside, kept.
+                Err(err) => set_aside(&mut db, sequence, &json, &err.to_string())?,
+            }
+        }
+        Ok(due)
     }
 
     fn replace(&self, sequence: u64, expected: u64, message: &QueuedMessage) -> rusqlite::Result<bool> {
@@ -170,22 +195,7 @@ impl OutboxStore for Sqlite {
 
     fn remove(&self, sequence: u64, expected: u64) -> rusqlite::Result<bool> {
         let mut db = self.db();
-        // The removal and the promotion of the key's next message, together.
-        let savepoint = db.savepoint()?;
-        let key: Option<String> = savepoint
-            .query_row(
-                "DELETE FROM outbox WHERE sequence = ?1 AND version = ?2 RETURNING ordering_key",
-                params![version(sequence), version(expected)],
-                |row| row.get(0),
-            )
-            .optional()?;
-        let Some(key) = key else { return Ok(false) };
-        savepoint.execute(
-            "UPDATE outbox SET head = 1 WHERE sequence = (SELECT MIN(sequence) FROM outbox WHERE ordering_key = ?1)",
-            [&key],
-        )?;
-        savepoint.commit()?;
-        Ok(true)
+        remove(&mut db, sequence, expected)
     }
 
     fn endpoint(&self, endpoint: &str) -> rusqlite::Result<EndpointHealth> {
@@ -210,4 +220,35 @@ impl OutboxStore for Sqlite {
         let count: i64 = self.db().query_row("SELECT COUNT(*) FROM outbox", [], |row| row.get(0))?;
         Ok(usize::try_from(count).unwrap_or(0))
     }
+}
+
+/// Removes message `sequence` at `expected` and promotes its key's next message, together.
+fn remove(db: &mut Connection, sequence: u64, expected: u64) -> rusqlite::Result<bool> {
+    let savepoint = db.savepoint()?;
+    let key: Option<String> = savepoint
+        .query_row(
+            "DELETE FROM outbox WHERE sequence = ?1 AND version = ?2 RETURNING ordering_key",
+            params![version(sequence), version(expected)],
+            |row| row.get(0),
+        )
+        .optional()?;
+    let Some(key) = key else { return Ok(false) };
+    savepoint.execute(
+        "UPDATE outbox SET head = 1 WHERE sequence = (SELECT MIN(sequence) FROM outbox WHERE ordering_key = ?1)",
+        [&key],
+    )?;
+    savepoint.commit()?;
+    Ok(true)
+}
+
+/// Moves an unreadable message to `dead_letters`, with why, out of its key's way.
+fn set_aside(db: &mut Connection, sequence: u64, json: &str, error: &str) -> rusqlite::Result<()> {
+    super::log::log("error", "unreadable message set aside", serde_json::json!({"sequence": sequence, "error": error}));
+    db.execute(
+        "INSERT OR REPLACE INTO dead_letters (sequence, message, error) VALUES (?1, ?2, ?3)",
+        params![version(sequence), json, error],
+    )?;
+    let current: u64 =
+        db.query_row("SELECT version FROM outbox WHERE sequence = ?1", [version(sequence)], |row| row.get(0))?;
+    remove(db, sequence, current).map(drop)
 }

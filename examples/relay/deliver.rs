@@ -16,25 +16,36 @@ use ureq::unversioned::transport::{DefaultConnector, NextTimeout};
 use super::db::Sqlite;
 use super::log::log;
 
-/// How long a request may take: under the outbox's 60 s lease, and what Svix allows.
-const TIMEOUT: StdDuration = StdDuration::from_secs(15);
+/// The longest a request may take: what Svix allows. A shorter lease shortens it further.
+const LONGEST_REQUEST: StdDuration = StdDuration::from_secs(15);
 
-/// One delivery worker.
+/// How long a request may take under a lease of `lease`: at most half of it, so that an
+/// attempt taken a moment ago still ends well within its lease.
+pub fn request_timeout(lease: StdDuration) -> StdDuration {
+    (lease / 2).min(LONGEST_REQUEST)
+}
+
+/// One delivery worker. The workers share one outbox, so that PagerDuty's rate limit and its
+/// pauses after a 429 hold for all of them.
 pub struct Worker {
-    pub outbox: Outbox<Sqlite>,
+    pub outbox: Arc<Outbox<Sqlite>>,
     pub agent: ureq::Agent,
     /// Where PagerDuty events go instead of `events.pagerduty.com`, if set.
     pub pagerduty_url: Option<String>,
+    /// How long one request may take (see [`request_timeout`]).
+    pub timeout: StdDuration,
     pub seed: u64,
 }
 
 /// An HTTP client that follows no redirect (a 3xx is an answer), reports every status, gives
-/// up on a request after 15 s, and connects only to addresses `policy` permits.
-pub fn agent(policy: EndpointPolicy) -> ureq::Agent {
+/// up on a request after `timeout`, and connects only to addresses `policy` permits.
+pub fn agent(policy: EndpointPolicy, timeout: StdDuration) -> ureq::Agent {
     let config = ureq::Agent::config_builder()
         .http_status_as_error(false)
         .max_redirects(0)
-        .timeout_global(Some(TIMEOUT))
+        .timeout_global(Some(timeout))
+        // A proxy from the environment would resolve names itself, past the address check.
+        .proxy(None)
         .build();
     ureq::Agent::with_parts(
         config,
@@ -65,7 +76,11 @@ impl Resolver for PermittedOnly {
             permitted.push(*address);
         }
         if permitted.is_empty() {
-            log("warn", "refused to connect", json!({"host": uri.host(), "reason": "not a public address"}));
+            // The host's first label can be a token (`<token>.m.pipedream.net`): only its domain.
+            let host = uri.host().unwrap_or_default();
+            let domain =
+                host.rsplitn(3, '.').take(2).collect::<Vec<_>>().into_iter().rev().collect::<Vec<_>>().join(".");
+            log("warn", "refused to connect", json!({"domain": domain, "reason": "not a public address"}));
             return Err(ureq::Error::HostNotFound);
         }
         Ok(permitted)
@@ -74,10 +89,10 @@ impl Resolver for PermittedOnly {
 
 impl Worker {
     /// Delivers until `stop` is set.
-    pub fn run(mut self, stop: &Arc<AtomicBool>) {
+    pub fn run(mut self, stop: &AtomicBool) {
         while !stop.load(Ordering::Relaxed) {
             let now = OffsetDateTime::now_utc();
-            let attempts = match self.outbox.due(now, 8) {
+            let attempts = match self.outbox.due(now, 4) {
                 Ok(attempts) => attempts,
                 Err(err) => {
                     log("error", "outbox unavailable", json!({"error": err.to_string()}));
@@ -89,6 +104,13 @@ impl Worker {
                 std::thread::sleep(StdDuration::from_millis(50));
             }
             for attempt in attempts {
+                // Past its lease, another worker may have it, and a later message of its key
+                // may follow: it is theirs to send.
+                let must_end_by = OffsetDateTime::now_utc() + self.timeout;
+                if must_end_by >= attempt.lease_ends_at() {
+                    log("warn", "lease too short to send", json!({"message": attempt.id().as_str()}));
+                    continue;
+                }
                 let outcome = self.send(&attempt);
                 self.seed = next_random(self.seed);
                 match self.outbox.report(&attempt, &outcome, OffsetDateTime::now_utc(), self.seed) {
@@ -126,14 +148,19 @@ impl Worker {
 }
 
 fn log_report(attempt: &Attempt, outcome: &Outcome, reported: &Reported) {
-    let fields = json!({
-        "message": attempt.id().as_str(),
-        "attempt": attempt.number(),
-        "outcome": format!("{outcome:?}"),
-    });
+    let outcome = match outcome {
+        Outcome::Status { code, .. } => format!("status {code}"),
+        Outcome::Timeout => "timeout".to_owned(),
+        Outcome::DnsFailed => "name not resolved".to_owned(),
+        _ => "connection failed".to_owned(),
+    };
+    let fields = json!({"message": attempt.id().as_str(), "attempt": attempt.number(), "outcome": outcome});
     match reported {
         Reported::Delivered => log("info", "delivered", fields),
-        Reported::RetryAt(at) => log("warn", "will retry", json!({"at": at.unix_timestamp(), "attempt": fields})),
+        Reported::RetryAt(at) => {
+            let at = at.format(&sauce_webhooks::time::format_description::well_known::Rfc3339).unwrap_or_default();
+            log("warn", "will retry", json!({"at": at, "attempt": fields}));
+        }
         Reported::GaveUp { reason, .. } => {
             log("error", "gave up", json!({"reason": reason.to_string(), "attempt": fields}));
         }

@@ -47,8 +47,9 @@ impl From<rusqlite::Error> for Failure {
 }
 
 impl Intake {
-    /// Handles one request; the HTTP status to answer.
-    pub fn handle(&self, headers: &HeaderMap, body: &[u8]) -> u16 {
+    /// Handles one request; the HTTP status to answer. `waited_for` says whether the client
+    /// still waits: if it gave up (a request timeout), nothing is kept, as it will send again.
+    pub fn handle(&self, headers: &HeaderMap, body: &[u8], waited_for: impl FnOnce() -> bool) -> u16 {
         let verified = match self.verifier.verify_headers(body, headers) {
             Ok(verified) => verified,
             Err(err) => {
@@ -59,24 +60,31 @@ impl Intake {
         };
         let now = OffsetDateTime::now_utc();
         let mut refused = 0;
-        let taken = self.db.transaction(|| {
-            let mut queued = 0;
-            for event in verified.events() {
-                match event {
-                    Ok(event) => queued += self.take(&event, now)?,
-                    Err(err) => {
-                        log("warn", "malformed event", json!({"error": err.to_string()}));
-                        refused += 1;
-                        if refused == 10 {
-                            break; // a signed body of 700,000 bad elements is not read to its end
+        let taken = self.db.transaction(
+            || {
+                let mut queued = 0;
+                for event in verified.events() {
+                    match event {
+                        Ok(event) => queued += self.take(&event, now)?,
+                        Err(err) => {
+                            log("warn", "malformed event", json!({"error": err.to_string()}));
+                            refused += 1;
+                            if refused == 10 {
+                                break; // a signed body of 700,000 bad elements is not read to its end
+                            }
                         }
                     }
                 }
-            }
-            Ok::<_, Failure>(queued)
-        });
+                Ok::<_, Failure>(queued)
+            },
+            waited_for,
+        );
         match taken {
-            Ok(queued) => {
+            Ok(None) => {
+                log("warn", "abandoned by the client, nothing kept", json!({}));
+                503
+            }
+            Ok(Some(queued)) => {
                 log("info", "taken in", json!({"queued": queued, "refused": refused}));
                 if refused == 0 { 204 } else { 400 }
             }

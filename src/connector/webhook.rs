@@ -81,6 +81,9 @@ const RESERVED_HEADERS: &[&str] = &[
     "proxy-authorization",
     "proxy-connection",
     SIGNATURE_HEADER,
+    "webhook-id",
+    "webhook-timestamp",
+    "webhook-signature",
 ];
 
 impl WebhookConnector {

@@ -10,6 +10,7 @@ use time::OffsetDateTime;
 use super::policy::Target;
 use crate::outgoing::OutgoingRequest;
 use crate::pagerduty::{AlertError, AlertEvent};
+use crate::support::redact::redacted;
 use crate::support::time::{serialize_optional_time, serialize_time, time};
 
 /// A request to deliver, with what decides its order: messages of one ordering key are
@@ -24,7 +25,7 @@ use crate::support::time::{serialize_optional_time, serialize_time, time};
 /// assert_eq!(message.ordering_key(), "pagerduty:checkout");
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Clone, PartialEq, Eq)]
 pub struct Message {
     request: OutgoingRequest,
     ordering_key: String,
@@ -147,7 +148,7 @@ impl fmt::Display for MessageId {
 /// store indexes it by [`ordering_key`](QueuedMessage::ordering_key),
 /// [`endpoint`](QueuedMessage::endpoint) and [`ready_at`](QueuedMessage::ready_at), beside the
 /// sequence number and version it gives it ([`StoredMessage`](super::StoredMessage)).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct QueuedMessage {
     ordering_key: String,
     endpoint: String,
@@ -230,5 +231,41 @@ impl QueuedMessage {
     /// The message waiting until `at`, no attempt under way.
     pub(crate) fn waiting_until(&self, at: OffsetDateTime) -> Self {
         Self { due_at: at, leased_until: None, ..self.clone() }
+    }
+}
+
+/// What orders a message, as `Debug` may show it: a webhook's endpoint is its URL, whose path
+/// is the secret of many hooks (`hooks.slack.com/services/…`).
+fn shown_key(target: Target, key: &str) -> String {
+    match (target, url::Url::parse(key)) {
+        (Target::Webhook, Ok(url)) => redacted(&url),
+        (Target::Webhook, Err(_)) => "<redacted>".to_owned(),
+        _ => key.to_owned(),
+    }
+}
+
+impl fmt::Debug for Message {
+    /// The request as its own `Debug` shows it, and the endpoint without its path.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Message")
+            .field("target", &self.target)
+            .field("ordering_key", &shown_key(self.target, &self.ordering_key))
+            .field("request", &self.request)
+            .finish_non_exhaustive()
+    }
+}
+
+impl fmt::Debug for QueuedMessage {
+    /// As [`Message`]'s, with its delivery so far.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("QueuedMessage")
+            .field("target", &self.target)
+            .field("ordering_key", &shown_key(self.target, &self.ordering_key))
+            .field("request", &self.request)
+            .field("attempts", &self.attempts)
+            .field("enqueued_at", &self.enqueued_at)
+            .field("due_at", &self.due_at)
+            .field("leased_until", &self.leased_until)
+            .finish_non_exhaustive()
     }
 }

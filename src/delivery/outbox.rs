@@ -54,6 +54,13 @@ impl Attempt {
     pub fn message(&self) -> &QueuedMessage {
         &self.stored.message
     }
+
+    /// When this attempt's lease ends: after it, another worker may be given the message. Send
+    /// only what you can send before then (your HTTP client's timeout included), or a later
+    /// message of the key may overtake it.
+    pub fn lease_ends_at(&self) -> OffsetDateTime {
+        self.stored.message.ready_at()
+    }
 }
 
 /// What [`Outbox::report`] did with an attempt's outcome.
@@ -201,6 +208,21 @@ impl<S: OutboxStore> Outbox<S> {
         self
     }
 
+    /// How long an attempt may take before its message is given out again: what your HTTP
+    /// client's timeout must stay under.
+    ///
+    /// ```
+    /// use sauce_webhooks::delivery::Outbox;
+    /// use sauce_webhooks::time::Duration;
+    ///
+    /// assert_eq!(Outbox::new().lease(), Duration::minutes(1));
+    /// assert_eq!(Outbox::new().with_lease(Duration::seconds(20)).lease(), Duration::seconds(20));
+    /// ```
+    #[must_use]
+    pub fn lease(&self) -> Duration {
+        self.lease
+    }
+
     /// Disables a webhook endpoint that has failed every attempt for this long (5 days by
     /// default, as Svix does). PagerDuty is never disabled.
     #[must_use]
@@ -271,7 +293,7 @@ impl<S: OutboxStore> Outbox<S> {
     /// Up to `limit` attempts to make now: the first message of each ordering key, when due,
     /// its endpoint not disabled and its rate limit not spent. Each is claimed for the lease,
     /// so that no other worker gets it meanwhile. A message whose signer the outbox no longer
-    /// knows waits, unsent, until it does.
+    /// knows waits, unsent, and is looked at again every lease (60 s), until it does.
     ///
     /// # Errors
     /// The store's.
@@ -279,13 +301,15 @@ impl<S: OutboxStore> Outbox<S> {
         let mut attempts = Vec::new();
         for stored in self.store.due(now, limit).map_err(OutboxError::Store)? {
             let message = &stored.message;
-            let signer = match message.signer() {
-                Some(name) => match self.signers.get(name) {
-                    Some(secret) => Some(secret),
-                    None => continue,
-                },
-                None => None,
-            };
+            let signer = message.signer().map(|name| self.signers.get(name));
+            if matches!(signer, Some(None)) {
+                // Out of the way for a lease's time, so that it does not fill every batch
+                // while nobody can sign it.
+                let waiting = message.waiting_until(now.saturating_add(self.lease));
+                self.store.replace(stored.sequence, stored.version, &waiting).map_err(OutboxError::Store)?;
+                continue;
+            }
+            let signer = signer.flatten();
             if let Some(key) = message.rate_key()
                 && let Some(per_minute) = self.rate_limit(message.target(), key)
                 && let Err(room_at) = self.limiter.take(key, per_minute, now)
@@ -295,7 +319,7 @@ impl<S: OutboxStore> Outbox<S> {
                 self.store.replace(stored.sequence, stored.version, &waiting).map_err(OutboxError::Store)?;
                 continue;
             }
-            let claimed = message.leased(now + self.lease);
+            let claimed = message.leased(now.saturating_add(self.lease));
             if !self.store.replace(stored.sequence, stored.version, &claimed).map_err(OutboxError::Store)? {
                 continue; // another worker claimed it first
             }
@@ -331,12 +355,22 @@ impl<S: OutboxStore> Outbox<S> {
             Target::Webhook => &self.webhook,
         };
         let next = policy.decide(attempt.number(), outcome, now, random);
-        let disabled = matches!(self.record_health(message, next, now)?, EndpointHealth::Disabled { .. });
+        if let (Some(key), Outcome::Status { code: 429, .. }) = (message.rate_key(), outcome) {
+            // The whole routing key waits, however this message ends.
+            let until = match next {
+                Next::RetryAt(at) => at,
+                _ => now.saturating_add(policy.throttled_wait()),
+            };
+            self.limiter.pause(key, until);
+        }
+        let (health, health_changed) = self.next_health(message, next, now)?;
+        let disabled = matches!(health, EndpointHealth::Disabled { .. });
         let (sequence, version) = (attempt.stored.sequence, attempt.stored.version);
-        match next {
-            Next::Done => self.settle(sequence, version, Reported::Delivered),
+        let reported = match next {
+            Next::Done => self.settle(sequence, version, Reported::Delivered)?,
             Next::GiveUp(reason) => {
-                self.settle(sequence, version, Reported::GaveUp { reason, message: Box::new(message.clone()) })
+                let message = Box::new(message.waiting_until(now));
+                self.settle(sequence, version, Reported::GaveUp { reason, message })?
             }
             Next::RetryAt(_) | Next::DisableEndpoint => {
                 let at = match next {
@@ -344,16 +378,18 @@ impl<S: OutboxStore> Outbox<S> {
                     // Ready as soon as the host enables the endpoint again.
                     _ => now,
                 };
-                if let (Some(key), Outcome::Status { code: 429, .. }) = (message.rate_key(), outcome) {
-                    self.limiter.pause(key, at);
+                if self.store.replace(sequence, version, &message.waiting_until(at)).map_err(OutboxError::Store)? {
+                    if disabled { Reported::EndpointDisabled } else { Reported::RetryAt(at) }
+                } else {
+                    Reported::LeaseLost
                 }
-                let waiting = message.waiting_until(at);
-                if !self.store.replace(sequence, version, &waiting).map_err(OutboxError::Store)? {
-                    return Ok(Reported::LeaseLost);
-                }
-                Ok(if disabled { Reported::EndpointDisabled } else { Reported::RetryAt(at) })
             }
+        };
+        // A report that lost its lease is another worker's to make: it changes no health.
+        if health_changed && reported != Reported::LeaseLost {
+            self.store.set_endpoint(message.endpoint(), health).map_err(OutboxError::Store)?;
         }
+        Ok(reported)
     }
 
     /// Removes the message, if the attempt still holds it.
@@ -362,15 +398,15 @@ impl<S: OutboxStore> Outbox<S> {
         Ok(if removed { reported } else { Reported::LeaseLost })
     }
 
-    /// Updates the endpoint's health after an attempt that ended as `next`, and returns it.
-    fn record_health(
+    /// The endpoint's health after an attempt that ended as `next`, and whether it changed.
+    fn next_health(
         &self,
         message: &QueuedMessage,
         next: Next,
         now: OffsetDateTime,
-    ) -> Result<EndpointHealth, OutboxError<S::Error>> {
+    ) -> Result<(EndpointHealth, bool), OutboxError<S::Error>> {
         if message.target() != Target::Webhook {
-            return Ok(EndpointHealth::Healthy);
+            return Ok((EndpointHealth::Healthy, false));
         }
         let endpoint = message.endpoint();
         let current = self.store.endpoint(endpoint).map_err(OutboxError::Store)?;
@@ -386,10 +422,7 @@ impl<S: OutboxStore> Outbox<S> {
             (_, EndpointHealth::Failing { since }) => EndpointHealth::Failing { since },
             (_, _) => EndpointHealth::Failing { since: now },
         };
-        if updated != current {
-            self.store.set_endpoint(endpoint, updated).map_err(OutboxError::Store)?;
-        }
-        Ok(updated)
+        Ok((updated, updated != current))
     }
 
     /// The health of `endpoint` (a webhook URL without its query).

@@ -165,6 +165,11 @@ impl RetryPolicy {
         self.target
     }
 
+    /// The least wait after a `408`, a `429` or a timeout.
+    pub fn throttled_wait(&self) -> Duration {
+        self.throttled_wait
+    }
+
     /// The delays before each retry.
     pub fn schedule(&self) -> &[Duration] {
         &self.schedule

@@ -36,13 +36,13 @@ impl RateLimiter {
         if let Some(until) = window.paused_until.filter(|until| *until > now) {
             return Err(until);
         }
-        while window.sent.front().is_some_and(|sent| *sent + WINDOW <= now) {
+        while window.sent.front().is_some_and(|sent| sent.saturating_add(WINDOW) <= now) {
             window.sent.pop_front();
         }
         let limit = usize::try_from(per_minute).unwrap_or(usize::MAX).max(1);
         if window.sent.len() >= limit {
             // The oldest send leaving the window makes room.
-            return Err(window.sent[window.sent.len() - limit] + WINDOW);
+            return Err(window.sent[window.sent.len() - limit].saturating_add(WINDOW));
         }
         window.sent.push_back(now);
         Ok(())
@@ -58,7 +58,8 @@ impl RateLimiter {
 
 impl Window {
     fn is_busy(&self, now: OffsetDateTime) -> bool {
-        self.sent.back().is_some_and(|last| *last + WINDOW > now) || self.paused_until.is_some_and(|until| until > now)
+        self.sent.back().is_some_and(|last| last.saturating_add(WINDOW) > now)
+            || self.paused_until.is_some_and(|until| until > now)
     }
 }
 

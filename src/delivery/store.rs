@@ -75,7 +75,9 @@ fn required_time<'de, D: serde::Deserializer<'de>>(d: D) -> Result<OffsetDateTim
 /// DELETE FROM outbox WHERE sequence = ? AND version = ?;
 /// ```
 ///
-/// The README shows one over SQLite.
+/// `examples/relay/db.rs` is one over SQLite, tested by the relay's crash test. Workers on
+/// several threads share a store through an `Arc` (implemented for any `Arc<S>`), so a store
+/// they share must be `Send + Sync`.
 pub trait OutboxStore {
     /// What the database can fail with.
     type Error: std::error::Error + Send + Sync + 'static;
@@ -87,9 +89,10 @@ pub trait OutboxStore {
     /// The database's, or a full store's.
     fn push(&self, message: &QueuedMessage) -> Result<u64, Self::Error>;
 
-    /// Up to `limit` messages that are each the first of their ordering key, ready at `now`
-    /// ([`QueuedMessage::ready_at`] not after it), for an endpoint that is not disabled,
-    /// earliest ready first.
+    /// Up to `limit` messages that are each the first (lowest sequence) of their ordering key,
+    /// ready at `now` ([`QueuedMessage::ready_at`] not after it), for an endpoint that is not
+    /// disabled, earliest ready first (then lowest sequence). A key whose first message is not
+    /// ready gives nothing: never a later message of it instead.
     ///
     /// # Errors
     /// The database's.

@@ -32,6 +32,7 @@ pub use mac::{Signature, sign};
 pub use scheme::{PAGERDUTY_SIGNATURE_HEADER, PagerDutyV3, SIGNATURE_HEADER, SauceLabs, Scheme, SignsBody};
 pub use secret::Secret;
 pub use standard::{
-    StandardWebhooks, WEBHOOK_ID_HEADER, WEBHOOK_SIGNATURE_HEADER, WEBHOOK_TIMESTAMP_HEADER, standard_webhooks_headers,
+    StandardHeaders, StandardWebhooks, WEBHOOK_ID_HEADER, WEBHOOK_SIGNATURE_HEADER, WEBHOOK_TIMESTAMP_HEADER,
+    standard_webhooks_headers,
 };
 pub use verifier::{DEFAULT_MAX_BODY, MAX_SECRETS, ParsesAsEvents, Verified, Verifier};

@@ -16,6 +16,18 @@ pub const WEBHOOK_TIMESTAMP_HEADER: &str = "webhook-timestamp";
 /// The header carrying the signatures.
 pub const WEBHOOK_SIGNATURE_HEADER: &str = "webhook-signature";
 
+/// The three Standard Webhooks headers' values, as received: each `None` when absent. Named,
+/// so that the id and the timestamp cannot be swapped by accident.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct StandardHeaders<'h> {
+    /// `webhook-id`.
+    pub id: Option<&'h str>,
+    /// `webhook-timestamp`.
+    pub timestamp: Option<&'h str>,
+    /// `webhook-signature`.
+    pub signature: Option<&'h str>,
+}
+
 /// Most `v1,` entries of a `webhook-signature` header that are looked at.
 const MAX_ENTRIES: usize = 16;
 

@@ -10,7 +10,7 @@ use super::mac::equal_in_constant_time;
 use super::scheme::sealed::Sealed as _;
 use super::scheme::{SauceLabs, Scheme, SignsBody};
 use super::secret::Secret;
-use super::standard::StandardWebhooks;
+use super::standard::{StandardHeaders, StandardWebhooks};
 use crate::event::Event;
 use crate::wire::batch::Batch;
 use crate::wire::error::ParseError;
@@ -173,22 +173,22 @@ impl<S: Scheme + SignsBody> Verifier<S> {
 /// The Standard Webhooks scheme, which signs the message's id and timestamp with the body.
 impl Verifier<StandardWebhooks> {
     /// Checks a Standard Webhooks request: the `webhook-id`, `webhook-timestamp` and
-    /// `webhook-signature` headers' values (`None` when absent) against the raw `body`, at the
-    /// host's `now`. Allocates nothing. Deduplicate what it lets through on the id: a sender
+    /// `webhook-signature` headers' values (each `None` when absent) against the raw `body`, at
+    /// the host's `now`. Allocates nothing. Deduplicate what it lets through on the id: a sender
     /// retries with the same one.
     ///
     /// ```
-    /// use sauce_webhooks::signature::{standard_webhooks_headers, Secret, StandardWebhooks, Verifier};
+    /// use sauce_webhooks::signature::{standard_webhooks_headers, Secret, StandardHeaders, StandardWebhooks, Verifier};
     /// use sauce_webhooks::time::{Duration, OffsetDateTime};
     ///
     /// let secret = || Secret::from_standard_webhooks("whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw");
     /// let verifier = Verifier::new(secret()?).with_scheme(StandardWebhooks::default());
     /// let (body, now) = (br#"{"a":1}"#, OffsetDateTime::now_utc());
     /// let [id, timestamp, signature] = standard_webhooks_headers(&secret()?, "msg_1", now, body).map(|(_, value)| value);
-    /// assert!(verifier.verify_standard(body, Some(&id), Some(&timestamp), Some(&signature), now).is_ok());
+    /// assert!(verifier.verify_standard(body, &StandardHeaders { id: Some(&id), timestamp: Some(&timestamp), signature: Some(&signature) }, now).is_ok());
     /// // The same request an hour later is a replay.
     /// let later = now + Duration::HOUR;
-    /// assert!(verifier.verify_standard(body, Some(&id), Some(&timestamp), Some(&signature), later).is_err());
+    /// assert!(verifier.verify_standard(body, &StandardHeaders { id: Some(&id), timestamp: Some(&timestamp), signature: Some(&signature) }, later).is_err());
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     ///
@@ -200,13 +200,11 @@ impl Verifier<StandardWebhooks> {
     pub fn verify_standard<'a>(
         &self,
         body: &'a [u8],
-        id: Option<&str>,
-        timestamp: Option<&str>,
-        signature: Option<&str>,
+        headers: &StandardHeaders<'_>,
         now: OffsetDateTime,
     ) -> Result<Verified<'a, StandardWebhooks>, SignatureError> {
         self.check_size(body)?;
-        let (id, timestamp, header) = match (id, timestamp, signature) {
+        let (id, timestamp, header) = match (headers.id, headers.timestamp, headers.signature) {
             (Some(id), Some(timestamp), Some(header)) => (id, timestamp, header),
             (None, None, None) if self.accept_unsigned => return Ok(Verified::new(body, false)),
             _ => return Err(SignatureError::Missing),
@@ -240,7 +238,7 @@ impl Verifier<StandardWebhooks> {
         let id = only_header(headers, WEBHOOK_ID_HEADER)?;
         let timestamp = only_header(headers, WEBHOOK_TIMESTAMP_HEADER)?;
         let signature = only_header(headers, WEBHOOK_SIGNATURE_HEADER)?;
-        self.verify_standard(body, id, timestamp, signature, now)
+        self.verify_standard(body, &StandardHeaders { id, timestamp, signature }, now)
     }
 }
 
