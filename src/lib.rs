@@ -75,19 +75,39 @@
 //!   by `pagerduty/webhook/probe.rs`.
 //! - **A new rule for paging**: `pagerduty/rules.rs`, which builds `AlertEvent`s from events.
 
+#![cfg_attr(docsrs, feature(doc_cfg))]
+
+#[cfg(feature = "routing")]
+#[cfg_attr(docsrs, doc(cfg(feature = "routing")))]
 pub mod access;
+#[cfg(feature = "axum")]
+#[cfg_attr(docsrs, doc(cfg(feature = "axum")))]
+pub mod axum;
+#[cfg(feature = "connector")]
+#[cfg_attr(docsrs, doc(cfg(feature = "connector")))]
 pub mod connector;
+#[cfg(feature = "delivery")]
+#[cfg_attr(docsrs, doc(cfg(feature = "delivery")))]
 pub mod delivery;
+#[cfg(feature = "connector")]
+#[cfg_attr(docsrs, doc(cfg(feature = "connector")))]
 pub mod endpoint;
 mod event;
 mod id;
+#[cfg(any(feature = "pagerduty", feature = "connector"))]
+#[cfg_attr(docsrs, doc(cfg(any(feature = "pagerduty", feature = "connector"))))]
 pub mod outgoing;
+#[cfg(feature = "pagerduty")]
+#[cfg_attr(docsrs, doc(cfg(feature = "pagerduty")))]
 pub mod pagerduty;
 mod raw_json;
+#[cfg(feature = "routing")]
+#[cfg_attr(docsrs, doc(cfg(feature = "routing")))]
 pub mod routing;
 pub mod signature;
 mod support;
 #[cfg(feature = "testing")]
+#[cfg_attr(docsrs, doc(cfg(feature = "testing")))]
 pub mod testing;
 mod wire;
 
@@ -97,6 +117,8 @@ pub use event::{
 };
 pub use id::{OrgId, TeamId, UserId};
 pub use raw_json::RawJson;
+#[cfg(feature = "routing")]
+#[cfg_attr(docsrs, doc(cfg(feature = "routing")))]
 pub use routing::Router;
 /// The `time` crate, whose `OffsetDateTime` the events' times are, re-exported so that your
 /// version always matches ours.

@@ -139,6 +139,7 @@ impl AlertEvent {
         self.action
     }
 
+    #[cfg(feature = "delivery")]
     pub(crate) fn routing_key(&self) -> &RoutingKey {
         &self.routing_key
     }

@@ -106,6 +106,11 @@ impl<S: Scheme> Verifier<S> {
         self
     }
 
+    /// The largest body it accepts.
+    pub fn max_body(&self) -> usize {
+        self.max_body
+    }
+
     /// The header name this verifier reads.
     pub fn header_name(&self) -> &'static str {
         self.scheme.header_name()
@@ -272,7 +277,7 @@ pub struct Verified<'a, S = SauceLabs> {
 }
 
 impl<'a, S> Verified<'a, S> {
-    fn new(body: &'a [u8], signed: bool) -> Self {
+    pub(crate) fn new(body: &'a [u8], signed: bool) -> Self {
         Self { body, signed, scheme: PhantomData }
     }
 

@@ -5,5 +5,6 @@ pub(crate) mod clip;
 pub(crate) mod open_enum;
 pub(crate) mod printable;
 pub(crate) mod read;
+#[cfg(any(feature = "pagerduty", feature = "connector"))]
 pub(crate) mod redact;
 pub(crate) mod time;

@@ -4,7 +4,6 @@
 #![allow(dead_code)] // each test binary uses a part
 
 pub mod pagerduty_schema;
-pub mod stand_in;
 
 use std::path::PathBuf;
 

@@ -62,7 +62,8 @@ fn check(value: &Value, schema: &Value, root: &Value, path: &str) -> Result<(), 
 /// Checks `body` against the schema of PagerDuty's `endpoint` (`/enqueue`,
 /// `/change/enqueue`); the body as JSON, or what is wrong with it.
 pub fn validate(body: &[u8], endpoint: &str) -> Result<Value, String> {
-    let root: Value = serde_json::from_slice(&super::read("pagerduty-events-v2.openapi.json")).unwrap();
+    // Beside this file, so that every crate of the workspace that includes it finds it.
+    let root: Value = serde_json::from_str(include_str!("../data/pagerduty-events-v2.openapi.json")).unwrap();
     let value: Value = serde_json::from_slice(body).map_err(|e| format!("not JSON: {e}"))?;
     let request = &root["paths"][endpoint]["post"]["requestBody"]["content"]["application/json"]["schema"];
     if !request.is_object() {

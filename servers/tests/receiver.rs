@@ -1,7 +1,7 @@
 //! The example receiver, started on an ephemeral loopback port, answering real HTTP requests
 //! from a real HTTP client, and cutting off clients that stall.
 
-#[path = "../examples/receiver/app.rs"]
+#[path = "../receiver/app.rs"]
 mod app;
 
 use std::io::{Read, Write};

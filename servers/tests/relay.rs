@@ -7,7 +7,7 @@
 //! Proves: every message is delivered at least once and in order per key, a 400 is never
 //! retried, and the kill loses nothing and reorders nothing.
 
-#[path = "../examples/relay/app.rs"]
+#[path = "../relay/app.rs"]
 mod relay;
 
 mod common;

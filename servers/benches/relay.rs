@@ -7,7 +7,7 @@
 #![allow(clippy::cast_precision_loss, clippy::cast_possible_truncation, clippy::cast_sign_loss)]
 
 #[allow(dead_code)] // the bench uses a part of each
-#[path = "../examples/relay/app.rs"]
+#[path = "../relay/app.rs"]
 mod relay;
 #[allow(dead_code)]
 #[path = "../tests/common/stand_in.rs"]
