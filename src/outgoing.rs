@@ -26,9 +26,10 @@ pub struct OutgoingRequest {
     pub body: Vec<u8>,
     /// The name of the Standard Webhooks secret each attempt is to be signed with, as the
     /// signature covers the attempt's time: the [`Outbox`](crate::delivery::Outbox) signs
-    /// with the secret it knows by this name; sending it yourself, add
+    /// with the secret it knows by this name (its attempts' requests have none left);
+    /// sending it yourself, add
     /// [`standard_webhooks_headers`](crate::signature::standard_webhooks_headers) at each
-    /// attempt.
+    /// attempt and set it to `None`.
     pub signer: Option<String>,
 }
 
@@ -87,4 +88,93 @@ impl<'de> Deserialize<'de> for OutgoingRequest {
         let url = Url::parse(&url).map_err(serde::de::Error::custom)?;
         Ok(Self { url, headers, body: body.into_bytes(), signer })
     }
+}
+
+/// Why an [`OutgoingRequest`] did not convert to an `http::Request`.
+#[cfg(feature = "http")]
+#[cfg_attr(docsrs, doc(cfg(feature = "http")))]
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum IntoHttpError {
+    /// The request still names a signer: sent as it is, it would go unsigned. Send it through
+    /// the [`Outbox`](crate::delivery::Outbox), or add the signature headers and clear
+    /// [`OutgoingRequest::signer`].
+    #[error("the request is to be signed with {0:?} first")]
+    Unsigned(String),
+    /// `http` refused the URL or a header (the crate builds neither so that it would).
+    #[error("http refused the request: {0}")]
+    Http(#[from] http::Error),
+}
+
+/// A `POST` for any client built on `http` (hyper, reqwest through `TryFrom`, axum's test
+/// tools): the URL, every header in order, and the body.
+///
+/// ```
+/// use sauce_webhooks::pagerduty::{IncidentRules, RoutingKey};
+/// use sauce_webhooks::{Event, Job, JobStatus};
+/// use sauce_webhooks::time::OffsetDateTime;
+///
+/// let rules = IncidentRules::new(RoutingKey::new("R0UT1NGKEY0123456789ABCDEFGHIJKL")?);
+/// let job = Event::Job(Job::new("run-1", JobStatus::Failed, OffsetDateTime::UNIX_EPOCH));
+/// let alert = rules.alert_for(&job).expect("a failure pages");
+/// let request: http::Request<Vec<u8>> = alert.request()?.try_into()?;
+/// assert_eq!(request.uri(), "https://events.pagerduty.com/v2/enqueue");
+/// assert_eq!(request.headers()["content-type"], "application/json");
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[cfg(feature = "http")]
+#[cfg_attr(docsrs, doc(cfg(feature = "http")))]
+impl TryFrom<OutgoingRequest> for http::Request<Vec<u8>> {
+    type Error = IntoHttpError;
+
+    fn try_from(request: OutgoingRequest) -> Result<Self, Self::Error> {
+        if let Some(signer) = request.signer {
+            return Err(IntoHttpError::Unsigned(signer));
+        }
+        let mut builder = http::Request::post(request.url.as_str());
+        for (name, value) in &request.headers {
+            builder = builder.header(name, value);
+        }
+        Ok(builder.body(request.body)?)
+    }
+}
+
+/// Back from `http`, for tests that check what a client was given: a `POST` with a URL
+/// `url` accepts, and headers that are text.
+#[cfg(feature = "http")]
+#[cfg_attr(docsrs, doc(cfg(feature = "http")))]
+impl TryFrom<http::Request<Vec<u8>>> for OutgoingRequest {
+    type Error = FromHttpError;
+
+    fn try_from(request: http::Request<Vec<u8>>) -> Result<Self, Self::Error> {
+        if request.method() != http::Method::POST {
+            return Err(FromHttpError::NotPost);
+        }
+        let url = Url::parse(&request.uri().to_string()).map_err(|_| FromHttpError::Url)?;
+        let headers = request
+            .headers()
+            .iter()
+            .map(|(name, value)| {
+                Ok((name.as_str().to_owned(), value.to_str().map_err(|_| FromHttpError::Header)?.to_owned()))
+            })
+            .collect::<Result<_, _>>()?;
+        Ok(Self { url, headers, body: request.into_body(), signer: None })
+    }
+}
+
+/// Why an `http::Request` is not an [`OutgoingRequest`].
+#[cfg(feature = "http")]
+#[cfg_attr(docsrs, doc(cfg(feature = "http")))]
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum FromHttpError {
+    /// Outgoing requests are `POST`s.
+    #[error("not a POST")]
+    NotPost,
+    /// The URI is not an absolute URL.
+    #[error("the URI is not an absolute URL")]
+    Url,
+    /// A header value is not visible ASCII.
+    #[error("a header value is not text")]
+    Header,
 }

@@ -3,15 +3,19 @@
 //! `examples/relay` (and their tests) through `#[path]`.
 
 use std::collections::HashMap;
-use std::net::IpAddr;
+use std::net::{IpAddr, SocketAddr};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use axum::Router;
+use axum::extract::ConnectInfo;
+use http::Request;
+use hyper::body::Incoming;
 use hyper_util::rt::{TokioIo, TokioTimer};
 use hyper_util::service::TowerToHyperService;
-use tokio::net::TcpListener;
-use tokio::sync::Semaphore;
+use tokio::net::{TcpListener, TcpStream};
+use tokio::sync::{OwnedSemaphorePermit, Semaphore, watch};
+use tower::ServiceExt as _;
 
 /// How long and how many: what a client gets before it is cut off.
 #[derive(Debug, Clone, Copy)]
@@ -42,30 +46,85 @@ impl Default for Limits {
     }
 }
 
-/// Serves `router` on `listener`, HTTP/1.1 only, within `limits`, until the listener fails.
-pub async fn serve(listener: TcpListener, router: Router, limits: Limits) -> std::io::Result<()> {
+/// Serves `router` on `listener`, HTTP/1.1 only, within `limits`, until `shutdown` completes
+/// (or the listener fails). Then it accepts no more connections, lets each one finish the
+/// request it is serving (idle ones close at once), and returns once all are closed or
+/// `limits.request` has passed. Each request carries the client's address as a
+/// [`ConnectInfo`] extension.
+pub async fn serve(
+    listener: TcpListener,
+    router: Router,
+    limits: Limits,
+    shutdown: impl Future<Output = ()>,
+) -> std::io::Result<()> {
     let permits = Arc::new(Semaphore::new(limits.connections));
     let clients = Clients::default();
+    let (stopping, stop) = watch::channel(false);
+    let mut shutdown = std::pin::pin!(shutdown);
     loop {
         // Waiting for a free slot before accepting leaves extra clients in the kernel's backlog.
-        let permit = Arc::clone(&permits).acquire_owned().await.expect("the semaphore is never closed");
-        let (stream, peer) = match listener.accept().await {
-            Ok(accepted) => accepted,
-            // Out of descriptors, or a connection reset before it was accepted: try again.
-            Err(err) if is_transient(&err) => continue,
-            Err(err) => return Err(err),
+        let accepted = tokio::select! {
+            () = &mut shutdown => break,
+            accepted = accept(&listener, &permits) => accepted?,
         };
+        let Some((stream, peer, permit)) = accepted else { continue };
         // Dropping the stream closes it: this client holds all the connections it may.
         let Some(client) = clients.admit(peer.ip(), limits.connections_per_client) else { continue };
-        let service = TowerToHyperService::new(router.clone());
+        let service = TowerToHyperService::new(router.clone().map_request(move |mut request: Request<Incoming>| {
+            request.extensions_mut().insert(ConnectInfo(peer));
+            request
+        }));
+        let mut stop = stop.clone();
         tokio::spawn(async move {
             let mut http = hyper::server::conn::http1::Builder::new();
             http.timer(TokioTimer::new()).header_read_timeout(limits.headers);
-            let connection = http.serve_connection(TokioIo::new(stream), service);
+            let mut connection = std::pin::pin!(http.serve_connection(TokioIo::new(stream), service));
+            let served = async {
+                tokio::select! {
+                    _ = connection.as_mut() => {}
+                    () = async { let _ = stop.wait_for(|stopping| *stopping).await; } => {
+                        connection.as_mut().graceful_shutdown();
+                        let _ = connection.as_mut().await;
+                    }
+                }
+            };
             // A connection past its lifetime is dropped, whatever it is doing.
-            let _ = tokio::time::timeout(limits.connection, connection).await;
+            let _ = tokio::time::timeout(limits.connection, served).await;
             drop((client, permit));
         });
+    }
+    let _ = stopping.send(true);
+    let all = u32::try_from(limits.connections).unwrap_or(u32::MAX);
+    let _ = tokio::time::timeout(limits.request, permits.acquire_many(all)).await;
+    Ok(())
+}
+
+/// The next connection, once a slot is free; `None` for one that failed in a way worth
+/// trying again after (out of descriptors, reset before it was accepted).
+async fn accept(
+    listener: &TcpListener,
+    permits: &Arc<Semaphore>,
+) -> std::io::Result<Option<(TcpStream, SocketAddr, OwnedSemaphorePermit)>> {
+    let permit = Arc::clone(permits).acquire_owned().await.expect("the semaphore is never closed");
+    match listener.accept().await {
+        Ok((stream, peer)) => Ok(Some((stream, peer, permit))),
+        Err(err) if is_transient(&err) => Ok(None),
+        Err(err) => Err(err),
+    }
+}
+
+/// Completes on SIGTERM (what an orchestrator sends before it kills) or Ctrl-C.
+#[cfg_attr(test, allow(dead_code))] // tests stop their servers through a channel
+pub async fn shutdown_signal() {
+    let mut terminate = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()).ok();
+    tokio::select! {
+        _ = tokio::signal::ctrl_c() => {}
+        () = async {
+            match terminate.as_mut() {
+                Some(terminate) => { terminate.recv().await; }
+                None => std::future::pending().await,
+            }
+        } => {}
     }
 }
 

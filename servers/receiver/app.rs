@@ -1,29 +1,48 @@
-//! The receiver's routes and server, shared by `main.rs` and `tests/receiver.rs`: verify the
-//! raw body, parse it, log one line per event, and answer 204, 401, 400 or 413, within limits
-//! that keep a slow or hostile client from holding connections or memory.
+//! The receiver's routes, shared by `main.rs` and `tests/receiver.rs`: the crate's axum
+//! extractors verify and parse, the handlers log one line per event, and every request is
+//! logged with its id, the client's address, its status and how long it took.
 
+use std::net::SocketAddr;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
 
 use axum::Router;
-use axum::body::Bytes;
-use axum::extract::State;
-use axum::http::{HeaderMap, StatusCode};
-use axum::routing::post;
+use axum::extract::{ConnectInfo, FromRef, Request};
+use axum::http::StatusCode;
+use axum::response::Response;
+use axum::routing::{get, post};
 use sauce_webhooks::Event;
-use sauce_webhooks::signature::{DEFAULT_MAX_BODY, PagerDutyV3, Secret, SignatureError, Verifier};
-use tower_http::limit::RequestBodyLimitLayer;
+use sauce_webhooks::axum::{PagerDutyWebhook, SauceEvents, WebhookRejection};
+use sauce_webhooks::signature::{PagerDutyV3, Secret, Verifier};
 use tower_http::timeout::TimeoutLayer;
+use tower_http::trace::TraceLayer;
+use tracing::{Span, info, info_span, warn};
 
 #[path = "../common/server.rs"]
 mod server;
-pub use server::{Limits, serve};
+#[cfg_attr(test, allow(unused_imports))]
+pub use server::{Limits, serve, shutdown_signal};
 
-/// The verifiers for each sender.
+/// The verifiers for each sender: the extractors take theirs from here.
+#[derive(Debug, Clone)]
 pub struct Receiver {
     /// For `POST /webhooks/sauce` (`saucelabs-sign`).
-    pub sauce: Verifier,
+    pub sauce: Arc<Verifier>,
     /// For `POST /webhooks/pagerduty` (`X-PagerDuty-Signature`).
-    pub pagerduty: Verifier<PagerDutyV3>,
+    pub pagerduty: Arc<Verifier<PagerDutyV3>>,
+}
+
+impl FromRef<Receiver> for Arc<Verifier> {
+    fn from_ref(receiver: &Receiver) -> Self {
+        Arc::clone(&receiver.sauce)
+    }
+}
+
+impl FromRef<Receiver> for Arc<Verifier<PagerDutyV3>> {
+    fn from_ref(receiver: &Receiver) -> Self {
+        Arc::clone(&receiver.pagerduty)
+    }
 }
 
 /// The secret in the variable `var`, read through `env`; without one, a development secret
@@ -33,7 +52,7 @@ pub fn secret(var: &str, env: impl Fn(&str) -> Option<String>) -> Result<Secret,
     let token = match env(var) {
         Some(token) => token,
         None if env("RECEIVER_DEV_SECRETS").as_deref() == Some("1") => {
-            eprintln!("warning: {var} is not set; using the development secret \"dev-secret\"");
+            warn!("{var} is not set; using the development secret \"dev-secret\"");
             "dev-secret".to_owned()
         }
         None => return Err(format!("{var} is not set (RECEIVER_DEV_SECRETS=1 uses a development secret)")),
@@ -41,88 +60,70 @@ pub fn secret(var: &str, env: impl Fn(&str) -> Option<String>) -> Result<Secret,
     Secret::new(token).map_err(|err| format!("{var}: {err}"))
 }
 
-/// The routes. A `Content-Length` over the body limit is answered 413 before the body is
-/// read, and a body that grows past it while streaming is cut off with 413 too.
+/// The routes, each request in a span with its id and the client's address. The extractors
+/// answer 413 to a body over the verifiers' limit (2 MiB) without reading past it; a request
+/// that takes longer than `limits.request` is answered 408.
 pub fn router(receiver: Receiver, limits: &Limits) -> Router {
     Router::new()
         .route("/webhooks/sauce", post(sauce))
         .route("/webhooks/pagerduty", post(pagerduty))
-        .layer(RequestBodyLimitLayer::new(DEFAULT_MAX_BODY))
+        .route("/health", get(|| async { "ok" }))
         .layer(TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, limits.request))
-        .with_state(Arc::new(receiver))
+        .layer(TraceLayer::new_for_http().make_span_with(request_span).on_request(()).on_response(answered))
+        .with_state(receiver)
 }
 
-/// Refused elements of a batch reported before the rest are skipped: each costs a parse and a
-/// log line, and a signed batch may hold 700,000 of them.
-const MAX_REFUSED_ELEMENTS: usize = 10;
-
-async fn sauce(State(receiver): State<Arc<Receiver>>, headers: HeaderMap, body: Bytes) -> StatusCode {
-    // Hashing and parsing up to 2 MiB is CPU work: off the threads that serve connections.
-    let handled = tokio::task::spawn_blocking(move || handle_sauce(&receiver, &headers, &body)).await;
-    handled.unwrap_or(StatusCode::INTERNAL_SERVER_ERROR)
-}
-
-fn handle_sauce(receiver: &Receiver, headers: &HeaderMap, body: &[u8]) -> StatusCode {
-    let verified = match receiver.sauce.verify_headers(body, headers) {
-        Ok(verified) => verified,
-        Err(err) => return refused("sauce", &err),
-    };
-    let mut refused_elements = 0;
-    for event in verified.events() {
-        match event {
-            Ok(event) => println!("sauce: {}", describe(&event)),
-            Err(err) if refused_elements < MAX_REFUSED_ELEMENTS => {
-                println!("sauce: 400 {err}");
-                refused_elements += 1;
-            }
-            Err(_) => {
-                println!("sauce: 400 and more refused elements, not read");
-                break;
-            }
-        }
+async fn sauce(events: Result<SauceEvents, WebhookRejection>) -> Result<StatusCode, WebhookRejection> {
+    let SauceEvents(events) = events.inspect_err(refused)?;
+    for event in &events {
+        info!(event = %describe(event), "sauce event");
     }
-    if refused_elements == 0 { StatusCode::NO_CONTENT } else { StatusCode::BAD_REQUEST }
+    Ok(StatusCode::NO_CONTENT)
 }
 
-async fn pagerduty(State(receiver): State<Arc<Receiver>>, headers: HeaderMap, body: Bytes) -> StatusCode {
-    let handled = tokio::task::spawn_blocking(move || handle_pagerduty(&receiver, &headers, &body)).await;
-    handled.unwrap_or(StatusCode::INTERNAL_SERVER_ERROR)
+async fn pagerduty(webhook: Result<PagerDutyWebhook, WebhookRejection>) -> Result<StatusCode, WebhookRejection> {
+    let PagerDutyWebhook(envelope) = webhook.inspect_err(refused)?;
+    let event = envelope.event;
+    info!(
+        event_type = %quoted(&event.event_type),
+        incident = %quoted(event.incident_id().unwrap_or("-")),
+        "pagerduty event"
+    );
+    Ok(StatusCode::NO_CONTENT)
 }
 
-fn handle_pagerduty(receiver: &Receiver, headers: &HeaderMap, body: &[u8]) -> StatusCode {
-    let verified = match receiver.pagerduty.verify_headers(body, headers) {
-        Ok(verified) => verified,
-        Err(err) => return refused("pagerduty", &err),
-    };
-    match verified.envelope() {
-        Ok(envelope) => {
-            let event = envelope.event;
-            println!(
-                "pagerduty: {} incident {}",
-                quoted(&event.event_type),
-                quoted(event.incident_id().unwrap_or("-"))
-            );
-            StatusCode::NO_CONTENT
-        }
-        Err(err) => {
-            println!("pagerduty: 400 {err}");
-            StatusCode::BAD_REQUEST
-        }
+/// Every refusal, with its reason (which never holds a secret, and quotes what it shows of
+/// the body).
+fn refused(rejection: &WebhookRejection) {
+    warn!(status = rejection.status().as_u16(), reason = %quoted(rejection), "refused");
+}
+
+/// A span per request: an id of our own (a client's `x-request-id` could be anything), the
+/// client's address, the method and the path.
+fn request_span(request: &Request) -> Span {
+    static NEXT_ID: AtomicU64 = AtomicU64::new(1);
+    let id = NEXT_ID.fetch_add(1, Ordering::Relaxed);
+    let client = request.extensions().get::<ConnectInfo<SocketAddr>>().map(|ConnectInfo(address)| *address);
+    info_span!(
+        "request",
+        id,
+        client = %client.map_or_else(|| "-".to_owned(), |address| address.to_string()),
+        method = %request.method(),
+        path = %quoted(request.uri().path()),
+    )
+}
+
+fn answered(response: &Response, latency: Duration, _span: &Span) {
+    let (status, latency_ms) = (response.status().as_u16(), latency.as_secs_f64() * 1000.0);
+    if response.status().is_success() {
+        info!(status, latency_ms, "answered");
+    } else {
+        warn!(status, latency_ms, "answered");
     }
 }
 
-fn refused(sender: &str, err: &SignatureError) -> StatusCode {
-    let status = match err {
-        SignatureError::TooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
-        // Missing, malformed, mismatched, and any reason to refuse a later version adds.
-        _ => StatusCode::UNAUTHORIZED,
-    };
-    println!("{sender}: {} {err}", status.as_u16());
-    status
-}
-
-/// Text from the body, quoted with its control and invisible characters escaped (`"j\n"`), so
-/// that no body can forge a log line.
+/// Text from the request, quoted with its control and invisible characters escaped
+/// (`"j\n"`), so that no request can forge a log line.
 fn quoted(text: impl std::fmt::Display) -> String {
     format!("{:?}", text.to_string())
 }

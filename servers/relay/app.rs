@@ -164,7 +164,7 @@ impl Relay {
                 tokio::net::TcpListener::bind(&config.listen).await.map_err(|e| format!("{}: {e}", config.listen))?;
             let address = listener.local_addr().map_err(|e| e.to_string())?;
             log("info", "listening", json!({"address": address.to_string()}));
-            server::serve(listener, routes, limits).await.map_err(|e| e.to_string())
+            server::serve(listener, routes, limits, server::shutdown_signal()).await.map_err(|e| e.to_string())
         })
     }
 }

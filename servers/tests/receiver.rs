@@ -6,6 +6,7 @@ mod app;
 
 use std::io::{Read, Write};
 use std::net::TcpStream;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use sauce_webhooks::signature::{PagerDutyV3, Secret, Verifier};
@@ -22,18 +23,26 @@ const LIMITS: app::Limits = app::Limits {
 
 /// Starts the receiver in the background; its base URL.
 fn start() -> String {
+    start_until(std::future::pending()).0
+}
+
+/// Starts the receiver in the background until `shutdown` completes; its base URL, and the
+/// thread that returns when the server has stopped.
+fn start_until(shutdown: impl Future<Output = ()> + Send + 'static) -> (String, std::thread::JoinHandle<()>) {
     let runtime = tokio::runtime::Runtime::new().unwrap();
     let listener = runtime.block_on(tokio::net::TcpListener::bind("127.0.0.1:0")).unwrap();
     let address = listener.local_addr().unwrap();
     let receiver = app::Receiver {
-        sauce: Verifier::new(Secret::new("sauce-secret").unwrap()),
-        pagerduty: Verifier::new(Secret::new("new-pd").unwrap())
-            .with_secret(Secret::new("old-pd").unwrap())
-            .with_scheme(PagerDutyV3),
+        sauce: Arc::new(Verifier::new(Secret::new("sauce-secret").unwrap())),
+        pagerduty: Arc::new(
+            Verifier::new(Secret::new("new-pd").unwrap())
+                .with_secret(Secret::new("old-pd").unwrap())
+                .with_scheme(PagerDutyV3),
+        ),
     };
     let router = app::router(receiver, &LIMITS);
-    std::thread::spawn(move || runtime.block_on(app::serve(listener, router, LIMITS)));
-    format!("http://{address}")
+    let server = std::thread::spawn(move || runtime.block_on(app::serve(listener, router, LIMITS, shutdown)).unwrap());
+    (format!("http://{address}"), server)
 }
 
 /// POSTs `body` with `headers` and returns the status.
@@ -214,4 +223,54 @@ fn log_lines_cannot_be_forged_by_the_body() {
     let line = app::describe(&job);
     assert!(!line.chars().any(|c| c.is_control() || c == '\u{202e}'), "{line:?}");
     assert!(line.contains(r#""j\n[INFO] forged \u{1b}[2J\u{202e}""#), "{line}");
+}
+
+#[test]
+fn on_shutdown_it_finishes_what_it_serves_and_closes_idle_connections() {
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let (base, server) = start_until(async {
+        let _ = stopped.await;
+    });
+    let secret = Secret::new("sauce-secret").unwrap();
+    let good = signed(&secret, &JobBuilder::new().failed().event());
+    // A request half sent when the shutdown comes is still answered.
+    let mut under_way = connect(&base);
+    let head = format!(
+        "POST /webhooks/sauce HTTP/1.1\r\nHost: x\r\nsaucelabs-sign: {}\r\nContent-Length: {}\r\n\r\n",
+        good.header_value,
+        good.body.len()
+    );
+    under_way.write_all(head.as_bytes()).unwrap();
+    let mut idle = connect(&base);
+    std::thread::sleep(Duration::from_millis(100));
+    let started = Instant::now();
+    stop.send(()).unwrap();
+    std::thread::sleep(Duration::from_millis(100));
+    under_way.write_all(&good.body).unwrap();
+    assert!(read_to_close(&mut under_way).starts_with("HTTP/1.1 204"), "the request under way is answered");
+    assert_eq!(read_to_close(&mut idle), "", "an idle connection is closed");
+    server.join().unwrap();
+    assert!(started.elapsed() < Duration::from_secs(3), "stopped after {:?}", started.elapsed());
+    assert!(TcpStream::connect(base.trim_start_matches("http://")).is_err(), "no longer listening");
+}
+
+#[test]
+fn every_refusal_has_a_plain_reason() {
+    let base = start();
+    let agent: ureq::Agent = ureq::Agent::config_builder().http_status_as_error(false).build().into();
+    let secret = Secret::new("sauce-secret").unwrap();
+    let good = signed(&secret, &JobBuilder::new().event());
+    let mut answer = agent
+        .post(&format!("{base}/webhooks/sauce"))
+        .header("content-type", "text/plain")
+        .header("saucelabs-sign", &good.header_value)
+        .send(&good.body[..])
+        .unwrap();
+    assert_eq!(answer.status().as_u16(), 415);
+    assert_eq!(answer.body_mut().read_to_string().unwrap(), "the body must be JSON (Content-Type: application/json)");
+    let mut answer = agent.post(&format!("{base}/webhooks/sauce")).send(&good.body[..]).unwrap();
+    assert_eq!(answer.status().as_u16(), 401);
+    assert_eq!(answer.body_mut().read_to_string().unwrap(), "signature refused: the request has no signature header");
+    let health = agent.get(&format!("{base}/health")).call().unwrap();
+    assert_eq!(health.status().as_u16(), 200);
 }

@@ -449,10 +449,14 @@ fn attempt_request(stored: &StoredMessage, signer: Option<&Secret>, now: OffsetD
     if stored.message.target() == Target::Webhook {
         let id = stored.id();
         match signer {
-            Some(secret) => request.headers.extend(
-                standard_webhooks_headers(secret, id.as_str(), now, &request.body)
-                    .map(|(name, value)| (name.to_owned(), value)),
-            ),
+            Some(secret) => {
+                request.headers.extend(
+                    standard_webhooks_headers(secret, id.as_str(), now, &request.body)
+                        .map(|(name, value)| (name.to_owned(), value)),
+                );
+                // Signed: nothing is left for the sender to do.
+                request.signer = None;
+            }
             None => request.headers.push((WEBHOOK_ID_HEADER.to_owned(), id.as_str().to_owned())),
         }
     }

@@ -35,3 +35,31 @@ pub fn signed_pagerduty(secrets: &[&Secret], body: impl Into<Vec<u8>>) -> Signed
     let header_value = secrets.iter().map(|secret| format!("v1={}", sign(secret, &body))).collect::<Vec<_>>().join(",");
     SignedRequest { body, header_name: PAGERDUTY_SIGNATURE_HEADER, header_value }
 }
+
+impl SignedRequest {
+    /// As the `POST` a sender would make to `uri`: the body, `content-type: application/json`
+    /// and the signature header. For axum, `.map(axum::body::Body::from)` it and hand it to
+    /// your router with `tower::ServiceExt::oneshot`.
+    ///
+    /// ```
+    /// use sauce_webhooks::signature::Secret;
+    /// use sauce_webhooks::testing::{signed, JobBuilder};
+    ///
+    /// let secret = Secret::new("test-secret")?;
+    /// let request = signed(&secret, &JobBuilder::new().failed().event()).http_request("/webhooks/sauce")?;
+    /// assert_eq!(request.method(), "POST");
+    /// assert!(request.headers().contains_key("saucelabs-sign"));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    ///
+    /// # Errors
+    /// When `uri` is not a URI.
+    #[cfg(feature = "http")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "http")))]
+    pub fn http_request(&self, uri: &str) -> Result<http::Request<Vec<u8>>, http::Error> {
+        http::Request::post(uri)
+            .header(http::header::CONTENT_TYPE, "application/json")
+            .header(self.header_name, &self.header_value)
+            .body(self.body.clone())
+    }
+}

@@ -1,0 +1,179 @@
+//! The crate's axum extractors, driven through a router as a user's tests would drive theirs:
+//! requests from the testing kit, answers read back.
+
+use std::sync::Arc;
+
+use axum::Router;
+use axum::body::Body;
+use axum::http::{Request, StatusCode};
+use axum::routing::post;
+use sauce_webhooks::axum::{PagerDutyWebhook, SauceEvents, Signed};
+use sauce_webhooks::signature::{PagerDutyV3, Secret, StandardWebhooks, Verifier, standard_webhooks_headers};
+use sauce_webhooks::testing::{JobBuilder, fixtures, signed, signed_bytes, signed_pagerduty};
+use sauce_webhooks::time::OffsetDateTime;
+use sauce_webhooks::{Event, JobStatus};
+use tower::ServiceExt as _;
+
+const SECRET: &str = "3c1a7e0e-4f6b-4bd4-9d68-5b7c2e1f0a9d";
+
+/// A handler as the README writes it: the ids and statuses it took, as its answer's body.
+async fn sauce(SauceEvents(events): SauceEvents) -> String {
+    let taken: Vec<String> = events
+        .iter()
+        .map(|event| match event {
+            Event::Job(job) => format!("{} {}", job.id, job.status),
+            other => format!("{other:?}"),
+        })
+        .collect();
+    taken.join("\n")
+}
+
+fn sauce_app() -> Router {
+    let verifier = Arc::new(Verifier::new(Secret::new(SECRET).unwrap()).with_max_body(256 * 1024));
+    Router::new().route("/webhooks/sauce", post(sauce)).with_state(verifier)
+}
+
+/// The status and body of `app`'s answer to `request`.
+async fn answer(app: Router, request: Request<Body>) -> (StatusCode, String) {
+    let response = app.oneshot(request).await.unwrap();
+    let status = response.status();
+    let body = axum::body::to_bytes(response.into_body(), 1 << 20).await.unwrap();
+    (status, String::from_utf8(body.to_vec()).unwrap())
+}
+
+fn secret() -> Secret {
+    Secret::new(SECRET).unwrap()
+}
+
+#[tokio::test]
+async fn a_signed_job_reaches_the_handler_parsed() {
+    let job = JobBuilder::new().failed().with_id("run-1").event();
+    let request = signed(&secret(), &job).http_request("/webhooks/sauce").unwrap().map(Body::from);
+    assert_eq!(answer(sauce_app(), request).await, (StatusCode::OK, "run-1 FAILED".to_owned()));
+}
+
+#[tokio::test]
+async fn an_array_of_jobs_gives_every_event() {
+    let batch = signed_bytes(&secret(), fixtures::BATCH_OF_TWO_JOBS);
+    let (status, body) = answer(sauce_app(), batch.http_request("/webhooks/sauce").unwrap().map(Body::from)).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(body.lines().count(), 2, "{body}");
+}
+
+#[tokio::test]
+async fn refusals_answer_with_their_status_and_a_plain_reason() {
+    let good = signed(&secret(), &JobBuilder::new().event());
+    let mut tampered = good.clone();
+    tampered.body[10] ^= 1;
+    let (status, reason) = answer(sauce_app(), tampered.http_request("/webhooks/sauce").unwrap().map(Body::from)).await;
+    assert_eq!(
+        (status, reason.as_str()),
+        (StatusCode::UNAUTHORIZED, "signature refused: the signature does not match the body")
+    );
+
+    let unsigned = Request::post("/webhooks/sauce").body(Body::from(good.body.clone())).unwrap();
+    assert_eq!(answer(sauce_app(), unsigned).await.0, StatusCode::UNAUTHORIZED);
+
+    let mut form = good.http_request("/webhooks/sauce").unwrap().map(Body::from);
+    form.headers_mut().insert("content-type", "application/x-www-form-urlencoded".parse().unwrap());
+    assert_eq!(answer(sauce_app(), form).await.0, StatusCode::UNSUPPORTED_MEDIA_TYPE, "not JSON");
+    let mut vendor = good.http_request("/webhooks/sauce").unwrap().map(Body::from);
+    vendor.headers_mut().insert("content-type", "application/vnd.sauce+json; charset=utf-8".parse().unwrap());
+    assert_eq!(answer(sauce_app(), vendor).await.0, StatusCode::OK, "+json is JSON");
+
+    // One element of a batch that does not parse refuses the request, saying which.
+    let half_bad = signed_bytes(&secret(), &br#"[{"id":"a","status":"PASSED","creation_time":1714557600}, {"id":"b","status":"FAILED","creation_time":"never"}]"#[..]);
+    let (status, reason) = answer(sauce_app(), half_bad.http_request("/webhooks/sauce").unwrap().map(Body::from)).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert!(reason.starts_with("the body does not parse: ") && reason.contains("creation_time"), "{reason}");
+}
+
+#[tokio::test]
+async fn a_body_over_the_limit_is_refused_declared_or_streamed() {
+    let big = signed_bytes(&secret(), vec![b' '; 300 * 1024]);
+    let declared = big.http_request("/webhooks/sauce").unwrap().map(Body::from);
+    let (status, reason) = answer(sauce_app(), declared).await;
+    assert_eq!(
+        (status, reason.as_str()),
+        (StatusCode::PAYLOAD_TOO_LARGE, "the body is over the limit of 262144 bytes")
+    );
+    // Without a length: read up to the limit, then refused.
+    let streamed = big.http_request("/webhooks/sauce").unwrap().map(|_| Body::new(Chunks(300)));
+    assert!(!streamed.headers().contains_key("content-length"));
+    assert_eq!(answer(sauce_app(), streamed).await.0, StatusCode::PAYLOAD_TOO_LARGE);
+}
+
+/// A body sent in chunks of 1 KiB, with no length declared.
+struct Chunks(usize);
+
+impl axum::body::HttpBody for Chunks {
+    type Data = axum::body::Bytes;
+    type Error = std::convert::Infallible;
+
+    fn poll_frame(
+        mut self: std::pin::Pin<&mut Self>,
+        _: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Option<Result<http_body::Frame<Self::Data>, Self::Error>>> {
+        if self.0 == 0 {
+            return std::task::Poll::Ready(None);
+        }
+        self.0 -= 1;
+        std::task::Poll::Ready(Some(Ok(http_body::Frame::data(vec![b' '; 1024].into()))))
+    }
+}
+
+#[tokio::test]
+async fn a_large_body_is_verified_off_the_serving_threads_with_the_same_result() {
+    // 100 jobs, about 90 KiB: past the size verified inline.
+    let jobs: Vec<Event> = (0..100)
+        .map(|n| JobBuilder::new().with_id(format!("run-{n}")).with_status(JobStatus::Passed).event())
+        .collect();
+    let body = serde_json::to_vec(&jobs).unwrap();
+    assert!(body.len() > 64 * 1024, "{} bytes", body.len());
+    let request = signed_bytes(&secret(), body).http_request("/webhooks/sauce").unwrap().map(Body::from);
+    let (status, taken) = answer(sauce_app(), request).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(taken.lines().count(), 100);
+    assert!(taken.starts_with("run-0 PASSED\nrun-1 PASSED"), "in order");
+}
+
+#[tokio::test]
+async fn pagerduty_webhooks_parse_as_envelopes() {
+    async fn pagerduty(PagerDutyWebhook(envelope): PagerDutyWebhook) -> String {
+        envelope.event.incident_id().unwrap_or("-").to_owned()
+    }
+    let pd_secret = Secret::new("pd-secret").unwrap();
+    let verifier = Arc::new(Verifier::new(pd_secret.clone()).with_scheme(PagerDutyV3));
+    let app = Router::new().route("/pd", post(pagerduty)).with_state(verifier);
+    let request = signed_pagerduty(&[&pd_secret], fixtures::PAGERDUTY_INCIDENT_TRIGGERED).http_request("/pd").unwrap();
+    let (status, incident) = answer(app.clone(), request.map(Body::from)).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(incident, "Q1FQ6NM1QHTDRZ", "the incident of the fixture");
+    // A Sauce Labs signature is not a PagerDuty one.
+    let sauce_signed = signed_bytes(&pd_secret, fixtures::PAGERDUTY_PING).http_request("/pd").unwrap();
+    assert_eq!(answer(app, sauce_signed.map(Body::from)).await.0, StatusCode::UNAUTHORIZED);
+}
+
+#[tokio::test]
+async fn standard_webhooks_are_checked_against_the_clock() {
+    async fn relayed(signed: Signed<StandardWebhooks>) -> String {
+        signed.verified().events().filter_map(Result::ok).count().to_string()
+    }
+    let whsec = || Secret::from_standard_webhooks("whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw").unwrap();
+    let verifier = Arc::new(Verifier::new(whsec()).with_scheme(StandardWebhooks::default()));
+    let app = Router::new().route("/relayed", post(relayed)).with_state(verifier);
+    let request_at = |at: OffsetDateTime| {
+        let body = fixtures::BATCH_OF_TWO_JOBS;
+        let mut request = Request::post("/relayed");
+        for (name, value) in standard_webhooks_headers(&whsec(), "msg_1", at, body) {
+            request = request.header(name, value);
+        }
+        request.body(Body::from(body)).unwrap()
+    };
+    let now = OffsetDateTime::now_utc();
+    assert_eq!(answer(app.clone(), request_at(now)).await, (StatusCode::OK, "2".to_owned()));
+    let replayed = request_at(now - sauce_webhooks::time::Duration::HOUR);
+    let (status, reason) = answer(app, replayed).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    assert!(reason.contains("outside the tolerance"), "{reason}");
+}
