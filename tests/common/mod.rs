@@ -3,6 +3,7 @@
 
 #![allow(dead_code)] // each test binary uses a part
 
+#[cfg(feature = "pagerduty")]
 pub mod pagerduty_schema;
 
 use std::path::PathBuf;
