@@ -177,3 +177,45 @@ async fn standard_webhooks_are_checked_against_the_clock() {
     assert_eq!(status, StatusCode::UNAUTHORIZED);
     assert!(reason.contains("outside the tolerance"), "{reason}");
 }
+
+/// The README's axum example and its test, as written there.
+mod readme {
+    use std::sync::Arc;
+
+    use axum::Router;
+    use axum::http::StatusCode;
+    use axum::routing::post;
+    use sauce_webhooks::Event;
+    use sauce_webhooks::axum::SauceEvents;
+    use sauce_webhooks::signature::{Secret, Verifier};
+
+    async fn sauce(SauceEvents(events): SauceEvents) -> StatusCode {
+        for event in events {
+            if let Event::Job(job) = event {
+                println!("{} {}", job.id, job.status); // page, store, forward: yours
+            }
+        }
+        StatusCode::NO_CONTENT
+    }
+
+    fn app(token: &str) -> Result<Router, Box<dyn std::error::Error>> {
+        let verifier = Arc::new(Verifier::new(Secret::new(token)?));
+        Ok(Router::new().route("/webhooks/sauce", post(sauce)).with_state(verifier))
+    }
+
+    mod tests {
+        use axum::body::Body;
+        use sauce_webhooks::signature::Secret;
+        use sauce_webhooks::testing::{JobBuilder, signed};
+        use tower::ServiceExt as _;
+
+        #[tokio::test]
+        async fn a_signed_failure_is_taken() -> Result<(), Box<dyn std::error::Error>> {
+            let failed = JobBuilder::new().failed().event();
+            let request = signed(&Secret::new("s3cret")?, &failed).http_request("/webhooks/sauce")?;
+            let response = super::app("s3cret")?.oneshot(request.map(Body::from)).await?;
+            assert_eq!(response.status(), 204);
+            Ok(())
+        }
+    }
+}
