@@ -48,11 +48,11 @@
 use std::marker::PhantomData;
 use std::sync::Arc;
 
-use axum::body::Bytes;
+use axum::body::{Body, Bytes};
 use axum::extract::{FromRef, FromRequest, Request};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use http_body_util::{BodyExt, LengthLimitError, Limited};
+use http_body_util::BodyExt;
 use time::OffsetDateTime;
 
 use crate::event::Event;
@@ -61,6 +61,9 @@ use crate::wire::error::ParseError;
 
 /// Bodies up to this size are verified and parsed on the task itself: it takes microseconds.
 const INLINE_BODY: usize = 64 * 1024;
+
+/// The most allocated for a body before its bytes arrive, whatever length it declares.
+const FIRST_BUFFER: usize = 64 * 1024;
 
 /// The verified raw body of a request signed under the scheme `S` ([`SauceLabs`] unless said
 /// otherwise): for a body you read your own way, or a scheme without its own extractor. A
@@ -115,10 +118,14 @@ impl<S> Signed<S> {
 /// All or nothing: one element that does not parse refuses the request (400, with where and
 /// what), so that a request is never taken in half. To keep the elements that parse, take
 /// [`Signed`] and read [`Verified::events`].
+///
+/// Always signed: a request without a signature is refused (401) even by a verifier built
+/// with [`Verifier::with_insecure_accept_unsigned`]; take [`Signed`], which says
+/// [`is_signed`](Verified::is_signed), to let such requests in.
 #[derive(Debug, Clone)]
 pub struct SauceEvents(pub Vec<Event>);
 
-/// A verified PagerDuty v3 webhook, parsed.
+/// A verified PagerDuty v3 webhook, parsed. Always signed, as [`SauceEvents`] is.
 ///
 /// ```
 /// use std::sync::Arc;
@@ -191,7 +198,9 @@ impl WebhookRejection {
 
 impl IntoResponse for WebhookRejection {
     fn into_response(self) -> Response {
-        (self.status(), [(header::CONTENT_TYPE, "text/plain; charset=utf-8")], self.to_string()).into_response()
+        let headers =
+            [(header::CONTENT_TYPE, "text/plain; charset=utf-8"), (header::X_CONTENT_TYPE_OPTIONS, "nosniff")];
+        (self.status(), headers, self.to_string()).into_response()
     }
 }
 
@@ -264,7 +273,9 @@ where
         require_json(request.headers())?;
         let verifier = Arc::<Verifier>::from_ref(state);
         let parse = |verified: Verified<'_>| verified.events().collect::<Result<Vec<_>, _>>();
-        read_then(request, verifier, parse).await.map(|(_, events)| Self(events))
+        let (signed, events) = read_then(request, verifier, parse).await?;
+        require_signature(&signed)?;
+        Ok(Self(events))
     }
 }
 
@@ -279,8 +290,15 @@ where
     async fn from_request(request: Request, state: &St) -> Result<Self, Self::Rejection> {
         require_json(request.headers())?;
         let verifier = Arc::<Verifier<PagerDutyV3>>::from_ref(state);
-        read_then(request, verifier, |verified| verified.envelope()).await.map(|(_, envelope)| Self(envelope))
+        let (signed, envelope) = read_then(request, verifier, |verified| verified.envelope()).await?;
+        require_signature(&signed)?;
+        Ok(Self(envelope))
     }
+}
+
+/// Refuses a request that a verifier accepting unsigned ones let through.
+fn require_signature<S>(signed: &Signed<S>) -> Result<(), WebhookRejection> {
+    if signed.has_signature { Ok(()) } else { Err(WebhookRejection::Signature(SignatureError::Missing)) }
 }
 
 /// Refuses a `Content-Type` that is not JSON; a request without one is read as JSON.
@@ -305,16 +323,14 @@ where
 {
     let limit = verifier.max_body();
     let (parts, body) = request.into_parts();
-    // A declared length over the limit is refused before anything is read.
+    // What can be refused without the body is: a missing or malformed signature, a declared
+    // length over the limit.
+    verifier.check_signature_header(&parts.headers).map_err(WebhookRejection::Signature)?;
     let declared = parts.headers.get(header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()?.parse::<u64>().ok());
     if declared.is_some_and(|length| length > limit as u64) {
         return Err(WebhookRejection::TooLarge { limit });
     }
-    let body = match Limited::new(body, limit).collect().await {
-        Ok(collected) => collected.to_bytes(),
-        Err(err) if err.is::<LengthLimitError>() => return Err(WebhookRejection::TooLarge { limit }),
-        Err(_) => return Err(WebhookRejection::Unreadable),
-    };
+    let body = read_body(body, limit, declared).await?;
     let inline = body.len() <= INLINE_BODY;
     let check = move || {
         let verified = S::verify_request(&verifier, &body, &parts.headers).map_err(WebhookRejection::Signature)?;
@@ -323,9 +339,31 @@ where
         Ok((Signed { body, has_signature, scheme: PhantomData }, parsed))
     };
     if inline {
-        check()
-    } else {
-        // The task fails only when the runtime shuts down under it.
-        tokio::task::spawn_blocking(check).await.unwrap_or(Err(WebhookRejection::Unreadable))
+        return check();
     }
+    match tokio::task::spawn_blocking(check).await {
+        Ok(checked) => checked,
+        // A panic goes on as it would have on this task.
+        Err(err) if err.is_panic() => std::panic::resume_unwind(err.into_panic()),
+        // Cancelled: the runtime is shutting down under it.
+        Err(_) => Err(WebhookRejection::Unreadable),
+    }
+}
+
+/// The body's bytes, copied out of each frame as it arrives: a frame kept as it is would keep
+/// alive the whole read buffer it was cut from, so a body sent a byte at a time would hold
+/// kilobytes per byte.
+async fn read_body(mut body: Body, limit: usize, declared: Option<u64>) -> Result<Bytes, WebhookRejection> {
+    let first = declared.and_then(|length| usize::try_from(length).ok()).unwrap_or(0).min(FIRST_BUFFER);
+    let mut bytes = Vec::with_capacity(first);
+    while let Some(frame) = body.frame().await {
+        let frame = frame.map_err(|_| WebhookRejection::Unreadable)?;
+        if let Some(data) = frame.data_ref() {
+            if bytes.len() + data.len() > limit {
+                return Err(WebhookRejection::TooLarge { limit });
+            }
+            bytes.extend_from_slice(data);
+        }
+    }
+    Ok(Bytes::from(bytes))
 }

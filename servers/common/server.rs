@@ -29,8 +29,8 @@ pub struct Limits {
     /// Connections served at once; more wait to be accepted. Each may hold up to one body
     /// (2 MiB) in memory.
     pub connections: usize,
-    /// Connections one client address may hold at once; more are closed as soon as accepted,
-    /// so that one client cannot take every slot.
+    /// Connections one client (an IPv4 address, an IPv6 /64) may hold at once; more are
+    /// closed as soon as accepted, so that one client cannot take every slot.
     pub connections_per_client: usize,
 }
 
@@ -69,7 +69,7 @@ pub async fn serve(
         };
         let Some((stream, peer, permit)) = accepted else { continue };
         // Dropping the stream closes it: this client holds all the connections it may.
-        let Some(client) = clients.admit(peer.ip(), limits.connections_per_client) else { continue };
+        let Some(client) = clients.admit(client_of(peer.ip()), limits.connections_per_client) else { continue };
         let service = TowerToHyperService::new(router.clone().map_request(move |mut request: Request<Incoming>| {
             request.extensions_mut().insert(ConnectInfo(peer));
             request
@@ -108,6 +108,11 @@ async fn accept(
     let permit = Arc::clone(permits).acquire_owned().await.expect("the semaphore is never closed");
     match listener.accept().await {
         Ok((stream, peer)) => Ok(Some((stream, peer, permit))),
+        Err(err) if is_out_of_descriptors(&err) => {
+            // Trying again at once would spin until a connection closes.
+            tokio::time::sleep(Duration::from_secs(1)).await;
+            Ok(None)
+        }
         Err(err) if is_transient(&err) => Ok(None),
         Err(err) => Err(err),
     }
@@ -167,5 +172,20 @@ impl Drop for ClientSlot {
 fn is_transient(err: &std::io::Error) -> bool {
     use std::io::ErrorKind;
     matches!(err.kind(), ErrorKind::ConnectionAborted | ErrorKind::ConnectionReset | ErrorKind::Interrupted)
-        || err.raw_os_error().is_some_and(|code| code == 24 || code == 23) // EMFILE, ENFILE
+}
+
+fn is_out_of_descriptors(err: &std::io::Error) -> bool {
+    err.raw_os_error().is_some_and(|code| code == 24 || code == 23) // EMFILE, ENFILE
+}
+
+/// Who a client is, for the per-client limit: its IPv4 address, or its IPv6 /64 (one host
+/// is commonly given a whole /64, and could otherwise take every slot from it).
+fn client_of(address: IpAddr) -> IpAddr {
+    match address {
+        IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
+            Some(v4) => IpAddr::V4(v4),
+            None => IpAddr::V6(std::net::Ipv6Addr::from(v6.to_bits() & !u128::from(u64::MAX))),
+        },
+        v4 @ IpAddr::V4(_) => v4,
+    }
 }

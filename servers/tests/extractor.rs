@@ -219,3 +219,88 @@ mod readme {
         }
     }
 }
+
+#[tokio::test]
+async fn unsigned_requests_reach_only_signed_which_says_so() {
+    async fn lenient(signed: Signed) -> String {
+        format!("signed: {}", signed.verified().is_signed())
+    }
+    let verifier = Arc::new(Verifier::new(secret()).with_insecure_accept_unsigned());
+    let app = Router::new().route("/strict", post(sauce)).route("/lenient", post(lenient)).with_state(verifier);
+    let body = || Body::from(fixtures::VDC_JOB_FAILED);
+    let strict = Request::post("/strict").body(body()).unwrap();
+    assert_eq!(answer(app.clone(), strict).await.0, StatusCode::UNAUTHORIZED, "SauceEvents wants a signature");
+    let lenient = Request::post("/lenient").body(body()).unwrap();
+    assert_eq!(answer(app, lenient).await, (StatusCode::OK, "signed: false".to_owned()));
+}
+
+#[tokio::test]
+async fn a_request_without_a_signature_is_refused_before_its_body_is_read() {
+    // A body that never ends: were it read, the answer would never come.
+    struct Endless;
+    impl axum::body::HttpBody for Endless {
+        type Data = axum::body::Bytes;
+        type Error = std::convert::Infallible;
+        fn poll_frame(
+            self: std::pin::Pin<&mut Self>,
+            _: &mut std::task::Context<'_>,
+        ) -> std::task::Poll<Option<Result<http_body::Frame<Self::Data>, Self::Error>>> {
+            std::task::Poll::Pending
+        }
+    }
+    for (header, reason) in [
+        (None, "signature refused: the request has no signature header"),
+        (Some("not-hex"), "signature refused: malformed signature header"),
+    ] {
+        let mut request = Request::post("/webhooks/sauce");
+        if let Some(value) = header {
+            request = request.header("saucelabs-sign", value);
+        }
+        let answered = tokio::time::timeout(
+            std::time::Duration::from_secs(5),
+            answer(sauce_app(), request.body(Body::new(Endless)).unwrap()),
+        )
+        .await
+        .expect("answered without reading the body");
+        assert_eq!(answered.0, StatusCode::UNAUTHORIZED);
+        assert!(answered.1.starts_with(reason), "{}", answered.1);
+    }
+}
+
+#[test]
+fn a_body_trickled_a_byte_at_a_time_holds_its_bytes_not_its_frames() {
+    // As hyper hands over a body sent in 1-byte segments: each frame a byte cut from a read
+    // buffer of its own, which a kept frame would keep alive.
+    struct Trickle(usize);
+    impl axum::body::HttpBody for Trickle {
+        type Data = axum::body::Bytes;
+        type Error = std::convert::Infallible;
+        fn poll_frame(
+            mut self: std::pin::Pin<&mut Self>,
+            _: &mut std::task::Context<'_>,
+        ) -> std::task::Poll<Option<Result<http_body::Frame<Self::Data>, Self::Error>>> {
+            if self.0 == 0 {
+                return std::task::Poll::Ready(None);
+            }
+            self.0 -= 1;
+            let buffer = axum::body::Bytes::from(vec![b' '; 8 * 1024]);
+            std::task::Poll::Ready(Some(Ok(http_body::Frame::data(buffer.slice(..1)))))
+        }
+    }
+    let runtime = tokio::runtime::Builder::new_current_thread().build().unwrap();
+    let request = || {
+        Request::post("/webhooks/sauce")
+            .header("saucelabs-sign", "0".repeat(64))
+            .body(Body::new(Trickle(30_000)))
+            .unwrap()
+    };
+    let app = sauce_app();
+    let mut status = None;
+    let peak = allocation_counter::measure(|| {
+        status = Some(runtime.block_on(answer(app.clone(), request())).0);
+    })
+    .bytes_max;
+    // Refused as unsigned once read; held 240 MB while reading when frames were kept.
+    assert_eq!(status, Some(StatusCode::UNAUTHORIZED));
+    assert!(peak < 1024 * 1024, "peak {peak} bytes for a 30,000-byte body");
+}

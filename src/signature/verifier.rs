@@ -116,6 +116,20 @@ impl<S: Scheme> Verifier<S> {
         self.scheme.header_name()
     }
 
+    /// Whether `headers` hold a signature in this scheme's form (or none, where unsigned
+    /// requests are accepted): what can be refused before a body is read.
+    #[cfg(feature = "axum")]
+    pub(crate) fn check_signature_header(&self, headers: &http::HeaderMap) -> Result<(), SignatureError> {
+        match only_header(headers, self.header_name())? {
+            None if self.accept_unsigned => Ok(()),
+            None => Err(SignatureError::Missing),
+            Some(header) if header.len() > MAX_HEADER => {
+                Err(SignatureError::Malformed { reason: "header longer than 4 KiB" })
+            }
+            Some(header) => self.scheme.signatures(header).map(drop),
+        }
+    }
+
     /// Whether any candidate is the MAC of `signed` (its parts one after the other) under any
     /// secret. Every pair is compared, in constant time, so the time taken tells neither which
     /// secret nor which candidate matched.
