@@ -258,7 +258,7 @@ where
 
     async fn from_request(request: Request, state: &St) -> Result<Self, Self::Rejection> {
         let verifier = Arc::<Verifier<S>>::from_ref(state);
-        read_then(request, verifier, |_| Ok(())).await.map(|(signed, ())| signed)
+        read_then(request, verifier, Declared::Anything, |_| Ok(())).await.map(|(signed, ())| signed)
     }
 }
 
@@ -270,10 +270,9 @@ where
     type Rejection = WebhookRejection;
 
     async fn from_request(request: Request, state: &St) -> Result<Self, Self::Rejection> {
-        require_json(request.headers())?;
         let verifier = Arc::<Verifier>::from_ref(state);
         let parse = |verified: Verified<'_>| verified.events().collect::<Result<Vec<_>, _>>();
-        let (signed, events) = read_then(request, verifier, parse).await?;
+        let (signed, events) = read_then(request, verifier, Declared::Json, parse).await?;
         require_signature(&signed)?;
         Ok(Self(events))
     }
@@ -288,12 +287,20 @@ where
     type Rejection = WebhookRejection;
 
     async fn from_request(request: Request, state: &St) -> Result<Self, Self::Rejection> {
-        require_json(request.headers())?;
         let verifier = Arc::<Verifier<PagerDutyV3>>::from_ref(state);
-        let (signed, envelope) = read_then(request, verifier, |verified| verified.envelope()).await?;
+        let (signed, envelope) = read_then(request, verifier, Declared::Json, |verified| verified.envelope()).await?;
         require_signature(&signed)?;
         Ok(Self(envelope))
     }
+}
+
+/// What a body's `Content-Type` must declare.
+#[derive(PartialEq, Eq)]
+enum Declared {
+    /// JSON, or nothing: for the extractors that parse it.
+    Json,
+    /// Anything: the body is handed over as bytes.
+    Anything,
 }
 
 /// Refuses a request that a verifier accepting unsigned ones let through.
@@ -315,6 +322,7 @@ fn require_json(headers: &HeaderMap) -> Result<(), WebhookRejection> {
 async fn read_then<S, T>(
     request: Request,
     verifier: Arc<Verifier<S>>,
+    declared_as: Declared,
     parse: impl FnOnce(Verified<'_, S>) -> Result<T, ParseError> + Send + 'static,
 ) -> Result<(Signed<S>, T), WebhookRejection>
 where
@@ -323,9 +331,12 @@ where
 {
     let limit = verifier.max_body();
     let (parts, body) = request.into_parts();
-    // What can be refused without the body is: a missing or malformed signature, a declared
-    // length over the limit.
+    // What can be refused without the body is: a missing or malformed signature, a body
+    // that is not JSON where JSON is parsed, a declared length over the limit.
     verifier.check_signature_header(&parts.headers).map_err(WebhookRejection::Signature)?;
+    if declared_as == Declared::Json {
+        require_json(&parts.headers)?;
+    }
     let declared = parts.headers.get(header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()?.parse::<u64>().ok());
     if declared.is_some_and(|length| length > limit as u64) {
         return Err(WebhookRejection::TooLarge { limit });

@@ -44,7 +44,7 @@
 //! |---|---|---|
 //! | `routing` | [`routing`], [`access`] | nothing more |
 //! | `connector` | [`connector`], [`endpoint`], [`outgoing`] | `url` (66 crates in all) |
-//! | `pagerduty` | [`pagerduty`] (alerts, incident rules and ledger, v3 webhooks); `routing` | `url` |
+//! | `pagerduty` | [`pagerduty`] (alerts, incident rules and ledger, v3 webhooks), [`outgoing`]; `routing` | `url` |
 //! | `delivery` | [`delivery`] (the outbox, retry policies); `pagerduty`, `connector` | `url` |
 //! | `http` | `verify_headers`, `OutgoingRequest` ⇄ `http::Request`, testing requests as `http::Request`s | `http` |
 //! | `axum` | [`axum`] extractors; `http` | `axum` without its defaults, `http-body-util`, `tokio` (runtime only) |

@@ -16,7 +16,9 @@ use sauce_webhooks::signature::{PagerDutyV3, Verifier};
 
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
-    tracing_subscriber::fmt().with_target(false).init();
+    // Colours only for a terminal: a log file or collector gets plain text.
+    let terminal = std::io::IsTerminal::is_terminal(&std::io::stdout());
+    tracing_subscriber::fmt().with_target(false).with_ansi(terminal).init();
     let address = std::env::var("LISTEN_ADDR").unwrap_or_else(|_| "127.0.0.1:3000".to_owned());
     let env = |var: &str| std::env::var(var).ok();
     let receiver = app::Receiver {

@@ -73,6 +73,15 @@ async fn refusals_answer_with_their_status_and_a_plain_reason() {
 
     let unsigned = Request::post("/webhooks/sauce").body(Body::from(good.body.clone())).unwrap();
     assert_eq!(answer(sauce_app(), unsigned).await.0, StatusCode::UNAUTHORIZED);
+    let unsigned_text = Request::post("/webhooks/sauce")
+        .header("content-type", "text/plain")
+        .body(Body::from(good.body.clone()))
+        .unwrap();
+    assert_eq!(
+        answer(sauce_app(), unsigned_text).await.0,
+        StatusCode::UNAUTHORIZED,
+        "the signature is looked at first"
+    );
 
     let mut form = good.http_request("/webhooks/sauce").unwrap().map(Body::from);
     form.headers_mut().insert("content-type", "application/x-www-form-urlencoded".parse().unwrap());
