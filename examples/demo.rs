@@ -22,6 +22,10 @@ const PAYLOADS: &[(&str, &[u8])] = &[
     ("raw real-device event", include_bytes!("../src/testing/payloads/raw_rdc_event.json")),
     ("concurrency usage", include_bytes!("../src/testing/payloads/concurrency.json")),
     ("visual build completed", include_bytes!("../src/testing/payloads/visual_build.json")),
+    (
+        "API Testing result (connector's default template)",
+        include_bytes!("../src/testing/payloads/api_test_failed.json"),
+    ),
     ("a kind of event we do not know", include_bytes!("../tests/data/unknown_event.json")),
 ];
 
@@ -56,6 +60,13 @@ fn describe(event: &Event) -> String {
             if build.is_failure() { " (a failure)" } else { "" },
             build.summary.unapproved
         ),
+        Event::ApiTest(result) => format!(
+            "API test {:?} in {:?}: {} failures{}",
+            result.test_name.as_deref().unwrap_or("(unnamed)"),
+            result.project_name.as_deref().unwrap_or("(no project)"),
+            result.failures_count.unwrap_or_default(),
+            if result.is_failure() { " (a failure)" } else { "" }
+        ),
         Event::Unknown(json) => format!("unknown event kept whole: {}", json.as_str().trim()),
         _ => "an event kind newer than this demo".to_owned(),
     }
@@ -83,6 +94,7 @@ fn main() -> Result {
     route(&events);
     let rules = alert(&events)?;
     stream(&rules)?;
+    api_tests(&rules)?;
     let request = connect(&events)?;
     deliver(&rules, &events, request)?;
     malformed();
@@ -205,6 +217,35 @@ fn stream(rules: &IncidentRules) -> Result {
         println!("{label:>38} -> {answer}");
     }
 
+    Ok(())
+}
+
+/// API Testing runs, as its webhook connector posts them: a failure pages, the next success
+/// resolves, whatever repeats.
+fn api_tests(rules: &IncidentRules) -> Result {
+    println!("\n== API Testing results: a failure pages, the next success resolves ==");
+    let ledger = IncidentLedger::new(rules.clone());
+    let run = |id: &str, failures: u8, minute: u8| {
+        let body = format!(
+            r#"{{"eventId":"{id}","failuresCount":{failures},"testName":"GET /orders","testId":"t-42","projectName":"Shop API","projectId":"p-7","tags":[],"date":"2024-05-01T10:{minute:02}:00Z"}}"#
+        );
+        Event::from_slice(body.as_bytes())
+    };
+    let stream = [
+        ("10:01 run-1, 2 failures", run("run-1", 2, 1)?),
+        ("10:01 run-1, delivered again", run("run-1", 2, 1)?),
+        ("10:06 run-2, no failures", run("run-2", 0, 6)?),
+        ("10:11 run-3, no failures", run("run-3", 0, 11)?),
+    ];
+    let now = sauce_webhooks::time::OffsetDateTime::now_utc();
+    for (label, event) in &stream {
+        let answer = match ledger.apply(event, now)? {
+            Decision::Send(alert) => format!("send a {:?} for {}", alert.action(), alert.dedup_key().unwrap_or("-")),
+            Decision::Skip(reason) => format!("nothing ({reason:?})"),
+            _ => "an answer newer than this demo".to_owned(),
+        };
+        println!("{label:>38} -> {answer}");
+    }
     Ok(())
 }
 

@@ -86,6 +86,12 @@ pub trait Directory {
     fn org_of_user(&self, user: &UserId) -> Option<OrgId>;
     /// The organization `team` belongs to.
     fn org_of_team(&self, team: &TeamId) -> Option<OrgId>;
+    /// The organization whose Sauce API Testing project has the id `project`. By default,
+    /// none is known, and no one may subscribe to a project.
+    fn org_of_api_testing_project(&self, project: &str) -> Option<OrgId> {
+        let _ = project;
+        None
+    }
 }
 
 /// Why a subscription was refused: the rule that refused it.
@@ -117,9 +123,12 @@ pub enum AccessDenied {
     /// actor's.
     #[error("the scope lies in another organization")]
     OutsideOrganization,
-    /// Only organization admins may use the organization scope.
-    #[error("only organization admins may subscribe for an organization")]
+    /// Only organization admins may use the organization scope, or a project's.
+    #[error("only organization admins may subscribe for an organization or a project")]
     OrganizationAdminsOnly,
+    /// The directory does not know this API Testing project.
+    #[error("API Testing project {} is not in the directory", printable(.0))]
+    UnknownProject(String),
 }
 
 /// Whether `actor` may create a subscription with `scope`.
@@ -151,6 +160,18 @@ pub fn authorize(actor: &Actor, scope: &Scope, directory: &impl Directory) -> Re
             Role::OrgAdmin => Err(AccessDenied::OutsideOrganization),
             _ => Err(AccessDenied::OrganizationAdminsOnly),
         },
+        // Its results name no organization: the directory must place the project in the
+        // actor's, and only the organization's admins may take them all.
+        Scope::ApiTestingProject { org, project } => {
+            let owner = directory
+                .org_of_api_testing_project(project)
+                .ok_or_else(|| AccessDenied::UnknownProject(project.clone()))?;
+            match actor.role {
+                Role::OrgAdmin if *org == actor.org && owner == actor.org => Ok(()),
+                Role::OrgAdmin => Err(AccessDenied::OutsideOrganization),
+                _ => Err(AccessDenied::OrganizationAdminsOnly),
+            }
+        }
     }
 }
 

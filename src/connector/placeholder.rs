@@ -7,7 +7,9 @@ use std::sync::LazyLock;
 use serde_json::{Map, Value};
 use time::OffsetDateTime;
 
-use crate::event::{BuildStatus, Concurrency, ConcurrencyUsage, DataCenter, Event, Job, JobStatus, Slots, VisualBuild};
+use crate::event::{
+    ApiTestResult, BuildStatus, Concurrency, ConcurrencyUsage, DataCenter, Event, Job, JobStatus, Slots, VisualBuild,
+};
 
 /// What a placeholder stands for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -24,7 +26,7 @@ pub(crate) enum Placeholder {
 
 /// Each kind's placeholder prefix, and the documented JSON of an event of that kind (keys of
 /// nested objects, as `concurrency`'s, count under the prefix).
-fn samples() -> [(&'static str, Map<String, Value>); 3] {
+fn samples() -> [(&'static str, Map<String, Value>); 4] {
     let at = OffsetDateTime::UNIX_EPOCH;
     let job = Job::new("j", JobStatus::Passed, at);
     let build = VisualBuild::new("o", "u", "b", "n", "https://x/b", BuildStatus::Equal, DataCenter::UsWest1);
@@ -35,7 +37,20 @@ fn samples() -> [(&'static str, Map<String, Value>); 3] {
         ("job", fields(&Event::Job(job))),
         ("build", fields(&Event::VisualBuild(build))),
         ("concurrency", fields(&Event::Concurrency(concurrency))),
+        ("api_test", fields(&Event::ApiTest(api_test_with_every_field()))),
     ]
+}
+
+/// An API Testing result with every field set, as only set fields are written.
+fn api_test_with_every_field() -> ApiTestResult {
+    let text = || Some(String::new());
+    let mut result = ApiTestResult::new("e");
+    (result.test_name, result.test_id, result.project_name, result.project_id) = (text(), text(), text(), text());
+    (result.execution_time_seconds, result.build_id, result.exception) = (text(), text(), text());
+    (result.failures_count, result.critical_failures, result.http_failures, result.warnings_count) =
+        (Some(0), Some(0), Some(0), Some(0));
+    result.date = Some(OffsetDateTime::UNIX_EPOCH);
+    result
 }
 
 /// The keys of the event's JSON, with those of `concurrency`'s object lifted to the top.
@@ -88,6 +103,7 @@ impl Placeholder {
             Event::Job(_) => "job",
             Event::VisualBuild(_) => "build",
             Event::Concurrency(_) => "concurrency",
+            Event::ApiTest(_) => "api_test",
             Event::Unknown(_) => "unknown",
         };
         match self {

@@ -1,6 +1,7 @@
 //! The events Sauce Labs sends, as data with behaviour (which is a failure, which is finished).
 //! How a body becomes one is the wire layer's business (`crate::wire`).
 
+mod api_test;
 mod concurrency;
 mod job;
 mod visual;
@@ -9,6 +10,7 @@ use serde::Serialize;
 
 use crate::raw_json::RawJson;
 
+pub use api_test::ApiTestResult;
 pub use concurrency::{Concurrency, ConcurrencyUsage, Slots};
 pub use job::{DataType, Job, JobStatus, Visibility};
 pub use visual::{BuildStatus, BuildSummary, DataCenter, VisualBuild};
@@ -41,6 +43,8 @@ pub enum Event {
     Concurrency(Concurrency),
     /// A visual-testing build completed.
     VisualBuild(VisualBuild),
+    /// A result of Sauce Labs API Testing, from its webhook connector.
+    ApiTest(ApiTestResult),
     /// A JSON object of no kind this crate knows, kept whole as the sender wrote it.
     Unknown(RawJson),
 }
@@ -48,13 +52,14 @@ pub enum Event {
 impl Event {
     /// Whether the event reports something wrong: a failed job ([`Job::is_failure`]), a failed
     /// visual build ([`VisualBuild::is_failure`]), or concurrency at or over its allowed slots
-    /// for the organization or the team ([`Concurrency::is_saturated`]). Unknown events are not
-    /// failures.
+    /// for the organization or the team ([`Concurrency::is_saturated`]), an API test run with
+    /// failures ([`ApiTestResult::is_failure`]). Unknown events are not failures.
     pub fn is_failure(&self) -> bool {
         match self {
             Self::Job(job) => job.is_failure(),
             Self::VisualBuild(build) => build.is_failure(),
             Self::Concurrency(usage) => usage.is_saturated(),
+            Self::ApiTest(result) => result.is_failure(),
             Self::Unknown(_) => false,
         }
     }

@@ -6,7 +6,7 @@ use sha2::{Digest, Sha256};
 
 use super::check::CheckRun;
 use super::limits::MAX_DEDUP_KEY_CHARS;
-use crate::event::{Concurrency, Event, Job, VisualBuild};
+use crate::event::{ApiTestResult, Concurrency, Event, Job, VisualBuild};
 
 /// The key of the test an event is a run of: its kind first (so that no job's parts can spell
 /// another kind's key), then organization, data type and test name for a job (`None` without
@@ -58,8 +58,22 @@ pub(crate) fn write_test(key: &mut String, event: &Event) -> bool {
             key.push_str(&of_concurrency(usage));
             true
         }
+        Event::ApiTest(result) => write_api_test(key, result),
         Event::Unknown(_) => false,
     }
+}
+
+/// [`write_api_test`] into a new string.
+pub(crate) fn of_api_test(result: &ApiTestResult) -> Option<String> {
+    written(|key| write_api_test(key, result))
+}
+
+/// An API test's identity across runs: its project and test, `None` without a test to tell
+/// it by.
+pub(crate) fn write_api_test(key: &mut String, result: &ApiTestResult) -> bool {
+    let Some(test) = result.test() else { return false };
+    write_parts(key, &["api_test", result.project_id.as_deref().unwrap_or_default(), trimmed(test)]);
+    true
 }
 
 /// [`of_job`], appended to `key`. Whether the job has one.

@@ -10,7 +10,7 @@ use super::routing_key::RoutingKey;
 use super::severity::Severity;
 use super::verdict::Verdict;
 use super::web_url::WebUrl;
-use crate::event::{Concurrency, Event, Job, VisualBuild};
+use crate::event::{ApiTestResult, Concurrency, Event, Job, VisualBuild};
 use crate::support::clip::clip_json;
 
 /// Turns Sauce Labs events into PagerDuty alerts, as Sauce Labs' own PagerDuty connector does:
@@ -123,6 +123,7 @@ impl IncidentRules {
             Event::Job(job) => Some(self.job_trigger(job)),
             Event::VisualBuild(build) => Some(self.build_trigger(build)),
             Event::Concurrency(usage) => self.concurrency_trigger(usage),
+            Event::ApiTest(result) => Some(self.api_test_trigger(result)),
             Event::Unknown(_) => None,
         }
     }
@@ -217,6 +218,26 @@ impl IncidentRules {
             .with_class("concurrency")
             .with_custom_details(details(usage));
         Some(self.trigger(payload, Some(&key), None))
+    }
+
+    /// A failed API test run: "<test> failed: <n> failures in <project>", keyed by its project
+    /// and test; without a test to tell it by, an alert of its own.
+    fn api_test_trigger(&self, result: &ApiTestResult) -> AlertEvent {
+        let key = dedup::of_api_test(result);
+        let test = result.test_name.as_deref().or(result.test()).unwrap_or("an unnamed API test");
+        let failures = result.failures_count.map(|n| format!(": {n} failures")).unwrap_or_default();
+        let project = result.project_name.as_deref().map(|p| format!(" in {p}")).unwrap_or_default();
+        let mut summary = format!("{test} failed{failures}{project}");
+        if let Some(error) = result.exception.as_deref().and_then(first_line) {
+            summary = format!("{summary}: {error}");
+        }
+        let mut payload = Payload::new(summary, &self.source, self.severity(&result.tags))
+            .with_class("api test")
+            .with_custom_details(details(result));
+        if let Some(at) = result.date {
+            payload = payload.with_timestamp(at);
+        }
+        self.trigger(payload, key.as_deref(), None)
     }
 
     /// A trigger, with a link (its URL also the client's) when there is one. Without a key to

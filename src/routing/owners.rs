@@ -15,6 +15,8 @@ pub(crate) struct Owners<'e> {
     /// A visual build's teams, as the body lists them (repeats included).
     listed_teams: &'e [TeamId],
     pub organization: Option<&'e str>,
+    /// An API Testing result's project.
+    pub api_testing_project: Option<&'e str>,
 }
 
 impl<'e> Owners<'e> {
@@ -37,6 +39,7 @@ impl<'e> Owners<'e> {
                 organization: Some(usage.organization.id.as_str()),
                 ..Self::default()
             },
+            Event::ApiTest(result) => Self { api_testing_project: result.project_id.as_deref(), ..Self::default() },
             Event::Unknown(_) => Self::default(),
         }
     }
@@ -46,13 +49,18 @@ impl<'e> Owners<'e> {
         self.team.into_iter().chain(self.listed_teams.iter().map(TeamId::as_str))
     }
 
-    /// Whether the event lies within `scope`: in its organization, and its user's or team's.
+    /// Whether the event lies within `scope`: in its organization, and its user's or team's;
+    /// or, for a project's scope, in that project.
     pub(crate) fn within(&self, scope: &Scope) -> bool {
+        if let Scope::ApiTestingProject { project, .. } = scope {
+            return self.api_testing_project == Some(project.as_str());
+        }
         self.organization == Some(scope.org().as_str())
             && match scope {
                 Scope::User { user, .. } => self.user == Some(user.as_str()),
                 Scope::Team { team, .. } => self.teams().any(|owner| owner == team.as_str()),
                 Scope::Organization(_) => true,
+                Scope::ApiTestingProject { .. } => false,
             }
     }
 }

@@ -47,6 +47,9 @@ pub struct Router<K> {
     /// Each key's scope, to find its bucket again on removal or replacement.
     scopes: HashMap<K, Scope>,
     organizations: HashMap<OrgId, Organization<K>>,
+    /// Subscriptions to API Testing projects, by project id: their results carry no
+    /// organization to look one up by.
+    api_testing_projects: HashMap<String, Vec<(K, Topics)>>,
 }
 
 /// The subscriptions of one organization.
@@ -71,7 +74,7 @@ impl<K> Organization<K> {
 
 impl<K> Default for Router<K> {
     fn default() -> Self {
-        Self { scopes: HashMap::new(), organizations: HashMap::new() }
+        Self { scopes: HashMap::new(), organizations: HashMap::new(), api_testing_projects: HashMap::new() }
     }
 }
 
@@ -92,11 +95,17 @@ impl<K: Eq + Hash + Clone> Router<K> {
         let replaced = self.remove(&key);
         let (scope, topics) = subscription.into_parts();
         let entry = (key.clone(), topics);
+        if let Scope::ApiTestingProject { project, .. } = &scope {
+            self.api_testing_projects.entry(project.clone()).or_default().push(entry);
+            self.scopes.insert(key, scope);
+            return replaced;
+        }
         let organization = self.organizations.entry(scope.org().clone()).or_default();
         match &scope {
             Scope::User { user, .. } => organization.users.entry(user.clone()).or_default().push(entry),
             Scope::Team { team, .. } => organization.teams.entry(team.clone()).or_default().push(entry),
             Scope::Organization(_) => organization.whole.push(entry),
+            Scope::ApiTestingProject { .. } => unreachable!("indexed by project above"),
         }
         self.scopes.insert(key, scope);
         replaced
@@ -105,11 +114,16 @@ impl<K: Eq + Hash + Clone> Router<K> {
     /// Removes the subscription under `key` and returns it.
     pub fn remove(&mut self, key: &K) -> Option<Subscription> {
         let scope = self.scopes.remove(key)?;
+        if let Scope::ApiTestingProject { project, .. } = &scope {
+            let topics = take_from(&mut self.api_testing_projects, project, key)?;
+            return Some(Subscription::from_parts(scope, topics));
+        }
         let organization = self.organizations.get_mut(scope.org())?;
         let topics = match &scope {
             Scope::User { user, .. } => take_from(&mut organization.users, user, key),
             Scope::Team { team, .. } => take_from(&mut organization.teams, team, key),
             Scope::Organization(_) => take(&mut organization.whole, key),
+            Scope::ApiTestingProject { .. } => unreachable!("indexed by project above"),
         }?;
         if organization.is_empty() {
             self.organizations.remove(scope.org());
@@ -132,6 +146,7 @@ impl<K: Eq + Hash + Clone> Router<K> {
     pub fn route<'a>(&'a self, event: &'a Event) -> impl Iterator<Item = &'a K> + 'a {
         let owners = Owners::of(event);
         let organization = owners.organization.and_then(|org| self.organizations.get(org));
+        let project = owners.api_testing_project.and_then(|project| self.api_testing_projects.get(project));
         organization
             .into_iter()
             .flat_map(move |organization| {
@@ -139,6 +154,7 @@ impl<K: Eq + Hash + Clone> Router<K> {
                 let teams = distinct(owners.teams()).filter_map(|team| organization.teams.get(team));
                 user.into_iter().chain(teams).chain([&organization.whole])
             })
+            .chain(project)
             .flatten()
             .filter(move |(_, topics)| topics.matches(event))
             .map(|(key, _)| key)

@@ -35,6 +35,15 @@ pub enum Scope {
     },
     /// A whole organization: everything in it.
     Organization(OrgId),
+    /// One Sauce API Testing project, by its id: its test results. They carry no user, team
+    /// or organization, so nothing in them can prove whose they are: authorise such a
+    /// subscription only for an organization you know owns the project.
+    ApiTestingProject {
+        /// The organization the subscription was authorised in.
+        org: OrgId,
+        /// The project's id (`projectId`).
+        project: String,
+    },
 }
 
 impl Scope {
@@ -53,10 +62,18 @@ impl Scope {
         Self::Organization(org.into())
     }
 
+    /// The API Testing project `project` of the organization `org`.
+    pub fn api_testing_project(org: impl Into<OrgId>, project: impl Into<String>) -> Self {
+        Self::ApiTestingProject { org: org.into(), project: project.into() }
+    }
+
     /// The organization the scope lies in.
     pub fn org(&self) -> &OrgId {
         match self {
-            Self::User { org, .. } | Self::Team { org, .. } | Self::Organization(org) => org,
+            Self::User { org, .. }
+            | Self::Team { org, .. }
+            | Self::Organization(org)
+            | Self::ApiTestingProject { org, .. } => org,
         }
     }
 }

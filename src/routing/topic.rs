@@ -28,17 +28,21 @@ pub enum Topic {
     VisualBuildCompleted,
     /// Concurrency usage of an organization or team changed.
     ConcurrencyUsage,
+    /// Results of Sauce API Testing runs, from its webhook connector.
+    ApiTestResults(Outcomes),
 }
 
 impl Topic {
     /// Every topic, in declaration order: the choices of Sauce Labs' webhook settings.
-    pub const ALL: [Self; 6] = [
+    pub const ALL: [Self; 8] = [
         Self::VirtualDeviceJobs(Outcomes::FailedOnly),
         Self::VirtualDeviceJobs(Outcomes::All),
         Self::RealDeviceJobs(Outcomes::FailedOnly),
         Self::RealDeviceJobs(Outcomes::All),
         Self::VisualBuildCompleted,
         Self::ConcurrencyUsage,
+        Self::ApiTestResults(Outcomes::FailedOnly),
+        Self::ApiTestResults(Outcomes::All),
     ];
 
     /// The topic that takes every result where this one takes failures only.
@@ -46,13 +50,15 @@ impl Topic {
         match self {
             Self::VirtualDeviceJobs(_) => Self::VirtualDeviceJobs(Outcomes::All),
             Self::RealDeviceJobs(_) => Self::RealDeviceJobs(Outcomes::All),
+            Self::ApiTestResults(_) => Self::ApiTestResults(Outcomes::All),
             other => other,
         }
     }
 }
 
 /// A set of topics in one byte: each job topic has a bit for "failed only" and one for "all",
-/// so a million subscriptions hold a million bytes of topics, not a million vectors. A new
+/// so a million subscriptions hold a million bytes of topics, not a million vectors (every bit
+/// is taken: the next topic makes it a `u16`). A new
 /// topic needs its entry in [`Topic::ALL`], its bit here, and the events it takes in
 /// [`Topics::matches`]; the unit test below fails until all three agree.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
@@ -65,6 +71,8 @@ impl Topics {
     const RDC_ALL: u8 = 1 << 3;
     const VISUAL: u8 = 1 << 4;
     const CONCURRENCY: u8 = 1 << 5;
+    const API_FAILED: u8 = 1 << 6;
+    const API_ALL: u8 = 1 << 7;
 
     fn bit(topic: Topic) -> u8 {
         match topic {
@@ -74,6 +82,8 @@ impl Topics {
             Topic::RealDeviceJobs(Outcomes::All) => Self::RDC_ALL,
             Topic::VisualBuildCompleted => Self::VISUAL,
             Topic::ConcurrencyUsage => Self::CONCURRENCY,
+            Topic::ApiTestResults(Outcomes::FailedOnly) => Self::API_FAILED,
+            Topic::ApiTestResults(Outcomes::All) => Self::API_ALL,
         }
     }
 
@@ -95,6 +105,8 @@ impl Topics {
             }
             Event::VisualBuild(build) if build.is_finished() => Self::VISUAL,
             Event::Concurrency(_) => Self::CONCURRENCY,
+            Event::ApiTest(result) if result.is_failure() => Self::API_FAILED | Self::API_ALL,
+            Event::ApiTest(_) => Self::API_ALL,
             Event::VisualBuild(_) | Event::Unknown(_) => return false,
         };
         self.0 & wanted != 0
@@ -130,10 +142,12 @@ mod tests {
             Topic::VirtualDeviceJobs(_)
             | Topic::RealDeviceJobs(_)
             | Topic::VisualBuildCompleted
-            | Topic::ConcurrencyUsage => Topic::ALL.contains(&topic),
+            | Topic::ConcurrencyUsage
+            | Topic::ApiTestResults(_) => Topic::ALL.contains(&topic),
         };
         for outcomes in [Outcomes::FailedOnly, Outcomes::All] {
             assert!(listed(Topic::VirtualDeviceJobs(outcomes)) && listed(Topic::RealDeviceJobs(outcomes)));
+            assert!(listed(Topic::ApiTestResults(outcomes)));
         }
         assert!(listed(Topic::VisualBuildCompleted) && listed(Topic::ConcurrencyUsage));
         let bits: Vec<u8> = Topic::ALL.iter().map(|topic| Topics::bit(*topic)).collect();

@@ -126,7 +126,6 @@ pub(crate) fn serialize_time<S: Serializer>(t: &OffsetDateTime, s: S) -> Result<
 /// Writes an optional time as RFC 3339 in UTC, or `null`.
 // serde's `serialize_with` hands over `&Option<T>`, so the reference to an `Option` is fixed.
 #[allow(clippy::ref_option)]
-#[cfg(feature = "pagerduty")]
 pub(crate) fn serialize_optional_time<S: Serializer>(t: &Option<OffsetDateTime>, s: S) -> Result<S::Ok, S::Error> {
     match t {
         Some(t) => serialize_time(t, s),

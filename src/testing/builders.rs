@@ -3,10 +3,10 @@
 use time::OffsetDateTime;
 use time::macros::datetime;
 
-use super::{ORG_ID, TEAM_ID, USER_ID};
+use super::{API_TESTING_PROJECT_ID, ORG_ID, TEAM_ID, USER_ID};
 use crate::event::{
-    BuildStatus, Concurrency, ConcurrencyUsage, DataCenter, DataType, Event, Job, JobStatus, Slots, Visibility,
-    VisualBuild,
+    ApiTestResult, BuildStatus, Concurrency, ConcurrencyUsage, DataCenter, DataType, Event, Job, JobStatus, Slots,
+    Visibility, VisualBuild,
 };
 use crate::id::{OrgId, TeamId, UserId};
 
@@ -272,5 +272,63 @@ impl ConcurrencyBuilder {
     /// As an [`Event`].
     pub fn event(self) -> Event {
         Event::Concurrency(self.0)
+    }
+}
+
+/// Builds an [`ApiTestResult`]: by default a passing run of the test "GET /orders returns the
+/// customer's orders" in the project "Shop API" ([`API_TESTING_PROJECT_ID`]), as the API
+/// Testing webhook connector's default template sends it, with a date.
+#[derive(Debug, Clone)]
+pub struct ApiTestBuilder(ApiTestResult);
+
+impl Default for ApiTestBuilder {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl ApiTestBuilder {
+    /// A passing run with realistic fields.
+    pub fn new() -> Self {
+        let mut result = ApiTestResult::new("6634d3b2a1f5c40012e8a9f1");
+        result.failures_count = Some(0);
+        result.test_name = Some("GET /orders returns the customer's orders".to_owned());
+        result.test_id = Some("65a7c1e2b3d4f50011aa22bb".to_owned());
+        result.project_name = Some("Shop API".to_owned());
+        result.project_id = Some(API_TESTING_PROJECT_ID.to_owned());
+        result.tags = vec!["smoke".to_owned()];
+        result.date = Some(CREATED);
+        Self(result)
+    }
+
+    /// Failed, with two failures.
+    #[must_use]
+    pub fn failed(mut self) -> Self {
+        self.0.failures_count = Some(2);
+        self
+    }
+
+    /// Another run (its id), at `at`.
+    #[must_use]
+    pub fn run(mut self, event_id: impl Into<String>, at: OffsetDateTime) -> Self {
+        (self.0.event_id, self.0.date) = (event_id.into(), Some(at));
+        self
+    }
+
+    /// Changes anything else.
+    #[must_use]
+    pub fn with(mut self, change: impl FnOnce(&mut ApiTestResult)) -> Self {
+        change(&mut self.0);
+        self
+    }
+
+    /// The event's value.
+    pub fn build(self) -> ApiTestResult {
+        self.0
+    }
+
+    /// As an [`Event`].
+    pub fn event(self) -> Event {
+        Event::ApiTest(self.0)
     }
 }

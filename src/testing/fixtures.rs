@@ -15,6 +15,8 @@ pub const CONCURRENCY: &[u8] = include_bytes!("payloads/concurrency.json");
 pub const VISUAL_BUILD: &[u8] = include_bytes!("payloads/visual_build.json");
 /// An array of two jobs, as some senders batch them.
 pub const BATCH_OF_TWO_JOBS: &[u8] = include_bytes!("payloads/batch_two_jobs.json");
+/// A failed API Testing run, as the API Testing webhook connector's default template sends it.
+pub const API_TEST_FAILED: &[u8] = include_bytes!("payloads/api_test_failed.json");
 /// A PagerDuty v3 `incident.triggered` delivery.
 pub const PAGERDUTY_INCIDENT_TRIGGERED: &[u8] = include_bytes!("payloads/pagerduty_incident_triggered.json");
 /// A PagerDuty v3 `pagey.ping` delivery.

@@ -23,7 +23,7 @@ mod builders;
 pub mod fixtures;
 mod signed;
 
-pub use builders::{ConcurrencyBuilder, JobBuilder, VisualBuildBuilder};
+pub use builders::{ApiTestBuilder, ConcurrencyBuilder, JobBuilder, VisualBuildBuilder};
 pub use signed::{SignedRequest, signed, signed_bytes, signed_pagerduty};
 
 /// The organization the builders use unless told otherwise.
@@ -32,3 +32,5 @@ pub const ORG_ID: &str = "7fb25570b4064716b9b6daae1a846790";
 pub const TEAM_ID: &str = "98b9f34e596047d99abba56f517846a9";
 /// The user the builders use unless told otherwise.
 pub const USER_ID: &str = "a1b2c3d4e5f60718293a4b5c6d7e8f90";
+/// The API Testing project of built API test results.
+pub const API_TESTING_PROJECT_ID: &str = "65a7c0ffb3d4f50011aa2200";

@@ -10,7 +10,7 @@ use serde::Deserialize;
 use serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, Visitor};
 use time::OffsetDateTime;
 
-use super::nested::{ConcurrencyBody, RdcOwnership, RdcPayload};
+use super::nested::{ConcurrencyBody, NamedRef, RdcOwnership, RdcPayload, named_ref};
 use crate::event::{BuildSummary, DataCenter, DataType, Visibility};
 use crate::support::open_enum::{Word, word};
 use crate::support::read::{optional_u64, passed, strings, text, version};
@@ -154,13 +154,26 @@ fields! {
     build_name: Option<String> = text,
     build_url: Option<String> = text,
     branch: Option<String> = text,
-    project: Option<String> = text,
+    project: Option<NamedRef> = named_ref,
     summary: Option<BuildSummary> = Deserialize::deserialize,
     data_center: Option<DataCenter> = word,
     concurrency: Option<Box<ConcurrencyBody>> = Deserialize::deserialize,
     timestamp: Option<OffsetDateTime> = time,
     event_payload as "eventPayload": Option<Box<RdcPayload>> = Deserialize::deserialize,
     ownership: Option<Box<RdcOwnership>> = Deserialize::deserialize,
+    event_id as "eventId": Option<String> = version,
+    failures_count as "failuresCount": Option<u64> = optional_u64,
+    test_name as "testName": Option<String> = text,
+    test_id as "testId": Option<String> = version,
+    project_name as "projectName": Option<String> = text,
+    project_id as "projectId": Option<String> = version,
+    test: Option<NamedRef> = named_ref,
+    date: Option<OffsetDateTime> = time,
+    critical_failures as "criticalFailures": Option<u64> = optional_u64,
+    http_failures as "httpFailures": Option<u64> = optional_u64,
+    warnings_count as "warningsCount": Option<u64> = optional_u64,
+    execution_time_seconds as "executionTimeSeconds": Option<String> = version,
+    api_build_id as "buildId": Option<String> = version,
     listing as "jobs" | "builds" | "entities" | "items": bool = present,
 }
 

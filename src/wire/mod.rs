@@ -2,6 +2,7 @@
 //! ([`shape`]), a builder per kind, and the public entry points ([`parse`], [`batch`]) with
 //! their error.
 
+pub(crate) mod api_test;
 pub(crate) mod batch;
 pub(crate) mod concurrency;
 pub(crate) mod error;

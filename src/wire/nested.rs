@@ -84,3 +84,40 @@ pub(crate) struct RdcOwnership {
     #[serde(deserialize_with = "text")]
     pub group_id: Option<String>,
 }
+
+/// A `project` or `test` key: a name as text, or an object `{"name", "id"}` (as an API
+/// Testing run's template may forward them).
+#[derive(Debug, Default)]
+pub(crate) struct NamedRef {
+    pub name: Option<String>,
+    pub id: Option<String>,
+}
+
+/// Reads a [`NamedRef`] from either form; `null` is absent.
+pub(crate) fn named_ref<'de, D: Deserializer<'de>>(d: D) -> Result<Option<NamedRef>, D::Error> {
+    struct NamedRefVisitor;
+    impl<'de> de::Visitor<'de> for NamedRefVisitor {
+        type Value = Option<NamedRef>;
+        fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+            f.write_str("a name, an object with a name and an id, or null")
+        }
+        fn visit_str<E: de::Error>(self, name: &str) -> Result<Self::Value, E> {
+            Ok((!name.is_empty()).then(|| NamedRef { name: Some(name.to_owned()), id: None }))
+        }
+        fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
+            Ok(None)
+        }
+        fn visit_map<A: de::MapAccess<'de>>(self, map: A) -> Result<Self::Value, A::Error> {
+            #[derive(Deserialize)]
+            struct Parts {
+                #[serde(default, deserialize_with = "text")]
+                name: Option<String>,
+                #[serde(default, deserialize_with = "version")]
+                id: Option<String>,
+            }
+            let Parts { name, id } = Parts::deserialize(de::value::MapAccessDeserializer::new(map))?;
+            Ok((name.is_some() || id.is_some()).then_some(NamedRef { name, id }))
+        }
+    }
+    d.deserialize_any(NamedRefVisitor)
+}

@@ -8,7 +8,7 @@ use serde::de::IgnoredAny;
 use super::fields::Fields;
 
 /// The kind of event a body's keys reveal, in this order of precedence: `concurrency`;
-/// `eventPayload`; none at all when the body lists or counts other records (`jobs`, `builds`,
+/// `eventPayload`; `eventId` (an API Testing result); none at all when the body lists or counts other records (`jobs`, `builds`,
 /// `entities` or `items`: a Sauce Labs REST build record or a list envelope, never an event);
 /// `data_type`, `creation_time`, `modification_time` or `consolidated_status` (a job);
 /// `build_id`, `build_url` or `data_center` (a visual build). Jobs come before visual builds
@@ -17,6 +17,7 @@ use super::fields::Fields;
 pub(crate) enum Shape {
     Concurrency,
     RawRdc,
+    ApiTest,
     Job,
     VisualBuild,
     Unknown,
@@ -42,6 +43,7 @@ impl fmt::Display for Missing {
         let kind = match self.shape {
             Shape::Concurrency => "concurrency event",
             Shape::RawRdc => "raw real-device event",
+            Shape::ApiTest => "API Testing result",
             Shape::Job => "job",
             Shape::VisualBuild => "visual build",
             Shape::Unknown => "event",
@@ -57,6 +59,8 @@ pub(crate) struct ShapeKeys {
     concurrency: Option<IgnoredAny>,
     #[serde(rename = "eventPayload")]
     event_payload: Option<IgnoredAny>,
+    #[serde(rename = "eventId")]
+    event_id: Option<IgnoredAny>,
     build_id: Option<IgnoredAny>,
     build_url: Option<IgnoredAny>,
     data_center: Option<IgnoredAny>,
@@ -77,6 +81,8 @@ impl ShapeKeys {
             Shape::Concurrency
         } else if self.event_payload.is_some() {
             Shape::RawRdc
+        } else if self.event_id.is_some() {
+            Shape::ApiTest
         } else if listing {
             Shape::Unknown
         } else if self.data_type.is_some()
@@ -102,6 +108,7 @@ impl Fields {
         ShapeKeys {
             concurrency: present(self.concurrency.is_some()),
             event_payload: present(self.event_payload.is_some()),
+            event_id: present(self.event_id.is_some()),
             build_id: present(self.build_id.is_some()),
             build_url: present(self.build_url.is_some()),
             data_center: present(self.data_center.is_some()),

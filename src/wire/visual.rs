@@ -22,7 +22,7 @@ pub(crate) fn from_fields(f: Fields) -> Result<VisualBuild, &'static str> {
     build.team_ids = f.team_ids.into_iter().map(TeamId::from).collect();
     build.creator_id = f.creator_id;
     build.branch = f.branch;
-    build.project = f.project;
+    build.project = f.project.and_then(|project| project.name);
     build.summary = f.summary.unwrap_or_default();
     Ok(build)
 }

@@ -265,6 +265,7 @@ fn event_time(event: &Event) -> Option<OffsetDateTime> {
     match event {
         Event::Job(job) => Some(job.modification_time),
         Event::Concurrency(usage) => Some(usage.timestamp),
+        Event::ApiTest(result) => result.date,
         Event::VisualBuild(_) | Event::Unknown(_) => None,
     }
 }
@@ -277,6 +278,7 @@ fn fingerprint_of(event: &Event, verdict: Verdict) -> Fingerprint {
         Event::Job(job) => hash.write(job.id.as_bytes()),
         Event::VisualBuild(build) => hash.write(build.build_id.as_bytes()),
         Event::Concurrency(usage) => hash.write(&usage.timestamp.unix_timestamp_nanos().to_le_bytes()),
+        Event::ApiTest(result) => hash.write(result.event_id.as_bytes()),
         Event::Unknown(_) => {}
     }
     hash.finish(verdict)
