@@ -207,8 +207,15 @@ fn stream(rules: &IncidentRules) -> Result {
         ("10:00 run-0 passed, arriving late", run("run-0", "PASSED", 0)?),
         ("10:12 run-4 passed", run("run-4", "PASSED", 12)?),
     ];
+    play(&ledger, &stream)?;
+
+    Ok(())
+}
+
+/// Applies each result of `stream` to `ledger`, printing what it asks to send.
+fn play(ledger: &IncidentLedger, stream: &[(&str, Event)]) -> Result {
     let now = sauce_webhooks::time::OffsetDateTime::now_utc();
-    for (label, event) in &stream {
+    for (label, event) in stream {
         let answer = match ledger.apply(event, now)? {
             Decision::Send(alert) => format!("send a {:?} for {}", alert.action(), alert.dedup_key().unwrap_or("-")),
             Decision::Skip(reason) => format!("nothing ({reason:?})"),
@@ -216,7 +223,6 @@ fn stream(rules: &IncidentRules) -> Result {
         };
         println!("{label:>38} -> {answer}");
     }
-
     Ok(())
 }
 
@@ -237,15 +243,7 @@ fn api_tests(rules: &IncidentRules) -> Result {
         ("10:06 run-2, no failures", run("run-2", 0, 6)?),
         ("10:11 run-3, no failures", run("run-3", 0, 11)?),
     ];
-    let now = sauce_webhooks::time::OffsetDateTime::now_utc();
-    for (label, event) in &stream {
-        let answer = match ledger.apply(event, now)? {
-            Decision::Send(alert) => format!("send a {:?} for {}", alert.action(), alert.dedup_key().unwrap_or("-")),
-            Decision::Skip(reason) => format!("nothing ({reason:?})"),
-            _ => "an answer newer than this demo".to_owned(),
-        };
-        println!("{label:>38} -> {answer}");
-    }
+    play(&ledger, &stream)?;
     Ok(())
 }
 

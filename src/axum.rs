@@ -56,7 +56,9 @@ use http_body_util::BodyExt;
 use time::OffsetDateTime;
 
 use crate::event::Event;
-use crate::signature::{PagerDutyV3, SauceLabs, Scheme, SignatureError, StandardWebhooks, Verified, Verifier};
+use crate::signature::{
+    PagerDutyV3, SauceLabs, Scheme, SignatureError, SignsBody, StandardWebhooks, Verified, Verifier,
+};
 use crate::wire::error::ParseError;
 
 /// Bodies up to this size are verified and parsed on the task itself: it takes microseconds.
@@ -218,17 +220,8 @@ pub trait FromHeaders: Scheme + Send + Sync + 'static {
     ) -> Result<Verified<'a, Self>, SignatureError>;
 }
 
-impl FromHeaders for SauceLabs {
-    fn verify_request<'a>(
-        verifier: &Verifier<Self>,
-        body: &'a [u8],
-        headers: &HeaderMap,
-    ) -> Result<Verified<'a, Self>, SignatureError> {
-        verifier.verify_headers(body, headers)
-    }
-}
-
-impl FromHeaders for PagerDutyV3 {
+/// The schemes that sign the body alone: the signature header is all there is to read.
+impl<S: Scheme + SignsBody + Send + Sync + 'static> FromHeaders for S {
     fn verify_request<'a>(
         verifier: &Verifier<Self>,
         body: &'a [u8],
