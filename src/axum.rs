@@ -56,9 +56,7 @@ use http_body_util::BodyExt;
 use time::OffsetDateTime;
 
 use crate::event::Event;
-use crate::signature::{
-    PagerDutyV3, SauceLabs, Scheme, SignatureError, SignsBody, StandardWebhooks, Verified, Verifier,
-};
+use crate::signature::{SauceLabs, Scheme, SignatureError, SignsBody, StandardWebhooks, Verified, Verifier};
 use crate::wire::error::ParseError;
 
 /// Bodies up to this size are verified and parsed on the task itself: it takes microseconds.
@@ -274,13 +272,13 @@ where
 #[cfg(feature = "pagerduty")]
 impl<St> FromRequest<St> for PagerDutyWebhook
 where
-    Arc<Verifier<PagerDutyV3>>: FromRef<St>,
+    Arc<Verifier<crate::signature::PagerDutyV3>>: FromRef<St>,
     St: Send + Sync,
 {
     type Rejection = WebhookRejection;
 
     async fn from_request(request: Request, state: &St) -> Result<Self, Self::Rejection> {
-        let verifier = Arc::<Verifier<PagerDutyV3>>::from_ref(state);
+        let verifier = Arc::<Verifier<crate::signature::PagerDutyV3>>::from_ref(state);
         let (signed, envelope) = read_then(request, verifier, Declared::Json, |verified| verified.envelope()).await?;
         require_signature(&signed)?;
         Ok(Self(envelope))
