@@ -56,7 +56,7 @@ use http_body_util::BodyExt;
 use time::OffsetDateTime;
 
 use crate::event::Event;
-use crate::signature::{SauceLabs, Scheme, SignatureError, SignsBody, StandardWebhooks, Verified, Verifier};
+use crate::signature::{OneHeader, SauceLabs, Scheme, SignatureError, StandardWebhooks, Verified, Verifier};
 use crate::wire::error::ParseError;
 
 /// Bodies up to this size are verified and parsed on the task itself: it takes microseconds.
@@ -219,7 +219,7 @@ pub trait FromHeaders: Scheme + Send + Sync + 'static {
 }
 
 /// The schemes that sign the body alone: the signature header is all there is to read.
-impl<S: Scheme + SignsBody + Send + Sync + 'static> FromHeaders for S {
+impl<S: Scheme + OneHeader + Send + Sync + 'static> FromHeaders for S {
     fn verify_request<'a>(
         verifier: &Verifier<Self>,
         body: &'a [u8],

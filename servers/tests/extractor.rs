@@ -313,3 +313,22 @@ fn a_body_trickled_a_byte_at_a_time_holds_its_bytes_not_its_frames() {
     assert_eq!(status, Some(StatusCode::UNAUTHORIZED));
     assert!(peak < 1024 * 1024, "peak {peak} bytes for a 30,000-byte body");
 }
+
+#[tokio::test]
+async fn a_sent_secret_is_checked_from_its_configured_header() {
+    use sauce_webhooks::signature::SharedSecret;
+    async fn api_test(signed: Signed<SharedSecret>) -> String {
+        signed.verified().event().map_or_else(|err| err.to_string(), |event| event.is_failure().to_string())
+    }
+    let scheme = SharedSecret::header("x-webhook-token");
+    let verifier = Arc::new(Verifier::new(Secret::new("9f8e7d6c-token").unwrap()).with_scheme(scheme));
+    let app = Router::new().route("/api-testing", post(api_test)).with_state(verifier);
+    let request = |token: &str| {
+        Request::post("/api-testing")
+            .header("X-Webhook-Token", token)
+            .body(Body::from(fixtures::API_TEST_FAILED))
+            .unwrap()
+    };
+    assert_eq!(answer(app.clone(), request("9f8e7d6c-token")).await, (StatusCode::OK, "true".to_owned()));
+    assert_eq!(answer(app, request("guess")).await.0, StatusCode::UNAUTHORIZED);
+}

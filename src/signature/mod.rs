@@ -25,14 +25,16 @@ mod mac;
 mod scheme;
 mod secret;
 mod standard;
+mod token;
 mod verifier;
 
 pub use error::{SecretError, SignatureError};
 pub use mac::{Signature, sign};
-pub use scheme::{PAGERDUTY_SIGNATURE_HEADER, PagerDutyV3, SIGNATURE_HEADER, SauceLabs, Scheme, SignsBody};
+pub use scheme::{OneHeader, PAGERDUTY_SIGNATURE_HEADER, PagerDutyV3, SIGNATURE_HEADER, SauceLabs, Scheme};
 pub use secret::Secret;
 pub use standard::{
     StandardHeaders, StandardWebhooks, WEBHOOK_ID_HEADER, WEBHOOK_SIGNATURE_HEADER, WEBHOOK_TIMESTAMP_HEADER,
     standard_webhooks_headers,
 };
+pub use token::{AUTHORIZATION_HEADER, HttpBasic, SharedSecret};
 pub use verifier::{DEFAULT_MAX_BODY, MAX_SECRETS, ParsesAsEvents, Verified, Verifier};

@@ -26,20 +26,28 @@ pub trait Scheme: sealed::Sealed + Copy + fmt::Debug {
     fn header_name(&self) -> &'static str;
 }
 
-/// A scheme that signs the body alone, so that [`Verifier::verify`](super::Verifier::verify)
-/// needs only the body and one header: [`SauceLabs`] and [`PagerDutyV3`]. Sealed.
-pub trait SignsBody: sealed::Sealed {}
+/// A scheme whose request carries all it needs in one header, so that
+/// [`Verifier::verify`](super::Verifier::verify) needs only the body and that header's value:
+/// [`SauceLabs`] and [`PagerDutyV3`], which sign the body, and [`SharedSecret`](super::SharedSecret)
+/// and [`HttpBasic`](super::HttpBasic), which send a secret. Sealed.
+pub trait OneHeader: sealed::Sealed {}
 
-impl SignsBody for SauceLabs {}
-impl SignsBody for PagerDutyV3 {}
+impl OneHeader for SauceLabs {}
+impl OneHeader for PagerDutyV3 {}
 
 pub(crate) mod sealed {
     use super::super::error::SignatureError;
 
     /// What a scheme reads from its header, hidden from users.
     pub trait Sealed {
-        /// The signatures the header carries, any of which may match.
+        /// The signatures the header carries, any of which may match the MAC of
+        /// [`signed`](Sealed::signed).
         fn signatures(&self, header: &str) -> Result<Signatures, SignatureError>;
+
+        /// What the signatures are MACs of: the body, for the schemes that sign it.
+        fn signed<'b>(&self, body: &'b [u8]) -> &'b [u8] {
+            body
+        }
     }
 
     /// Up to 16 signatures read from one header, on the stack. `Debug` shows only how many:

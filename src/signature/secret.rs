@@ -65,6 +65,18 @@ impl Secret {
         Ok(Self { keyed: keyed? })
     }
 
+    /// HTTP Basic credentials, for [`HttpBasic`](super::HttpBasic): `user:password`.
+    ///
+    /// # Errors
+    /// [`SecretError::Empty`](SecretError::Empty) when the password is empty.
+    pub fn basic(user: &str, password: &str) -> Result<Self, SecretError> {
+        if password.is_empty() {
+            return Err(SecretError::Empty);
+        }
+        let credentials = zeroize::Zeroizing::new(format!("{user}:{password}"));
+        Self::new(credentials.as_bytes())
+    }
+
     /// The HMAC-SHA256 of `body` under this secret.
     pub(crate) fn mac(&self, body: &[u8]) -> [u8; 32] {
         self.mac_of(&[body])

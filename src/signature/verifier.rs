@@ -8,9 +8,10 @@ use time::OffsetDateTime;
 use super::error::{SecretError, SignatureError};
 use super::mac::equal_in_constant_time;
 use super::scheme::sealed::Sealed as _;
-use super::scheme::{SauceLabs, Scheme, SignsBody};
+use super::scheme::{OneHeader, SauceLabs, Scheme};
 use super::secret::Secret;
 use super::standard::{StandardHeaders, StandardWebhooks};
+use super::token::{HttpBasic, SharedSecret};
 use crate::event::Event;
 use crate::wire::batch::Batch;
 use crate::wire::error::ParseError;
@@ -149,10 +150,13 @@ impl<S: Scheme> Verifier<S> {
     }
 }
 
-/// Schemes that sign the body alone: [`SauceLabs`] and [`PagerDutyV3`](super::PagerDutyV3).
-impl<S: Scheme + SignsBody> Verifier<S> {
+/// Schemes whose request carries all in one header: [`SauceLabs`] and
+/// [`PagerDutyV3`](super::PagerDutyV3), which sign the body, [`SharedSecret`] and
+/// [`HttpBasic`], which send a secret.
+impl<S: Scheme + OneHeader> Verifier<S> {
     /// Checks `header` (the signature header's value, `None` when absent) against the raw
-    /// `body` bytes, exactly as received: never re-serialized JSON. Allocates nothing.
+    /// `body` bytes, exactly as received: never re-serialized JSON. Allocates nothing for the
+    /// schemes that sign the body (a sent secret is keyed once, in a box that wipes itself).
     ///
     /// # Errors
     /// [`SignatureError::TooLarge`] for a body over the limit, `Missing` without a header
@@ -167,7 +171,7 @@ impl<S: Scheme + SignsBody> Verifier<S> {
             return Err(SignatureError::Malformed { reason: "header longer than 4 KiB" });
         }
         let signatures = self.scheme.signatures(header)?;
-        if self.any_matches(&[body], signatures.as_slice()) {
+        if self.any_matches(&[self.scheme.signed(body)], signatures.as_slice()) {
             Ok(Verified::new(body, true))
         } else {
             Err(SignatureError::Mismatch)
@@ -329,3 +333,5 @@ impl<'a, S: ParsesAsEvents> Verified<'a, S> {
 pub trait ParsesAsEvents: Scheme {}
 impl ParsesAsEvents for SauceLabs {}
 impl ParsesAsEvents for StandardWebhooks {}
+impl ParsesAsEvents for SharedSecret {}
+impl ParsesAsEvents for HttpBasic {}

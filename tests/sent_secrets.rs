@@ -1,0 +1,70 @@
+//! Schemes that send a secret instead of signing the body: a shared-secret header (App
+//! Distribution, API Testing) and HTTP Basic credentials (Error Reporting), with the same
+//! verifier, body cap and typestate as the signing schemes.
+
+use sauce_webhooks::Event;
+use sauce_webhooks::signature::{HttpBasic, Secret, SharedSecret, SignatureError, Verifier};
+
+const BODY: &[u8] = br#"{"eventId":"e1","failuresCount":1,"testName":"GET /orders","projectId":"p-7"}"#;
+
+fn basic(credentials: &str) -> String {
+    use base64::Engine as _;
+    format!("Basic {}", base64::engine::general_purpose::STANDARD.encode(credentials))
+}
+
+#[test]
+fn a_shared_secret_is_checked_whole_with_rotation() {
+    let verifier = Verifier::new(Secret::new("old-token").unwrap())
+        .with_secret(Secret::new("new-token").unwrap())
+        .with_scheme(SharedSecret::header("x-webhook-token"));
+    assert!(verifier.verify(BODY, Some("old-token")).is_ok());
+    assert!(verifier.verify(BODY, Some(" new-token ")).is_ok(), "surrounding spaces are not part of it");
+    for wrong in ["old-toke", "old-tokenX", "OLD-TOKEN", "new-token\0", "x"] {
+        assert!(verifier.verify(BODY, Some(wrong)).is_err(), "{wrong:?}");
+    }
+    assert_eq!(verifier.verify(BODY, None).unwrap_err(), SignatureError::Missing);
+    assert_eq!(verifier.verify(BODY, Some("")).unwrap_err(), SignatureError::Missing);
+    assert!(matches!(verifier.verify(BODY, Some(&"a".repeat(2000))), Err(SignatureError::Malformed { .. })));
+    assert_eq!(verifier.header_name(), "x-webhook-token");
+}
+
+#[test]
+fn what_a_sent_secret_lets_through_parses_as_an_event() {
+    let verifier = Verifier::new(Secret::new("t0ken").unwrap()).with_scheme(SharedSecret::header("x-webhook-token"));
+    let verified = verifier.verify(BODY, Some("t0ken")).unwrap();
+    assert!(matches!(verified.event().unwrap(), Event::ApiTest(result) if result.is_failure()));
+}
+
+#[test]
+fn http_basic_credentials_are_checked_whole() {
+    let verifier = Verifier::new(Secret::basic("backtrace", "s3cret").unwrap()).with_scheme(HttpBasic);
+    assert!(verifier.verify(BODY, Some(&basic("backtrace:s3cret"))).is_ok());
+    assert!(verifier.verify(BODY, Some(&basic("backtrace:s3cret").replace("Basic", "basic"))).is_ok());
+    for wrong in ["backtrace:s3cre", "backtrace:s3cretX", "Backtrace:s3cret", ":s3cret", "backtrace:"] {
+        assert!(verifier.verify(BODY, Some(&basic(wrong))).is_err(), "{wrong:?}");
+    }
+    for malformed in ["Bearer YmFja3RyYWNlOnMzY3JldA==", "Basic !!!", "YmFja3RyYWNlOnMzY3JldA=="] {
+        assert!(matches!(verifier.verify(BODY, Some(malformed)), Err(SignatureError::Malformed { .. })), "{malformed}");
+    }
+    assert_eq!(Secret::basic("user", "").unwrap_err(), sauce_webhooks::signature::SecretError::Empty);
+}
+
+#[test]
+fn the_body_cap_holds_for_sent_secrets_too() {
+    let verifier = Verifier::new(Secret::new("t0ken").unwrap())
+        .with_scheme(SharedSecret::header("x-webhook-token"))
+        .with_max_body(16);
+    assert!(matches!(verifier.verify(BODY, Some("t0ken")), Err(SignatureError::TooLarge { .. })));
+}
+
+#[test]
+fn the_header_is_found_in_any_case() {
+    let verifier = Verifier::new(Secret::new("t0ken").unwrap()).with_scheme(SharedSecret::header("X-Webhook-Token"));
+    let mut headers = http::HeaderMap::new();
+    headers.insert("x-webhook-token", "t0ken".parse().unwrap());
+    assert!(verifier.verify_headers(BODY, &headers).is_ok());
+    let basic_verifier = Verifier::new(Secret::basic("u", "p").unwrap()).with_scheme(HttpBasic);
+    let mut headers = http::HeaderMap::new();
+    headers.insert("Authorization", basic("u:p").parse().unwrap());
+    assert!(basic_verifier.verify_headers(BODY, &headers).is_ok());
+}
