@@ -128,8 +128,8 @@ pub mod testing;
 mod wire;
 
 pub use event::{
-    ApiTestResult, BuildStatus, BuildSummary, Concurrency, ConcurrencyUsage, DataCenter, DataType, Event, Job,
-    JobStatus, Slots, Visibility, VisualBuild,
+    ApiTestResult, BuildStatus, BuildSummary, Concurrency, ConcurrencyUsage, DataCenter, DataType, ErrorGroup, Event,
+    Job, JobStatus, Slots, Visibility, VisualBuild,
 };
 pub use id::{OrgId, TeamId, UserId};
 pub use raw_json::RawJson;

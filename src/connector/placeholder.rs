@@ -8,8 +8,10 @@ use serde_json::{Map, Value};
 use time::OffsetDateTime;
 
 use crate::event::{
-    ApiTestResult, BuildStatus, Concurrency, ConcurrencyUsage, DataCenter, Event, Job, JobStatus, Slots, VisualBuild,
+    ApiTestResult, BuildStatus, Concurrency, ConcurrencyUsage, DataCenter, ErrorGroup, Event, Job, JobStatus, Slots,
+    VisualBuild,
 };
+use crate::raw_json::RawJson;
 
 /// What a placeholder stands for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -26,7 +28,7 @@ pub(crate) enum Placeholder {
 
 /// Each kind's placeholder prefix, and the documented JSON of an event of that kind (keys of
 /// nested objects, as `concurrency`'s, count under the prefix).
-fn samples() -> [(&'static str, Map<String, Value>); 4] {
+fn samples() -> [(&'static str, Map<String, Value>); 5] {
     let at = OffsetDateTime::UNIX_EPOCH;
     let job = Job::new("j", JobStatus::Passed, at);
     let build = VisualBuild::new("o", "u", "b", "n", "https://x/b", BuildStatus::Equal, DataCenter::UsWest1);
@@ -38,6 +40,7 @@ fn samples() -> [(&'static str, Map<String, Value>); 4] {
         ("build", fields(&Event::VisualBuild(build))),
         ("concurrency", fields(&Event::Concurrency(concurrency))),
         ("api_test", fields(&Event::ApiTest(api_test_with_every_field()))),
+        ("error_group", fields(&Event::ErrorGroup(error_group_with_every_field()))),
     ]
 }
 
@@ -51,6 +54,17 @@ fn api_test_with_every_field() -> ApiTestResult {
         (Some(0), Some(0), Some(0), Some(0));
     result.date = Some(OffsetDateTime::UNIX_EPOCH);
     result
+}
+
+/// An Error Reporting group with every field set, as only set fields are written.
+fn error_group_with_every_field() -> ErrorGroup {
+    let text = || Some(String::new());
+    let mut group = ErrorGroup::new("f");
+    (group.universe, group.project, group.application, group.href) = (text(), text(), text(), text());
+    (group.group_url, group.callstack, group.object_id) = (text(), text(), text());
+    (group.occurrences, group.first_seen) = (Some(0), Some(OffsetDateTime::UNIX_EPOCH));
+    group.attributes = Some(RawJson::from_value(&Value::Object(Map::new())));
+    group
 }
 
 /// The keys of the event's JSON, with those of `concurrency`'s object lifted to the top.
@@ -104,6 +118,7 @@ impl Placeholder {
             Event::VisualBuild(_) => "build",
             Event::Concurrency(_) => "concurrency",
             Event::ApiTest(_) => "api_test",
+            Event::ErrorGroup(_) => "error_group",
             Event::Unknown(_) => "unknown",
         };
         match self {

@@ -3,6 +3,7 @@
 
 mod api_test;
 mod concurrency;
+mod error_group;
 mod job;
 mod visual;
 
@@ -12,6 +13,7 @@ use crate::raw_json::RawJson;
 
 pub use api_test::ApiTestResult;
 pub use concurrency::{Concurrency, ConcurrencyUsage, Slots};
+pub use error_group::ErrorGroup;
 pub use job::{DataType, Job, JobStatus, Visibility};
 pub use visual::{BuildStatus, BuildSummary, DataCenter, VisualBuild};
 
@@ -45,6 +47,8 @@ pub enum Event {
     VisualBuild(VisualBuild),
     /// A result of Sauce Labs API Testing, from its webhook connector.
     ApiTest(ApiTestResult),
+    /// A new group of errors, from Sauce Labs Error Reporting.
+    ErrorGroup(ErrorGroup),
     /// A JSON object of no kind this crate knows, kept whole as the sender wrote it.
     Unknown(RawJson),
 }
@@ -53,13 +57,15 @@ impl Event {
     /// Whether the event reports something wrong: a failed job ([`Job::is_failure`]), a failed
     /// visual build ([`VisualBuild::is_failure`]), or concurrency at or over its allowed slots
     /// for the organization or the team ([`Concurrency::is_saturated`]), an API test run with
-    /// failures ([`ApiTestResult::is_failure`]). Unknown events are not failures.
+    /// failures ([`ApiTestResult::is_failure`]), a new group of errors (always). Unknown
+    /// events are not failures.
     pub fn is_failure(&self) -> bool {
         match self {
             Self::Job(job) => job.is_failure(),
             Self::VisualBuild(build) => build.is_failure(),
             Self::Concurrency(usage) => usage.is_saturated(),
             Self::ApiTest(result) => result.is_failure(),
+            Self::ErrorGroup(group) => group.is_failure(),
             Self::Unknown(_) => false,
         }
     }

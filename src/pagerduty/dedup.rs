@@ -6,7 +6,7 @@ use sha2::{Digest, Sha256};
 
 use super::check::CheckRun;
 use super::limits::MAX_DEDUP_KEY_CHARS;
-use crate::event::{ApiTestResult, Concurrency, Event, Job, VisualBuild};
+use crate::event::{ApiTestResult, Concurrency, ErrorGroup, Event, Job, VisualBuild};
 
 /// The key of the test an event is a run of: its kind first (so that no job's parts can spell
 /// another kind's key), then organization, data type and test name for a job (`None` without
@@ -59,8 +59,19 @@ pub(crate) fn write_test(key: &mut String, event: &Event) -> bool {
             true
         }
         Event::ApiTest(result) => write_api_test(key, result),
+        Event::ErrorGroup(group) => {
+            key.push_str(&of_error_group(group));
+            true
+        }
         Event::Unknown(_) => false,
     }
+}
+
+/// An error group's identity: its universe, project and fingerprint.
+pub(crate) fn of_error_group(group: &ErrorGroup) -> String {
+    let (universe, project) =
+        (group.universe.as_deref().unwrap_or_default(), group.project.as_deref().unwrap_or_default());
+    of_parts(&["error_group", universe, project, trimmed(&group.fingerprint)])
 }
 
 /// [`write_api_test`] into a new string.

@@ -10,7 +10,7 @@ use super::routing_key::RoutingKey;
 use super::severity::Severity;
 use super::verdict::Verdict;
 use super::web_url::WebUrl;
-use crate::event::{ApiTestResult, Concurrency, Event, Job, VisualBuild};
+use crate::event::{ApiTestResult, Concurrency, ErrorGroup, Event, Job, VisualBuild};
 use crate::support::clip::clip_json;
 
 /// Turns Sauce Labs events into PagerDuty alerts, as Sauce Labs' own PagerDuty connector does:
@@ -124,6 +124,7 @@ impl IncidentRules {
             Event::VisualBuild(build) => Some(self.build_trigger(build)),
             Event::Concurrency(usage) => self.concurrency_trigger(usage),
             Event::ApiTest(result) => Some(self.api_test_trigger(result)),
+            Event::ErrorGroup(group) => Some(self.error_group_trigger(group)),
             Event::Unknown(_) => None,
         }
     }
@@ -238,6 +239,28 @@ impl IncidentRules {
             payload = payload.with_timestamp(at);
         }
         self.trigger(payload, key.as_deref(), None)
+    }
+
+    /// A new group of errors: "New error in <project>: <callstack's first line> (<n>
+    /// occurrences)", keyed by its universe, project and fingerprint, linked to the group.
+    fn error_group_trigger(&self, group: &ErrorGroup) -> AlertEvent {
+        let key = dedup::of_error_group(group);
+        let place = group.project.as_deref().or(group.application.as_deref()).unwrap_or("an application");
+        let mut summary = format!("New error in {place}");
+        if let Some(first) = group.callstack.as_deref().and_then(first_line) {
+            summary = format!("{summary}: {first}");
+        }
+        if let Some(n) = group.occurrences {
+            summary = format!("{summary} ({n} occurrences)");
+        }
+        let mut payload = Payload::new(summary, &self.source, Severity::Error)
+            .with_class("error group")
+            .with_custom_details(details(group));
+        if let Some(at) = group.last_seen {
+            payload = payload.with_timestamp(at);
+        }
+        let link = group.group_url.as_deref().and_then(WebUrl::parse);
+        self.trigger(payload, Some(&key), link.map(|link| (link, "Error group")))
     }
 
     /// A trigger, with a link (its URL also the client's) when there is one. Without a key to

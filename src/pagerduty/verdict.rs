@@ -27,6 +27,7 @@ impl Verdict {
             Event::Concurrency(usage) if usage.is_saturated() => Self::Failure,
             Event::Concurrency(_) => Self::Success,
             Event::ApiTest(result) => Self::of_check(result.is_failure()),
+            Event::ErrorGroup(_) => Self::Failure,
             Event::Job(_) | Event::VisualBuild(_) | Event::Unknown(_) => Self::Neither,
         }
     }

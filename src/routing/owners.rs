@@ -40,7 +40,8 @@ impl<'e> Owners<'e> {
                 ..Self::default()
             },
             Event::ApiTest(result) => Self { api_testing_project: result.project_id.as_deref(), ..Self::default() },
-            Event::Unknown(_) => Self::default(),
+            // No scope names an Error Reporting universe yet: nothing proves whose it is.
+            Event::ErrorGroup(_) | Event::Unknown(_) => Self::default(),
         }
     }
 

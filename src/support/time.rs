@@ -25,6 +25,56 @@ pub(crate) fn time<'de, D: Deserializer<'de>>(d: D) -> Result<Option<OffsetDateT
     d.deserialize_any(TimeVisitor)
 }
 
+/// A `timestamp` key: one time (a concurrency event's), or the `[first, last]` pair of epoch
+/// seconds an Error Reporting notification sends.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum TimeOrSpan {
+    At(OffsetDateTime),
+    Span(Option<OffsetDateTime>, Option<OffsetDateTime>),
+}
+
+/// Reads a [`TimeOrSpan`]: a time in any form [`time`] accepts, or an array of at most two.
+pub(crate) fn time_or_span<'de, D: Deserializer<'de>>(d: D) -> Result<Option<TimeOrSpan>, D::Error> {
+    struct SpanVisitor;
+    impl<'de> Visitor<'de> for SpanVisitor {
+        type Value = Option<TimeOrSpan>;
+        fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+            f.write_str("a time, or an array of a first and a last time")
+        }
+        fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
+            TimeVisitor.visit_str(v).map(|at| at.map(TimeOrSpan::At))
+        }
+        fn visit_u64<E: de::Error>(self, v: u64) -> Result<Self::Value, E> {
+            TimeVisitor.visit_u64(v).map(|at| at.map(TimeOrSpan::At))
+        }
+        fn visit_i64<E: de::Error>(self, v: i64) -> Result<Self::Value, E> {
+            TimeVisitor.visit_i64(v).map(|at| at.map(TimeOrSpan::At))
+        }
+        fn visit_f64<E: de::Error>(self, v: f64) -> Result<Self::Value, E> {
+            TimeVisitor.visit_f64(v).map(|at| at.map(TimeOrSpan::At))
+        }
+        fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
+            Ok(None)
+        }
+        fn visit_seq<A: de::SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+            struct Time;
+            impl<'de> de::DeserializeSeed<'de> for Time {
+                type Value = Option<OffsetDateTime>;
+                fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+                    time(d)
+                }
+            }
+            let first = seq.next_element_seed(Time)?.flatten();
+            let last = seq.next_element_seed(Time)?.flatten();
+            if seq.next_element::<de::IgnoredAny>()?.is_some() {
+                return Err(de::Error::invalid_length(3, &"a first and a last time"));
+            }
+            Ok(Some(TimeOrSpan::Span(first, last)))
+        }
+    }
+    d.deserialize_any(SpanVisitor)
+}
+
 struct TimeVisitor;
 
 impl Visitor<'_> for TimeVisitor {

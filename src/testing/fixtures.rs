@@ -17,6 +17,8 @@ pub const VISUAL_BUILD: &[u8] = include_bytes!("payloads/visual_build.json");
 pub const BATCH_OF_TWO_JOBS: &[u8] = include_bytes!("payloads/batch_two_jobs.json");
 /// A failed API Testing run, as the API Testing webhook connector's default template sends it.
 pub const API_TEST_FAILED: &[u8] = include_bytes!("payloads/api_test_failed.json");
+/// An Error Reporting group notification, with its `[first, last]` timestamp and attributes.
+pub const ERROR_GROUP: &[u8] = include_bytes!("payloads/error_group.json");
 /// A PagerDuty v3 `incident.triggered` delivery.
 pub const PAGERDUTY_INCIDENT_TRIGGERED: &[u8] = include_bytes!("payloads/pagerduty_incident_triggered.json");
 /// A PagerDuty v3 `pagey.ping` delivery.

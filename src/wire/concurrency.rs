@@ -5,11 +5,14 @@ use serde::{Deserialize, Deserializer};
 use super::fields::{Fields, read_object};
 use super::shape::Shape;
 use crate::event::Concurrency;
+use crate::support::time::TimeOrSpan;
 
 /// Builds the event from the body's keys; the error names a missing required key.
 pub(crate) fn from_fields(f: Fields) -> Result<Concurrency, &'static str> {
     let body = *f.concurrency.ok_or("concurrency")?;
-    let mut usage = Concurrency::new(body.organization, f.timestamp.ok_or("timestamp")?);
+    // A `[first, last]` pair is Error Reporting's, not a measure's time.
+    let Some(TimeOrSpan::At(at)) = f.timestamp else { return Err("timestamp") };
+    let mut usage = Concurrency::new(body.organization, at);
     usage.team = body.team;
     Ok(usage)
 }

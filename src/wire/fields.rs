@@ -12,9 +12,10 @@ use time::OffsetDateTime;
 
 use super::nested::{ConcurrencyBody, NamedRef, RdcOwnership, RdcPayload, named_ref};
 use crate::event::{BuildSummary, DataCenter, DataType, Visibility};
+use crate::raw_json::RawJson;
 use crate::support::open_enum::{Word, word};
 use crate::support::read::{optional_u64, passed, strings, text, version};
-use crate::support::time::time;
+use crate::support::time::{TimeOrSpan, time, time_or_span};
 
 /// Declares [`Fields`] from one list of `name [as "wire key" | ...]: type = reader`, with a visitor
 /// that writes each key's value straight into its field. Compared with serde's derive for this
@@ -158,7 +159,7 @@ fields! {
     summary: Option<BuildSummary> = Deserialize::deserialize,
     data_center: Option<DataCenter> = word,
     concurrency: Option<Box<ConcurrencyBody>> = Deserialize::deserialize,
-    timestamp: Option<OffsetDateTime> = time,
+    timestamp: Option<TimeOrSpan> = time_or_span,
     event_payload as "eventPayload": Option<Box<RdcPayload>> = Deserialize::deserialize,
     ownership: Option<Box<RdcOwnership>> = Deserialize::deserialize,
     event_id as "eventId": Option<String> = version,
@@ -174,6 +175,18 @@ fields! {
     warnings_count as "warningsCount": Option<u64> = optional_u64,
     execution_time_seconds as "executionTimeSeconds": Option<String> = version,
     api_build_id as "buildId": Option<String> = version,
+    fingerprint: Option<String> = version,
+    universe: Option<String> = text,
+    application: Option<String> = text,
+    href: Option<String> = text,
+    group_url: Option<String> = text,
+    callstack: Option<String> = text,
+    occurrences: Option<u64> = optional_u64,
+    object_id: Option<String> = version,
+    classifiers: Vec<String> = strings,
+    hosts: Vec<String> = strings,
+    guids: Vec<String> = strings,
+    attributes: Option<RawJson> = Deserialize::deserialize,
     listing as "jobs" | "builds" | "entities" | "items": bool = present,
 }
 

@@ -6,6 +6,7 @@ pub(crate) mod api_test;
 pub(crate) mod batch;
 pub(crate) mod concurrency;
 pub(crate) mod error;
+pub(crate) mod error_group;
 pub(crate) mod fields;
 pub(crate) mod job;
 pub(crate) mod lines;

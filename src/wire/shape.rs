@@ -8,7 +8,8 @@ use serde::de::IgnoredAny;
 use super::fields::Fields;
 
 /// The kind of event a body's keys reveal, in this order of precedence: `concurrency`;
-/// `eventPayload`; `eventId` (an API Testing result); none at all when the body lists or counts other records (`jobs`, `builds`,
+/// `eventPayload`; `eventId` (an API Testing result); `fingerprint` (an Error Reporting group);
+/// none at all when the body lists or counts other records (`jobs`, `builds`,
 /// `entities` or `items`: a Sauce Labs REST build record or a list envelope, never an event);
 /// `data_type`, `creation_time`, `modification_time` or `consolidated_status` (a job);
 /// `build_id`, `build_url` or `data_center` (a visual build). Jobs come before visual builds
@@ -18,6 +19,7 @@ pub(crate) enum Shape {
     Concurrency,
     RawRdc,
     ApiTest,
+    ErrorGroup,
     Job,
     VisualBuild,
     Unknown,
@@ -44,6 +46,7 @@ impl fmt::Display for Missing {
             Shape::Concurrency => "concurrency event",
             Shape::RawRdc => "raw real-device event",
             Shape::ApiTest => "API Testing result",
+            Shape::ErrorGroup => "Error Reporting notification",
             Shape::Job => "job",
             Shape::VisualBuild => "visual build",
             Shape::Unknown => "event",
@@ -61,6 +64,7 @@ pub(crate) struct ShapeKeys {
     event_payload: Option<IgnoredAny>,
     #[serde(rename = "eventId")]
     event_id: Option<IgnoredAny>,
+    fingerprint: Option<IgnoredAny>,
     build_id: Option<IgnoredAny>,
     build_url: Option<IgnoredAny>,
     data_center: Option<IgnoredAny>,
@@ -83,6 +87,8 @@ impl ShapeKeys {
             Shape::RawRdc
         } else if self.event_id.is_some() {
             Shape::ApiTest
+        } else if self.fingerprint.is_some() {
+            Shape::ErrorGroup
         } else if listing {
             Shape::Unknown
         } else if self.data_type.is_some()
@@ -109,6 +115,7 @@ impl Fields {
             concurrency: present(self.concurrency.is_some()),
             event_payload: present(self.event_payload.is_some()),
             event_id: present(self.event_id.is_some()),
+            fingerprint: present(self.fingerprint.is_some()),
             build_id: present(self.build_id.is_some()),
             build_url: present(self.build_url.is_some()),
             data_center: present(self.data_center.is_some()),

@@ -1,0 +1,106 @@
+//! Error Reporting group notifications: parsed with their `[first, last]` timestamp, written
+//! back and read equal, detected as themselves only, paged once per group, and delivered to no
+//! subscription (nothing in them proves whose they are).
+
+use proptest::prelude::*;
+use sauce_webhooks::pagerduty::{Decision, IncidentLedger, IncidentRules, RoutingKey};
+use sauce_webhooks::routing::{Scope, Subscription, Topic};
+use sauce_webhooks::testing::{ORG_ID, fixtures};
+use sauce_webhooks::time::OffsetDateTime;
+use sauce_webhooks::{ErrorGroup, Event, Router};
+
+fn group(body: &[u8]) -> ErrorGroup {
+    match Event::from_slice(body).unwrap() {
+        Event::ErrorGroup(group) => group,
+        other => panic!("not an error group: {other:?}"),
+    }
+}
+
+#[test]
+fn a_notification_parses_with_its_span_and_attributes() {
+    let group = group(fixtures::ERROR_GROUP);
+    assert!(group.is_failure());
+    assert_eq!(group.universe.as_deref(), Some("acme"));
+    assert_eq!(group.project.as_deref(), Some("checkout-service"));
+    assert_eq!(group.occurrences, Some(12));
+    assert_eq!(group.first_seen.map(OffsetDateTime::unix_timestamp), Some(1_714_557_600));
+    assert_eq!(group.last_seen.map(OffsetDateTime::unix_timestamp), Some(1_714_561_200));
+    assert_eq!(group.hosts, ["checkout-7d9f"]);
+    let attributes = group.attributes.unwrap().to_value().unwrap();
+    assert_eq!(attributes["version"][0], serde_json::json!(["1.42.0", 10]));
+}
+
+#[test]
+fn a_timestamp_of_three_times_is_refused_where_it_is() {
+    let err = Event::from_slice(br#"{"fingerprint":"f","timestamp":[1,2,3]}"#).unwrap_err();
+    assert_eq!(err.path(), "$.timestamp");
+}
+
+#[test]
+fn a_concurrency_event_still_wants_one_time() {
+    let body = br#"{"concurrency":{"organization":{"id":"o","allowed":{"vms":1,"mac_vms":0,"rds":0},"current":{"vms":0,"mac_vms":0,"rds":0}}},"timestamp":[1,2]}"#;
+    let err = Event::from_slice(body).unwrap_err();
+    assert!(err.to_string().contains("timestamp"), "{err}");
+}
+
+#[test]
+fn it_is_detected_as_itself_and_the_others_as_themselves() {
+    assert!(matches!(Event::from_slice(fixtures::ERROR_GROUP).unwrap(), Event::ErrorGroup(_)));
+    for body in [fixtures::VDC_JOB_FAILED, fixtures::CONCURRENCY, fixtures::VISUAL_BUILD, fixtures::API_TEST_FAILED] {
+        assert!(!matches!(Event::from_slice(body).unwrap(), Event::ErrorGroup(_) | Event::Unknown(_)));
+    }
+}
+
+proptest! {
+    #[test]
+    fn notifications_written_back_read_equal(
+        fingerprint in "[a-f0-9]{1,64}",
+        project in proptest::option::of("[a-z-]{1,20}"),
+        occurrences in proptest::option::of(0u64..1_000_000),
+        first in proptest::option::of(0i64..4_000_000_000),
+        last in proptest::option::of(0i64..4_000_000_000),
+    ) {
+        let mut group = ErrorGroup::new(fingerprint);
+        group.project = project;
+        group.occurrences = occurrences;
+        group.first_seen = first.map(|s| OffsetDateTime::from_unix_timestamp(s).unwrap());
+        group.last_seen = last.map(|s| OffsetDateTime::from_unix_timestamp(s).unwrap());
+        let event = Event::ErrorGroup(group);
+        let written = serde_json::to_vec(&event).unwrap();
+        prop_assert_eq!(Event::from_slice(&written).unwrap(), event);
+    }
+}
+
+#[test]
+fn a_group_pages_once_however_often_it_is_notified() {
+    let rules = IncidentRules::new(RoutingKey::new("R0UT1NGKEY0123456789ABCDEFGHIJKL").unwrap());
+    let alert = rules.alert_for(&Event::from_slice(fixtures::ERROR_GROUP).unwrap()).unwrap();
+    let body = serde_json::to_value(&alert).unwrap();
+    assert_eq!(
+        body["payload"]["summary"],
+        "New error in checkout-service: NullPointerException at CartService.total (12 occurrences)"
+    );
+    assert_eq!(body["payload"]["severity"], "error");
+    let key = body["dedup_key"].as_str().unwrap();
+    assert!(key.contains("error_group") && key.contains("checkout-service"), "{key}");
+
+    let ledger = IncidentLedger::new(rules);
+    let now = OffsetDateTime::now_utc();
+    let notified = |last: i64| {
+        let mut group = group(fixtures::ERROR_GROUP);
+        group.last_seen = Some(now - sauce_webhooks::time::Duration::minutes(last));
+        Event::ErrorGroup(group)
+    };
+    let pages = [notified(30), notified(30), notified(10)]
+        .iter()
+        .filter(|event| matches!(ledger.apply(event, now).unwrap(), Decision::Send(_)))
+        .count();
+    assert_eq!(pages, 1, "one page for the group, whatever repeats or follows");
+}
+
+#[test]
+fn no_subscription_receives_a_group_it_cannot_prove_is_its_own() {
+    let mut router = Router::new();
+    router.insert("whole-org", Subscription::new(Scope::organization(ORG_ID), Topic::ALL));
+    assert_eq!(router.route(&Event::from_slice(fixtures::ERROR_GROUP).unwrap()).count(), 0);
+}
