@@ -129,7 +129,7 @@ mod wire;
 
 pub use event::{
     ApiTestResult, BuildStatus, BuildSummary, Concurrency, ConcurrencyUsage, DataCenter, DataType, ErrorGroup, Event,
-    Job, JobStatus, Slots, Visibility, VisualBuild,
+    Job, JobStatus, RunTotals, Slots, Visibility, VisualBuild, VisualRun,
 };
 pub use id::{OrgId, TeamId, UserId};
 pub use raw_json::RawJson;

@@ -8,8 +8,8 @@ use serde_json::{Map, Value};
 use time::OffsetDateTime;
 
 use crate::event::{
-    ApiTestResult, BuildStatus, Concurrency, ConcurrencyUsage, DataCenter, ErrorGroup, Event, Job, JobStatus, Slots,
-    VisualBuild,
+    ApiTestResult, BuildStatus, Concurrency, ConcurrencyUsage, DataCenter, ErrorGroup, Event, Job, JobStatus,
+    RunTotals, Slots, VisualBuild, VisualRun,
 };
 use crate::raw_json::RawJson;
 
@@ -28,7 +28,7 @@ pub(crate) enum Placeholder {
 
 /// Each kind's placeholder prefix, and the documented JSON of an event of that kind (keys of
 /// nested objects, as `concurrency`'s, count under the prefix).
-fn samples() -> [(&'static str, Map<String, Value>); 5] {
+fn samples() -> [(&'static str, Map<String, Value>); 6] {
     let at = OffsetDateTime::UNIX_EPOCH;
     let job = Job::new("j", JobStatus::Passed, at);
     let build = VisualBuild::new("o", "u", "b", "n", "https://x/b", BuildStatus::Equal, DataCenter::UsWest1);
@@ -41,6 +41,7 @@ fn samples() -> [(&'static str, Map<String, Value>); 5] {
         ("concurrency", fields(&Event::Concurrency(concurrency))),
         ("api_test", fields(&Event::ApiTest(api_test_with_every_field()))),
         ("error_group", fields(&Event::ErrorGroup(error_group_with_every_field()))),
+        ("visual_run", fields(&Event::VisualRun(visual_run_with_every_field()))),
     ]
 }
 
@@ -65,6 +66,16 @@ fn error_group_with_every_field() -> ErrorGroup {
     (group.occurrences, group.first_seen) = (Some(0), Some(OffsetDateTime::UNIX_EPOCH));
     group.attributes = Some(RawJson::from_value(&Value::Object(Map::new())));
     group
+}
+
+/// A visual run with every field set, as only set fields are written.
+fn visual_run_with_every_field() -> VisualRun {
+    let text = || Some(String::new());
+    let mut run = VisualRun::new(RunTotals::default());
+    (run.project, run.project_id, run.group, run.group_id, run.name) = (text(), text(), text(), text(), text());
+    (run.resolution, run.environment, run.status, run.url) = (text(), text(), text(), text());
+    (run.start, run.end) = (Some(OffsetDateTime::UNIX_EPOCH), Some(OffsetDateTime::UNIX_EPOCH));
+    run
 }
 
 /// The keys of the event's JSON, with those of `concurrency`'s object lifted to the top.
@@ -119,6 +130,7 @@ impl Placeholder {
             Event::Concurrency(_) => "concurrency",
             Event::ApiTest(_) => "api_test",
             Event::ErrorGroup(_) => "error_group",
+            Event::VisualRun(_) => "visual_run",
             Event::Unknown(_) => "unknown",
         };
         match self {

@@ -6,6 +6,7 @@ mod concurrency;
 mod error_group;
 mod job;
 mod visual;
+mod visual_run;
 
 use serde::Serialize;
 
@@ -16,6 +17,7 @@ pub use concurrency::{Concurrency, ConcurrencyUsage, Slots};
 pub use error_group::ErrorGroup;
 pub use job::{DataType, Job, JobStatus, Visibility};
 pub use visual::{BuildStatus, BuildSummary, DataCenter, VisualBuild};
+pub use visual_run::{RunTotals, VisualRun};
 
 /// One webhook event.
 ///
@@ -49,6 +51,8 @@ pub enum Event {
     ApiTest(ApiTestResult),
     /// A new group of errors, from Sauce Labs Error Reporting.
     ErrorGroup(ErrorGroup),
+    /// A visual end-to-end test run completed (the Screener form of Visual Testing).
+    VisualRun(VisualRun),
     /// A JSON object of no kind this crate knows, kept whole as the sender wrote it.
     Unknown(RawJson),
 }
@@ -57,7 +61,8 @@ impl Event {
     /// Whether the event reports something wrong: a failed job ([`Job::is_failure`]), a failed
     /// visual build ([`VisualBuild::is_failure`]), or concurrency at or over its allowed slots
     /// for the organization or the team ([`Concurrency::is_saturated`]), an API test run with
-    /// failures ([`ApiTestResult::is_failure`]), a new group of errors (always). Unknown
+    /// failures ([`ApiTestResult::is_failure`]), a new group of errors (always), a visual run
+    /// with rejected or changed screenshots ([`VisualRun::is_failure`]). Unknown
     /// events are not failures.
     pub fn is_failure(&self) -> bool {
         match self {
@@ -66,6 +71,7 @@ impl Event {
             Self::Concurrency(usage) => usage.is_saturated(),
             Self::ApiTest(result) => result.is_failure(),
             Self::ErrorGroup(group) => group.is_failure(),
+            Self::VisualRun(run) => run.is_failure(),
             Self::Unknown(_) => false,
         }
     }

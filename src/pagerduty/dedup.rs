@@ -6,7 +6,7 @@ use sha2::{Digest, Sha256};
 
 use super::check::CheckRun;
 use super::limits::MAX_DEDUP_KEY_CHARS;
-use crate::event::{ApiTestResult, Concurrency, ErrorGroup, Event, Job, VisualBuild};
+use crate::event::{ApiTestResult, Concurrency, ErrorGroup, Event, Job, VisualBuild, VisualRun};
 
 /// The key of the test an event is a run of: its kind first (so that no job's parts can spell
 /// another kind's key), then organization, data type and test name for a job (`None` without
@@ -63,6 +63,10 @@ pub(crate) fn write_test(key: &mut String, event: &Event) -> bool {
             key.push_str(&of_error_group(group));
             true
         }
+        Event::VisualRun(run) => {
+            key.push_str(&of_visual_run(run));
+            true
+        }
         Event::Unknown(_) => false,
     }
 }
@@ -72,6 +76,14 @@ pub(crate) fn of_error_group(group: &ErrorGroup) -> String {
     let (universe, project) =
         (group.universe.as_deref().unwrap_or_default(), group.project.as_deref().unwrap_or_default());
     of_parts(&["error_group", universe, project, trimmed(&group.fingerprint)])
+}
+
+/// A visual run's identity across runs: its project, group, resolution and environment.
+pub(crate) fn of_visual_run(run: &VisualRun) -> String {
+    let text = |value: &Option<String>| value.as_deref().map(trimmed).unwrap_or_default().to_owned();
+    let project = text(if run.project_id.is_some() { &run.project_id } else { &run.project });
+    let group = text(if run.group_id.is_some() { &run.group_id } else { &run.group });
+    of_parts(&["visual_run", &project, &group, &text(&run.resolution), &text(&run.environment)])
 }
 
 /// [`write_api_test`] into a new string.

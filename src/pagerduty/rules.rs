@@ -10,7 +10,7 @@ use super::routing_key::RoutingKey;
 use super::severity::Severity;
 use super::verdict::Verdict;
 use super::web_url::WebUrl;
-use crate::event::{ApiTestResult, Concurrency, ErrorGroup, Event, Job, VisualBuild};
+use crate::event::{ApiTestResult, Concurrency, ErrorGroup, Event, Job, VisualBuild, VisualRun};
 use crate::support::clip::clip_json;
 
 /// Turns Sauce Labs events into PagerDuty alerts, as Sauce Labs' own PagerDuty connector does:
@@ -125,6 +125,7 @@ impl IncidentRules {
             Event::Concurrency(usage) => self.concurrency_trigger(usage),
             Event::ApiTest(result) => Some(self.api_test_trigger(result)),
             Event::ErrorGroup(group) => Some(self.error_group_trigger(group)),
+            Event::VisualRun(run) => Some(self.visual_run_trigger(run)),
             Event::Unknown(_) => None,
         }
     }
@@ -261,6 +262,25 @@ impl IncidentRules {
         }
         let link = group.group_url.as_deref().and_then(WebUrl::parse);
         self.trigger(payload, Some(&key), link.map(|link| (link, "Error group")))
+    }
+
+    /// A visual run with rejected or changed screenshots: "<group> in <project>: <n>
+    /// rejected, <m> changed screenshots", keyed by project, group, resolution and
+    /// environment, linked to the run.
+    fn visual_run_trigger(&self, run: &VisualRun) -> AlertEvent {
+        let key = dedup::of_visual_run(run);
+        let group = run.group.as_deref().or(run.name.as_deref()).unwrap_or("A visual run");
+        let project = run.project.as_deref().map(|p| format!(" in {p}")).unwrap_or_default();
+        let (rejected, changed) = (run.totals.rejected, run.totals.changed);
+        let summary = format!("{group}{project}: {rejected} rejected, {changed} changed screenshots");
+        let mut payload = Payload::new(summary, &self.source, Severity::Warning)
+            .with_class("visual run")
+            .with_custom_details(details(run));
+        if let Some(at) = run.end {
+            payload = payload.with_timestamp(at);
+        }
+        let link = run.url.as_deref().and_then(WebUrl::parse);
+        self.trigger(payload, Some(&key), link.map(|link| (link, "Visual run")))
     }
 
     /// A trigger, with a link (its URL also the client's) when there is one. Without a key to

@@ -28,6 +28,7 @@ impl Verdict {
             Event::Concurrency(_) => Self::Success,
             Event::ApiTest(result) => Self::of_check(result.is_failure()),
             Event::ErrorGroup(_) => Self::Failure,
+            Event::VisualRun(run) => Self::of_check(run.is_failure()),
             Event::Job(_) | Event::VisualBuild(_) | Event::Unknown(_) => Self::Neither,
         }
     }

@@ -19,6 +19,9 @@ pub const BATCH_OF_TWO_JOBS: &[u8] = include_bytes!("payloads/batch_two_jobs.jso
 pub const API_TEST_FAILED: &[u8] = include_bytes!("payloads/api_test_failed.json");
 /// An Error Reporting group notification, with its `[first, last]` timestamp and attributes.
 pub const ERROR_GROUP: &[u8] = include_bytes!("payloads/error_group.json");
+/// A visual end-to-end test run completed (the Screener form), with rejected and changed
+/// screenshots.
+pub const VISUAL_RUN: &[u8] = include_bytes!("payloads/visual_run.json");
 /// A PagerDuty v3 `incident.triggered` delivery.
 pub const PAGERDUTY_INCIDENT_TRIGGERED: &[u8] = include_bytes!("payloads/pagerduty_incident_triggered.json");
 /// A PagerDuty v3 `pagey.ping` delivery.

@@ -11,7 +11,7 @@ use serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, Visi
 use time::OffsetDateTime;
 
 use super::nested::{ConcurrencyBody, NamedRef, RdcOwnership, RdcPayload, named_ref};
-use crate::event::{BuildSummary, DataCenter, DataType, Visibility};
+use crate::event::{BuildSummary, DataCenter, DataType, RunTotals, Visibility};
 use crate::raw_json::RawJson;
 use crate::support::open_enum::{Word, word};
 use crate::support::read::{optional_u64, passed, strings, text, version};
@@ -187,6 +187,14 @@ fields! {
     hosts: Vec<String> = strings,
     guids: Vec<String> = strings,
     attributes: Option<RawJson> = Deserialize::deserialize,
+    group: Option<String> = text,
+    visual_group_id as "groupId": Option<String> = version,
+    resolution: Option<String> = text,
+    environment: Option<String> = text,
+    start: Option<OffsetDateTime> = time,
+    end: Option<OffsetDateTime> = time,
+    url: Option<String> = text,
+    totals: Option<RunTotals> = Deserialize::deserialize,
     listing as "jobs" | "builds" | "entities" | "items": bool = present,
 }
 

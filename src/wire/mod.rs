@@ -14,3 +14,4 @@ pub(crate) mod nested;
 pub(crate) mod parse;
 pub(crate) mod shape;
 pub(crate) mod visual;
+pub(crate) mod visual_run;

@@ -8,7 +8,7 @@ use super::batch::Batch;
 use super::error::ParseError;
 use super::fields::{Fields, read_object};
 use super::shape::{Missing, Shape, ShapeKeys};
-use super::{api_test, concurrency, error_group, job, visual};
+use super::{api_test, concurrency, error_group, job, visual, visual_run};
 use crate::event::Event;
 use crate::raw_json::{RawJson, WithinNesting};
 
@@ -86,6 +86,7 @@ fn known_event(fields: Fields) -> Result<Option<Event>, Missing> {
         Shape::RawRdc => job::from_raw_rdc(fields).map(Event::Job),
         Shape::ApiTest => api_test::from_fields(fields).map(Event::ApiTest),
         Shape::ErrorGroup => error_group::from_fields(fields).map(Event::ErrorGroup),
+        Shape::VisualRun => visual_run::from_fields(fields).map(Event::VisualRun),
         Shape::Job => job::from_fields(fields).map(Event::Job),
         Shape::VisualBuild => visual::from_fields(fields).map(Event::VisualBuild),
         Shape::Unknown => return Ok(None),

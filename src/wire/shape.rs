@@ -8,7 +8,7 @@ use serde::de::IgnoredAny;
 use super::fields::Fields;
 
 /// The kind of event a body's keys reveal, in this order of precedence: `concurrency`;
-/// `eventPayload`; `eventId` (an API Testing result); `fingerprint` (an Error Reporting group);
+/// `eventPayload`; `eventId` (an API Testing result); `fingerprint` (an Error Reporting group); `totals` (a visual end-to-end run);
 /// none at all when the body lists or counts other records (`jobs`, `builds`,
 /// `entities` or `items`: a Sauce Labs REST build record or a list envelope, never an event);
 /// `data_type`, `creation_time`, `modification_time` or `consolidated_status` (a job);
@@ -20,6 +20,7 @@ pub(crate) enum Shape {
     RawRdc,
     ApiTest,
     ErrorGroup,
+    VisualRun,
     Job,
     VisualBuild,
     Unknown,
@@ -47,6 +48,7 @@ impl fmt::Display for Missing {
             Shape::RawRdc => "raw real-device event",
             Shape::ApiTest => "API Testing result",
             Shape::ErrorGroup => "Error Reporting notification",
+            Shape::VisualRun => "visual run",
             Shape::Job => "job",
             Shape::VisualBuild => "visual build",
             Shape::Unknown => "event",
@@ -65,6 +67,7 @@ pub(crate) struct ShapeKeys {
     #[serde(rename = "eventId")]
     event_id: Option<IgnoredAny>,
     fingerprint: Option<IgnoredAny>,
+    totals: Option<IgnoredAny>,
     build_id: Option<IgnoredAny>,
     build_url: Option<IgnoredAny>,
     data_center: Option<IgnoredAny>,
@@ -89,6 +92,8 @@ impl ShapeKeys {
             Shape::ApiTest
         } else if self.fingerprint.is_some() {
             Shape::ErrorGroup
+        } else if self.totals.is_some() {
+            Shape::VisualRun
         } else if listing {
             Shape::Unknown
         } else if self.data_type.is_some()
@@ -116,6 +121,7 @@ impl Fields {
             event_payload: present(self.event_payload.is_some()),
             event_id: present(self.event_id.is_some()),
             fingerprint: present(self.fingerprint.is_some()),
+            totals: present(self.totals.is_some()),
             build_id: present(self.build_id.is_some()),
             build_url: present(self.build_url.is_some()),
             data_center: present(self.data_center.is_some()),

@@ -267,6 +267,7 @@ fn event_time(event: &Event) -> Option<OffsetDateTime> {
         Event::Concurrency(usage) => Some(usage.timestamp),
         Event::ApiTest(result) => result.date,
         Event::ErrorGroup(group) => group.last_seen,
+        Event::VisualRun(run) => run.end,
         Event::VisualBuild(_) | Event::Unknown(_) => None,
     }
 }
@@ -280,6 +281,10 @@ fn fingerprint_of(event: &Event, verdict: Verdict) -> Fingerprint {
         Event::VisualBuild(build) => hash.write(build.build_id.as_bytes()),
         Event::Concurrency(usage) => hash.write(&usage.timestamp.unix_timestamp_nanos().to_le_bytes()),
         Event::ApiTest(result) => hash.write(result.event_id.as_bytes()),
+        Event::VisualRun(run) => {
+            hash.write(run.url.as_deref().unwrap_or_default().as_bytes());
+            hash.write(&run.end.map_or(0, OffsetDateTime::unix_timestamp_nanos).to_le_bytes());
+        }
         Event::ErrorGroup(group) => {
             hash.write(group.fingerprint.as_bytes());
             hash.write(&group.last_seen.map_or(0, OffsetDateTime::unix_timestamp_nanos).to_le_bytes());
