@@ -128,8 +128,8 @@ pub mod testing;
 mod wire;
 
 pub use event::{
-    ApiTestResult, BuildStatus, BuildSummary, Concurrency, ConcurrencyUsage, DataCenter, DataType, ErrorGroup, Event,
-    Job, JobStatus, RunTotals, Slots, Visibility, VisualBuild, VisualRun,
+    ApiTestResult, AppDistributionEvent, AppLinks, BuildStatus, BuildSummary, Concurrency, ConcurrencyUsage,
+    DataCenter, DataType, ErrorGroup, Event, Job, JobStatus, RunTotals, Slots, Visibility, VisualBuild, VisualRun,
 };
 pub use id::{OrgId, TeamId, UserId};
 pub use raw_json::RawJson;

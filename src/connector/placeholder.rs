@@ -8,8 +8,8 @@ use serde_json::{Map, Value};
 use time::OffsetDateTime;
 
 use crate::event::{
-    ApiTestResult, BuildStatus, Concurrency, ConcurrencyUsage, DataCenter, ErrorGroup, Event, Job, JobStatus,
-    RunTotals, Slots, VisualBuild, VisualRun,
+    ApiTestResult, AppDistributionEvent, BuildStatus, Concurrency, ConcurrencyUsage, DataCenter, ErrorGroup, Event,
+    Job, JobStatus, RunTotals, Slots, VisualBuild, VisualRun,
 };
 use crate::raw_json::RawJson;
 
@@ -28,7 +28,7 @@ pub(crate) enum Placeholder {
 
 /// Each kind's placeholder prefix, and the documented JSON of an event of that kind (keys of
 /// nested objects, as `concurrency`'s, count under the prefix).
-fn samples() -> [(&'static str, Map<String, Value>); 6] {
+fn samples() -> [(&'static str, Map<String, Value>); 7] {
     let at = OffsetDateTime::UNIX_EPOCH;
     let job = Job::new("j", JobStatus::Passed, at);
     let build = VisualBuild::new("o", "u", "b", "n", "https://x/b", BuildStatus::Equal, DataCenter::UsWest1);
@@ -42,6 +42,7 @@ fn samples() -> [(&'static str, Map<String, Value>); 6] {
         ("api_test", fields(&Event::ApiTest(api_test_with_every_field()))),
         ("error_group", fields(&Event::ErrorGroup(error_group_with_every_field()))),
         ("visual_run", fields(&Event::VisualRun(visual_run_with_every_field()))),
+        ("app", fields(&Event::AppDistribution(app_with_every_field()))),
     ]
 }
 
@@ -76,6 +77,22 @@ fn visual_run_with_every_field() -> VisualRun {
     (run.resolution, run.environment, run.status, run.url) = (text(), text(), text(), text());
     (run.start, run.end) = (Some(OffsetDateTime::UNIX_EPOCH), Some(OffsetDateTime::UNIX_EPOCH));
     run
+}
+
+/// An App Distribution event with every field set, as only set fields are written.
+fn app_with_every_field() -> AppDistributionEvent {
+    let text = || Some(String::new());
+    let mut app = AppDistributionEvent::new("crash", "a");
+    (app.timestamp, app.filesize) = (Some(OffsetDateTime::UNIX_EPOCH), Some(0));
+    (app.version, app.build, app.platform, app.build_id, app.change_log) = (text(), text(), text(), text(), text());
+    (app.tester_email, app.email, app.ip_address, app.udid, app.device) = (text(), text(), text(), text(), text());
+    (app.device_name, app.raw_device_name, app.crash_message, app.text) = (text(), text(), text(), text());
+    app.correlation_id = text();
+    let links = &mut app.links;
+    (links.build_url, links.landing_page_url, links.landing_page_build_url) = (text(), text(), text());
+    (links.app_url, links.session_url, links.screenshot_url) = (text(), text(), text());
+    (links.icon_url, links.community_url, links.referer) = (text(), text(), text());
+    app
 }
 
 /// The keys of the event's JSON, with those of `concurrency`'s object lifted to the top.
@@ -131,6 +148,7 @@ impl Placeholder {
             Event::ApiTest(_) => "api_test",
             Event::ErrorGroup(_) => "error_group",
             Event::VisualRun(_) => "visual_run",
+            Event::AppDistribution(_) => "app",
             Event::Unknown(_) => "unknown",
         };
         match self {

@@ -2,6 +2,7 @@
 //! How a body becomes one is the wire layer's business (`crate::wire`).
 
 mod api_test;
+mod app_distribution;
 mod concurrency;
 mod error_group;
 mod job;
@@ -13,6 +14,7 @@ use serde::Serialize;
 use crate::raw_json::RawJson;
 
 pub use api_test::ApiTestResult;
+pub use app_distribution::{AppDistributionEvent, AppLinks};
 pub use concurrency::{Concurrency, ConcurrencyUsage, Slots};
 pub use error_group::ErrorGroup;
 pub use job::{DataType, Job, JobStatus, Visibility};
@@ -53,6 +55,8 @@ pub enum Event {
     ErrorGroup(ErrorGroup),
     /// A visual end-to-end test run completed (the Screener form of Visual Testing).
     VisualRun(VisualRun),
+    /// An App Distribution event: an upload, a download, a new device, a crash, feedback.
+    AppDistribution(AppDistributionEvent),
     /// A JSON object of no kind this crate knows, kept whole as the sender wrote it.
     Unknown(RawJson),
 }
@@ -62,7 +66,8 @@ impl Event {
     /// visual build ([`VisualBuild::is_failure`]), or concurrency at or over its allowed slots
     /// for the organization or the team ([`Concurrency::is_saturated`]), an API test run with
     /// failures ([`ApiTestResult::is_failure`]), a new group of errors (always), a visual run
-    /// with rejected or changed screenshots ([`VisualRun::is_failure`]). Unknown
+    /// with rejected or changed screenshots ([`VisualRun::is_failure`]), an app's crash
+    /// ([`AppDistributionEvent::is_failure`]). Unknown
     /// events are not failures.
     pub fn is_failure(&self) -> bool {
         match self {
@@ -72,6 +77,7 @@ impl Event {
             Self::ApiTest(result) => result.is_failure(),
             Self::ErrorGroup(group) => group.is_failure(),
             Self::VisualRun(run) => run.is_failure(),
+            Self::AppDistribution(app) => app.is_failure(),
             Self::Unknown(_) => false,
         }
     }

@@ -6,7 +6,7 @@ use sha2::{Digest, Sha256};
 
 use super::check::CheckRun;
 use super::limits::MAX_DEDUP_KEY_CHARS;
-use crate::event::{ApiTestResult, Concurrency, ErrorGroup, Event, Job, VisualBuild, VisualRun};
+use crate::event::{ApiTestResult, AppDistributionEvent, Concurrency, ErrorGroup, Event, Job, VisualBuild, VisualRun};
 
 /// The key of the test an event is a run of: its kind first (so that no job's parts can spell
 /// another kind's key), then organization, data type and test name for a job (`None` without
@@ -67,6 +67,10 @@ pub(crate) fn write_test(key: &mut String, event: &Event) -> bool {
             key.push_str(&of_visual_run(run));
             true
         }
+        Event::AppDistribution(app) => {
+            key.push_str(&of_app(app));
+            true
+        }
         Event::Unknown(_) => false,
     }
 }
@@ -84,6 +88,12 @@ pub(crate) fn of_visual_run(run: &VisualRun) -> String {
     let project = text(if run.project_id.is_some() { &run.project_id } else { &run.project });
     let group = text(if run.group_id.is_some() { &run.group_id } else { &run.group });
     of_parts(&["visual_run", &project, &group, &text(&run.resolution), &text(&run.environment)])
+}
+
+/// An app's identity for its crashes: its name, platform and version.
+pub(crate) fn of_app(app: &AppDistributionEvent) -> String {
+    let text = |value: &Option<String>| value.as_deref().map(trimmed).unwrap_or_default().to_owned();
+    of_parts(&["app", trimmed(&app.app_name), &text(&app.platform), &text(&app.version)])
 }
 
 /// [`write_api_test`] into a new string.

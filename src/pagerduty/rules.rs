@@ -10,7 +10,7 @@ use super::routing_key::RoutingKey;
 use super::severity::Severity;
 use super::verdict::Verdict;
 use super::web_url::WebUrl;
-use crate::event::{ApiTestResult, Concurrency, ErrorGroup, Event, Job, VisualBuild, VisualRun};
+use crate::event::{ApiTestResult, AppDistributionEvent, Concurrency, ErrorGroup, Event, Job, VisualBuild, VisualRun};
 use crate::support::clip::clip_json;
 
 /// Turns Sauce Labs events into PagerDuty alerts, as Sauce Labs' own PagerDuty connector does:
@@ -126,6 +126,7 @@ impl IncidentRules {
             Event::ApiTest(result) => Some(self.api_test_trigger(result)),
             Event::ErrorGroup(group) => Some(self.error_group_trigger(group)),
             Event::VisualRun(run) => Some(self.visual_run_trigger(run)),
+            Event::AppDistribution(app) => app.is_failure().then(|| self.app_crash_trigger(app)),
             Event::Unknown(_) => None,
         }
     }
@@ -281,6 +282,26 @@ impl IncidentRules {
         }
         let link = run.url.as_deref().and_then(WebUrl::parse);
         self.trigger(payload, Some(&key), link.map(|link| (link, "Visual run")))
+    }
+
+    /// An app's crash: "<app> <version> crashed on <platform>: <message>", keyed by app,
+    /// platform and version, linked to the build.
+    fn app_crash_trigger(&self, app: &AppDistributionEvent) -> AlertEvent {
+        let key = dedup::of_app(app);
+        let version = app.version.as_deref().map(|v| format!(" {v}")).unwrap_or_default();
+        let platform = app.platform.as_deref().map(|p| format!(" on {p}")).unwrap_or_default();
+        let mut summary = format!("{}{version} crashed{platform}", app.app_name);
+        if let Some(message) = app.crash_message.as_deref().and_then(first_line) {
+            summary = format!("{summary}: {message}");
+        }
+        let mut payload = Payload::new(summary, &self.source, Severity::Error)
+            .with_class("app crash")
+            .with_custom_details(details(app));
+        if let Some(at) = app.timestamp {
+            payload = payload.with_timestamp(at);
+        }
+        let link = app.links.build_url.as_deref().and_then(WebUrl::parse);
+        self.trigger(payload, Some(&key), link.map(|link| (link, "Build")))
     }
 
     /// A trigger, with a link (its URL also the client's) when there is one. Without a key to

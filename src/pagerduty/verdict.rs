@@ -29,7 +29,9 @@ impl Verdict {
             Event::ApiTest(result) => Self::of_check(result.is_failure()),
             Event::ErrorGroup(_) => Self::Failure,
             Event::VisualRun(run) => Self::of_check(run.is_failure()),
-            Event::Job(_) | Event::VisualBuild(_) | Event::Unknown(_) => Self::Neither,
+            // A crash pages; nothing an app sends says it is fixed.
+            Event::AppDistribution(app) if app.is_failure() => Self::Failure,
+            Event::Job(_) | Event::VisualBuild(_) | Event::AppDistribution(_) | Event::Unknown(_) => Self::Neither,
         }
     }
 

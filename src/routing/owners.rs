@@ -40,9 +40,11 @@ impl<'e> Owners<'e> {
                 ..Self::default()
             },
             Event::ApiTest(result) => Self { api_testing_project: result.project_id.as_deref(), ..Self::default() },
-            // No scope names an Error Reporting universe or a Screener project yet: nothing
-            // proves whose they are.
-            Event::ErrorGroup(_) | Event::VisualRun(_) | Event::Unknown(_) => Self::default(),
+            // No scope names an Error Reporting universe, a Screener project or an app yet:
+            // nothing proves whose they are.
+            Event::ErrorGroup(_) | Event::VisualRun(_) | Event::AppDistribution(_) | Event::Unknown(_) => {
+                Self::default()
+            }
         }
     }
 

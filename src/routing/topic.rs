@@ -107,7 +107,13 @@ impl Topics {
             Event::Concurrency(_) => Self::CONCURRENCY,
             Event::ApiTest(result) if result.is_failure() => Self::API_FAILED | Self::API_ALL,
             Event::ApiTest(_) => Self::API_ALL,
-            Event::VisualBuild(_) | Event::ErrorGroup(_) | Event::VisualRun(_) | Event::Unknown(_) => return false,
+            Event::VisualBuild(_)
+            | Event::ErrorGroup(_)
+            | Event::VisualRun(_)
+            | Event::AppDistribution(_)
+            | Event::Unknown(_) => {
+                return false;
+            }
         };
         self.0 & wanted != 0
     }

@@ -144,11 +144,19 @@ fn from_nanos(nanos: i128) -> Option<OffsetDateTime> {
     OffsetDateTime::from_unix_timestamp_nanos(nanos).ok().filter(|t| (0..=9999).contains(&t.year()))
 }
 
+/// App Distribution's time form: a date and a time of day, with no zone.
+const ZONELESS: &[time::format_description::BorrowedFormatItem<'static>] =
+    time::macros::format_description!("[year]-[month]-[day] [hour]:[minute]:[second]");
+
 /// Parses RFC 3339, also accepting an offset written without a colon (`+0000`), as the
-/// PagerDuty docs and some Sauce Labs relays do.
+/// PagerDuty docs and some Sauce Labs relays do, and App Distribution's `YYYY-MM-DD HH:MM:SS`
+/// as UTC.
 pub(crate) fn parse_rfc3339(s: &str) -> Option<OffsetDateTime> {
     let parsed = if let Ok(t) = OffsetDateTime::parse(s, &Rfc3339) {
         t
+    } else if let Ok(t) = time::PrimitiveDateTime::parse(s, ZONELESS) {
+        // App Distribution's `2024-05-01 10:15:30`, which names no zone: read as UTC.
+        t.assume_utc()
     } else {
         let bytes = s.as_bytes();
         let n = bytes.len();

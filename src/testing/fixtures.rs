@@ -22,6 +22,8 @@ pub const ERROR_GROUP: &[u8] = include_bytes!("payloads/error_group.json");
 /// A visual end-to-end test run completed (the Screener form), with rejected and changed
 /// screenshots.
 pub const VISUAL_RUN: &[u8] = include_bytes!("payloads/visual_run.json");
+/// An App Distribution upload (the current product: `build` as text).
+pub const APP_DISTRIBUTION_UPLOAD: &[u8] = include_bytes!("payloads/app_distribution_upload.json");
 /// A PagerDuty v3 `incident.triggered` delivery.
 pub const PAGERDUTY_INCIDENT_TRIGGERED: &[u8] = include_bytes!("payloads/pagerduty_incident_triggered.json");
 /// A PagerDuty v3 `pagey.ping` delivery.

@@ -3,6 +3,7 @@
 //! their error.
 
 pub(crate) mod api_test;
+pub(crate) mod app_distribution;
 pub(crate) mod batch;
 pub(crate) mod concurrency;
 pub(crate) mod error;

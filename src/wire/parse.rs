@@ -8,7 +8,7 @@ use super::batch::Batch;
 use super::error::ParseError;
 use super::fields::{Fields, read_object};
 use super::shape::{Missing, Shape, ShapeKeys};
-use super::{api_test, concurrency, error_group, job, visual, visual_run};
+use super::{api_test, app_distribution, concurrency, error_group, job, visual, visual_run};
 use crate::event::Event;
 use crate::raw_json::{RawJson, WithinNesting};
 
@@ -87,6 +87,7 @@ fn known_event(fields: Fields) -> Result<Option<Event>, Missing> {
         Shape::ApiTest => api_test::from_fields(fields).map(Event::ApiTest),
         Shape::ErrorGroup => error_group::from_fields(fields).map(Event::ErrorGroup),
         Shape::VisualRun => visual_run::from_fields(fields).map(Event::VisualRun),
+        Shape::AppDistribution => app_distribution::from_fields(fields).map(Event::AppDistribution),
         Shape::Job => job::from_fields(fields).map(Event::Job),
         Shape::VisualBuild => visual::from_fields(fields).map(Event::VisualBuild),
         Shape::Unknown => return Ok(None),

@@ -8,7 +8,8 @@ use serde::de::IgnoredAny;
 use super::fields::Fields;
 
 /// The kind of event a body's keys reveal, in this order of precedence: `concurrency`;
-/// `eventPayload`; `eventId` (an API Testing result); `fingerprint` (an Error Reporting group); `totals` (a visual end-to-end run);
+/// `eventPayload`; `eventId` (an API Testing result); `fingerprint` (an Error Reporting group); `totals` (a visual end-to-end run); `appName` (an App Distribution
+/// event);
 /// none at all when the body lists or counts other records (`jobs`, `builds`,
 /// `entities` or `items`: a Sauce Labs REST build record or a list envelope, never an event);
 /// `data_type`, `creation_time`, `modification_time` or `consolidated_status` (a job);
@@ -21,6 +22,7 @@ pub(crate) enum Shape {
     ApiTest,
     ErrorGroup,
     VisualRun,
+    AppDistribution,
     Job,
     VisualBuild,
     Unknown,
@@ -49,6 +51,7 @@ impl fmt::Display for Missing {
             Shape::ApiTest => "API Testing result",
             Shape::ErrorGroup => "Error Reporting notification",
             Shape::VisualRun => "visual run",
+            Shape::AppDistribution => "App Distribution event",
             Shape::Job => "job",
             Shape::VisualBuild => "visual build",
             Shape::Unknown => "event",
@@ -68,6 +71,8 @@ pub(crate) struct ShapeKeys {
     event_id: Option<IgnoredAny>,
     fingerprint: Option<IgnoredAny>,
     totals: Option<IgnoredAny>,
+    #[serde(rename = "appName")]
+    app_name: Option<IgnoredAny>,
     build_id: Option<IgnoredAny>,
     build_url: Option<IgnoredAny>,
     data_center: Option<IgnoredAny>,
@@ -94,6 +99,8 @@ impl ShapeKeys {
             Shape::ErrorGroup
         } else if self.totals.is_some() {
             Shape::VisualRun
+        } else if self.app_name.is_some() {
+            Shape::AppDistribution
         } else if listing {
             Shape::Unknown
         } else if self.data_type.is_some()
@@ -122,6 +129,7 @@ impl Fields {
             event_id: present(self.event_id.is_some()),
             fingerprint: present(self.fingerprint.is_some()),
             totals: present(self.totals.is_some()),
+            app_name: present(self.app_name.is_some()),
             build_id: present(self.build_id.is_some()),
             build_url: present(self.build_url.is_some()),
             data_center: present(self.data_center.is_some()),

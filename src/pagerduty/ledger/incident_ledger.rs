@@ -268,6 +268,7 @@ fn event_time(event: &Event) -> Option<OffsetDateTime> {
         Event::ApiTest(result) => result.date,
         Event::ErrorGroup(group) => group.last_seen,
         Event::VisualRun(run) => run.end,
+        Event::AppDistribution(app) => app.timestamp,
         Event::VisualBuild(_) | Event::Unknown(_) => None,
     }
 }
@@ -281,6 +282,11 @@ fn fingerprint_of(event: &Event, verdict: Verdict) -> Fingerprint {
         Event::VisualBuild(build) => hash.write(build.build_id.as_bytes()),
         Event::Concurrency(usage) => hash.write(&usage.timestamp.unix_timestamp_nanos().to_le_bytes()),
         Event::ApiTest(result) => hash.write(result.event_id.as_bytes()),
+        Event::AppDistribution(app) => {
+            hash.write(app.event.as_bytes());
+            hash.write(app.crash_message.as_deref().unwrap_or_default().as_bytes());
+            hash.write(&app.timestamp.map_or(0, OffsetDateTime::unix_timestamp_nanos).to_le_bytes());
+        }
         Event::VisualRun(run) => {
             hash.write(run.url.as_deref().unwrap_or_default().as_bytes());
             hash.write(&run.end.map_or(0, OffsetDateTime::unix_timestamp_nanos).to_le_bytes());

@@ -1,0 +1,87 @@
+//! App Distribution events, current and legacy: parsed with their zoneless times as UTC,
+//! written back and read equal, detected as themselves only, and a crash paged once.
+
+mod common;
+
+use sauce_webhooks::pagerduty::{Decision, IncidentLedger, IncidentRules, RoutingKey};
+use sauce_webhooks::testing::fixtures;
+use sauce_webhooks::time::OffsetDateTime;
+use sauce_webhooks::time::macros::datetime;
+use sauce_webhooks::{AppDistributionEvent, Event};
+
+fn app(body: &[u8]) -> AppDistributionEvent {
+    match Event::from_slice(body).unwrap() {
+        Event::AppDistribution(app) => app,
+        other => panic!("not an App Distribution event: {other:?}"),
+    }
+}
+
+#[test]
+fn an_upload_parses_with_its_time_as_utc_and_is_no_failure() {
+    let upload = app(fixtures::APP_DISTRIBUTION_UPLOAD);
+    assert_eq!(upload.event, "upload");
+    assert_eq!(upload.timestamp, Some(datetime!(2024-05-01 10:15:30 UTC)));
+    assert_eq!((upload.build.as_deref(), upload.build_id.as_deref()), (Some("57"), Some("9911")));
+    assert_eq!(upload.filesize, Some(48_213_557));
+    assert_eq!(upload.links.landing_page_build_url.as_deref(), Some("https://tsfr.io/join/shop/9911"));
+    assert!(!upload.is_failure());
+}
+
+#[test]
+fn a_legacy_crash_with_a_numeric_build_is_a_failure() {
+    let crash = app(&common::read("app_distribution_crash_legacy.json"));
+    assert_eq!(crash.build.as_deref(), Some("57"), "the legacy integer, as text");
+    assert_eq!(crash.device_name.as_deref(), Some("Pixel 8"));
+    assert_eq!(crash.links.community_url.as_deref(), Some("https://community.testfairy.com/shop"));
+    assert!(crash.is_failure());
+}
+
+#[test]
+fn downloads_new_devices_and_feedback_parse_and_other_words_are_kept() {
+    let download = app(br#"{"event":"download","timestamp":"2024-05-01 10:20:00","appName":"Shop","testerEmail":"t@example.com","ipAddress":"198.51.100.4"}"#);
+    assert_eq!(download.tester_email.as_deref(), Some("t@example.com"));
+    let device = app(br#"{"event":"new-udid","appName":"Shop","udid":"00008110-001A","device":"iPhone15,2","email":"t@example.com","platform":"ios"}"#);
+    assert_eq!(device.udid.as_deref(), Some("00008110-001A"));
+    let feedback = app(br#"{"event":"feedback","appName":"Shop","text":"The button is hidden","sessionUrl":"https://x/s/1","correlationId":77}"#);
+    assert_eq!(
+        (feedback.text.as_deref(), feedback.correlation_id.as_deref()),
+        (Some("The button is hidden"), Some("77"))
+    );
+    assert_eq!(app(br#"{"event":"uninstall","appName":"Shop"}"#).event, "uninstall");
+}
+
+#[test]
+fn every_kind_is_detected_as_itself_and_written_back_reads_equal() {
+    for body in [
+        fixtures::VDC_JOB_FAILED,
+        fixtures::VISUAL_BUILD,
+        fixtures::API_TEST_FAILED,
+        fixtures::ERROR_GROUP,
+        fixtures::VISUAL_RUN,
+    ] {
+        assert!(!matches!(Event::from_slice(body).unwrap(), Event::AppDistribution(_) | Event::Unknown(_)));
+    }
+    for body in [fixtures::APP_DISTRIBUTION_UPLOAD, &common::read("app_distribution_crash_legacy.json")[..]] {
+        let event = Event::from_slice(body).unwrap();
+        assert_eq!(Event::from_slice(&serde_json::to_vec(&event).unwrap()).unwrap(), event);
+    }
+    let err = Event::from_slice(br#"{"event":"upload","appName":"Shop","timestamp":"yesterday"}"#).unwrap_err();
+    assert_eq!(err.path(), "$.timestamp");
+}
+
+#[test]
+fn a_crash_pages_once_and_an_upload_pages_nothing() {
+    let rules = IncidentRules::new(RoutingKey::new("R0UT1NGKEY0123456789ABCDEFGHIJKL").unwrap());
+    assert!(rules.alert_for(&Event::from_slice(fixtures::APP_DISTRIBUTION_UPLOAD).unwrap()).is_none());
+    let crash = Event::from_slice(&common::read("app_distribution_crash_legacy.json")).unwrap();
+    let alert = serde_json::to_value(rules.alert_for(&crash).unwrap()).unwrap();
+    assert_eq!(
+        alert["payload"]["summary"],
+        "Shop 1.4.2 crashed on android: java.lang.IllegalStateException: cart is empty"
+    );
+    let ledger = IncidentLedger::new(rules);
+    let now = OffsetDateTime::now_utc();
+    let pages =
+        [&crash, &crash].iter().filter(|event| matches!(ledger.apply(event, now).unwrap(), Decision::Send(_))).count();
+    assert_eq!(pages, 1);
+}
