@@ -5,8 +5,8 @@ use time::macros::datetime;
 
 use super::{API_TESTING_PROJECT_ID, ORG_ID, TEAM_ID, USER_ID};
 use crate::event::{
-    ApiTestResult, BuildStatus, Concurrency, ConcurrencyUsage, DataCenter, DataType, Event, Job, JobStatus, Slots,
-    Visibility, VisualBuild,
+    ApiTestResult, AppDistributionEvent, BuildStatus, Concurrency, ConcurrencyUsage, DataCenter, DataType, ErrorGroup,
+    Event, Job, JobStatus, RunTotals, Slots, Visibility, VisualBuild, VisualRun,
 };
 use crate::id::{OrgId, TeamId, UserId};
 
@@ -330,5 +330,127 @@ impl ApiTestBuilder {
     /// As an [`Event`].
     pub fn event(self) -> Event {
         Event::ApiTest(self.0)
+    }
+}
+
+/// Builds an [`ErrorGroup`]: by default a new group of a `NullPointerException` in the
+/// project "checkout-service" of the universe "acme", 12 occurrences over the last hour of
+/// the builders' day.
+#[derive(Debug, Clone)]
+pub struct ErrorGroupBuilder(ErrorGroup);
+
+impl Default for ErrorGroupBuilder {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl ErrorGroupBuilder {
+    /// A new group with realistic fields.
+    pub fn new() -> Self {
+        let mut group = ErrorGroup::new("8a3c9e1f2b7d4c6a9e0f1a2b3c4d5e6f");
+        group.universe = Some("acme".to_owned());
+        group.project = Some("checkout-service".to_owned());
+        group.callstack = Some("NullPointerException at CartService.total".to_owned());
+        group.occurrences = Some(12);
+        (group.first_seen, group.last_seen) = (Some(CREATED - time::Duration::HOUR), Some(CREATED));
+        Self(group)
+    }
+
+    /// Changes anything else.
+    #[must_use]
+    pub fn with(mut self, change: impl FnOnce(&mut ErrorGroup)) -> Self {
+        change(&mut self.0);
+        self
+    }
+
+    /// As an [`Event`].
+    pub fn event(self) -> Event {
+        Event::ErrorGroup(self.0)
+    }
+}
+
+/// Builds a [`VisualRun`]: by default a clean run of the group "Checkout" in the project
+/// "Shop", 1280x1024 on staging, 44 screenshots all accepted.
+#[derive(Debug, Clone)]
+pub struct VisualRunBuilder(VisualRun);
+
+impl Default for VisualRunBuilder {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl VisualRunBuilder {
+    /// A clean run with realistic fields.
+    pub fn new() -> Self {
+        let mut totals = RunTotals::default();
+        (totals.accepted, totals.all) = (44, 44);
+        let mut run = VisualRun::new(totals);
+        (run.project, run.group) = (Some("Shop".to_owned()), Some("Checkout".to_owned()));
+        (run.resolution, run.environment) = (Some("1280x1024".to_owned()), Some("staging".to_owned()));
+        (run.start, run.end) = (Some(CREATED - time::Duration::minutes(4)), Some(CREATED));
+        run.status = Some("complete".to_owned());
+        Self(run)
+    }
+
+    /// Two screenshots rejected.
+    #[must_use]
+    pub fn failed(mut self) -> Self {
+        (self.0.totals.rejected, self.0.totals.accepted) = (2, 42);
+        self
+    }
+
+    /// Changes anything else.
+    #[must_use]
+    pub fn with(mut self, change: impl FnOnce(&mut VisualRun)) -> Self {
+        change(&mut self.0);
+        self
+    }
+
+    /// As an [`Event`].
+    pub fn event(self) -> Event {
+        Event::VisualRun(self.0)
+    }
+}
+
+/// Builds an [`AppDistributionEvent`]: by default the upload of build 57 of the app "Shop"
+/// 1.4.2 for iOS.
+#[derive(Debug, Clone)]
+pub struct AppDistributionBuilder(AppDistributionEvent);
+
+impl Default for AppDistributionBuilder {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl AppDistributionBuilder {
+    /// An upload with realistic fields.
+    pub fn new() -> Self {
+        let mut app = AppDistributionEvent::new("upload", "Shop");
+        (app.version, app.build) = (Some("1.4.2".to_owned()), Some("57".to_owned()));
+        (app.platform, app.timestamp) = (Some("ios".to_owned()), Some(CREATED));
+        Self(app)
+    }
+
+    /// A crash of the app instead, with a message.
+    #[must_use]
+    pub fn crash(mut self) -> Self {
+        "crash".clone_into(&mut self.0.event);
+        self.0.crash_message = Some("EXC_BAD_ACCESS in CartViewController".to_owned());
+        self
+    }
+
+    /// Changes anything else.
+    #[must_use]
+    pub fn with(mut self, change: impl FnOnce(&mut AppDistributionEvent)) -> Self {
+        change(&mut self.0);
+        self
+    }
+
+    /// As an [`Event`].
+    pub fn event(self) -> Event {
+        Event::AppDistribution(self.0)
     }
 }

@@ -23,7 +23,10 @@ mod builders;
 pub mod fixtures;
 mod signed;
 
-pub use builders::{ApiTestBuilder, ConcurrencyBuilder, JobBuilder, VisualBuildBuilder};
+pub use builders::{
+    ApiTestBuilder, AppDistributionBuilder, ConcurrencyBuilder, ErrorGroupBuilder, JobBuilder, VisualBuildBuilder,
+    VisualRunBuilder,
+};
 pub use signed::{SignedRequest, signed, signed_bytes, signed_pagerduty};
 
 /// The organization the builders use unless told otherwise.
