@@ -61,6 +61,12 @@ impl Payload {
         self
     }
 
+    /// The time it happened, when the event tells one.
+    pub(crate) fn with_known_timestamp(mut self, at: Option<OffsetDateTime>) -> Self {
+        self.timestamp = at.or(self.timestamp);
+        self
+    }
+
     /// The part of the source responsible (a browser, a device).
     #[must_use]
     pub fn with_component(mut self, component: impl Into<String>) -> Self {

@@ -151,10 +151,9 @@ impl IncidentRules {
             Some(what) => format!("{} failed: {what}", check.name),
             None => format!("{} failed", check.name),
         };
-        let mut payload = Payload::new(summary, &self.source, self.severity(&check.tags)).with_class("check");
-        if let Some(at) = check.time {
-            payload = payload.with_timestamp(at);
-        }
+        let payload = Payload::new(summary, &self.source, self.severity(&check.tags))
+            .with_class("check")
+            .with_known_timestamp(check.time);
         let link = check.link.as_deref().and_then(WebUrl::parse);
         self.trigger(payload, Some(&key), link.map(|link| (link, "Report")))
     }
@@ -234,12 +233,10 @@ impl IncidentRules {
         if let Some(error) = result.exception.as_deref().and_then(first_line) {
             summary = format!("{summary}: {error}");
         }
-        let mut payload = Payload::new(summary, &self.source, self.severity(&result.tags))
+        let payload = Payload::new(summary, &self.source, self.severity(&result.tags))
             .with_class("api test")
-            .with_custom_details(details(result));
-        if let Some(at) = result.date {
-            payload = payload.with_timestamp(at);
-        }
+            .with_custom_details(details(result))
+            .with_known_timestamp(result.date);
         self.trigger(payload, key.as_deref(), None)
     }
 
@@ -255,12 +252,10 @@ impl IncidentRules {
         if let Some(n) = group.occurrences {
             summary = format!("{summary} ({n} occurrences)");
         }
-        let mut payload = Payload::new(summary, &self.source, Severity::Error)
+        let payload = Payload::new(summary, &self.source, Severity::Error)
             .with_class("error group")
-            .with_custom_details(details(group));
-        if let Some(at) = group.last_seen {
-            payload = payload.with_timestamp(at);
-        }
+            .with_custom_details(details(group))
+            .with_known_timestamp(group.last_seen);
         let link = group.group_url.as_deref().and_then(WebUrl::parse);
         self.trigger(payload, Some(&key), link.map(|link| (link, "Error group")))
     }
@@ -274,12 +269,10 @@ impl IncidentRules {
         let project = run.project.as_deref().map(|p| format!(" in {p}")).unwrap_or_default();
         let (rejected, changed) = (run.totals.rejected, run.totals.changed);
         let summary = format!("{group}{project}: {rejected} rejected, {changed} changed screenshots");
-        let mut payload = Payload::new(summary, &self.source, Severity::Warning)
+        let payload = Payload::new(summary, &self.source, Severity::Warning)
             .with_class("visual run")
-            .with_custom_details(details(run));
-        if let Some(at) = run.end {
-            payload = payload.with_timestamp(at);
-        }
+            .with_custom_details(details(run))
+            .with_known_timestamp(run.end);
         let link = run.url.as_deref().and_then(WebUrl::parse);
         self.trigger(payload, Some(&key), link.map(|link| (link, "Visual run")))
     }
@@ -294,12 +287,10 @@ impl IncidentRules {
         if let Some(message) = app.crash_message.as_deref().and_then(first_line) {
             summary = format!("{summary}: {message}");
         }
-        let mut payload = Payload::new(summary, &self.source, Severity::Error)
+        let payload = Payload::new(summary, &self.source, Severity::Error)
             .with_class("app crash")
-            .with_custom_details(details(app));
-        if let Some(at) = app.timestamp {
-            payload = payload.with_timestamp(at);
-        }
+            .with_custom_details(details(app))
+            .with_known_timestamp(app.timestamp);
         let link = app.links.build_url.as_deref().and_then(WebUrl::parse);
         self.trigger(payload, Some(&key), link.map(|link| (link, "Build")))
     }
