@@ -2,9 +2,10 @@
 //! requests from the testing kit, answers read back.
 
 use std::sync::Arc;
+use std::task::Poll;
 
 use axum::Router;
-use axum::body::Body;
+use axum::body::{Body, Bytes};
 use axum::http::{Request, StatusCode};
 use axum::routing::post;
 use sauce_webhooks::axum::{PagerDutyWebhook, SauceEvents, Signed};
@@ -107,28 +108,36 @@ async fn a_body_over_the_limit_is_refused_declared_or_streamed() {
         (StatusCode::PAYLOAD_TOO_LARGE, "the body is over the limit of 262144 bytes")
     );
     // Without a length: read up to the limit, then refused.
-    let streamed = big.http_request("/webhooks/sauce").unwrap().map(|_| Body::new(Chunks(300)));
+    let streamed =
+        big.http_request("/webhooks/sauce").unwrap().map(|_| Body::new(chunks(300, || vec![b' '; 1024].into())));
     assert!(!streamed.headers().contains_key("content-length"));
     assert_eq!(answer(sauce_app(), streamed).await.0, StatusCode::PAYLOAD_TOO_LARGE);
 }
 
-/// A body sent in chunks of 1 KiB, with no length declared.
-struct Chunks(usize);
+/// A streamed body, with no length declared: each poll gives what `next` gives, a chunk, the
+/// end (`Ready(None)`), or nothing yet (`Pending`).
+struct Frames<F>(F);
 
-impl axum::body::HttpBody for Chunks {
-    type Data = axum::body::Bytes;
+impl<F: FnMut() -> Poll<Option<Bytes>> + Unpin> axum::body::HttpBody for Frames<F> {
+    type Data = Bytes;
     type Error = std::convert::Infallible;
 
     fn poll_frame(
         mut self: std::pin::Pin<&mut Self>,
         _: &mut std::task::Context<'_>,
-    ) -> std::task::Poll<Option<Result<http_body::Frame<Self::Data>, Self::Error>>> {
-        if self.0 == 0 {
-            return std::task::Poll::Ready(None);
-        }
-        self.0 -= 1;
-        std::task::Poll::Ready(Some(Ok(http_body::Frame::data(vec![b' '; 1024].into()))))
+    ) -> Poll<Option<Result<http_body::Frame<Bytes>, Self::Error>>> {
+        (self.0)().map(|chunk| chunk.map(|bytes| Ok(http_body::Frame::data(bytes))))
     }
+}
+
+/// A body of `count` chunks, each made by `chunk`.
+fn chunks(mut count: usize, chunk: impl Fn() -> Bytes + Unpin) -> Frames<impl FnMut() -> Poll<Option<Bytes>> + Unpin> {
+    Frames(move || {
+        Poll::Ready((count > 0).then(|| {
+            count -= 1;
+            chunk()
+        }))
+    })
 }
 
 #[tokio::test]
@@ -246,17 +255,7 @@ async fn unsigned_requests_reach_only_signed_which_says_so() {
 #[tokio::test]
 async fn a_request_without_a_signature_is_refused_before_its_body_is_read() {
     // A body that never ends: were it read, the answer would never come.
-    struct Endless;
-    impl axum::body::HttpBody for Endless {
-        type Data = axum::body::Bytes;
-        type Error = std::convert::Infallible;
-        fn poll_frame(
-            self: std::pin::Pin<&mut Self>,
-            _: &mut std::task::Context<'_>,
-        ) -> std::task::Poll<Option<Result<http_body::Frame<Self::Data>, Self::Error>>> {
-            std::task::Poll::Pending
-        }
-    }
+    let endless = || Body::new(Frames(|| Poll::Pending));
     for (header, reason) in [
         (None, "signature refused: the request has no signature header"),
         (Some("not-hex"), "signature refused: malformed signature header"),
@@ -267,7 +266,7 @@ async fn a_request_without_a_signature_is_refused_before_its_body_is_read() {
         }
         let answered = tokio::time::timeout(
             std::time::Duration::from_secs(5),
-            answer(sauce_app(), request.body(Body::new(Endless)).unwrap()),
+            answer(sauce_app(), request.body(endless()).unwrap()),
         )
         .await
         .expect("answered without reading the body");
@@ -280,28 +279,10 @@ async fn a_request_without_a_signature_is_refused_before_its_body_is_read() {
 fn a_body_trickled_a_byte_at_a_time_holds_its_bytes_not_its_frames() {
     // As hyper hands over a body sent in 1-byte segments: each frame a byte cut from a read
     // buffer of its own, which a kept frame would keep alive.
-    struct Trickle(usize);
-    impl axum::body::HttpBody for Trickle {
-        type Data = axum::body::Bytes;
-        type Error = std::convert::Infallible;
-        fn poll_frame(
-            mut self: std::pin::Pin<&mut Self>,
-            _: &mut std::task::Context<'_>,
-        ) -> std::task::Poll<Option<Result<http_body::Frame<Self::Data>, Self::Error>>> {
-            if self.0 == 0 {
-                return std::task::Poll::Ready(None);
-            }
-            self.0 -= 1;
-            let buffer = axum::body::Bytes::from(vec![b' '; 8 * 1024]);
-            std::task::Poll::Ready(Some(Ok(http_body::Frame::data(buffer.slice(..1)))))
-        }
-    }
+    let trickle = || chunks(30_000, || Bytes::from(vec![b' '; 8 * 1024]).slice(..1));
     let runtime = tokio::runtime::Builder::new_current_thread().build().unwrap();
     let request = || {
-        Request::post("/webhooks/sauce")
-            .header("saucelabs-sign", "0".repeat(64))
-            .body(Body::new(Trickle(30_000)))
-            .unwrap()
+        Request::post("/webhooks/sauce").header("saucelabs-sign", "0".repeat(64)).body(Body::new(trickle())).unwrap()
     };
     let app = sauce_app();
     let mut status = None;

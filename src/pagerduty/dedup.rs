@@ -23,14 +23,22 @@ pub(crate) fn of_job(job: &Job) -> Option<String> {
 
 /// A visual build's identity across builds: its project (or name) and branch.
 pub(crate) fn of_visual_build(build: &VisualBuild) -> String {
+    of_parts(&visual_build_parts(build))
+}
+
+fn visual_build_parts(build: &VisualBuild) -> [&str; 4] {
     let project = build.project.as_deref().unwrap_or(&build.build_name);
-    of_parts(&["visual", build.org_id.as_str(), project, build.branch.as_deref().unwrap_or_default()])
+    ["visual", build.org_id.as_str(), project, build.branch.as_deref().unwrap_or_default()]
 }
 
 /// Concurrency's identity: the organization and, when there is one, the team.
 pub(crate) fn of_concurrency(usage: &Concurrency) -> String {
+    of_parts(&concurrency_parts(usage))
+}
+
+fn concurrency_parts(usage: &Concurrency) -> [&str; 3] {
     let team = usage.team.as_ref().map_or("", |team| team.id.as_str());
-    of_parts(&["concurrency", usage.organization.id.as_str(), team])
+    ["concurrency", usage.organization.id.as_str(), team]
 }
 
 /// A check's identity across runs: its name.
@@ -49,51 +57,50 @@ pub(crate) fn of_parts(parts: &[&str]) -> String {
 /// key costs one allocation. Whether the event has one.
 pub(crate) fn write_test(key: &mut String, event: &Event) -> bool {
     match event {
-        Event::Job(job) => write_job(key, job),
-        Event::VisualBuild(build) => {
-            key.push_str(&of_visual_build(build));
-            true
-        }
-        Event::Concurrency(usage) => {
-            key.push_str(&of_concurrency(usage));
-            true
-        }
-        Event::ApiTest(result) => write_api_test(key, result),
-        Event::ErrorGroup(group) => {
-            key.push_str(&of_error_group(group));
-            true
-        }
-        Event::VisualRun(run) => {
-            key.push_str(&of_visual_run(run));
-            true
-        }
-        Event::AppDistribution(app) => {
-            key.push_str(&of_app(app));
-            true
-        }
-        Event::Unknown(_) => false,
+        Event::Job(job) => return write_job(key, job),
+        Event::ApiTest(result) => return write_api_test(key, result),
+        Event::Unknown(_) => return false,
+        Event::VisualBuild(build) => write_parts(key, &visual_build_parts(build)),
+        Event::Concurrency(usage) => write_parts(key, &concurrency_parts(usage)),
+        Event::ErrorGroup(group) => write_parts(key, &error_group_parts(group)),
+        Event::VisualRun(run) => write_parts(key, &visual_run_parts(run)),
+        Event::AppDistribution(app) => write_parts(key, &app_parts(app)),
     }
+    true
 }
 
 /// An error group's identity: its universe, project and fingerprint.
 pub(crate) fn of_error_group(group: &ErrorGroup) -> String {
-    let (universe, project) =
-        (group.universe.as_deref().unwrap_or_default(), group.project.as_deref().unwrap_or_default());
-    of_parts(&["error_group", universe, project, trimmed(&group.fingerprint)])
+    of_parts(&error_group_parts(group))
+}
+
+fn error_group_parts(group: &ErrorGroup) -> [&str; 4] {
+    ["error_group", text(group.universe.as_deref()), text(group.project.as_deref()), trimmed(&group.fingerprint)]
 }
 
 /// A visual run's identity across runs: its project, group, resolution and environment.
 pub(crate) fn of_visual_run(run: &VisualRun) -> String {
-    let text = |value: &Option<String>| value.as_deref().map(trimmed).unwrap_or_default().to_owned();
-    let project = text(if run.project_id.is_some() { &run.project_id } else { &run.project });
-    let group = text(if run.group_id.is_some() { &run.group_id } else { &run.group });
-    of_parts(&["visual_run", &project, &group, &text(&run.resolution), &text(&run.environment)])
+    of_parts(&visual_run_parts(run))
+}
+
+fn visual_run_parts(run: &VisualRun) -> [&str; 5] {
+    let project = run.project_id.as_deref().or(run.project.as_deref());
+    let group = run.group_id.as_deref().or(run.group.as_deref());
+    ["visual_run", text(project), text(group), text(run.resolution.as_deref()), text(run.environment.as_deref())]
 }
 
 /// An app's identity for its crashes: its name, platform and version.
 pub(crate) fn of_app(app: &AppDistributionEvent) -> String {
-    let text = |value: &Option<String>| value.as_deref().map(trimmed).unwrap_or_default().to_owned();
-    of_parts(&["app", trimmed(&app.app_name), &text(&app.platform), &text(&app.version)])
+    of_parts(&app_parts(app))
+}
+
+fn app_parts(app: &AppDistributionEvent) -> [&str; 4] {
+    ["app", trimmed(&app.app_name), text(app.platform.as_deref()), text(app.version.as_deref())]
+}
+
+/// An optional text as a key part: trimmed, empty when absent.
+fn text(value: Option<&str>) -> &str {
+    value.map(trimmed).unwrap_or_default()
 }
 
 /// [`write_api_test`] into a new string.
