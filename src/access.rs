@@ -39,7 +39,7 @@
 //! ```
 
 use crate::id::{OrgId, TeamId, UserId};
-use crate::routing::Scope;
+use crate::routing::{Project, Scope};
 use crate::support::printable::printable;
 
 /// What a user may administer.
@@ -86,9 +86,10 @@ pub trait Directory {
     fn org_of_user(&self, user: &UserId) -> Option<OrgId>;
     /// The organization `team` belongs to.
     fn org_of_team(&self, team: &TeamId) -> Option<OrgId>;
-    /// The organization whose Sauce API Testing project has the id `project`. By default,
-    /// none is known, and no one may subscribe to a project.
-    fn org_of_api_testing_project(&self, project: &str) -> Option<OrgId> {
+    /// The organization that owns `project` (an API Testing or visual end-to-end project, an
+    /// Error Reporting project, an App Distribution app). By default, none is known, and no
+    /// one may subscribe to a project.
+    fn org_of_project(&self, project: &Project) -> Option<OrgId> {
         let _ = project;
         None
     }
@@ -126,9 +127,9 @@ pub enum AccessDenied {
     /// Only organization admins may use the organization scope, or a project's.
     #[error("only organization admins may subscribe for an organization or a project")]
     OrganizationAdminsOnly,
-    /// The directory does not know this API Testing project.
-    #[error("API Testing project {} is not in the directory", printable(.0))]
-    UnknownProject(String),
+    /// The directory does not know this project.
+    #[error("{0} is not in the directory")]
+    UnknownProject(Project),
 }
 
 /// Whether `actor` may create a subscription with `scope`.
@@ -160,12 +161,11 @@ pub fn authorize(actor: &Actor, scope: &Scope, directory: &impl Directory) -> Re
             Role::OrgAdmin => Err(AccessDenied::OutsideOrganization),
             _ => Err(AccessDenied::OrganizationAdminsOnly),
         },
-        // Its results name no organization: the directory must place the project in the
+        // Its events name no organization: the directory must place the project in the
         // actor's, and only the organization's admins may take them all.
-        Scope::ApiTestingProject { org, project } => {
-            let owner = directory
-                .org_of_api_testing_project(project)
-                .ok_or_else(|| AccessDenied::UnknownProject(project.clone()))?;
+        Scope::Project { org, project } => {
+            let owner =
+                directory.org_of_project(project).ok_or_else(|| AccessDenied::UnknownProject(project.clone()))?;
             match actor.role {
                 Role::OrgAdmin if *org == actor.org && owner == actor.org => Ok(()),
                 Role::OrgAdmin => Err(AccessDenied::OutsideOrganization),

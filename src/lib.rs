@@ -63,7 +63,7 @@
 //!              │                                          │
 //! outgoing  outgoing.rs (OutgoingRequest) ◄───────────────┘
 //! verify    signature/ (Secret, schemes, Verifier, Verified)
-//! route     routing/ (Topic, Scope, Subscription, owners, Router)   access.rs   endpoint.rs
+//! route     routing/ (Topic, Project, Scope, Subscription, owners, Router)   access.rs   endpoint.rs
 //! wire      wire/ (fields: every key in one pass; shape; a builder per kind; parse; ParseError)
 //! models    event/ (Event, Job, Concurrency, VisualBuild: data, behaviour, Serialize)
 //! values    id.rs (OrgId, TeamId, UserId), raw_json.rs (RawJson); the open enums beside their models
@@ -79,12 +79,12 @@
 //! - **A new kind of event**: its model in `event/`, an `Event` variant, its keys in
 //!   `wire/fields.rs`, a `Shape` in `wire/shape.rs` with its detecting keys, a builder in `wire/`,
 //!   and a branch in `wire/parse.rs`'s `known_event`. The compiler then points at every match
-//!   that must say what the new kind does: its owners in `routing/owners.rs` (none, and it
-//!   reaches no subscription), the topics that take it in `routing/topic.rs`, and its alert in
+//!   that must say what the new kind does: its owners in `routing/owners.rs` or its project in
+//!   `routing/project.rs` (with neither, it reaches no subscription), the topics that take it in `routing/topic.rs`, and its alert in
 //!   `pagerduty/rules.rs`.
 //! - **A new subscription topic**: the variant in `routing/topic.rs`, its entry in `Topic::ALL`,
 //!   its bit in `Topics::bit`, and the events it takes in `Topics::matches`; the unit test there
-//!   fails until the three agree. `Topics` is one byte, with two bits left.
+//!   fails until the three agree. `Topics` is two bytes, with three bits left.
 //! - **A new PagerDuty v3 event type**: a variant of `EventType` in
 //!   `pagerduty/webhook/event_type.rs`, and its name in the documented list of
 //!   `tests/pagerduty_webhook.rs`; its data is typed by the shape it has, and its incident found
@@ -128,8 +128,9 @@ pub mod testing;
 mod wire;
 
 pub use event::{
-    ApiTestResult, AppDistributionEvent, AppLinks, BuildStatus, BuildSummary, Concurrency, ConcurrencyUsage,
-    DataCenter, DataType, ErrorGroup, Event, Job, JobStatus, RunTotals, Slots, Visibility, VisualBuild, VisualRun,
+    ApiTestResult, AppDistributionEvent, AppLinks, BuildStatus, BuildSummary, ComponentBuildStatus, Concurrency,
+    ConcurrencyUsage, DataCenter, DataType, ErrorGroup, Event, Job, JobStatus, RunTotals, Slots, Visibility,
+    VisualBuild, VisualRun,
 };
 pub use id::{OrgId, TeamId, UserId};
 pub use raw_json::RawJson;

@@ -1,17 +1,15 @@
 //! API Testing results, from the API Testing webhook connector: parsed from its default
 //! template and from a template that forwards the whole run, written back and read equal,
-//! detected as themselves only, paged and resolved once per incident, and delivered only to
-//! subscriptions that name their project.
+//! detected as themselves only, paged and resolved once per incident (`tests/projects.rs` has
+//! who receives them).
 
 mod common;
 
 use proptest::prelude::*;
-use sauce_webhooks::access::{Actor, Directory, Role, authorize};
 use sauce_webhooks::pagerduty::{Decision, IncidentLedger, IncidentRules, RoutingKey};
-use sauce_webhooks::routing::{Outcomes, Scope, Subscription, Topic};
-use sauce_webhooks::testing::{API_TESTING_PROJECT_ID, ApiTestBuilder, JobBuilder, ORG_ID, fixtures};
+use sauce_webhooks::testing::{API_TESTING_PROJECT_ID, ApiTestBuilder, fixtures};
 use sauce_webhooks::time::{Duration, OffsetDateTime};
-use sauce_webhooks::{ApiTestResult, Event, OrgId, Router, TeamId, UserId};
+use sauce_webhooks::{ApiTestResult, Event};
 
 fn api_test(body: &[u8]) -> ApiTestResult {
     match Event::from_slice(body).unwrap() {
@@ -133,67 +131,4 @@ fn the_alert_says_which_test_failed_in_which_project() {
     assert_eq!(body["payload"]["summary"], "GET /orders returns the customer's orders failed: 2 failures in Shop API");
     assert_eq!(body["payload"]["severity"], "critical", "from the tag severity:critical");
     assert_eq!(body["payload"]["class"], "api test");
-}
-
-#[test]
-fn results_reach_only_subscriptions_naming_their_project() {
-    let mut router = Router::new();
-    let failed_only = [Topic::ApiTestResults(Outcomes::FailedOnly)];
-    let all = [Topic::ApiTestResults(Outcomes::All)];
-    router.insert(
-        "project-failures",
-        Subscription::new(Scope::api_testing_project(ORG_ID, API_TESTING_PROJECT_ID), failed_only),
-    );
-    router.insert("project-all", Subscription::new(Scope::api_testing_project(ORG_ID, API_TESTING_PROJECT_ID), all));
-    router.insert("other-project", Subscription::new(Scope::api_testing_project(ORG_ID, "another"), all));
-    router.insert("whole-org", Subscription::new(Scope::organization(ORG_ID), Topic::ALL));
-    let routed = |router: &Router<&'static str>, event: &Event| {
-        let mut keys: Vec<&str> = router.route(event).copied().collect();
-        keys.sort_unstable();
-        keys
-    };
-    assert_eq!(routed(&router, &ApiTestBuilder::new().failed().event()), ["project-all", "project-failures"]);
-    assert_eq!(routed(&router, &ApiTestBuilder::new().event()), ["project-all"]);
-    assert!(
-        routed(&router, &ApiTestBuilder::new().with(|r| r.project_id = None).event()).is_empty(),
-        "no project, no one"
-    );
-    // A project scope takes no job, even of its organization.
-    assert_eq!(routed(&router, &JobBuilder::new().failed().event()), ["whole-org"]);
-    router.remove(&"project-all");
-    assert_eq!(routed(&router, &ApiTestBuilder::new().failed().event()), ["project-failures"]);
-}
-
-struct Projects;
-
-impl Directory for Projects {
-    fn team_of(&self, _: &UserId) -> Option<TeamId> {
-        None
-    }
-    fn org_of_user(&self, _: &UserId) -> Option<OrgId> {
-        Some(OrgId::from(ORG_ID))
-    }
-    fn org_of_team(&self, _: &TeamId) -> Option<OrgId> {
-        None
-    }
-    fn org_of_api_testing_project(&self, project: &str) -> Option<OrgId> {
-        match project {
-            API_TESTING_PROJECT_ID => Some(OrgId::from(ORG_ID)),
-            "theirs" => Some(OrgId::from("another-org")),
-            _ => None,
-        }
-    }
-}
-
-#[test]
-fn only_admins_of_the_organization_owning_the_project_may_subscribe_to_it() {
-    let admin = Actor::new("admin", ORG_ID, None, Role::OrgAdmin);
-    let member = Actor::new("member", ORG_ID, None, Role::Member);
-    let ours = Scope::api_testing_project(ORG_ID, API_TESTING_PROJECT_ID);
-    assert_eq!(authorize(&admin, &ours, &Projects), Ok(()));
-    assert!(authorize(&member, &ours, &Projects).is_err(), "members may not");
-    let theirs = Scope::api_testing_project(ORG_ID, "theirs");
-    assert!(authorize(&admin, &theirs, &Projects).is_err(), "a project of another organization");
-    let unknown = Scope::api_testing_project(ORG_ID, "nobody-knows");
-    assert!(authorize(&admin, &unknown, &Projects).is_err(), "a project the directory does not place");
 }

@@ -4,10 +4,9 @@
 
 use proptest::prelude::*;
 use sauce_webhooks::pagerduty::{Decision, IncidentLedger, IncidentRules, RoutingKey};
-use sauce_webhooks::routing::{Scope, Subscription, Topic};
-use sauce_webhooks::testing::{ORG_ID, fixtures};
+use sauce_webhooks::testing::fixtures;
 use sauce_webhooks::time::OffsetDateTime;
-use sauce_webhooks::{ErrorGroup, Event, Router};
+use sauce_webhooks::{ErrorGroup, Event};
 
 fn group(body: &[u8]) -> ErrorGroup {
     match Event::from_slice(body).unwrap() {
@@ -96,11 +95,4 @@ fn a_group_pages_once_however_often_it_is_notified() {
         .filter(|event| matches!(ledger.apply(event, now).unwrap(), Decision::Send(_)))
         .count();
     assert_eq!(pages, 1, "one page for the group, whatever repeats or follows");
-}
-
-#[test]
-fn no_subscription_receives_a_group_it_cannot_prove_is_its_own() {
-    let mut router = Router::new();
-    router.insert("whole-org", Subscription::new(Scope::organization(ORG_ID), Topic::ALL));
-    assert_eq!(router.route(&Event::from_slice(fixtures::ERROR_GROUP).unwrap()).count(), 0);
 }

@@ -4,13 +4,16 @@
 use std::collections::{BTreeSet, HashMap};
 
 use proptest::prelude::*;
-use sauce_webhooks::routing::{Outcomes, Scope, Subscription, Topic};
+use sauce_webhooks::routing::{Outcomes, Project, Scope, Subscription, Topic};
 use sauce_webhooks::{Event, Router};
 
 // Small pools, so that events and subscriptions meet often.
 const USERS: [&str; 3] = ["u1", "u2", "u3"];
 const TEAMS: [&str; 3] = ["t1", "t2", "t3"];
 const ORGS: [&str; 2] = ["o1", "o2"];
+// Projects of every product share names, so that a project of one product named as another's
+// is tried.
+const PROJECTS: [&str; 2] = ["p1", "p2"];
 
 fn scope() -> impl Strategy<Value = Scope> {
     let org = || prop::sample::select(&ORGS[..]);
@@ -18,6 +21,17 @@ fn scope() -> impl Strategy<Value = Scope> {
         (org(), prop::sample::select(&USERS[..])).prop_map(|(o, u)| Scope::user(o, u)),
         (org(), prop::sample::select(&TEAMS[..])).prop_map(|(o, t)| Scope::team(o, t)),
         org().prop_map(Scope::organization),
+        (org(), project()).prop_map(|(o, p)| Scope::project(o, p)),
+    ]
+}
+
+fn project() -> impl Strategy<Value = Project> {
+    let name = || prop::sample::select(&PROJECTS[..]);
+    prop_oneof![
+        name().prop_map(Project::api_testing),
+        name().prop_map(|p| Project::error_reporting("u", p)),
+        name().prop_map(Project::visual_runs),
+        name().prop_map(Project::app),
     ]
 }
 
@@ -60,7 +74,16 @@ fn event() -> impl Strategy<Value = Event> {
         let team = team.map_or(String::new(), |t| format!(r#","team":{{"id":"{t}","allowed":{slots},"current":{slots}}}"#));
         format!(r#"{{"concurrency":{{"organization":{{"id":"{org}","allowed":{slots},"current":{slots}}}{team}}},"timestamp":1}}"#)
     });
-    prop_oneof![job, build, usage, Just(r#"{"kind":"other"}"#.to_owned())]
+    let project = (prop::sample::select(&PROJECTS[..]), 0..4, any::<bool>()).prop_map(|(p, kind, failed)| {
+        let count = u8::from(failed);
+        match kind {
+            0 => format!(r#"{{"eventId":"e","failuresCount":{count},"projectId":"{p}","testId":"t"}}"#),
+            1 => format!(r#"{{"fingerprint":"f","universe":"u","project":"{p}"}}"#),
+            2 => format!(r#"{{"projectId":"{p}","totals":{{"rejected":{count},"all":3}}}}"#),
+            _ => format!(r#"{{"event":"{}","appName":"{p}"}}"#, if failed { "crash" } else { "upload" }),
+        }
+    });
+    prop_oneof![job, build, usage, project, Just(r#"{"kind":"other"}"#.to_owned())]
         .prop_map(|body| Event::from_slice(body.as_bytes()).unwrap())
 }
 

@@ -11,7 +11,8 @@ use crate::support::time::serialize_optional_time;
 /// kept. Its `timestamp` (`"YYYY-MM-DD HH:MM:SS"`, naming no zone) is read as UTC. A crash is
 /// a failure.
 ///
-/// It carries no user, team or organization: no subscription receives it by scope yet.
+/// It carries no user, team or organization: it reaches the subscriptions that name its app
+/// (`routing::Project::App`).
 ///
 /// ```
 /// use sauce_webhooks::Event;

@@ -11,7 +11,8 @@ use crate::raw_json::RawJson;
 /// [`first_seen`](Self::first_seen) and [`last_seen`](Self::last_seen); `attributes` (each
 /// attribute's name to `[value, count]` pairs) is kept as sent.
 ///
-/// It carries no user, team or organization: no subscription receives it by scope yet.
+/// It carries no user, team or organization: it reaches the subscriptions that name its
+/// universe and project (`routing::Project::ErrorReporting`).
 ///
 /// ```
 /// use sauce_webhooks::Event;

@@ -3,6 +3,7 @@
 
 mod api_test;
 mod app_distribution;
+mod component_status;
 mod concurrency;
 mod error_group;
 mod job;
@@ -15,6 +16,7 @@ use crate::raw_json::RawJson;
 
 pub use api_test::ApiTestResult;
 pub use app_distribution::{AppDistributionEvent, AppLinks};
+pub use component_status::ComponentBuildStatus;
 pub use concurrency::{Concurrency, ConcurrencyUsage, Slots};
 pub use error_group::ErrorGroup;
 pub use job::{DataType, Job, JobStatus, Visibility};
@@ -79,6 +81,26 @@ impl Event {
             Self::VisualRun(run) => run.is_failure(),
             Self::AppDistribution(app) => app.is_failure(),
             Self::Unknown(_) => false,
+        }
+    }
+
+    /// The Visual Testing component build status an unknown event names
+    /// ([`ComponentBuildStatus`]): Sauce Labs documents the names `build.status.error`,
+    /// `build.status.failure` and `build.status.success` but no body, so the name is looked
+    /// for in every string value of the body, at any depth. `None` for an event of a known
+    /// kind, for a body that names none, and for one that names two different ones.
+    ///
+    /// ```
+    /// use sauce_webhooks::{ComponentBuildStatus, Event};
+    ///
+    /// let event = Event::from_slice(br#"{"data":{"event":"build.status.success","storybook":"shop-ui"}}"#)?;
+    /// assert_eq!(event.component_build_status(), Some(ComponentBuildStatus::Success));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn component_build_status(&self) -> Option<ComponentBuildStatus> {
+        match self {
+            Self::Unknown(json) => ComponentBuildStatus::named_in(json),
+            _ => None,
         }
     }
 }

@@ -13,6 +13,9 @@ use crate::support::time::serialize_optional_time;
 /// A failure when any screenshot is rejected, or changed: a changed screenshot is an
 /// unreviewed difference, as a visual build's unapproved snapshot is, which pages too.
 ///
+/// It carries no user, team or organization: it reaches the subscriptions that name its
+/// project (`routing::Project::VisualRuns`).
+///
 /// ```
 /// use sauce_webhooks::Event;
 ///

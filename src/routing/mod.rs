@@ -21,11 +21,13 @@
 //! ```
 
 pub(crate) mod owners;
+mod project;
 mod router;
 mod scope;
 mod subscription;
 mod topic;
 
+pub use project::Project;
 pub use router::Router;
 pub use scope::Scope;
 pub use subscription::Subscription;

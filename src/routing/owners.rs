@@ -1,5 +1,6 @@
 //! Who an event belongs to: the one answer that both matching and the router's index use.
 
+use super::project::Project;
 use super::scope::Scope;
 use crate::event::Event;
 use crate::id::{OrgId, TeamId, UserId};
@@ -15,8 +16,8 @@ pub(crate) struct Owners<'e> {
     /// A visual build's teams, as the body lists them (repeats included).
     listed_teams: &'e [TeamId],
     pub organization: Option<&'e str>,
-    /// An API Testing result's project.
-    pub api_testing_project: Option<&'e str>,
+    /// The project of an event that names no organization.
+    pub project: Option<Project>,
 }
 
 impl<'e> Owners<'e> {
@@ -39,12 +40,10 @@ impl<'e> Owners<'e> {
                 organization: Some(usage.organization.id.as_str()),
                 ..Self::default()
             },
-            Event::ApiTest(result) => Self { api_testing_project: result.project_id.as_deref(), ..Self::default() },
-            // No scope names an Error Reporting universe, a Screener project or an app yet:
-            // nothing proves whose they are.
-            Event::ErrorGroup(_) | Event::VisualRun(_) | Event::AppDistribution(_) | Event::Unknown(_) => {
-                Self::default()
+            Event::ApiTest(_) | Event::ErrorGroup(_) | Event::VisualRun(_) | Event::AppDistribution(_) => {
+                Self { project: Project::of(event), ..Self::default() }
             }
+            Event::Unknown(_) => Self::default(),
         }
     }
 
@@ -56,15 +55,15 @@ impl<'e> Owners<'e> {
     /// Whether the event lies within `scope`: in its organization, and its user's or team's;
     /// or, for a project's scope, in that project.
     pub(crate) fn within(&self, scope: &Scope) -> bool {
-        if let Scope::ApiTestingProject { project, .. } = scope {
-            return self.api_testing_project == Some(project.as_str());
+        if let Scope::Project { project, .. } = scope {
+            return self.project.as_ref() == Some(project);
         }
         self.organization == Some(scope.org().as_str())
             && match scope {
                 Scope::User { user, .. } => self.user == Some(user.as_str()),
                 Scope::Team { team, .. } => self.teams().any(|owner| owner == team.as_str()),
                 Scope::Organization(_) => true,
-                Scope::ApiTestingProject { .. } => false,
+                Scope::Project { .. } => false,
             }
     }
 }

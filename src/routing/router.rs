@@ -5,6 +5,7 @@ use std::fmt;
 use std::hash::Hash;
 
 use super::owners::Owners;
+use super::project::Project;
 use super::scope::Scope;
 use super::subscription::Subscription;
 use super::topic::Topics;
@@ -47,9 +48,9 @@ pub struct Router<K> {
     /// Each key's scope, to find its bucket again on removal or replacement.
     scopes: HashMap<K, Scope>,
     organizations: HashMap<OrgId, Organization<K>>,
-    /// Subscriptions to API Testing projects, by project id: their results carry no
-    /// organization to look one up by.
-    api_testing_projects: HashMap<String, Vec<(K, Topics)>>,
+    /// Subscriptions to projects, by project: their events carry no organization to look
+    /// one up by.
+    projects: HashMap<Project, Vec<(K, Topics)>>,
 }
 
 /// The subscriptions of one organization.
@@ -74,7 +75,7 @@ impl<K> Organization<K> {
 
 impl<K> Default for Router<K> {
     fn default() -> Self {
-        Self { scopes: HashMap::new(), organizations: HashMap::new(), api_testing_projects: HashMap::new() }
+        Self { scopes: HashMap::new(), organizations: HashMap::new(), projects: HashMap::new() }
     }
 }
 
@@ -95,8 +96,8 @@ impl<K: Eq + Hash + Clone> Router<K> {
         let replaced = self.remove(&key);
         let (scope, topics) = subscription.into_parts();
         let entry = (key.clone(), topics);
-        if let Scope::ApiTestingProject { project, .. } = &scope {
-            self.api_testing_projects.entry(project.clone()).or_default().push(entry);
+        if let Scope::Project { project, .. } = &scope {
+            self.projects.entry(project.clone()).or_default().push(entry);
             self.scopes.insert(key, scope);
             return replaced;
         }
@@ -105,7 +106,7 @@ impl<K: Eq + Hash + Clone> Router<K> {
             Scope::User { user, .. } => organization.users.entry(user.clone()).or_default().push(entry),
             Scope::Team { team, .. } => organization.teams.entry(team.clone()).or_default().push(entry),
             Scope::Organization(_) => organization.whole.push(entry),
-            Scope::ApiTestingProject { .. } => unreachable!("indexed by project above"),
+            Scope::Project { .. } => unreachable!("indexed by project above"),
         }
         self.scopes.insert(key, scope);
         replaced
@@ -114,8 +115,8 @@ impl<K: Eq + Hash + Clone> Router<K> {
     /// Removes the subscription under `key` and returns it.
     pub fn remove(&mut self, key: &K) -> Option<Subscription> {
         let scope = self.scopes.remove(key)?;
-        if let Scope::ApiTestingProject { project, .. } = &scope {
-            let topics = take_from(&mut self.api_testing_projects, project, key)?;
+        if let Scope::Project { project, .. } = &scope {
+            let topics = take_from(&mut self.projects, project, key)?;
             return Some(Subscription::from_parts(scope, topics));
         }
         let organization = self.organizations.get_mut(scope.org())?;
@@ -123,7 +124,7 @@ impl<K: Eq + Hash + Clone> Router<K> {
             Scope::User { user, .. } => take_from(&mut organization.users, user, key),
             Scope::Team { team, .. } => take_from(&mut organization.teams, team, key),
             Scope::Organization(_) => take(&mut organization.whole, key),
-            Scope::ApiTestingProject { .. } => unreachable!("indexed by project above"),
+            Scope::Project { .. } => unreachable!("indexed by project above"),
         }?;
         if organization.is_empty() {
             self.organizations.remove(scope.org());
@@ -144,9 +145,9 @@ impl<K: Eq + Hash + Clone> Router<K> {
     /// The keys of the subscriptions `event` matches (exactly those whose
     /// [`Subscription::matches`] is true), each once, in no particular order.
     pub fn route<'a>(&'a self, event: &'a Event) -> impl Iterator<Item = &'a K> + 'a {
-        let owners = Owners::of(event);
+        let mut owners = Owners::of(event);
         let organization = owners.organization.and_then(|org| self.organizations.get(org));
-        let project = owners.api_testing_project.and_then(|project| self.api_testing_projects.get(project));
+        let project = owners.project.take().and_then(|project| self.projects.get(&project));
         organization
             .into_iter()
             .flat_map(move |organization| {

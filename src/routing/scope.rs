@@ -2,6 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use super::project::Project;
 use crate::id::{OrgId, TeamId, UserId};
 
 /// Whose events a subscription receives. Every scope names the organization it was authorised
@@ -35,14 +36,17 @@ pub enum Scope {
     },
     /// A whole organization: everything in it.
     Organization(OrgId),
-    /// One Sauce API Testing project, by its id: its test results. They carry no user, team
-    /// or organization, so nothing in them can prove whose they are: authorise such a
-    /// subscription only for an organization you know owns the project.
-    ApiTestingProject {
+    /// One project of a product whose webhooks carry no user, team or organization (API
+    /// Testing, Error Reporting, visual end-to-end runs, App Distribution): its events. Nothing
+    /// in them can prove whose they are, so authorise such a subscription only for an
+    /// organization you know owns the project ([`Directory::org_of_project`]).
+    ///
+    /// [`Directory::org_of_project`]: crate::access::Directory::org_of_project
+    Project {
         /// The organization the subscription was authorised in.
         org: OrgId,
-        /// The project's id (`projectId`).
-        project: String,
+        /// The project.
+        project: Project,
     },
 }
 
@@ -62,18 +66,23 @@ impl Scope {
         Self::Organization(org.into())
     }
 
-    /// The API Testing project `project` of the organization `org`.
-    pub fn api_testing_project(org: impl Into<OrgId>, project: impl Into<String>) -> Self {
-        Self::ApiTestingProject { org: org.into(), project: project.into() }
+    /// The project `project` of the organization `org`.
+    ///
+    /// ```
+    /// use sauce_webhooks::routing::{Project, Scope};
+    ///
+    /// let scope = Scope::project("7fb25570b4064716b9b6daae1a846790", Project::api_testing("5f8d1c2e"));
+    /// ```
+    pub fn project(org: impl Into<OrgId>, project: Project) -> Self {
+        Self::Project { org: org.into(), project }
     }
 
     /// The organization the scope lies in.
     pub fn org(&self) -> &OrgId {
         match self {
-            Self::User { org, .. }
-            | Self::Team { org, .. }
-            | Self::Organization(org)
-            | Self::ApiTestingProject { org, .. } => org,
+            Self::User { org, .. } | Self::Team { org, .. } | Self::Organization(org) | Self::Project { org, .. } => {
+                org
+            }
         }
     }
 }

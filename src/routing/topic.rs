@@ -30,11 +30,17 @@ pub enum Topic {
     ConcurrencyUsage,
     /// Results of Sauce API Testing runs, from its webhook connector.
     ApiTestResults(Outcomes),
+    /// New groups of errors, from Error Reporting (each is a failure).
+    ErrorGroups,
+    /// Visual end-to-end test runs completed (failures: a screenshot rejected or changed).
+    VisualRuns(Outcomes),
+    /// App Distribution events (failures: crashes).
+    AppDistribution(Outcomes),
 }
 
 impl Topic {
     /// Every topic, in declaration order: the choices of Sauce Labs' webhook settings.
-    pub const ALL: [Self; 8] = [
+    pub const ALL: [Self; 13] = [
         Self::VirtualDeviceJobs(Outcomes::FailedOnly),
         Self::VirtualDeviceJobs(Outcomes::All),
         Self::RealDeviceJobs(Outcomes::FailedOnly),
@@ -43,6 +49,11 @@ impl Topic {
         Self::ConcurrencyUsage,
         Self::ApiTestResults(Outcomes::FailedOnly),
         Self::ApiTestResults(Outcomes::All),
+        Self::ErrorGroups,
+        Self::VisualRuns(Outcomes::FailedOnly),
+        Self::VisualRuns(Outcomes::All),
+        Self::AppDistribution(Outcomes::FailedOnly),
+        Self::AppDistribution(Outcomes::All),
     ];
 
     /// The topic that takes every result where this one takes failures only.
@@ -51,30 +62,37 @@ impl Topic {
             Self::VirtualDeviceJobs(_) => Self::VirtualDeviceJobs(Outcomes::All),
             Self::RealDeviceJobs(_) => Self::RealDeviceJobs(Outcomes::All),
             Self::ApiTestResults(_) => Self::ApiTestResults(Outcomes::All),
+            Self::VisualRuns(_) => Self::VisualRuns(Outcomes::All),
+            Self::AppDistribution(_) => Self::AppDistribution(Outcomes::All),
             other => other,
         }
     }
 }
 
-/// A set of topics in one byte: each job topic has a bit for "failed only" and one for "all",
-/// so a million subscriptions hold a million bytes of topics, not a million vectors (every bit
-/// is taken: the next topic makes it a `u16`). A new
+/// A set of topics in two bytes: each topic with outcomes has a bit for "failed only" and one
+/// for "all", so a million subscriptions hold two million bytes of topics, not a million
+/// vectors (three bits are left: the fourth topic after these makes it a `u32`). A new
 /// topic needs its entry in [`Topic::ALL`], its bit here, and the events it takes in
 /// [`Topics::matches`]; the unit test below fails until all three agree.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
-pub(crate) struct Topics(u8);
+pub(crate) struct Topics(u16);
 
 impl Topics {
-    const VDC_FAILED: u8 = 1;
-    const VDC_ALL: u8 = 1 << 1;
-    const RDC_FAILED: u8 = 1 << 2;
-    const RDC_ALL: u8 = 1 << 3;
-    const VISUAL: u8 = 1 << 4;
-    const CONCURRENCY: u8 = 1 << 5;
-    const API_FAILED: u8 = 1 << 6;
-    const API_ALL: u8 = 1 << 7;
+    const VDC_FAILED: u16 = 1;
+    const VDC_ALL: u16 = 1 << 1;
+    const RDC_FAILED: u16 = 1 << 2;
+    const RDC_ALL: u16 = 1 << 3;
+    const VISUAL: u16 = 1 << 4;
+    const CONCURRENCY: u16 = 1 << 5;
+    const API_FAILED: u16 = 1 << 6;
+    const API_ALL: u16 = 1 << 7;
+    const ERROR_GROUPS: u16 = 1 << 8;
+    const VISUAL_RUNS_FAILED: u16 = 1 << 9;
+    const VISUAL_RUNS_ALL: u16 = 1 << 10;
+    const APPS_FAILED: u16 = 1 << 11;
+    const APPS_ALL: u16 = 1 << 12;
 
-    fn bit(topic: Topic) -> u8 {
+    fn bit(topic: Topic) -> u16 {
         match topic {
             Topic::VirtualDeviceJobs(Outcomes::FailedOnly) => Self::VDC_FAILED,
             Topic::VirtualDeviceJobs(Outcomes::All) => Self::VDC_ALL,
@@ -84,6 +102,11 @@ impl Topics {
             Topic::ConcurrencyUsage => Self::CONCURRENCY,
             Topic::ApiTestResults(Outcomes::FailedOnly) => Self::API_FAILED,
             Topic::ApiTestResults(Outcomes::All) => Self::API_ALL,
+            Topic::ErrorGroups => Self::ERROR_GROUPS,
+            Topic::VisualRuns(Outcomes::FailedOnly) => Self::VISUAL_RUNS_FAILED,
+            Topic::VisualRuns(Outcomes::All) => Self::VISUAL_RUNS_ALL,
+            Topic::AppDistribution(Outcomes::FailedOnly) => Self::APPS_FAILED,
+            Topic::AppDistribution(Outcomes::All) => Self::APPS_ALL,
         }
     }
 
@@ -94,26 +117,23 @@ impl Topics {
 
     /// Whether any of these topics takes `event`, whoever it belongs to.
     pub(crate) fn matches(self, event: &Event) -> bool {
+        let outcomes = |(failed, all): (u16, u16), failure: bool| if failure { failed | all } else { all };
         let wanted = match event {
             Event::Job(job) => {
-                let (failed, all) = match job.data_type {
+                let bits = match job.data_type {
                     DataType::Vdc => (Self::VDC_FAILED, Self::VDC_ALL),
                     DataType::Rdc => (Self::RDC_FAILED, Self::RDC_ALL),
                     _ => return false,
                 };
-                if job.is_failure() { failed | all } else { all }
+                outcomes(bits, job.is_failure())
             }
             Event::VisualBuild(build) if build.is_finished() => Self::VISUAL,
+            Event::VisualBuild(_) | Event::Unknown(_) => return false,
             Event::Concurrency(_) => Self::CONCURRENCY,
-            Event::ApiTest(result) if result.is_failure() => Self::API_FAILED | Self::API_ALL,
-            Event::ApiTest(_) => Self::API_ALL,
-            Event::VisualBuild(_)
-            | Event::ErrorGroup(_)
-            | Event::VisualRun(_)
-            | Event::AppDistribution(_)
-            | Event::Unknown(_) => {
-                return false;
-            }
+            Event::ApiTest(result) => outcomes((Self::API_FAILED, Self::API_ALL), result.is_failure()),
+            Event::ErrorGroup(_) => Self::ERROR_GROUPS,
+            Event::VisualRun(run) => outcomes((Self::VISUAL_RUNS_FAILED, Self::VISUAL_RUNS_ALL), run.is_failure()),
+            Event::AppDistribution(app) => outcomes((Self::APPS_FAILED, Self::APPS_ALL), app.is_failure()),
         };
         self.0 & wanted != 0
     }
@@ -149,14 +169,18 @@ mod tests {
             | Topic::RealDeviceJobs(_)
             | Topic::VisualBuildCompleted
             | Topic::ConcurrencyUsage
-            | Topic::ApiTestResults(_) => Topic::ALL.contains(&topic),
+            | Topic::ApiTestResults(_)
+            | Topic::ErrorGroups
+            | Topic::VisualRuns(_)
+            | Topic::AppDistribution(_) => Topic::ALL.contains(&topic),
         };
         for outcomes in [Outcomes::FailedOnly, Outcomes::All] {
             assert!(listed(Topic::VirtualDeviceJobs(outcomes)) && listed(Topic::RealDeviceJobs(outcomes)));
-            assert!(listed(Topic::ApiTestResults(outcomes)));
+            assert!(listed(Topic::ApiTestResults(outcomes)) && listed(Topic::VisualRuns(outcomes)));
+            assert!(listed(Topic::AppDistribution(outcomes)));
         }
-        assert!(listed(Topic::VisualBuildCompleted) && listed(Topic::ConcurrencyUsage));
-        let bits: Vec<u8> = Topic::ALL.iter().map(|topic| Topics::bit(*topic)).collect();
+        assert!(listed(Topic::VisualBuildCompleted) && listed(Topic::ConcurrencyUsage) && listed(Topic::ErrorGroups));
+        let bits: Vec<u16> = Topic::ALL.iter().map(|topic| Topics::bit(*topic)).collect();
         for (i, bit) in bits.iter().enumerate() {
             assert_eq!(bit.count_ones(), 1);
             assert!(!bits[..i].contains(bit), "{:?} shares a bit", Topic::ALL[i]);

@@ -371,7 +371,7 @@ impl ErrorGroupBuilder {
 }
 
 /// Builds a [`VisualRun`]: by default a clean run of the group "Checkout" in the project
-/// "Shop", 1280x1024 on staging, 44 screenshots all accepted.
+/// "Shop" (`sp-5b7c2e1f`), 1280x1024 on staging, 44 screenshots all accepted.
 #[derive(Debug, Clone)]
 pub struct VisualRunBuilder(VisualRun);
 
@@ -387,7 +387,8 @@ impl VisualRunBuilder {
         let mut totals = RunTotals::default();
         (totals.accepted, totals.all) = (44, 44);
         let mut run = VisualRun::new(totals);
-        (run.project, run.group) = (Some("Shop".to_owned()), Some("Checkout".to_owned()));
+        (run.project, run.project_id) = (Some("Shop".to_owned()), Some("sp-5b7c2e1f".to_owned()));
+        run.group = Some("Checkout".to_owned());
         (run.resolution, run.environment) = (Some("1280x1024".to_owned()), Some("staging".to_owned()));
         (run.start, run.end) = (Some(CREATED - time::Duration::minutes(4)), Some(CREATED));
         run.status = Some("complete".to_owned());

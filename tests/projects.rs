@@ -1,0 +1,220 @@
+//! Events that name no user, team or organization (API Testing, Error Reporting, visual
+//! end-to-end runs, App Distribution) reach only the subscriptions that name their project,
+//! and only an organization the directory places the project in may take them.
+
+use sauce_webhooks::access::{AccessDenied, Actor, Directory, Role, authorize};
+use sauce_webhooks::routing::{Outcomes, Project, Scope, Subscription, Topic};
+use sauce_webhooks::testing::{
+    API_TESTING_PROJECT_ID, ApiTestBuilder, AppDistributionBuilder, ErrorGroupBuilder, JobBuilder, ORG_ID,
+    VisualRunBuilder, fixtures,
+};
+use sauce_webhooks::{Event, OrgId, Router, TeamId, UserId};
+
+/// The projects of the testing kit's builders and fixtures.
+fn our_projects() -> [Project; 4] {
+    [
+        Project::api_testing(API_TESTING_PROJECT_ID),
+        Project::error_reporting("acme", "checkout-service"),
+        Project::visual_runs("sp-5b7c2e1f"),
+        Project::app("Shop"),
+    ]
+}
+
+fn routed(router: &Router<String>, event: &Event) -> Vec<String> {
+    let mut keys: Vec<String> = router.route(event).cloned().collect();
+    keys.sort_unstable();
+    keys
+}
+
+/// Every project of every product, with a subscription to each topic, plus an organization
+/// subscribed to everything and projects of another product that share the ids.
+fn router() -> Router<String> {
+    let mut router = Router::new();
+    router.insert("org".to_owned(), Subscription::new(Scope::organization(ORG_ID), Topic::ALL));
+    for project in our_projects() {
+        for topic in Topic::ALL {
+            let key = format!("{project} {topic:?}");
+            router.insert(key, Subscription::new(Scope::project(ORG_ID, project.clone()), [topic]));
+        }
+    }
+    // The same names under another product, or another universe, take nothing of ours.
+    for project in [
+        Project::app(API_TESTING_PROJECT_ID),
+        Project::visual_runs("Shop"),
+        Project::error_reporting("other-universe", "checkout-service"),
+        Project::api_testing("sp-5b7c2e1f"),
+    ] {
+        router.insert(format!("decoy {project}"), Subscription::new(Scope::project(ORG_ID, project), Topic::ALL));
+    }
+    router
+}
+
+#[test]
+fn each_family_reaches_its_own_project_by_outcome_and_no_organization_subscription() {
+    let router = router();
+    let cases: [(Event, &str, &[&str]); 8] = [
+        (
+            ApiTestBuilder::new().failed().event(),
+            "API Testing project",
+            &["ApiTestResults(All)", "ApiTestResults(FailedOnly)"],
+        ),
+        (ApiTestBuilder::new().event(), "API Testing project", &["ApiTestResults(All)"]),
+        (ErrorGroupBuilder::new().event(), "Error Reporting project", &["ErrorGroups"]),
+        (
+            VisualRunBuilder::new().failed().event(),
+            "visual end-to-end project",
+            &["VisualRuns(All)", "VisualRuns(FailedOnly)"],
+        ),
+        (VisualRunBuilder::new().event(), "visual end-to-end project", &["VisualRuns(All)"]),
+        (
+            AppDistributionBuilder::new().crash().event(),
+            "App Distribution app",
+            &["AppDistribution(All)", "AppDistribution(FailedOnly)"],
+        ),
+        (AppDistributionBuilder::new().event(), "App Distribution app", &["AppDistribution(All)"]),
+        (Event::from_slice(fixtures::ERROR_GROUP).unwrap(), "Error Reporting project", &["ErrorGroups"]),
+    ];
+    for (event, product, topics) in cases {
+        let keys = routed(&router, &event);
+        assert_eq!(keys.len(), topics.len(), "{event:?} went to {keys:?}");
+        for (key, topic) in keys.iter().zip(topics) {
+            assert!(key.starts_with(product) && key.ends_with(&format!(" {topic}")), "{key} for {event:?}");
+        }
+    }
+}
+
+#[test]
+fn an_event_naming_no_project_reaches_no_one() {
+    let router = router();
+    let nameless = [
+        ApiTestBuilder::new().failed().with(|result| result.project_id = None).event(),
+        ErrorGroupBuilder::new().with(|group| group.universe = None).event(),
+        ErrorGroupBuilder::new().with(|group| group.project = None).event(),
+        VisualRunBuilder::new().failed().with(|run| run.project_id = None).event(),
+    ];
+    for event in nameless {
+        assert_eq!(routed(&router, &event), Vec::<String>::new(), "{event:?}");
+    }
+}
+
+#[test]
+fn a_project_scope_takes_no_job_of_its_organization() {
+    let router = router();
+    assert_eq!(routed(&router, &JobBuilder::new().failed().event()), ["org"]);
+}
+
+#[test]
+fn removing_a_project_subscription_stops_its_events() {
+    let mut router = router();
+    let crash = AppDistributionBuilder::new().crash().event();
+    let before = routed(&router, &crash).len();
+    let removed = router.remove(&"App Distribution app Shop AppDistribution(All)".to_owned()).unwrap();
+    assert_eq!(removed.scope(), &Scope::project(ORG_ID, Project::app("Shop")));
+    assert_eq!(routed(&router, &crash), ["App Distribution app Shop AppDistribution(FailedOnly)"]);
+    assert_eq!(before, 2);
+}
+
+#[test]
+fn a_project_scope_round_trips_through_json() {
+    for project in our_projects() {
+        let subscription = Subscription::new(
+            Scope::project(ORG_ID, project),
+            [Topic::ErrorGroups, Topic::AppDistribution(Outcomes::FailedOnly)],
+        );
+        let json = serde_json::to_string(&subscription).unwrap();
+        assert_eq!(serde_json::from_str::<Subscription>(&json).unwrap(), subscription, "{json}");
+    }
+    let json =
+        serde_json::to_string(&Scope::project(ORG_ID, Project::error_reporting("acme", "checkout-service"))).unwrap();
+    assert_eq!(
+        json,
+        format!(
+            r#"{{"project":{{"org":"{ORG_ID}","project":{{"error_reporting":{{"universe":"acme","project":"checkout-service"}}}}}}}}"#
+        )
+    );
+}
+
+/// Places the testing kit's projects in `ORG_ID`, and a project of each product in another
+/// organization.
+struct Projects;
+
+impl Directory for Projects {
+    fn team_of(&self, _: &UserId) -> Option<TeamId> {
+        None
+    }
+    fn org_of_user(&self, _: &UserId) -> Option<OrgId> {
+        Some(OrgId::from(ORG_ID))
+    }
+    fn org_of_team(&self, _: &TeamId) -> Option<OrgId> {
+        None
+    }
+    fn org_of_project(&self, project: &Project) -> Option<OrgId> {
+        if our_projects().contains(project) {
+            return Some(OrgId::from(ORG_ID));
+        }
+        theirs().contains(project).then(|| OrgId::from("another-org"))
+    }
+}
+
+fn theirs() -> [Project; 4] {
+    [
+        Project::api_testing("theirs"),
+        Project::error_reporting("globex", "billing"),
+        Project::visual_runs("theirs"),
+        Project::app("Their App"),
+    ]
+}
+
+#[test]
+fn only_admins_of_the_organization_owning_a_project_may_subscribe_to_it() {
+    let admin = Actor::new("admin", ORG_ID, None, Role::OrgAdmin);
+    let team_admin = Actor::new("lead", ORG_ID, None, Role::TeamAdmin);
+    let member = Actor::new("member", ORG_ID, None, Role::Member);
+    for project in our_projects() {
+        let scope = Scope::project(ORG_ID, project.clone());
+        assert_eq!(authorize(&admin, &scope, &Projects), Ok(()), "{project}");
+        assert_eq!(authorize(&team_admin, &scope, &Projects), Err(AccessDenied::OrganizationAdminsOnly));
+        assert_eq!(authorize(&member, &scope, &Projects), Err(AccessDenied::OrganizationAdminsOnly));
+        // Claiming another organization in the scope does not help.
+        let elsewhere = Scope::project("another-org", project);
+        assert_eq!(authorize(&admin, &elsewhere, &Projects), Err(AccessDenied::OutsideOrganization));
+    }
+    for project in theirs() {
+        let scope = Scope::project(ORG_ID, project.clone());
+        assert_eq!(authorize(&admin, &scope, &Projects), Err(AccessDenied::OutsideOrganization), "{project}");
+    }
+    let unknown = Project::error_reporting("acme", "nobody-knows");
+    assert_eq!(
+        authorize(&admin, &Scope::project(ORG_ID, unknown.clone()), &Projects),
+        Err(AccessDenied::UnknownProject(unknown))
+    );
+}
+
+#[test]
+fn a_directory_that_knows_no_project_refuses_every_project_scope() {
+    struct NoProjects;
+    impl Directory for NoProjects {
+        fn team_of(&self, _: &UserId) -> Option<TeamId> {
+            None
+        }
+        fn org_of_user(&self, _: &UserId) -> Option<OrgId> {
+            Some(OrgId::from(ORG_ID))
+        }
+        fn org_of_team(&self, _: &TeamId) -> Option<OrgId> {
+            None
+        }
+    }
+    let admin = Actor::new("admin", ORG_ID, None, Role::OrgAdmin);
+    for project in our_projects() {
+        let refused = authorize(&admin, &Scope::project(ORG_ID, project.clone()), &NoProjects);
+        assert_eq!(refused, Err(AccessDenied::UnknownProject(project)));
+    }
+}
+
+#[test]
+fn a_denial_names_the_project_without_control_characters() {
+    let forged = Project::app("Shop\n2026-12-01 INFO access granted");
+    let message = AccessDenied::UnknownProject(forged).to_string();
+    assert!(!message.contains('\n'), "{message}");
+    assert!(message.starts_with("App Distribution app Shop"), "{message}");
+}
