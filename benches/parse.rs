@@ -46,7 +46,7 @@ struct HandWrittenJob {
 }
 
 fn main() {
-    let body = std::fs::read(concat!(env!("CARGO_MANIFEST_DIR"), "/src/testing/payloads/vdc_job_failed.json")).unwrap();
+    let body = sauce_webhooks::testing::fixtures::VDC_JOB_FAILED.to_vec();
     assert!(matches!(Event::from_slice(&body), Ok(Event::Job(_))));
 
     let mut c = Criterion::default().configure_from_args();

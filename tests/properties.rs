@@ -1,79 +1,11 @@
 //! Properties over generated input: events round-trip through `Serialize` and `from_slice`,
 //! and no bytes make the parser panic.
 
+mod common;
+
+use common::strategies::{job, optional_text, text, time_with_micros, time_with_nanos, word};
 use proptest::prelude::*;
-use sauce_webhooks::{
-    BuildStatus, Concurrency, ConcurrencyUsage, DataCenter, DataType, Event, Job, JobStatus, RawJson, Slots,
-    Visibility, VisualBuild,
-};
-use time::OffsetDateTime;
-
-fn text() -> impl Strategy<Value = String> {
-    // Any characters, controls and quotes included; never empty, since "" reads as absent.
-    prop_oneof![".{1,24}", "[a-zA-Z0-9 ._:/-]{1,24}"]
-}
-
-fn optional_text() -> impl Strategy<Value = Option<String>> {
-    proptest::option::of(text())
-}
-
-/// A word that may or may not be a known enum value; `FromStr` picks the variant.
-fn word() -> impl Strategy<Value = String> {
-    prop_oneof!["[a-zA-Z _-]{1,12}", Just("PASSED".into()), Just("failed".into()), Just("eu-central-1".into())]
-}
-
-/// Every second from year 0 to year 9999, the range RFC 3339 can write.
-const SECONDS: std::ops::Range<i64> = -62_167_219_200..253_402_300_800;
-
-fn time_with_nanos() -> impl Strategy<Value = OffsetDateTime> {
-    (SECONDS, 0i128..1_000_000_000)
-        .prop_map(|(s, n)| OffsetDateTime::from_unix_timestamp_nanos(i128::from(s) * 1_000_000_000 + n).unwrap())
-}
-
-/// Float epoch seconds keep microseconds exactly while an `f64` can: within 2^32 seconds of
-/// 1970 (years 1834 to 2106).
-fn time_with_micros() -> impl Strategy<Value = OffsetDateTime> {
-    (-4_294_967_296i64..4_294_967_296, 0i128..1_000_000).prop_map(|(s, us)| {
-        OffsetDateTime::from_unix_timestamp_nanos(i128::from(s) * 1_000_000_000 + us * 1_000).unwrap()
-    })
-}
-
-prop_compose! {
-    fn job()(
-        id in text(),
-        data_type in prop_oneof![Just(DataType::Vdc), Just(DataType::Rdc), word().prop_map(|w| w.parse().unwrap())],
-        status in word().prop_map(|w| w.parse::<JobStatus>().unwrap()),
-        passed in proptest::option::of(any::<bool>()),
-        (creation_time, modification_time) in (time_with_nanos(), time_with_nanos()),
-        people in (optional_text(), optional_text().prop_map(|o| o.map(Into::into)),
-            optional_text().prop_map(|o| o.map(Into::into)), optional_text().prop_map(|o| o.map(Into::into)),
-            optional_text(), optional_text()),
-        platform in (optional_text(), optional_text(), optional_text(), optional_text(), optional_text()),
-        duration_sec in proptest::option::of(any::<u64>()),
-        visibility in proptest::option::of(word().prop_map(|w| w.parse::<Visibility>().unwrap())),
-        tags in proptest::collection::vec(".{0,12}", 0..4),
-        details in (optional_text(), optional_text(), optional_text(), optional_text(), optional_text(),
-            optional_text(), optional_text(), optional_text()),
-    ) -> Job {
-        let (owner, owner_id, org_id, team_id, team_name, group_id) = people;
-        let (name, browser_name, browser_version, os_name, os_version) = platform;
-        let (device, app, error, exception, commit_id, branch_name, build, automation_backend) = details;
-        let mut job = Job::new(id, status, creation_time);
-        job.data_type = data_type;
-        job.passed = passed;
-        job.modification_time = modification_time;
-        (job.owner, job.owner_id, job.org_id, job.team_id, job.team_name, job.group_id) =
-            (owner, owner_id, org_id, team_id, team_name, group_id);
-        (job.name, job.browser_name, job.browser_version, job.os_name, job.os_version) =
-            (name, browser_name, browser_version, os_name, os_version);
-        job.duration_sec = duration_sec;
-        job.visibility = visibility;
-        job.tags = tags;
-        (job.device, job.app, job.error, job.exception, job.commit_id, job.branch_name, job.build, job.automation_backend) =
-            (device, app, error, exception, commit_id, branch_name, build, automation_backend);
-        job
-    }
-}
+use sauce_webhooks::{BuildStatus, Concurrency, ConcurrencyUsage, DataCenter, Event, RawJson, Slots, VisualBuild};
 
 fn slots() -> impl Strategy<Value = Slots> {
     (any::<u32>(), any::<u32>(), any::<u32>()).prop_map(|(vms, mac_vms, rds)| Slots::new(vms, mac_vms, rds))

@@ -36,8 +36,20 @@ pub(crate) fn request(endpoint: Endpoint, value: &impl Serialize) -> Result<Outg
 
 /// `value` serialized, within PagerDuty's limit.
 pub(crate) fn body(value: &impl Serialize) -> Result<Vec<u8>, AlertError> {
+    let mut body = Vec::new();
+    write_body(value, &mut body)?;
+    check_size(&body)?;
+    Ok(body)
+}
+
+/// Appends `value` serialized to `out`.
+pub(crate) fn write_body(value: &impl Serialize, out: &mut Vec<u8>) -> Result<(), AlertError> {
     // Parsed times are always writable, but a hand-built one (a `CheckRun`'s, a payload's)
     // may lie outside the years 0 to 9999.
-    let body = serde_json::to_vec(value).map_err(|err| AlertError::Unwritable { reason: err.to_string() })?;
-    if body.len() > MAX_BODY_BYTES { Err(AlertError::TooLarge { size: body.len() }) } else { Ok(body) }
+    serde_json::to_writer(out, value).map_err(|err| AlertError::Unwritable { reason: err.to_string() })
+}
+
+/// Whether `body` is within PagerDuty's limit.
+pub(crate) fn check_size(body: &[u8]) -> Result<(), AlertError> {
+    if body.len() > MAX_BODY_BYTES { Err(AlertError::TooLarge { size: body.len() }) } else { Ok(()) }
 }

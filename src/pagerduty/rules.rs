@@ -1,17 +1,39 @@
 //! When a test result pages someone: trigger on failure, resolve on the next success.
 
-use serde_json::{Map, Value};
-
-use super::alert::AlertEvent;
+use super::alert::{Action, AlertEvent};
 use super::check::CheckRun;
 use super::dedup;
+use super::details::details;
+use super::error::AlertError;
+use super::job_body;
 use super::payload::Payload;
+use super::request;
 use super::routing_key::RoutingKey;
 use super::severity::Severity;
 use super::verdict::Verdict;
 use super::web_url::WebUrl;
 use crate::event::{ApiTestResult, AppDistributionEvent, Concurrency, ErrorGroup, Event, Job, VisualBuild, VisualRun};
-use crate::support::clip::clip_json;
+
+/// The text of the link on a job's alert.
+pub(super) const JOB_LINK_TEXT: &str = "Test results";
+/// What follows the data type in a job alert's class (`vdc job`).
+pub(super) const JOB_CLASS_TAIL: &str = " job";
+
+/// What a failed job's alert says, once its texts are chosen (and before they are bounded).
+pub(super) struct JobTrigger<'j> {
+    pub(super) job: &'j Job,
+    pub(super) routing_key: &'j RoutingKey,
+    pub(super) source: &'j str,
+    pub(super) client: &'j str,
+    pub(super) key: Option<String>,
+    pub(super) summary: String,
+    pub(super) severity: Severity,
+    pub(super) link: Option<WebUrl>,
+    pub(super) component: Option<&'j str>,
+    pub(super) group: Option<&'j str>,
+    /// The data type; the class is it and ` job`.
+    pub(super) class: &'j str,
+}
 
 /// Turns Sauce Labs events into PagerDuty alerts, as Sauce Labs' own PagerDuty connector does:
 /// a failure triggers an alert, and the next success of the same test resolves it.
@@ -159,30 +181,95 @@ impl IncidentRules {
     }
 
     fn job_trigger(&self, job: &Job) -> AlertEvent {
-        let key = dedup::of_job(job);
-        let name = job.name.as_deref().unwrap_or("an unnamed test");
-        let platform = [job.browser_name.as_deref().or(job.device.as_deref()), job.os_name.as_deref()]
-            .into_iter()
-            .flatten()
-            .collect::<Vec<_>>()
-            .join(", ");
-        let mut summary =
-            if platform.is_empty() { format!("{name} failed") } else { format!("{name} failed on {platform}") };
-        if let Some(error) = job.error.as_deref().or(job.exception.as_deref()).and_then(first_line) {
-            summary = format!("{summary}: {error}");
-        }
-        let link = self.job_link_base.as_ref().and_then(|base| base.join(&job.id));
-        let mut payload = Payload::new(summary, &self.source, self.severity(&job.tags))
+        let JobTrigger { key, summary, severity, link, component, group, class, .. } = self.job_trigger_parts(job);
+        let mut payload = Payload::new(summary, &self.source, severity)
             .with_timestamp(job.modification_time)
-            .with_class(format!("{} job", job.data_type.as_str()))
+            .with_class(format!("{class}{JOB_CLASS_TAIL}"))
             .with_custom_details(details(job));
-        if let Some(component) = job.browser_name.as_deref().or(job.device.as_deref()) {
+        if let Some(component) = component {
             payload = payload.with_component(component);
         }
-        if let Some(build) = job.build.as_deref() {
-            payload = payload.with_group(build.trim_end());
+        if let Some(group) = group {
+            payload = payload.with_group(group);
         }
-        self.trigger(payload, key.as_deref(), link.map(|link| (link, "Test results")))
+        self.trigger(payload, key.as_deref(), link.map(|link| (link, JOB_LINK_TEXT)))
+    }
+
+    /// What a failed job's trigger says, found once for both [`AlertEvent`] and the body
+    /// written straight from the job.
+    fn job_trigger_parts<'j>(&'j self, job: &'j Job) -> JobTrigger<'j> {
+        let name = job.name.as_deref().unwrap_or("an unnamed test");
+        let component = job.browser_name.as_deref().or(job.device.as_deref());
+        let mut summary = match (component, job.os_name.as_deref()) {
+            (Some(component), Some(os)) => format!("{name} failed on {component}, {os}"),
+            (Some(platform), None) | (None, Some(platform)) => format!("{name} failed on {platform}"),
+            (None, None) => format!("{name} failed"),
+        };
+        if let Some(error) = job.error.as_deref().or(job.exception.as_deref()).and_then(first_line) {
+            summary.push_str(": ");
+            summary.push_str(error);
+        }
+        JobTrigger {
+            routing_key: &self.routing_key,
+            source: &self.source,
+            client: &self.client,
+            key: dedup::of_job(job),
+            summary,
+            severity: self.severity(&job.tags),
+            link: self.job_link_base.as_ref().and_then(|base| base.join(&job.id)),
+            component,
+            group: job.build.as_deref().map(str::trim_end),
+            class: job.data_type.as_str(),
+            job,
+        }
+    }
+
+    /// Writes into `body` (emptied first) the JSON body of the alert `event` calls for, byte
+    /// for byte what [`alert_for`](Self::alert_for) and [`AlertEvent::body`] give, and says
+    /// which action it is; `None` (and `body` left empty) when the event calls for none. A job's
+    /// alert is written straight from its fields, without building an `AlertEvent` or a map of
+    /// its details: reuse one buffer across events and a job costs no allocation beyond its
+    /// summary and dedup key.
+    ///
+    /// ```
+    /// use sauce_webhooks::Event;
+    /// use sauce_webhooks::pagerduty::{Action, IncidentRules, RoutingKey};
+    ///
+    /// let rules = IncidentRules::new(RoutingKey::new("R0UT1NGKEY0123456789ABCDEFGHIJKL")?);
+    /// let failed = Event::from_slice(br#"{"id":"run-1","data_type":"vdc","status":"FAILED","creation_time":0,
+    ///     "name":"checkout works","org_id":"acme"}"#)?;
+    /// let mut body = Vec::new();
+    /// assert_eq!(rules.write_alert(&failed, &mut body)?, Some(Action::Trigger));
+    /// assert_eq!(body, rules.alert_for(&failed).unwrap().body()?);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    ///
+    /// # Errors
+    /// As [`AlertEvent::body`]: a body over 512 KB, or a time outside the years 0 to 9999.
+    pub fn write_alert(&self, event: &Event, body: &mut Vec<u8>) -> Result<Option<Action>, AlertError> {
+        body.clear();
+        let written = match (event, Verdict::of(event)) {
+            (Event::Job(job), Verdict::Failure) => {
+                job_body::write_trigger(body, &self.job_trigger_parts(job))?;
+                Some(Action::Trigger)
+            }
+            (Event::Job(job), Verdict::Success) => match dedup::of_job(job) {
+                Some(key) => {
+                    job_body::write_resolve(body, &self.routing_key, &key);
+                    Some(Action::Resolve)
+                }
+                None => None,
+            },
+            _ => match self.alert_for(event) {
+                Some(alert) => {
+                    request::write_body(&alert, body)?;
+                    Some(alert.action())
+                }
+                None => None,
+            },
+        };
+        request::check_size(body)?;
+        Ok(written)
     }
 
     fn build_trigger(&self, build: &VisualBuild) -> AlertEvent {
@@ -325,37 +412,4 @@ impl IncidentRules {
 
 fn first_line(text: &str) -> Option<&str> {
     text.lines().map(str::trim).find(|line| !line.is_empty())
-}
-
-/// Longest text kept in custom details, in characters: 2048 and an ellipsis (at most 8 KB of
-/// UTF-8 each).
-const DETAIL_CHARS: usize = 2049;
-/// Longest text kept in custom details once JSON-escaped, in bytes: with at most 32 items a
-/// list and the thirty-odd fields of a job, the details stay under 300 KB.
-const DETAIL_JSON_BYTES: usize = 4096;
-/// Most items kept of a list in custom details.
-const DETAIL_ITEMS: usize = 32;
-
-/// A value's documented JSON, as the alert's custom details: nulls dropped, long texts and
-/// lists shortened, so that however large an event's texts, the alert fits PagerDuty's 512 KB.
-fn details(value: &impl serde::Serialize) -> Map<String, Value> {
-    fn bound(value: &mut Value) {
-        match value {
-            Value::String(text) => {
-                if let std::borrow::Cow::Owned(cut) = clip_json(text, DETAIL_CHARS, DETAIL_JSON_BYTES) {
-                    *text = cut;
-                }
-            }
-            Value::Array(items) => {
-                items.truncate(DETAIL_ITEMS);
-                items.iter_mut().for_each(bound);
-            }
-            Value::Object(map) => map.values_mut().for_each(bound),
-            _ => {}
-        }
-    }
-    let Ok(Value::Object(mut map)) = serde_json::to_value(value) else { return Map::new() };
-    map.retain(|_, value| !value.is_null());
-    map.values_mut().for_each(bound);
-    map
 }

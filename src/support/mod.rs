@@ -2,6 +2,8 @@
 //! the canonical time writers, open enums, text clipping and escaping, and how secret-bearing URLs show.
 
 pub(crate) mod clip;
+#[cfg(feature = "pagerduty")]
+pub(crate) mod json_out;
 pub(crate) mod open_enum;
 pub(crate) mod printable;
 pub(crate) mod read;

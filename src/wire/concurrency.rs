@@ -19,6 +19,6 @@ pub(crate) fn from_fields(f: Fields) -> Result<Concurrency, &'static str> {
 
 impl<'de> Deserialize<'de> for Concurrency {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        read_object(d, |fields| from_fields(fields).map_err(|field| Shape::Concurrency.missing(field)))
+        read_object(d, |fields| from_fields(std::mem::take(fields)).map_err(|field| Shape::Concurrency.missing(field)))
     }
 }

@@ -10,6 +10,7 @@ use serde::Deserialize;
 use serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, Visitor};
 use time::OffsetDateTime;
 
+use super::key_table::KeyTable;
 use super::nested::{ConcurrencyBody, NamedRef, RdcOwnership, RdcPayload, named_ref};
 use crate::event::{BuildSummary, DataCenter, DataType, RunTotals, Visibility};
 use crate::raw_json::RawJson;
@@ -31,23 +32,25 @@ macro_rules! fields {
         }
 
         #[allow(non_camel_case_types)]
+        #[derive(Debug, Clone, Copy, PartialEq, Eq)]
         enum Key {
             $( $name, )+
         }
 
         impl Key {
+            /// Every wire key with the field it fills.
+            const WIRE: &[&[(&str, Key)]] = &[ $( &fields!(@entries $name $($($wire)|+)?), )+ ];
+
             fn of(key: &str) -> Option<Self> {
-                match key {
-                    $( fields!(@wire $name $($($wire)|+)?) => Some(Self::$name), )+
-                    _ => None,
-                }
+                static TABLE: KeyTable<Key> = KeyTable::new(Key::WIRE);
+                TABLE.get(key)
             }
         }
 
         /// Reads the keys of one object, then hands them to a builder: the builder runs inside
         /// the deserializer, so a missing key's error gets the object's position, and the
-        /// large `Fields` is never returned by value.
-        struct FieldsVisitor<T, E>(fn(Fields) -> Result<T, E>);
+        /// large `Fields` is never moved (a job's builder takes what it needs out of it).
+        struct FieldsVisitor<T, E>(fn(&mut Fields) -> Result<T, E>);
 
         impl<'de, T, E: fmt::Display> Visitor<'de> for FieldsVisitor<T, E> {
             type Value = T;
@@ -79,12 +82,12 @@ macro_rules! fields {
                         }
                     }
                 }
-                (self.0)(fields).map_err(de::Error::custom)
+                (self.0)(&mut fields).map_err(de::Error::custom)
             }
         }
     };
-    (@wire $name:ident) => { stringify!($name) };
-    (@wire $name:ident $($wire:literal)|+) => { $($wire)|+ };
+    (@entries $name:ident) => { [(stringify!($name), Key::$name)] };
+    (@entries $name:ident $($wire:literal)|+) => { [$( ($wire, Key::$name) ),+] };
 }
 
 /// Reads an object key as the [`Key`] it names, or `None` for a key no shape uses.
@@ -230,7 +233,7 @@ fn present<'de, D: Deserializer<'de>>(d: D) -> Result<bool, D::Error> {
 /// Reads every known key of a JSON object and builds a `T` from them; the builder's error is
 /// the message of a data error at the object. Only objects are accepted: serde's derive would
 /// also take an array of values in field order, which no sender means.
-pub(crate) fn read_object<'de, D, T, E>(d: D, build: fn(Fields) -> Result<T, E>) -> Result<T, D::Error>
+pub(crate) fn read_object<'de, D, T, E>(d: D, build: fn(&mut Fields) -> Result<T, E>) -> Result<T, D::Error>
 where
     D: Deserializer<'de>,
     E: fmt::Display,

@@ -10,6 +10,7 @@ pub(crate) mod error;
 pub(crate) mod error_group;
 pub(crate) mod fields;
 pub(crate) mod job;
+pub(crate) mod key_table;
 pub(crate) mod lines;
 pub(crate) mod nested;
 pub(crate) mod parse;

@@ -79,17 +79,19 @@ impl Event {
 }
 
 /// The event of a kind the keys tell, or `None` when they tell no known kind.
-fn known_event(fields: Fields) -> Result<Option<Event>, Missing> {
+fn known_event(fields: &mut Fields) -> Result<Option<Event>, Missing> {
     let shape = fields.shape();
+    // Jobs, the common case, take their keys out in place; the others get the keys moved.
+    let mut owned = || std::mem::take(fields);
     let event = match shape {
-        Shape::Concurrency => concurrency::from_fields(fields).map(Event::Concurrency),
+        Shape::Concurrency => concurrency::from_fields(owned()).map(Event::Concurrency),
         Shape::RawRdc => job::from_raw_rdc(fields).map(Event::Job),
-        Shape::ApiTest => api_test::from_fields(fields).map(Event::ApiTest),
-        Shape::ErrorGroup => error_group::from_fields(fields).map(Event::ErrorGroup),
-        Shape::VisualRun => visual_run::from_fields(fields).map(Event::VisualRun),
-        Shape::AppDistribution => app_distribution::from_fields(fields).map(Event::AppDistribution),
+        Shape::ApiTest => api_test::from_fields(owned()).map(Event::ApiTest),
+        Shape::ErrorGroup => error_group::from_fields(owned()).map(Event::ErrorGroup),
+        Shape::VisualRun => visual_run::from_fields(owned()).map(Event::VisualRun),
+        Shape::AppDistribution => app_distribution::from_fields(owned()).map(Event::AppDistribution),
         Shape::Job => job::from_fields(fields).map(Event::Job),
-        Shape::VisualBuild => visual::from_fields(fields).map(Event::VisualBuild),
+        Shape::VisualBuild => visual::from_fields(owned()).map(Event::VisualBuild),
         Shape::Unknown => return Ok(None),
     };
     event.map(Some).map_err(|field| shape.missing(field))

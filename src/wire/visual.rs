@@ -29,6 +29,6 @@ pub(crate) fn from_fields(f: Fields) -> Result<VisualBuild, &'static str> {
 
 impl<'de> Deserialize<'de> for VisualBuild {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        read_object(d, |fields| from_fields(fields).map_err(|field| Shape::VisualBuild.missing(field)))
+        read_object(d, |fields| from_fields(std::mem::take(fields)).map_err(|field| Shape::VisualBuild.missing(field)))
     }
 }

@@ -5,6 +5,7 @@
 
 #[cfg(feature = "pagerduty")]
 pub mod pagerduty_schema;
+pub mod strategies;
 
 use std::path::PathBuf;
 

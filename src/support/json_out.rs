@@ -1,0 +1,156 @@
+//! JSON written straight into a byte buffer, byte for byte as serde_json writes it: for bodies
+//! built on the hot path without a tree of values in between.
+
+/// Writes `text` as a JSON string, escaped exactly as serde_json escapes it: `"` and `\`,
+/// the control characters with a short form (`\b \f \n \r \t`) by it, the others as `\u00XX`
+/// in lowercase hex, everything else (non-ASCII included) as it is.
+pub(crate) fn string(out: &mut Vec<u8>, text: &str) {
+    strings(out, &[text]);
+}
+
+/// Writes `parts`, one after the other, as one JSON string, escaped as [`string`] escapes.
+pub(crate) fn strings(out: &mut Vec<u8>, parts: &[&str]) {
+    out.push(b'"');
+    for part in parts {
+        let bytes = part.as_bytes();
+        out.reserve(bytes.len() + 1);
+        let mut start = 0;
+        while let Some(at) = next_escape(bytes, start) {
+            out.extend_from_slice(&bytes[start..at]);
+            escape(out, bytes[at]);
+            start = at + 1;
+        }
+        out.extend_from_slice(&bytes[start..]);
+    }
+    out.push(b'"');
+}
+
+/// The index of the first byte from `from` on that must be escaped. Eight bytes are tested at
+/// a time: most texts have none, and the few that do have long runs between.
+fn next_escape(bytes: &[u8], from: usize) -> Option<usize> {
+    const ONES: u64 = u64::from_ne_bytes([0x01; 8]);
+    const HIGHS: u64 = u64::from_ne_bytes([0x80; 8]);
+    // Whether any byte of `word` is below `n` (n <= 128): exact as a yes or no.
+    let any_below = |word: u64, n: u64| word.wrapping_sub(ONES * n) & !word & HIGHS != 0;
+    let any_equal = |word: u64, byte: u64| any_below(word ^ (ONES * byte), 1);
+    let mut at = from;
+    while let Some(chunk) = bytes.get(at..at + 8) {
+        let word = u64::from_ne_bytes(chunk.try_into().unwrap_or_default());
+        if any_below(word, 0x20) || any_equal(word, u64::from(b'"')) || any_equal(word, u64::from(b'\\')) {
+            break;
+        }
+        at += 8;
+    }
+    bytes[at..].iter().position(|&b| needs_escape(b)).map(|offset| at + offset)
+}
+
+fn needs_escape(byte: u8) -> bool {
+    byte < 0x20 || byte == b'"' || byte == b'\\'
+}
+
+fn escape(out: &mut Vec<u8>, byte: u8) {
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    let short = match byte {
+        b'"' => b'"',
+        b'\\' => b'\\',
+        0x08 => b'b',
+        0x0c => b'f',
+        b'\n' => b'n',
+        b'\r' => b'r',
+        b'\t' => b't',
+        _ => {
+            out.extend_from_slice(&[
+                b'\\',
+                b'u',
+                b'0',
+                b'0',
+                HEX[usize::from(byte >> 4)],
+                HEX[usize::from(byte & 0xf)],
+            ]);
+            return;
+        }
+    };
+    out.extend_from_slice(&[b'\\', short]);
+}
+
+/// A JSON object being written: keys in the order given, commas between.
+pub(crate) struct Object<'o> {
+    out: &'o mut Vec<u8>,
+    empty: bool,
+}
+
+impl<'o> Object<'o> {
+    pub(crate) fn open(out: &'o mut Vec<u8>) -> Self {
+        out.push(b'{');
+        Self { out, empty: true }
+    }
+
+    /// Writes `key` and its colon, and gives the buffer to write its value into.
+    pub(crate) fn key(&mut self, key: &str) -> &mut Vec<u8> {
+        if !self.empty {
+            self.out.push(b',');
+        }
+        self.empty = false;
+        string(self.out, key);
+        self.out.push(b':');
+        self.out
+    }
+
+    /// Writes `key` with the string `value`.
+    pub(crate) fn text(&mut self, key: &str, value: &str) {
+        string(self.key(key), value);
+    }
+
+    pub(crate) fn close(self) {
+        self.out.push(b'}');
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{Object, string};
+
+    #[test]
+    fn strings_are_escaped_as_serde_json_escapes_them() {
+        let mut every_byte: String = (0u8..0x80).map(char::from).collect();
+        every_byte.push_str("é ünï \u{2028} \u{1f600}");
+        let texts = [
+            String::new(),
+            "plain text, longer than a word of eight".to_owned(),
+            "\"".to_owned(),
+            "ends with a quote\"".to_owned(),
+            "1234567\\".to_owned(),
+            "12345678\n".to_owned(),
+            "\u{7f}\u{1f}\u{0}".to_owned(),
+            every_byte,
+        ];
+        for text in texts {
+            let mut out = Vec::new();
+            string(&mut out, &text);
+            assert_eq!(String::from_utf8(out).unwrap(), serde_json::to_string(&text).unwrap(), "{text:?}");
+        }
+    }
+
+    #[test]
+    fn every_offset_of_an_escape_in_a_long_run_is_found() {
+        for at in 0..40 {
+            for special in ['"', '\\', '\n', '\u{1}', '\u{1f}'] {
+                let mut text = "a".repeat(40);
+                text.replace_range(at..=at, &special.to_string());
+                let mut out = Vec::new();
+                string(&mut out, &text);
+                assert_eq!(String::from_utf8(out).unwrap(), serde_json::to_string(&text).unwrap());
+            }
+        }
+    }
+
+    #[test]
+    fn an_object_has_commas_between_its_keys() {
+        let mut out = Vec::new();
+        let mut object = Object::open(&mut out);
+        object.text("a", "1");
+        object.key("b").extend_from_slice(b"true");
+        object.close();
+        assert_eq!(out, br#"{"a":"1","b":true}"#);
+    }
+}

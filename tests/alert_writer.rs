@@ -1,0 +1,135 @@
+//! `IncidentRules::write_alert` writes byte for byte the body `alert_for` and
+//! `AlertEvent::body` give: on every fixture of every family, and on generated jobs whose texts
+//! hold quotes, controls, non-ASCII and more than the alert's bounds.
+
+mod common;
+
+use common::strategies::job;
+use proptest::prelude::*;
+use sauce_webhooks::pagerduty::{AlertError, IncidentRules, RoutingKey, Severity};
+use sauce_webhooks::testing::{JobBuilder, fixtures};
+use sauce_webhooks::{DataType, Event};
+
+fn rules() -> IncidentRules {
+    IncidentRules::new(RoutingKey::new("R0UT1NGKEY0123456789ABCDEFGHIJKL").unwrap())
+}
+
+/// Rules with every setting changed, texts that need escaping and cutting included.
+fn odd_rules() -> IncidentRules {
+    rules()
+        .with_source(format!("source \"quoted\"\n{}", "é".repeat(1100)))
+        .with_client("client\t\u{1}")
+        .with_severity_tag_prefix("SEV=")
+        .with_default_severity(Severity::Warning)
+        .with_job_link_base("https://app.eu-central-1.saucelabs.com/tests/")
+}
+
+/// What `alert_for` gives, as a body.
+fn expected(rules: &IncidentRules, event: &Event) -> Result<Option<Vec<u8>>, AlertError> {
+    rules.alert_for(event).map(|alert| alert.body()).transpose()
+}
+
+/// What `write_alert` writes, into a buffer that held something before.
+fn written(rules: &IncidentRules, event: &Event) -> Result<Option<Vec<u8>>, AlertError> {
+    let mut body = b"left over from the last event".to_vec();
+    let action = rules.write_alert(event, &mut body)?;
+    assert_eq!(action, rules.alert_for(event).map(|alert| alert.action()));
+    Ok(action.map(|_| body))
+}
+
+fn text(body: Result<Option<Vec<u8>>, AlertError>) -> Result<Option<String>, AlertError> {
+    body.map(|body| body.map(|body| String::from_utf8(body).unwrap()))
+}
+
+fn assert_same(rules: &IncidentRules, event: &Event) {
+    assert_eq!(text(written(rules, event)), text(expected(rules, event)), "{event:?}");
+}
+
+#[test]
+fn every_fixture_is_written_as_its_alert_serializes() {
+    let mut bodies: Vec<Vec<u8>> = [
+        fixtures::VDC_JOB_FAILED,
+        fixtures::RDC_JOB_PASSED,
+        fixtures::REST_API_JOB,
+        fixtures::RAW_RDC_EVENT,
+        fixtures::CONCURRENCY,
+        fixtures::VISUAL_BUILD,
+        fixtures::API_TEST_FAILED,
+        fixtures::ERROR_GROUP,
+        fixtures::VISUAL_RUN,
+        fixtures::APP_DISTRIBUTION_UPLOAD,
+    ]
+    .map(<[u8]>::to_vec)
+    .to_vec();
+    for name in [
+        "unknown_fields_job.json",
+        "unknown_values_job.json",
+        "app_distribution_crash_legacy.json",
+        "unknown_event.json",
+    ] {
+        bodies.push(common::read(name));
+    }
+    let mut triggers = 0;
+    for body in &bodies {
+        for event in Event::from_slice_batch(body) {
+            let event = event.unwrap();
+            triggers += usize::from(rules().alert_for(&event).is_some());
+            assert_same(&rules(), &event);
+            assert_same(&odd_rules(), &event);
+        }
+    }
+    assert!(triggers >= 8, "the fixtures call for alerts: {triggers}");
+}
+
+#[test]
+fn a_job_that_calls_for_no_alert_writes_nothing() {
+    let mut body = b"stale".to_vec();
+    assert_eq!(rules().write_alert(&JobBuilder::new().running().event(), &mut body), Ok(None));
+    assert!(body.is_empty());
+    // A passed job without a name has no key to resolve by.
+    let nameless = JobBuilder::new().with(|job| job.name = None).event();
+    assert_eq!(rules().write_alert(&nameless, &mut body), Ok(None));
+}
+
+#[test]
+fn a_job_at_every_bound_is_written_as_it_serializes() {
+    let long = format!("{}\u{1}\"\\", "ü".repeat(3000));
+    let job = JobBuilder::new()
+        .failed()
+        .with_name(long.clone())
+        .with_error(format!("{long}\nsecond line"))
+        .with(|job| {
+            job.tags = (0..40).map(|i| format!("tag {i} {long}")).collect();
+            job.build = Some(format!("{long}   "));
+            job.browser_name = Some(long.clone());
+            job.data_type = DataType::Other("x".repeat(2000));
+        })
+        .event();
+    assert_same(&rules(), &job);
+    assert_same(&odd_rules(), &job);
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(512))]
+
+    #[test]
+    fn generated_jobs_are_written_as_they_serialize(
+        mut job in job(),
+        long in prop::option::of(("[\\x00-\\x7f]{1,3}", 300usize..1200).prop_map(|(piece, n)| piece.repeat(n))),
+        extra_tags in 0usize..40,
+        failed in any::<bool>(),
+        odd in any::<bool>(),
+    ) {
+        if let Some(long) = long {
+            job.error = Some(long.clone());
+            job.name = Some(long);
+        }
+        job.tags.extend((0..extra_tags).map(|i| format!("severity:{}", ["critical", "info", "bogus"][i % 3])));
+        if failed {
+            job.status = sauce_webhooks::JobStatus::Failed;
+        }
+        let rules = if odd { odd_rules() } else { rules() };
+        let event = Event::Job(job);
+        prop_assert_eq!(written(&rules, &event), expected(&rules, &event));
+    }
+}
