@@ -127,8 +127,9 @@ pub enum AccessDenied {
     /// Only organization admins may use the organization scope, or a project's.
     #[error("only organization admins may subscribe for an organization or a project")]
     OrganizationAdminsOnly,
-    /// The directory does not know this project.
-    #[error("{0} is not in the directory")]
+    /// The directory does not place this project in the actor's organization (it knows it
+    /// not at all, or in another organization: the two are not told apart).
+    #[error("{0} is not a project of the actor's organization")]
     UnknownProject(Project),
 }
 
@@ -161,17 +162,18 @@ pub fn authorize(actor: &Actor, scope: &Scope, directory: &impl Directory) -> Re
             Role::OrgAdmin => Err(AccessDenied::OutsideOrganization),
             _ => Err(AccessDenied::OrganizationAdminsOnly),
         },
-        // Its events name no organization: the directory must place the project in the
-        // actor's, and only the organization's admins may take them all.
-        Scope::Project { org, project } => {
-            let owner =
-                directory.org_of_project(project).ok_or_else(|| AccessDenied::UnknownProject(project.clone()))?;
-            match actor.role {
-                Role::OrgAdmin if *org == actor.org && owner == actor.org => Ok(()),
-                Role::OrgAdmin => Err(AccessDenied::OutsideOrganization),
-                _ => Err(AccessDenied::OrganizationAdminsOnly),
-            }
-        }
+        // Its events name no organization: only the organization's admins may take them, and
+        // only for a project the directory places in their organization. A project unknown
+        // and one of another organization are refused alike, after the role, so that a
+        // refusal tells no one which projects exist elsewhere.
+        Scope::Project { org, project } => match actor.role {
+            Role::OrgAdmin if *org != actor.org => Err(AccessDenied::OutsideOrganization),
+            Role::OrgAdmin => match directory.org_of_project(project) {
+                Some(owner) if owner == actor.org => Ok(()),
+                _ => Err(AccessDenied::UnknownProject(project.clone())),
+            },
+            _ => Err(AccessDenied::OrganizationAdminsOnly),
+        },
     }
 }
 

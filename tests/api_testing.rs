@@ -56,6 +56,21 @@ fn a_bad_value_is_refused_where_it_is() {
 }
 
 #[test]
+fn numeric_ids_are_kept_as_their_digits_and_ids_past_64_bits_refused() {
+    let result = api_test(br#"{"eventId": 7, "projectId": 18446744073709551615, "testId": -3}"#);
+    assert_eq!(
+        (result.event_id.as_str(), result.project_id.as_deref(), result.test_id.as_deref()),
+        ("7", Some("18446744073709551615"), Some("-3"))
+    );
+    // Read as a float, two such ids would read alike.
+    for body in
+        [&br#"{"eventId": "e1", "projectId": 10000000000000000000001}"#[..], br#"{"eventId": "e1", "projectId": 1.5}"#]
+    {
+        assert_eq!(Event::from_slice(body).unwrap_err().path(), "$.projectId");
+    }
+}
+
+#[test]
 fn every_fixture_is_detected_as_its_own_kind() {
     let kinds = [
         (fixtures::VDC_JOB_FAILED, "job"),

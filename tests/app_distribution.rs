@@ -85,3 +85,27 @@ fn a_crash_pages_once_and_an_upload_pages_nothing() {
         [&crash, &crash].iter().filter(|event| matches!(ledger.apply(event, now).unwrap(), Decision::Send(_))).count();
     assert_eq!(pages, 1);
 }
+
+#[test]
+fn a_crash_whose_zoneless_time_lies_ahead_of_utc_still_pages() {
+    // A sender east of UTC writing its local time: read as UTC, two hours ahead of now.
+    let now = datetime!(2024-05-01 10:00:00 UTC);
+    let body =
+        br#"{"event":"crash","timestamp":"2024-05-01 12:00:00","appName":"Shop","version":"1.4.2","platform":"ios"}"#;
+    let crash = Event::from_slice(body).unwrap();
+    let ledger = IncidentLedger::new(IncidentRules::new(RoutingKey::new("R0UT1NGKEY0123456789ABCDEFGHIJKL").unwrap()));
+    assert!(matches!(ledger.apply(&crash, now).unwrap(), Decision::Send(_)), "ordered by arrival, not by its time");
+}
+
+#[test]
+fn per_organization_a_project_event_is_followed_per_test() {
+    use sauce_webhooks::pagerduty::Granularity;
+    let rules = IncidentRules::new(RoutingKey::new("R0UT1NGKEY0123456789ABCDEFGHIJKL").unwrap());
+    let ledger = IncidentLedger::new(rules).with_granularity(Granularity::Organization);
+    let crash = Event::from_slice(&common::read("app_distribution_crash_legacy.json")).unwrap();
+    assert!(ledger.key_of(&crash).is_some_and(|key| key.contains(r#"["app""#)), "{:?}", ledger.key_of(&crash));
+    let now = OffsetDateTime::now_utc();
+    let pages =
+        [&crash, &crash].iter().filter(|event| matches!(ledger.apply(event, now).unwrap(), Decision::Send(_))).count();
+    assert_eq!(pages, 1, "the second delivery is told apart, not paged again");
+}

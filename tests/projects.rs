@@ -20,8 +20,9 @@ fn our_projects() -> [Project; 4] {
     ]
 }
 
+/// The keys `event` goes to, received on an endpoint of `ORG_ID`.
 fn routed(router: &Router<String>, event: &Event) -> Vec<String> {
-    let mut keys: Vec<String> = router.route(event).cloned().collect();
+    let mut keys: Vec<String> = router.route_for(&OrgId::from(ORG_ID), event).cloned().collect();
     keys.sort_unstable();
     keys
 }
@@ -95,6 +96,38 @@ fn an_event_naming_no_project_reaches_no_one() {
     for event in nameless {
         assert_eq!(routed(&router, &event), Vec::<String>::new(), "{event:?}");
     }
+}
+
+#[test]
+fn a_project_event_reaches_only_the_organization_it_was_received_for() {
+    let mut router = router();
+    // Another organization has an app of the same name.
+    router.insert(
+        "globex Shop".to_owned(),
+        Subscription::new(Scope::project("globex", Project::app("Shop")), Topic::ALL),
+    );
+    let crash = AppDistributionBuilder::new().crash().event();
+    let globex: Vec<&String> = router.route_for(&OrgId::from("globex"), &crash).collect();
+    assert_eq!(globex, ["globex Shop"]);
+    assert!(routed(&router, &crash).iter().all(|key| key != "globex Shop"));
+    // Without the organization it came to, nothing proves whose a project's event is.
+    assert_eq!(router.route(&crash).count(), 0);
+    for project in our_projects() {
+        let subscription = Subscription::new(Scope::project(ORG_ID, project), Topic::ALL);
+        assert!(!subscription.matches(&crash));
+    }
+}
+
+#[test]
+fn a_body_naming_another_organization_reaches_no_one_through_ours() {
+    let router = router();
+    // Whoever holds our endpoint's secret writes the victim's organization in a job.
+    let forged = JobBuilder::new().failed().with_org("victim-org").event();
+    let mut victims = Router::new();
+    victims.insert("victim", Subscription::new(Scope::organization("victim-org"), Topic::ALL));
+    assert_eq!(victims.route_for(&OrgId::from(ORG_ID), &forged).count(), 0);
+    assert_eq!(victims.route(&forged).count(), 1, "route takes the body's word for it");
+    assert_eq!(routed(&router, &forged), Vec::<String>::new());
 }
 
 #[test]
@@ -179,9 +212,12 @@ fn only_admins_of_the_organization_owning_a_project_may_subscribe_to_it() {
         let elsewhere = Scope::project("another-org", project);
         assert_eq!(authorize(&admin, &elsewhere, &Projects), Err(AccessDenied::OutsideOrganization));
     }
+    // Another organization's project is refused as an unknown one is: a refusal tells
+    // nothing of which projects exist elsewhere, and a member learns only their role's limit.
     for project in theirs() {
         let scope = Scope::project(ORG_ID, project.clone());
-        assert_eq!(authorize(&admin, &scope, &Projects), Err(AccessDenied::OutsideOrganization), "{project}");
+        assert_eq!(authorize(&admin, &scope, &Projects), Err(AccessDenied::UnknownProject(project.clone())));
+        assert_eq!(authorize(&member, &scope, &Projects), Err(AccessDenied::OrganizationAdminsOnly));
     }
     let unknown = Project::error_reporting("acme", "nobody-knows");
     assert_eq!(

@@ -5,7 +5,7 @@ use std::collections::{BTreeSet, HashMap};
 
 use proptest::prelude::*;
 use sauce_webhooks::routing::{Outcomes, Project, Scope, Subscription, Topic};
-use sauce_webhooks::{Event, Router};
+use sauce_webhooks::{Event, OrgId, Router};
 
 // Small pools, so that events and subscriptions meet often.
 const USERS: [&str; 3] = ["u1", "u2", "u3"];
@@ -122,6 +122,15 @@ proptest! {
             prop_assert_eq!(unique.len(), routed.len(), "each key once: {:?}", routed);
             let expected: BTreeSet<u8> = model.iter().filter(|(_, s)| s.matches(event)).map(|(k, _)| *k).collect();
             prop_assert_eq!(unique, expected, "{:?}", event);
+            for org in ORGS {
+                let received_for = OrgId::from(org);
+                let routed: Vec<u8> = router.route_for(&received_for, event).copied().collect();
+                let unique: BTreeSet<u8> = routed.iter().copied().collect();
+                prop_assert_eq!(unique.len(), routed.len(), "each key once: {:?}", routed);
+                let expected: BTreeSet<u8> =
+                    model.iter().filter(|(_, s)| s.matches_for(&received_for, event)).map(|(k, _)| *k).collect();
+                prop_assert_eq!(unique, expected, "{:?} received for {}", event, org);
+            }
         }
     }
 }

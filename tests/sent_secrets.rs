@@ -50,6 +50,24 @@ fn http_basic_credentials_are_checked_whole() {
 }
 
 #[test]
+fn the_hash_of_long_credentials_is_not_the_credentials() {
+    use base64::Engine as _;
+    use sha2::Digest as _;
+    // HMAC keys a key over 64 bytes by its SHA-256: the hash must not pass for the secret.
+    let password = "correct horse battery staple, and then some more words to pass 64 bytes";
+    let verifier = Verifier::new(Secret::basic("backtrace", password).unwrap()).with_scheme(HttpBasic);
+    assert!(verifier.verify(BODY, Some(&basic(&format!("backtrace:{password}")))).is_ok());
+    let hash = sha2::Sha256::digest(format!("backtrace:{password}"));
+    let passed_hash = format!("Basic {}", base64::engine::general_purpose::STANDARD.encode(hash));
+    assert!(matches!(verifier.verify(BODY, Some(&passed_hash)), Err(SignatureError::Malformed { .. })));
+    // Nor does a short secret with NULs after it, nor control characters anywhere.
+    let short = Verifier::new(Secret::basic("u", "p").unwrap()).with_scheme(HttpBasic);
+    for padded in ["u:p\0", "u:p\0\0", "u:\tp"] {
+        assert!(short.verify(BODY, Some(&basic(padded))).is_err(), "{padded:?}");
+    }
+}
+
+#[test]
 fn the_body_cap_holds_for_sent_secrets_too() {
     let verifier = Verifier::new(Secret::new("t0ken").unwrap())
         .with_scheme(SharedSecret::header("x-webhook-token"))

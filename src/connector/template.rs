@@ -57,6 +57,11 @@ pub enum RenderError {
         /// What serde_json said.
         reason: String,
     },
+    /// A value kept as sent (an unknown event, an Error Reporting group's `attributes`) nests
+    /// so deep that, within the template's own nesting, the body would pass the 127 levels
+    /// JSON readers take.
+    #[error("the rendered body would nest deeper than 127 levels")]
+    TooDeep,
 }
 
 /// The default largest body a template renders: 512 KiB, PagerDuty's own limit and more than
@@ -216,6 +221,11 @@ impl Template {
             };
             push(&filled[index].2)?;
         }
+        // `check` tried values as deep as a known event's own; a value kept as sent may nest
+        // deeper, and then the whole body is read once to be sure a reader can take it.
+        if filled.iter().any(|(_, in_string, value)| !in_string && nesting(value) > CHECKED_NESTING) {
+            serde_json::from_str::<WithinNesting>(&out).map_err(|_| RenderError::TooDeep)?;
+        }
         Ok(out.into_bytes())
     }
 
@@ -226,6 +236,7 @@ impl Template {
     /// text. So a placeholder which would split an escape (`"\u00{{x}}41"`), part a surrogate
     /// pair or push the nesting past what serde_json reads is caught here, not in a body.
     fn check(&self) -> Result<(), TemplateError> {
+        // As deep as `CHECKED_NESTING`.
         for filler in [Value::Null, serde_json::json!([[[["x"]]]])] {
             let (as_value, as_text) = (written(&filler, false), written(&filler, true));
             let mut sample =
@@ -243,6 +254,29 @@ impl Template {
         }
         Ok(())
     }
+}
+
+/// How deep the values `check` fills a template with nest: a concurrency event's, the deepest
+/// of a known event's own values.
+const CHECKED_NESTING: usize = 4;
+
+/// How deep the JSON text `json` nests (`[[1]]`: 2), brackets within strings aside.
+fn nesting(json: &str) -> usize {
+    let (mut depth, mut deepest, mut in_string, mut escaped) = (0usize, 0, false, false);
+    for byte in json.bytes() {
+        match (in_string, escaped, byte) {
+            (true, true, _) => escaped = false,
+            (true, false, b'\\') => escaped = true,
+            (_, _, b'"') => in_string = !in_string,
+            (false, _, b'[' | b'{') => {
+                depth += 1;
+                deepest = deepest.max(depth);
+            }
+            (false, _, b']' | b'}') => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+    }
+    deepest
 }
 
 /// What placeholder `placeholder` is filled with for `event`: its JSON, or its escaped text

@@ -126,10 +126,13 @@ impl IncidentRules {
         self
     }
 
-    /// The alert an event calls for, if any: a trigger for a failed job or visual build, or
-    /// for concurrency at or over its allowed slots (a warning); a resolve for a passed or
-    /// completed job, an approved or equal build, or concurrency below its limits; `None` for
-    /// jobs still running or queued, builds still in progress, other statuses, and unknown events.
+    /// The alert an event calls for, if any: a trigger for a failed job or visual build, for
+    /// concurrency at or over its allowed slots (a warning), for an API Testing run with
+    /// failures, a new Error Reporting group, a visual run with rejected or changed
+    /// screenshots, an app's crash; a resolve for a passed or completed job, an approved or
+    /// equal build, concurrency below its limits, a passing API Testing run, a clean visual run;
+    /// `None` for jobs still running or queued, builds still in progress, other statuses, App
+    /// Distribution events other than crashes, and unknown events.
     pub fn alert_for(&self, event: &Event) -> Option<AlertEvent> {
         match Verdict::of(event) {
             Verdict::Failure => self.trigger_for(event),

@@ -53,10 +53,16 @@ impl<'e> Owners<'e> {
     }
 
     /// Whether the event lies within `scope`: in its organization, and its user's or team's;
-    /// or, for a project's scope, in that project.
-    pub(crate) fn within(&self, scope: &Scope) -> bool {
+    /// or, for a project's scope, in that project. `received_for` is the organization whose
+    /// endpoint or secret the event came through, when the host knows it: then only scopes
+    /// of that organization take the event, and only then can a project's scope, since
+    /// nothing in a project's event proves whose it is.
+    pub(crate) fn within(&self, scope: &Scope, received_for: Option<&OrgId>) -> bool {
+        if received_for.is_some_and(|org| org != scope.org()) {
+            return false;
+        }
         if let Scope::Project { project, .. } = scope {
-            return self.project.as_ref() == Some(project);
+            return received_for.is_some() && self.project.as_ref() == Some(project);
         }
         self.organization == Some(scope.org().as_str())
             && match scope {

@@ -48,9 +48,10 @@ pub struct Router<K> {
     /// Each key's scope, to find its bucket again on removal or replacement.
     scopes: HashMap<K, Scope>,
     organizations: HashMap<OrgId, Organization<K>>,
-    /// Subscriptions to projects, by project: their events carry no organization to look
-    /// one up by.
-    projects: HashMap<Project, Vec<(K, Topics)>>,
+    /// Subscriptions to projects, by the organization they were authorised in and the
+    /// project: a project's events carry no organization, so they are routed only with the
+    /// organization they were received for, and only to its subscriptions.
+    projects: HashMap<(OrgId, Project), Vec<(K, Topics)>>,
 }
 
 /// The subscriptions of one organization.
@@ -96,8 +97,8 @@ impl<K: Eq + Hash + Clone> Router<K> {
         let replaced = self.remove(&key);
         let (scope, topics) = subscription.into_parts();
         let entry = (key.clone(), topics);
-        if let Scope::Project { project, .. } = &scope {
-            self.projects.entry(project.clone()).or_default().push(entry);
+        if let Scope::Project { org, project } = &scope {
+            self.projects.entry((org.clone(), project.clone())).or_default().push(entry);
             self.scopes.insert(key, scope);
             return replaced;
         }
@@ -115,8 +116,8 @@ impl<K: Eq + Hash + Clone> Router<K> {
     /// Removes the subscription under `key` and returns it.
     pub fn remove(&mut self, key: &K) -> Option<Subscription> {
         let scope = self.scopes.remove(key)?;
-        if let Scope::Project { project, .. } = &scope {
-            let topics = take_from(&mut self.projects, project, key)?;
+        if let Scope::Project { org, project } = &scope {
+            let topics = take_from(&mut self.projects, &(org.clone(), project.clone()), key)?;
             return Some(Subscription::from_parts(scope, topics));
         }
         let organization = self.organizations.get_mut(scope.org())?;
@@ -143,11 +144,50 @@ impl<K: Eq + Hash + Clone> Router<K> {
     }
 
     /// The keys of the subscriptions `event` matches (exactly those whose
-    /// [`Subscription::matches`] is true), each once, in no particular order.
-    pub fn route<'a>(&'a self, event: &'a Event) -> impl Iterator<Item = &'a K> + 'a {
+    /// [`Subscription::matches`] is true), each once, in no particular order. A project's
+    /// event (API Testing, Error Reporting, a visual run, App Distribution) goes to no one
+    /// here: route it with [`route_for`](Self::route_for).
+    pub fn route<'a>(&'a self, event: &'a Event) -> impl Iterator<Item = &'a K> + use<'a, K> {
+        self.route_within(event, None)
+    }
+
+    /// The keys of the subscriptions that `event`, received on an endpoint or with a secret
+    /// of the organization `received_for`, matches (exactly those whose
+    /// [`Subscription::matches_for`] is true): only that organization's subscriptions, its
+    /// project scopes included. Use it whenever you know whose endpoint or secret took the
+    /// request: a body that names another organization then reaches no one, whoever wrote it.
+    ///
+    /// ```
+    /// use sauce_webhooks::routing::{Outcomes, Project, Router, Scope, Subscription, Topic};
+    /// use sauce_webhooks::{Event, OrgId};
+    ///
+    /// let mut router = Router::new();
+    /// router.insert("acme-api-failures", Subscription::new(
+    ///     Scope::project("acme", Project::api_testing("65a7c0ff")), [Topic::ApiTestResults(Outcomes::FailedOnly)]));
+    /// let failed = Event::from_slice(br#"{"eventId":"e1","failuresCount":2,"projectId":"65a7c0ff","testName":"GET /orders"}"#)?;
+    /// assert_eq!(router.route_for(&OrgId::from("acme"), &failed).collect::<Vec<_>>(), [&"acme-api-failures"]);
+    /// assert_eq!(router.route_for(&OrgId::from("globex"), &failed).count(), 0);
+    /// assert_eq!(router.route(&failed).count(), 0);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn route_for<'a>(&'a self, received_for: &OrgId, event: &'a Event) -> impl Iterator<Item = &'a K> + use<'a, K> {
+        self.route_within(event, Some(received_for))
+    }
+
+    fn route_within<'a>(
+        &'a self,
+        event: &'a Event,
+        received_for: Option<&OrgId>,
+    ) -> impl Iterator<Item = &'a K> + use<'a, K> {
         let mut owners = Owners::of(event);
-        let organization = owners.organization.and_then(|org| self.organizations.get(org));
-        let project = owners.project.take().and_then(|project| self.projects.get(&project));
+        let organization = owners
+            .organization
+            .filter(|org| received_for.is_none_or(|received| received.as_str() == *org))
+            .and_then(|org| self.organizations.get(org));
+        let project = match (received_for, owners.project.take()) {
+            (Some(org), Some(project)) => self.projects.get(&(org.clone(), project)),
+            _ => None,
+        };
         organization
             .into_iter()
             .flat_map(move |organization| {

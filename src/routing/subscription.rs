@@ -6,6 +6,7 @@ use super::owners::Owners;
 use super::scope::Scope;
 use super::topic::{Topic, Topics};
 use crate::event::Event;
+use crate::id::OrgId;
 
 /// One webhook configuration's filter: a scope and the topics it receives.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -25,9 +26,31 @@ impl Subscription {
     /// Whether `event` goes to this subscription: one of its topics takes it (job topics by
     /// data type, and "failed only" just the jobs that are failures; the visual-build topic
     /// takes every finished build, that is, not queued or running), and it lies within the
-    /// scope. Unknown events, and jobs of a data type other than `vdc` and `rdc`, match nothing.
+    /// scope. Unknown events, and jobs of a data type other than `vdc` and `rdc`, match nothing;
+    /// nor does an event of a project ([`Scope::Project`]): nothing in it proves whose it is,
+    /// so only [`matches_for`](Self::matches_for) can take one.
     pub fn matches(&self, event: &Event) -> bool {
-        self.topics.matches(event) && Owners::of(event).within(&self.scope)
+        self.topics.matches(event) && Owners::of(event).within(&self.scope, None)
+    }
+
+    /// Whether `event`, received on an endpoint or with a secret of the organization
+    /// `received_for`, goes to this subscription: as [`matches`](Self::matches), and only if
+    /// the subscription is of that organization, whose project scopes then take their
+    /// projects' events.
+    ///
+    /// ```
+    /// use sauce_webhooks::routing::{Outcomes, Project, Scope, Subscription, Topic};
+    /// use sauce_webhooks::{Event, OrgId};
+    ///
+    /// let crashes = Subscription::new(Scope::project("acme", Project::app("Shop")), [Topic::AppDistribution(Outcomes::FailedOnly)]);
+    /// let crash = Event::from_slice(br#"{"event":"crash","appName":"Shop","version":"1.4.2"}"#)?;
+    /// assert!(crashes.matches_for(&OrgId::from("acme"), &crash));
+    /// assert!(!crashes.matches_for(&OrgId::from("globex"), &crash), "another organization's app of the same name");
+    /// assert!(!crashes.matches(&crash), "whose it is, nothing says");
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn matches_for(&self, received_for: &OrgId, event: &Event) -> bool {
+        self.topics.matches(event) && Owners::of(event).within(&self.scope, Some(received_for))
     }
 
     /// Whose events it receives.

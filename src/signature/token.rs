@@ -25,7 +25,9 @@ const MAX_TOKEN: usize = 1024;
 /// A secret sent as it is in a header the sender lets you configure (App Distribution's and
 /// API Testing's webhooks send whatever headers you set): the header's whole value must be
 /// one of the verifier's secrets. It proves who sent the request, not that the body is
-/// unchanged: use it over TLS only.
+/// unchanged: use it over TLS only. HTTP drops the spaces around a header's value, so a secret
+/// that starts or ends with one never matches; a sent secret is text without control
+/// characters.
 ///
 /// ```
 /// use sauce_webhooks::signature::{Secret, SharedSecret, Verifier};
@@ -104,6 +106,10 @@ impl Sealed for HttpBasic {
         let decoded = Zeroizing::new(
             STANDARD.decode(encoded).map_err(|_| SignatureError::Malformed { reason: "credentials are not base64" })?,
         );
+        // `user:password`, as RFC 7617 has it: without the colon, it is not credentials.
+        if !decoded.contains(&b':') {
+            return Err(SignatureError::Malformed { reason: "credentials are not user:password" });
+        }
         token_check(&decoded)
     }
 
@@ -112,15 +118,22 @@ impl Sealed for HttpBasic {
     }
 }
 
-/// The one candidate a sent secret gives: its MAC of [`TOKEN_CHECK`], keyed by itself. A
-/// secret with a NUL byte is refused, as HMAC pads short keys with NULs (`"a"` and `"a\0"`
-/// would key alike).
+/// The one candidate a sent secret gives: its MAC of [`TOKEN_CHECK`], keyed by itself.
+///
+/// HMAC keys two kinds of byte strings alike: one and the same with NULs after it (short keys
+/// are padded with NULs), and a key over 64 bytes and its SHA-256 (long keys are hashed). So
+/// a sent secret must be text without control characters, NUL included: it can then be
+/// neither a padded form nor, but with odds below one in 10^13, a raw 32-byte SHA-256, and a
+/// client that knows the hash of a long secret cannot send the hash in its place.
 fn token_check(token: &[u8]) -> Result<Signatures, SignatureError> {
     if token.is_empty() {
         return Err(SignatureError::Missing);
     }
-    if token.len() > MAX_TOKEN || token.contains(&0) {
-        return Err(SignatureError::Malformed { reason: "a secret of at most 1 KiB, without NUL bytes" });
+    let text = std::str::from_utf8(token).ok().filter(|text| !text.chars().any(char::is_control));
+    if token.len() > MAX_TOKEN || text.is_none() {
+        return Err(SignatureError::Malformed {
+            reason: "a secret of at most 1 KiB of text, without control characters",
+        });
     }
     let sent = Secret::new(token).map_err(|_| SignatureError::Missing)?;
     let mut signatures = Signatures::default();

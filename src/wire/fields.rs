@@ -15,7 +15,7 @@ use super::nested::{ConcurrencyBody, NamedRef, RdcOwnership, RdcPayload, named_r
 use crate::event::{BuildSummary, DataCenter, DataType, RunTotals, Visibility};
 use crate::raw_json::RawJson;
 use crate::support::open_enum::{Word, word};
-use crate::support::read::{optional_u64, passed, strings, text, version};
+use crate::support::read::{id, optional_u64, passed, strings, text, version};
 use crate::support::time::{TimeOrSpan, time, time_or_span};
 
 /// Declares [`Fields`] from one list of `name [as "wire key" | ...]: type = reader`, with a visitor
@@ -165,33 +165,33 @@ fields! {
     timestamp: Option<TimeOrSpan> = time_or_span,
     event_payload as "eventPayload": Option<Box<RdcPayload>> = Deserialize::deserialize,
     ownership: Option<Box<RdcOwnership>> = Deserialize::deserialize,
-    event_id as "eventId": Option<String> = version,
+    event_id as "eventId": Option<String> = id,
     failures_count as "failuresCount": Option<u64> = optional_u64,
     test_name as "testName": Option<String> = text,
-    test_id as "testId": Option<String> = version,
+    test_id as "testId": Option<String> = id,
     project_name as "projectName": Option<String> = text,
-    project_id as "projectId": Option<String> = version,
+    project_id as "projectId": Option<String> = id,
     test: Option<NamedRef> = named_ref,
     date: Option<OffsetDateTime> = time,
     critical_failures as "criticalFailures": Option<u64> = optional_u64,
     http_failures as "httpFailures": Option<u64> = optional_u64,
     warnings_count as "warningsCount": Option<u64> = optional_u64,
     execution_time_seconds as "executionTimeSeconds": Option<String> = version,
-    api_build_id as "buildId": Option<String> = version,
-    fingerprint: Option<String> = version,
+    api_build_id as "buildId": Option<String> = id,
+    fingerprint: Option<String> = id,
     universe: Option<String> = text,
     application: Option<String> = text,
     href: Option<String> = text,
     group_url: Option<String> = text,
     callstack: Option<String> = text,
     occurrences: Option<u64> = optional_u64,
-    object_id: Option<String> = version,
+    object_id: Option<String> = id,
     classifiers: Vec<String> = strings,
     hosts: Vec<String> = strings,
     guids: Vec<String> = strings,
     attributes: Option<RawJson> = Deserialize::deserialize,
     group: Option<String> = text,
-    visual_group_id as "groupId": Option<String> = version,
+    visual_group_id as "groupId": Option<String> = id,
     resolution: Option<String> = text,
     environment: Option<String> = text,
     start: Option<OffsetDateTime> = time,
@@ -221,7 +221,7 @@ fields! {
     raw_device_name as "rawDeviceName": Option<String> = text,
     crash_message as "crashMessage": Option<String> = text,
     text: Option<String> = text,
-    correlation_id as "correlationId": Option<String> = version,
+    correlation_id as "correlationId": Option<String> = id,
     listing as "jobs" | "builds" | "entities" | "items": bool = present,
 }
 

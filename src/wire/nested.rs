@@ -12,7 +12,7 @@ use serde::de::{self, Deserializer};
 use time::OffsetDateTime;
 
 use crate::event::{ConcurrencyUsage, Slots};
-use crate::support::read::{optional_u64, text, version};
+use crate::support::read::{id, optional_u64, text, version};
 use crate::support::time::time;
 
 /// The `concurrency` object of a concurrency event.
@@ -112,7 +112,7 @@ pub(crate) fn named_ref<'de, D: Deserializer<'de>>(d: D) -> Result<Option<NamedR
             struct Parts {
                 #[serde(default, deserialize_with = "text")]
                 name: Option<String>,
-                #[serde(default, deserialize_with = "version")]
+                #[serde(default, deserialize_with = "id")]
                 id: Option<String>,
             }
             let Parts { name, id } = Parts::deserialize(de::value::MapAccessDeserializer::new(map))?;

@@ -50,7 +50,8 @@ pub enum Granularity {
     /// Every job of one team (or, without a team, of the organization); visual builds and
     /// concurrency as per test.
     Team,
-    /// Everything of one organization.
+    /// Everything of one organization; an event that names none (API Testing, Error
+    /// Reporting, a visual run, App Distribution: a project's), per test.
     Organization,
     /// A key of your own; `None` leaves the event unfollowed.
     Custom(KeyFn),
@@ -69,9 +70,14 @@ impl Granularity {
     pub(crate) fn write_key(&self, key: &mut String, event: &Event) -> bool {
         match (self, event) {
             (Self::Custom(of), _) => of(event).map(|custom| key.push_str(&custom)).is_some(),
-            (Self::Organization, _) => {
-                Owners::of(event).organization.map(|org| dedup::write_parts(key, &["organization", org])).is_some()
-            }
+            (Self::Organization, _) => match Owners::of(event).organization {
+                Some(org) => {
+                    dedup::write_parts(key, &["organization", org]);
+                    true
+                }
+                // A project's event names no organization: it is followed per test.
+                None => dedup::write_test(key, event),
+            },
             (Self::Build, Event::Job(job)) => match job.build.as_deref() {
                 Some(build) => {
                     dedup::write_parts(key, &["build", org_of(job), dedup::trimmed(build)]);

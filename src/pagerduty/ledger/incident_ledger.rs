@@ -195,8 +195,8 @@ impl<S: IncidentStore> IncidentLedger<S> {
 
     /// Applies `event`, received at `now`, and says what to send.
     ///
-    /// Jobs, visual builds and concurrency go through the same rules as
-    /// [`IncidentRules::alert_for`]: a `COMPLETE` job without a verdict counts as a success.
+    /// Every kind of event goes through the same rules as [`IncidentRules::alert_for`]: a
+    /// `COMPLETE` job without a verdict counts as a success.
     ///
     /// # Errors
     /// [`LedgerError::Store`] when the store fails, [`LedgerError::Contention`] when other
@@ -260,7 +260,9 @@ impl<S: IncidentStore> IncidentLedger<S> {
 }
 
 /// When a result happened, by its own clock: a job's last change, a concurrency measure. A
-/// visual build carries no time.
+/// visual build carries no time; nor, for ordering, does an App Distribution event, whose time
+/// names no zone: read as UTC, a sender's local time east of UTC would lie in the future, and
+/// every crash be skipped as from the future.
 fn event_time(event: &Event) -> Option<OffsetDateTime> {
     match event {
         Event::Job(job) => Some(job.modification_time),
@@ -268,8 +270,7 @@ fn event_time(event: &Event) -> Option<OffsetDateTime> {
         Event::ApiTest(result) => result.date,
         Event::ErrorGroup(group) => group.last_seen,
         Event::VisualRun(run) => run.end,
-        Event::AppDistribution(app) => app.timestamp,
-        Event::VisualBuild(_) | Event::Unknown(_) => None,
+        Event::VisualBuild(_) | Event::AppDistribution(_) | Event::Unknown(_) => None,
     }
 }
 
