@@ -203,15 +203,16 @@ impl IncidentRules {
     fn job_trigger_parts<'j>(&'j self, job: &'j Job) -> JobTrigger<'j> {
         let name = job.name.as_deref().unwrap_or("an unnamed test");
         let component = job.browser_name.as_deref().or(job.device.as_deref());
-        let mut summary = match (component, job.os_name.as_deref()) {
-            (Some(component), Some(os)) => format!("{name} failed on {component}, {os}"),
-            (Some(platform), None) | (None, Some(platform)) => format!("{name} failed on {platform}"),
-            (None, None) => format!("{name} failed"),
+        let platform = match (component, job.os_name.as_deref()) {
+            (Some(component), Some(os)) => [" on ", component, ", ", os],
+            (Some(platform), None) | (None, Some(platform)) => [" on ", platform, "", ""],
+            (None, None) => [""; 4],
         };
-        if let Some(error) = job.error.as_deref().or(job.exception.as_deref()).and_then(first_line) {
-            summary.push_str(": ");
-            summary.push_str(error);
-        }
+        let error = job.error.as_deref().or(job.exception.as_deref()).and_then(first_line);
+        let (colon, error) = error.map_or(("", ""), |error| (": ", error));
+        // Joined in one allocation of the exact size: the summary is built for every failure.
+        let [on, first, comma, second] = platform;
+        let summary = [name, " failed", on, first, comma, second, colon, error].concat();
         JobTrigger {
             routing_key: &self.routing_key,
             source: &self.source,

@@ -27,7 +27,7 @@ impl WebUrl {
     /// segment that no normalization changes (it cannot be a dot segment, nor complete a
     /// percent-encoded one, and a web URL's host is always followed by a `/`).
     pub(crate) fn join(&self, tail: &str) -> Option<Self> {
-        let joined = format!("{}{tail}", self.0);
+        let joined = [self.0.as_str(), tail].concat();
         let plain = self.0.ends_with('/') && tail.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
         if plain && joined.len() <= MAX_URL_BYTES { Some(Self(joined)) } else { Self::parse(&joined) }
     }
