@@ -16,8 +16,9 @@ pub(crate) struct Owners<'e> {
     /// A visual build's teams, as the body lists them (repeats included).
     listed_teams: &'e [TeamId],
     pub organization: Option<&'e str>,
-    /// The project of an event that names no organization.
-    pub project: Option<Project>,
+    /// The event, whose project (if it names no organization) is found only when a project's
+    /// scope asks: routing a job never builds one.
+    event: Option<&'e Event>,
 }
 
 impl<'e> Owners<'e> {
@@ -41,10 +42,15 @@ impl<'e> Owners<'e> {
                 ..Self::default()
             },
             Event::ApiTest(_) | Event::ErrorGroup(_) | Event::VisualRun(_) | Event::AppDistribution(_) => {
-                Self { project: Project::of(event), ..Self::default() }
+                Self { event: Some(event), ..Self::default() }
             }
             Event::Unknown(_) => Self::default(),
         }
+    }
+
+    /// The project of an event that names no organization.
+    pub(crate) fn project(&self) -> Option<Project> {
+        self.event.and_then(Project::of)
     }
 
     /// Every team the event belongs to, possibly with repeats.
@@ -62,7 +68,7 @@ impl<'e> Owners<'e> {
             return false;
         }
         if let Scope::Project { project, .. } = scope {
-            return received_for.is_some() && self.project.as_ref() == Some(project);
+            return received_for.is_some() && self.project().as_ref() == Some(project);
         }
         self.organization == Some(scope.org().as_str())
             && match scope {
