@@ -7,9 +7,32 @@ use super::details::{time, write_job_details};
 use super::error::AlertError;
 use super::limits::{MAX_FIELD_CHARS, MAX_SUMMARY_CHARS};
 use super::routing_key::RoutingKey;
-use super::rules::{JOB_CLASS_TAIL, JOB_LINK_TEXT, JobTrigger};
+use super::severity::Severity;
+use super::web_url::WebUrl;
+use crate::event::Job;
 use crate::support::clip::clip;
 use crate::support::json_out::{Object, strings};
+
+/// The text of the link on a job's alert.
+pub(super) const JOB_LINK_TEXT: &str = "Test results";
+/// What follows the data type in a job alert's class (`vdc job`).
+pub(super) const JOB_CLASS_TAIL: &str = " job";
+
+/// What a failed job's alert says, once its texts are chosen (and before they are bounded).
+pub(super) struct JobTrigger<'j> {
+    pub(super) job: &'j Job,
+    pub(super) routing_key: &'j RoutingKey,
+    pub(super) source: &'j str,
+    pub(super) client: &'j str,
+    pub(super) key: Option<String>,
+    pub(super) summary: String,
+    pub(super) severity: Severity,
+    pub(super) link: Option<WebUrl>,
+    pub(super) component: Option<&'j str>,
+    pub(super) group: Option<&'j str>,
+    /// The data type; the class is it and ` job`.
+    pub(super) class: &'j str,
+}
 
 /// Writes the trigger `parts` describes, in the order and with the bounds of `AlertEvent`'s
 /// and `Payload`'s serializers.

@@ -5,7 +5,7 @@ use super::check::CheckRun;
 use super::dedup;
 use super::details::details;
 use super::error::AlertError;
-use super::job_body;
+use super::job_body::{self, JOB_CLASS_TAIL, JOB_LINK_TEXT, JobTrigger};
 use super::payload::Payload;
 use super::request;
 use super::routing_key::RoutingKey;
@@ -13,27 +13,6 @@ use super::severity::Severity;
 use super::verdict::Verdict;
 use super::web_url::WebUrl;
 use crate::event::{ApiTestResult, AppDistributionEvent, Concurrency, ErrorGroup, Event, Job, VisualBuild, VisualRun};
-
-/// The text of the link on a job's alert.
-pub(super) const JOB_LINK_TEXT: &str = "Test results";
-/// What follows the data type in a job alert's class (`vdc job`).
-pub(super) const JOB_CLASS_TAIL: &str = " job";
-
-/// What a failed job's alert says, once its texts are chosen (and before they are bounded).
-pub(super) struct JobTrigger<'j> {
-    pub(super) job: &'j Job,
-    pub(super) routing_key: &'j RoutingKey,
-    pub(super) source: &'j str,
-    pub(super) client: &'j str,
-    pub(super) key: Option<String>,
-    pub(super) summary: String,
-    pub(super) severity: Severity,
-    pub(super) link: Option<WebUrl>,
-    pub(super) component: Option<&'j str>,
-    pub(super) group: Option<&'j str>,
-    /// The data type; the class is it and ` job`.
-    pub(super) class: &'j str,
-}
 
 /// Turns Sauce Labs events into PagerDuty alerts, as Sauce Labs' own PagerDuty connector does:
 /// a failure triggers an alert, and the next success of the same test resolves it.
