@@ -85,19 +85,23 @@ impl<'o> Object<'o> {
         Self { out, empty: true }
     }
 
-    /// Writes `key` and its colon, and gives the buffer to write its value into.
-    pub(crate) fn key(&mut self, key: &str) -> &mut Vec<u8> {
+    /// Writes `key` and its colon, and gives the buffer to write its value into. Keys are the
+    /// crate's own names, which need no escaping: they are copied as they are.
+    pub(crate) fn key(&mut self, key: &'static str) -> &mut Vec<u8> {
+        debug_assert!(!key.bytes().any(needs_escape), "a key that needs escaping: {key:?}");
+        self.out.reserve(key.len() + 4);
         if !self.empty {
             self.out.push(b',');
         }
         self.empty = false;
-        string(self.out, key);
-        self.out.push(b':');
+        self.out.push(b'"');
+        self.out.extend_from_slice(key.as_bytes());
+        self.out.extend_from_slice(b"\":");
         self.out
     }
 
     /// Writes `key` with the string `value`.
-    pub(crate) fn text(&mut self, key: &str, value: &str) {
+    pub(crate) fn text(&mut self, key: &'static str, value: &str) {
         string(self.key(key), value);
     }
 
