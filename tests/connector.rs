@@ -302,12 +302,13 @@ fn standard_webhooks_headers_are_the_outboxs_to_set() {
 #[test]
 fn a_value_kept_as_sent_too_deep_for_the_template_is_refused_not_rendered() {
     use sauce_webhooks::RawJson;
-    use sauce_webhooks::testing::ErrorGroupBuilder;
     let template = Template::parse(r#"{"a":{"b":{{error_group.attributes}}}}"#).unwrap();
     let nested = |depth: usize| format!("{}1{}", "[".repeat(depth), "]".repeat(depth));
     let group = |depth: usize| {
         let attributes: RawJson = serde_json::from_str(&format!(r#"{{"os":{}}}"#, nested(depth))).unwrap();
-        ErrorGroupBuilder::new().with(|group| group.attributes = Some(attributes)).event()
+        let mut error_group = sauce_webhooks::ErrorGroup::new("8a3c9e1f");
+        error_group.attributes = Some(attributes);
+        Event::ErrorGroup(error_group)
     };
     let shallow = template.render(&group(2)).unwrap();
     assert_eq!(serde_json::from_slice::<serde_json::Value>(&shallow).unwrap()["a"]["b"]["os"][0][0], 1);
