@@ -89,7 +89,7 @@ fn parsing_a_job_allocates_one_block_per_text_field_and_tag_plus_the_tags_vector
 
 /// Allocations of the whole path the pipeline bench measures: verify, parse, route among
 /// subscriptions and write the alert's body into a buffer kept from event to event.
-#[cfg(all(feature = "routing", feature = "pagerduty"))]
+#[cfg(all(feature = "routing", feature = "pagerduty", feature = "testing"))]
 #[test]
 fn the_pipeline_allocates_what_the_event_keeps_and_a_few_more() {
     use sauce_webhooks::pagerduty::{IncidentRules, RoutingKey};
