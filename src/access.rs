@@ -86,12 +86,14 @@ pub trait Directory {
     fn org_of_user(&self, user: &UserId) -> Option<OrgId>;
     /// The organization `team` belongs to.
     fn org_of_team(&self, team: &TeamId) -> Option<OrgId>;
-    /// The organization that owns `project` (an API Testing or visual end-to-end project, an
-    /// Error Reporting project, an App Distribution app). By default, none is known, and no
-    /// one may subscribe to a project.
-    fn org_of_project(&self, project: &Project) -> Option<OrgId> {
-        let _ = project;
-        None
+    /// Whether organization `org` owns `project` (an API Testing or visual end-to-end project,
+    /// an Error Reporting project, an App Distribution app). Asked of one organization at a
+    /// time, because names need not be unique across organizations: two customers may each
+    /// have an app called "Shop". By default no organization owns any project, and no one may
+    /// subscribe to one.
+    fn owns_project(&self, org: &OrgId, project: &Project) -> bool {
+        let _ = (org, project);
+        false
     }
 }
 
@@ -168,10 +170,8 @@ pub fn authorize(actor: &Actor, scope: &Scope, directory: &impl Directory) -> Re
         // refusal tells no one which projects exist elsewhere.
         Scope::Project { org, project } => match actor.role {
             Role::OrgAdmin if *org != actor.org => Err(AccessDenied::OutsideOrganization),
-            Role::OrgAdmin => match directory.org_of_project(project) {
-                Some(owner) if owner == actor.org => Ok(()),
-                _ => Err(AccessDenied::UnknownProject(project.clone())),
-            },
+            Role::OrgAdmin if directory.owns_project(org, project) => Ok(()),
+            Role::OrgAdmin => Err(AccessDenied::UnknownProject(project.clone())),
             _ => Err(AccessDenied::OrganizationAdminsOnly),
         },
     }

@@ -1,6 +1,6 @@
 //! Events that name no user, team or organization (API Testing, Error Reporting, visual
 //! end-to-end runs, App Distribution) reach only the subscriptions that name their project,
-//! and only an organization the directory places the project in may take them.
+//! and only an organization the directory says owns the project may take them.
 
 use sauce_webhooks::access::{AccessDenied, Actor, Directory, Role, authorize};
 use sauce_webhooks::routing::{Outcomes, Project, Scope, Subscription, Topic};
@@ -167,25 +167,26 @@ fn a_project_scope_round_trips_through_json() {
     );
 }
 
-/// Places the testing kit's projects in `ORG_ID`, and a project of each product in another
-/// organization.
+/// Gives the testing kit's projects to `ORG_ID`, and a project of each product to another
+/// organization, which also has an app of the same name as ours.
 struct Projects;
 
 impl Directory for Projects {
     fn team_of(&self, _: &UserId) -> Option<TeamId> {
         None
     }
-    fn org_of_user(&self, _: &UserId) -> Option<OrgId> {
-        Some(OrgId::from(ORG_ID))
+    fn org_of_user(&self, user: &UserId) -> Option<OrgId> {
+        Some(OrgId::from(if user.as_str().starts_with("globex-") { "globex" } else { ORG_ID }))
     }
     fn org_of_team(&self, _: &TeamId) -> Option<OrgId> {
         None
     }
-    fn org_of_project(&self, project: &Project) -> Option<OrgId> {
-        if our_projects().contains(project) {
-            return Some(OrgId::from(ORG_ID));
+    fn owns_project(&self, org: &OrgId, project: &Project) -> bool {
+        match org.as_str() {
+            ORG_ID => our_projects().contains(project),
+            "globex" => theirs().contains(project) || *project == Project::app("Shop"),
+            _ => false,
         }
-        theirs().contains(project).then(|| OrgId::from("another-org"))
     }
 }
 
@@ -196,6 +197,25 @@ fn theirs() -> [Project; 4] {
         Project::visual_runs("theirs"),
         Project::app("Their App"),
     ]
+}
+
+#[test]
+fn two_organizations_may_each_own_a_project_of_the_same_name() {
+    let shop = Project::app("Shop");
+    let ours = Actor::new("admin", ORG_ID, None, Role::OrgAdmin);
+    let globex = Actor::new("globex-admin", "globex", None, Role::OrgAdmin);
+    assert_eq!(authorize(&ours, &Scope::project(ORG_ID, shop.clone()), &Projects), Ok(()));
+    assert_eq!(authorize(&globex, &Scope::project("globex", shop.clone()), &Projects), Ok(()));
+    // Each admin, only in their own organization.
+    assert_eq!(
+        authorize(&globex, &Scope::project(ORG_ID, shop.clone()), &Projects),
+        Err(AccessDenied::OutsideOrganization)
+    );
+    let their_app = Project::app("Their App");
+    assert_eq!(
+        authorize(&ours, &Scope::project(ORG_ID, their_app.clone()), &Projects),
+        Err(AccessDenied::UnknownProject(their_app))
+    );
 }
 
 #[test]

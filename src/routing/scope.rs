@@ -39,9 +39,9 @@ pub enum Scope {
     /// One project of a product whose webhooks carry no user, team or organization (API
     /// Testing, Error Reporting, visual end-to-end runs, App Distribution): its events. Nothing
     /// in them can prove whose they are, so authorise such a subscription only for an
-    /// organization you know owns the project ([`Directory::org_of_project`]).
+    /// organization you know owns the project ([`Directory::owns_project`]).
     ///
-    /// [`Directory::org_of_project`]: crate::access::Directory::org_of_project
+    /// [`Directory::owns_project`]: crate::access::Directory::owns_project
     Project {
         /// The organization the subscription was authorised in.
         org: OrgId,
