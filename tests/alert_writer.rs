@@ -109,6 +109,20 @@ fn a_job_at_every_bound_is_written_as_it_serializes() {
     assert_same(&odd_rules(), &job);
 }
 
+#[test]
+fn a_time_no_body_can_hold_gives_the_alert_events_error_and_an_empty_buffer() {
+    let before_year_zero = sauce_webhooks::time::Date::from_calendar_date(-12, sauce_webhooks::time::Month::March, 1)
+        .unwrap()
+        .midnight()
+        .assume_utc();
+    let job = JobBuilder::new().failed().with(|job| job.modification_time = before_year_zero).event();
+    let refused = expected(&rules(), &job);
+    assert!(matches!(refused, Err(AlertError::Unwritable { .. })), "{refused:?}");
+    let mut body = b"left over from the last event".to_vec();
+    assert_eq!(rules().write_alert(&job, &mut body).map(|_| ()), refused.map(|_| ()));
+    assert!(body.is_empty(), "nothing half-written is left: {}", String::from_utf8_lossy(&body));
+}
+
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(512))]
 

@@ -39,7 +39,11 @@ pub(super) fn details(value: &impl serde::Serialize) -> Map<String, Value> {
             _ => {}
         }
     }
-    let Ok(Value::Object(mut map)) = serde_json::to_value(value) else { return Map::new() };
+    let Ok(mut value) = serde_json::to_value(value) else { return Map::new() };
+    // Keys sorted even where another crate turns on serde_json's `preserve_order`: the
+    // details then read the same, and a job's match what `write_job_details` writes.
+    value.sort_all_objects();
+    let Value::Object(mut map) = value else { return Map::new() };
     map.retain(|_, value| !value.is_null());
     map.values_mut().for_each(bound);
     map

@@ -135,11 +135,11 @@ impl IncidentRules {
         }
     }
 
-    /// The resolve of the alert with `key`.
     pub(crate) fn routing_key(&self) -> &RoutingKey {
         &self.routing_key
     }
 
+    /// The resolve of the alert with `key`.
     pub(crate) fn resolve(&self, key: impl Into<String>) -> AlertEvent {
         AlertEvent::resolve(self.routing_key.clone(), key)
     }
@@ -228,31 +228,47 @@ impl IncidentRules {
     /// ```
     ///
     /// # Errors
-    /// As [`AlertEvent::body`]: a body over 512 KB, or a time outside the years 0 to 9999.
+    /// As [`AlertEvent::body`], the same error: a body over 512 KB, or a time outside the years
+    /// 0 to 9999. `body` is left empty.
     pub fn write_alert(&self, event: &Event, body: &mut Vec<u8>) -> Result<Option<Action>, AlertError> {
         body.clear();
-        let written = match (event, Verdict::of(event)) {
-            (Event::Job(job), Verdict::Failure) => {
-                job_body::write_trigger(body, &self.job_trigger_parts(job))?;
-                Some(Action::Trigger)
+        let written = match self.write_job_alert(event, body) {
+            Some(Ok(action)) => Ok(action),
+            // Not a job, or a job the direct writer refuses (a time it cannot write): the
+            // general path gives the same bytes, and the very error `alert_for(..).body()` gives.
+            Some(Err(_)) | None => {
+                body.clear();
+                self.write_alert_event(event, body)
             }
-            (Event::Job(job), Verdict::Success) => match dedup::of_job(job) {
-                Some(key) => {
-                    job_body::write_resolve(body, &self.routing_key, &key);
-                    Some(Action::Resolve)
-                }
-                None => None,
-            },
-            _ => match self.alert_for(event) {
-                Some(alert) => {
-                    request::write_body(&alert, body)?;
-                    Some(alert.action())
-                }
-                None => None,
-            },
         };
-        request::check_size(body)?;
-        Ok(written)
+        let checked = written.and_then(|action| request::check_size(body).map(|()| action));
+        if checked.is_err() {
+            // Nothing half-written is left for a caller who ignores the error.
+            body.clear();
+        }
+        checked
+    }
+
+    /// A job's alert written straight from its fields; `None` for any other event.
+    fn write_job_alert(&self, event: &Event, body: &mut Vec<u8>) -> Option<Result<Option<Action>, AlertError>> {
+        let Event::Job(job) = event else { return None };
+        Some(match Verdict::of(event) {
+            Verdict::Failure => {
+                job_body::write_trigger(body, &self.job_trigger_parts(job)).map(|()| Some(Action::Trigger))
+            }
+            Verdict::Success => Ok(dedup::of_job(job).map(|key| {
+                job_body::write_resolve(body, &self.routing_key, &key);
+                Action::Resolve
+            })),
+            Verdict::Neither => Ok(None),
+        })
+    }
+
+    /// The alert `event` calls for, built as an [`AlertEvent`] and serialized.
+    fn write_alert_event(&self, event: &Event, body: &mut Vec<u8>) -> Result<Option<Action>, AlertError> {
+        let Some(alert) = self.alert_for(event) else { return Ok(None) };
+        request::write_body(&alert, body)?;
+        Ok(Some(alert.action()))
     }
 
     fn build_trigger(&self, build: &VisualBuild) -> AlertEvent {
