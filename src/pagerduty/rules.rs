@@ -232,14 +232,13 @@ impl IncidentRules {
     /// 0 to 9999. `body` is left empty.
     pub fn write_alert(&self, event: &Event, body: &mut Vec<u8>) -> Result<Option<Action>, AlertError> {
         body.clear();
-        let written = match self.write_job_alert(event, body) {
-            Some(Ok(action)) => Ok(action),
+        let written = if let Some(Ok(action)) = self.write_job_alert(event, body) {
+            Ok(action)
+        } else {
             // Not a job, or a job the direct writer refuses (a time it cannot write): the
             // general path gives the same bytes, and the very error `alert_for(..).body()` gives.
-            Some(Err(_)) | None => {
-                body.clear();
-                self.write_alert_event(event, body)
-            }
+            body.clear();
+            self.write_alert_event(event, body)
         };
         let checked = written.and_then(|action| request::check_size(body).map(|()| action));
         if checked.is_err() {
