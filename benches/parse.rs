@@ -54,6 +54,7 @@ fn main() {
     group.throughput(Throughput::Bytes(body.len() as u64));
     group.bench_function("ignored_any", |b| b.iter(|| serde_json::from_slice::<IgnoredAny>(black_box(&body))));
     group.bench_function("event_from_slice", |b| b.iter(|| Event::from_slice(black_box(&body))));
+    group.bench_function("event_from_slice_borrowed", |b| b.iter(|| Event::from_slice_borrowed(black_box(&body))));
     group.bench_function("hand_written_struct", |b| {
         b.iter(|| serde_json::from_slice::<HandWrittenJob>(black_box(&body)));
     });
@@ -72,6 +73,7 @@ fn main() {
                     drop(black_box(serde_json::from_slice::<IgnoredAny>(black_box(&body))));
                 }),
                 ("Event::from_slice", &mut || drop(black_box(Event::from_slice(black_box(&body))))),
+                ("Event::from_slice_borrowed", &mut || drop(black_box(Event::from_slice_borrowed(black_box(&body))))),
                 ("hand-written derive struct", &mut || {
                     drop(black_box(serde_json::from_slice::<HandWrittenJob>(black_box(&body))));
                 }),

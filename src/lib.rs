@@ -125,18 +125,20 @@ mod support;
 #[cfg(feature = "testing")]
 #[cfg_attr(docsrs, doc(cfg(feature = "testing")))]
 pub mod testing;
+mod text;
 mod wire;
 
 pub use event::{
     ApiTestResult, AppDistributionEvent, AppLinks, BuildStatus, BuildSummary, ComponentBuildStatus, Concurrency,
-    ConcurrencyUsage, DataCenter, DataType, ErrorGroup, Event, Job, JobStatus, RunTotals, Slots, Visibility,
-    VisualBuild, VisualRun,
+    ConcurrencyUsage, DataCenter, DataType, ErrorGroup, Event, EventRef, EventText, Job, JobRef, JobStatus, RunTotals,
+    Slots, Visibility, VisualBuild, VisualRun,
 };
 pub use id::{OrgId, TeamId, UserId};
 pub use raw_json::RawJson;
 #[cfg(feature = "routing")]
 #[cfg_attr(docsrs, doc(cfg(feature = "routing")))]
 pub use routing::Router;
+pub use text::Text;
 /// The `time` crate, whose `OffsetDateTime` the events' times are, re-exported so that your
 /// version always matches ours.
 pub use time;

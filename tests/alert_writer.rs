@@ -45,6 +45,16 @@ fn assert_same(rules: &IncidentRules, event: &Event) {
     assert_eq!(text(written(rules, event)), text(expected(rules, event)), "{event:?}");
 }
 
+/// A body parsed borrowed, its texts lent where they have no escapes, writes the same alert
+/// as parsed owned.
+fn assert_borrowed_same(rules: &IncidentRules, body: &[u8]) {
+    let owned = Event::from_slice(body).unwrap();
+    let borrowed = Event::from_slice_borrowed(body).unwrap();
+    let mut from_borrowed = Vec::new();
+    let action = rules.write_alert(&borrowed, &mut from_borrowed).unwrap();
+    assert_eq!(text(Ok(action.map(|_| from_borrowed))), text(expected(rules, &owned)));
+}
+
 #[test]
 fn every_fixture_is_written_as_its_alert_serializes() {
     let mut bodies: Vec<Vec<u8>> = [
@@ -76,6 +86,10 @@ fn every_fixture_is_written_as_its_alert_serializes() {
             triggers += usize::from(rules().alert_for(&event).is_some());
             assert_same(&rules(), &event);
             assert_same(&odd_rules(), &event);
+        }
+        if !body.starts_with(b"[") {
+            assert_borrowed_same(&rules(), body);
+            assert_borrowed_same(&odd_rules(), body);
         }
     }
     assert!(triggers >= 8, "the fixtures call for alerts: {triggers}");
@@ -145,5 +159,12 @@ proptest! {
         let rules = if odd { odd_rules() } else { rules() };
         let event = Event::Job(job);
         prop_assert_eq!(written(&rules, &event), expected(&rules, &event));
+        // Parsed back borrowed, the texts without escapes lent and not scanned again.
+        let body = serde_json::to_vec(&event).unwrap();
+        let borrowed = Event::from_slice_borrowed(&body).unwrap();
+        let mut from_borrowed = Vec::new();
+        let action = rules.write_alert(&borrowed, &mut from_borrowed).unwrap();
+        let reparsed = Event::from_slice(&body).unwrap();
+        prop_assert_eq!(text(Ok(action.map(|_| from_borrowed))), text(expected(&rules, &reparsed)));
     }
 }

@@ -349,7 +349,7 @@ fn results_at_the_same_moment_delivered_again_do_not_flap() {
 
 #[test]
 fn results_without_a_time_of_their_own_are_told_apart_by_their_ids() {
-    let build = |id: &str, status| {
+    let build = |id: &str, status| -> Event {
         Event::VisualBuild(VisualBuild::new("acme", "u1", id, "nightly", "https://x", status, DataCenter::UsWest1))
     };
     let ledger = IncidentLedger::new(rules()).with_failures_to_page(2);
@@ -385,7 +385,7 @@ fn keys_of_one_kind_never_reach_another_kind_or_another_service() {
         start() + Duration::minutes(1),
     );
     usage.team = Some(ConcurrencyUsage::new("team-1", Slots::new(5, 0, 0), Slots::new(5, 0, 0)));
-    assert_eq!(action(&ledger.apply(&Event::Concurrency(usage), arrival()).unwrap()), Some(Action::Trigger));
+    assert_eq!(action(&ledger.apply(&Event::<String>::Concurrency(usage), arrival()).unwrap()), Some(Action::Trigger));
     // A job whose data type is the word "concurrency", named as the team: its own key.
     let mut job = Job::new("j", JobStatus::Passed, start());
     (job.data_type, job.name, job.org_id) =

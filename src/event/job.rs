@@ -3,9 +3,11 @@
 use serde::Serialize;
 use time::OffsetDateTime;
 
+use super::EventText;
 use crate::id::{OrgId, TeamId, UserId};
 use crate::support::open_enum::open_enum;
 use crate::support::time::serialize_time;
+use crate::text::Text;
 
 /// A test job, as the VDC and RDC webhook events describe it.
 ///
@@ -14,6 +16,10 @@ use crate::support::time::serialize_time;
 /// documented webhook shape. The struct is `#[non_exhaustive]`: read its fields, and build one
 /// with [`Job::new`] (or the testing kit's `JobBuilder`), so that a field Sauce Labs adds later
 /// is not a breaking change.
+///
+/// `T` is the type of its texts: `String` here, [`Text`](crate::Text) in a [`JobRef`], the job
+/// of an event parsed with [`Event::from_slice_borrowed`](crate::Event::from_slice_borrowed),
+/// whose texts are lent from the body. Ids and open enums' unknown words are owned in both.
 ///
 /// ```
 /// use sauce_webhooks::{Event, JobStatus};
@@ -30,9 +36,9 @@ use crate::support::time::serialize_time;
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[non_exhaustive]
-pub struct Job {
+pub struct Job<T = String> {
     /// Sauce Labs' unique identifier of the test.
-    pub id: String,
+    pub id: T,
     /// Virtual (`vdc`) or real (`rdc`) devices.
     pub data_type: DataType,
     /// Status when the event was sent.
@@ -46,7 +52,7 @@ pub struct Job {
     #[serde(serialize_with = "serialize_time")]
     pub modification_time: OffsetDateTime,
     /// User name of the test's owner.
-    pub owner: Option<String>,
+    pub owner: Option<T>,
     /// Id of the test's owner.
     pub owner_id: Option<UserId>,
     /// Organization of the owner.
@@ -54,45 +60,85 @@ pub struct Job {
     /// Team of the owner.
     pub team_id: Option<TeamId>,
     /// Name of the owner's team.
-    pub team_name: Option<String>,
+    pub team_name: Option<T>,
     /// Group of the owner.
-    pub group_id: Option<String>,
+    pub group_id: Option<T>,
     /// Name of the test.
-    pub name: Option<String>,
+    pub name: Option<T>,
     /// Browser the test ran in.
-    pub browser_name: Option<String>,
+    pub browser_name: Option<T>,
     /// Browser version, verbatim (`"124"`, `"89.0.4389.72"`, even `"74.0."`).
-    pub browser_version: Option<String>,
+    pub browser_version: Option<T>,
     /// Operating system the test ran on.
-    pub os_name: Option<String>,
+    pub os_name: Option<T>,
     /// Operating system version, verbatim.
-    pub os_version: Option<String>,
+    pub os_version: Option<T>,
     /// How long the test took, in seconds; set in the last event of a test.
     pub duration_sec: Option<u64>,
     /// Who may see the test.
     pub visibility: Option<Visibility>,
     /// Custom labels.
-    pub tags: Vec<String>,
+    pub tags: Vec<T>,
     /// Device the test ran on (mobile tests).
-    pub device: Option<String>,
+    pub device: Option<T>,
     /// App Storage identifier of the app under test.
-    pub app: Option<String>,
+    pub app: Option<T>,
     /// An error that occurred during the test.
-    pub error: Option<String>,
+    pub error: Option<T>,
     /// An exception thrown during the test.
-    pub exception: Option<String>,
+    pub exception: Option<T>,
     /// Commit under test, as the webhook's `commit_id` gives it (set by the test's
     /// `custom-data.commit` capability; the REST API's `custom-data` object is not read).
-    pub commit_id: Option<String>,
+    pub commit_id: Option<T>,
     /// Branch of that commit, as the webhook's `branch_name` gives it.
-    pub branch_name: Option<String>,
+    pub branch_name: Option<T>,
     /// Custom value grouping related tests.
-    pub build: Option<String>,
+    pub build: Option<T>,
     /// Framework the test ran on (`appium`, `webdriver`, ...).
-    pub automation_backend: Option<String>,
+    pub automation_backend: Option<T>,
 }
 
-impl Job {
+/// A job whose texts are lent from the body it was parsed from, where they could be.
+pub type JobRef<'a> = Job<Text<'a>>;
+
+impl<T: EventText> Job<T> {
+    /// The job with owned texts, copying those it borrows.
+    pub fn into_owned(self) -> Job {
+        let owned = |text: Option<T>| text.map(T::into_string);
+        Job {
+            id: self.id.into_string(),
+            data_type: self.data_type,
+            status: self.status,
+            passed: self.passed,
+            creation_time: self.creation_time,
+            modification_time: self.modification_time,
+            owner: owned(self.owner),
+            owner_id: self.owner_id,
+            org_id: self.org_id,
+            team_id: self.team_id,
+            team_name: owned(self.team_name),
+            group_id: owned(self.group_id),
+            name: owned(self.name),
+            browser_name: owned(self.browser_name),
+            browser_version: owned(self.browser_version),
+            os_name: owned(self.os_name),
+            os_version: owned(self.os_version),
+            duration_sec: self.duration_sec,
+            visibility: self.visibility,
+            tags: self.tags.into_iter().map(T::into_string).collect(),
+            device: owned(self.device),
+            app: owned(self.app),
+            error: owned(self.error),
+            exception: owned(self.exception),
+            commit_id: owned(self.commit_id),
+            branch_name: owned(self.branch_name),
+            build: owned(self.build),
+            automation_backend: owned(self.automation_backend),
+        }
+    }
+}
+
+impl<T> Job<T> {
     /// Whether this job counts as a failure: status `Failed` or `Errored`, or `passed == false`
     /// once it has finished. A job still new, queued or running is never a failure, whatever
     /// `passed` says (REST records carry `passed: false` while a job runs).

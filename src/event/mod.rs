@@ -6,6 +6,7 @@ mod app_distribution;
 mod component_status;
 mod concurrency;
 mod error_group;
+mod event_text;
 mod job;
 mod visual;
 mod visual_run;
@@ -13,13 +14,15 @@ mod visual_run;
 use serde::Serialize;
 
 use crate::raw_json::RawJson;
+use crate::text::Text;
 
 pub use api_test::ApiTestResult;
 pub use app_distribution::{AppDistributionEvent, AppLinks};
 pub use component_status::ComponentBuildStatus;
 pub use concurrency::{Concurrency, ConcurrencyUsage, Slots};
 pub use error_group::ErrorGroup;
-pub use job::{DataType, Job, JobStatus, Visibility};
+pub use event_text::EventText;
+pub use job::{DataType, Job, JobRef, JobStatus, Visibility};
 pub use visual::{BuildStatus, BuildSummary, DataCenter, VisualBuild};
 pub use visual_run::{RunTotals, VisualRun};
 
@@ -29,6 +32,9 @@ pub use visual_run::{RunTotals, VisualRun};
 /// an array). The kind is told by the keys present (see the README's parsing rules); a body of
 /// no known kind is kept whole, as its text, in [`Event::Unknown`]. Serializing writes the
 /// documented webhook shape, and parsing that gives back an equal event.
+///
+/// `T` is the type of a job's texts: `String` here; [`Text`] in an [`EventRef`], which
+/// [`Event::from_slice_borrowed`] gives without copying them out of the body.
 ///
 /// ```
 /// use sauce_webhooks::Event;
@@ -44,9 +50,9 @@ pub use visual_run::{RunTotals, VisualRun};
 // A boxed `Job` would make every match on `Event::Job(job)` read worse to save a copy of a few
 // hundred bytes, once per event.
 #[allow(clippy::large_enum_variant)]
-pub enum Event {
+pub enum Event<T = String> {
     /// A virtual- or real-device test job.
-    Job(Job),
+    Job(Job<T>),
     /// Concurrency usage of an organization and team.
     Concurrency(Concurrency),
     /// A visual-testing build completed.
@@ -63,7 +69,29 @@ pub enum Event {
     Unknown(RawJson),
 }
 
-impl Event {
+/// An event whose job's texts are lent from the body it was parsed from, where they could be:
+/// what [`Event::from_slice_borrowed`] gives. Routing, the incident ledger and the alert
+/// writer take it as they take an [`Event`]; [`into_owned`](Event::into_owned) makes one of
+/// it. The other kinds are owned in it as in an `Event`.
+pub type EventRef<'a> = Event<Text<'a>>;
+
+impl<T: EventText> Event<T> {
+    /// The event with owned texts, copying those it borrows.
+    pub fn into_owned(self) -> Event {
+        match self {
+            Self::Job(job) => Event::Job(job.into_owned()),
+            Self::Concurrency(usage) => Event::Concurrency(usage),
+            Self::VisualBuild(build) => Event::VisualBuild(build),
+            Self::ApiTest(result) => Event::ApiTest(result),
+            Self::ErrorGroup(group) => Event::ErrorGroup(group),
+            Self::VisualRun(run) => Event::VisualRun(run),
+            Self::AppDistribution(app) => Event::AppDistribution(app),
+            Self::Unknown(json) => Event::Unknown(json),
+        }
+    }
+}
+
+impl<T> Event<T> {
     /// Whether the event reports something wrong: a failed job ([`Job::is_failure`]), a failed
     /// visual build ([`VisualBuild::is_failure`]), or concurrency at or over its allowed slots
     /// for the organization or the team ([`Concurrency::is_saturated`]), an API test run with

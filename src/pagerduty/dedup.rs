@@ -6,18 +6,20 @@ use sha2::{Digest, Sha256};
 
 use super::check::CheckRun;
 use super::limits::MAX_DEDUP_KEY_CHARS;
-use crate::event::{ApiTestResult, AppDistributionEvent, Concurrency, ErrorGroup, Event, Job, VisualBuild, VisualRun};
+use crate::event::{
+    ApiTestResult, AppDistributionEvent, Concurrency, ErrorGroup, Event, EventText, Job, VisualBuild, VisualRun,
+};
 
 /// The key of the test an event is a run of: its kind first (so that no job's parts can spell
 /// another kind's key), then organization, data type and test name for a job (`None` without
 /// a name to tell it by), organization, project (or build name) and branch for a visual build,
 /// organization and team for concurrency; `None` for an unknown event.
-pub(crate) fn of_test(event: &Event) -> Option<String> {
+pub(crate) fn of_test<T: EventText>(event: &Event<T>) -> Option<String> {
     written(|key| write_test(key, event))
 }
 
 /// A job's identity across runs, `None` without a name to tell it by.
-pub(crate) fn of_job(job: &Job) -> Option<String> {
+pub(crate) fn of_job<T: EventText>(job: &Job<T>) -> Option<String> {
     written(|key| write_job(key, job))
 }
 
@@ -55,7 +57,7 @@ pub(crate) fn of_parts(parts: &[&str]) -> String {
 
 /// [`of_test`], appended to `key`: the ledger writes its store key's prefix first, so that a
 /// key costs one allocation. Whether the event has one.
-pub(crate) fn write_test(key: &mut String, event: &Event) -> bool {
+pub(crate) fn write_test<T: EventText>(key: &mut String, event: &Event<T>) -> bool {
     match event {
         Event::Job(job) => return write_job(key, job),
         Event::ApiTest(result) => return write_api_test(key, result),
@@ -117,7 +119,7 @@ pub(crate) fn write_api_test(key: &mut String, result: &ApiTestResult) -> bool {
 }
 
 /// [`of_job`], appended to `key`. Whether the job has one.
-pub(crate) fn write_job(key: &mut String, job: &Job) -> bool {
+pub(crate) fn write_job<T: EventText>(key: &mut String, job: &Job<T>) -> bool {
     let org = job.org_id.as_ref().map_or("", |org| org.as_str());
     let Some(name) = job.name.as_deref() else { return false };
     write_parts(key, &["job", org, job.data_type.as_str(), trimmed(name)]);

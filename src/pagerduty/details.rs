@@ -8,9 +8,9 @@ use std::borrow::Cow;
 use serde_json::{Map, Value};
 use time::{OffsetDateTime, UtcOffset};
 
-use crate::event::Job;
+use crate::event::{EventText, Job};
 use crate::support::clip::clip_json;
-use crate::support::json_out::{Object, string};
+use crate::support::json_out::{Object, plain_string, string};
 
 /// Longest text kept in custom details, in characters: 2048 and an ellipsis (at most 8 KB of
 /// UTF-8 each).
@@ -55,51 +55,53 @@ fn bounded(text: &str) -> Cow<'_, str> {
 }
 
 /// One value of a job's details, as its documented JSON has it.
-enum Detail<'j> {
+enum Detail<'j, T> {
     Text(&'j str),
+    /// One of the job's texts, which may need no escape scan.
+    JobText(&'j T),
     Flag(bool),
     Count(u64),
     Time(OffsetDateTime),
-    Texts(&'j [String]),
+    Texts(&'j [T]),
 }
 
 /// A job's detail values by key, sorted as a `serde_json::Map` keeps its keys.
-fn job_fields(job: &Job) -> [(&'static str, Option<Detail<'_>>); 28] {
+fn job_fields<T: EventText>(job: &Job<T>) -> [(&'static str, Option<Detail<'_, T>>); 28] {
     use Detail::{Count, Flag, Text, Texts, Time};
-    fn text(value: Option<&str>) -> Option<Detail<'_>> {
-        value.map(Detail::Text)
+    fn text<T>(value: Option<&T>) -> Option<Detail<'_, T>> {
+        value.map(Detail::JobText)
     }
-    fn id(value: Option<&impl AsRef<str>>) -> Option<Detail<'_>> {
+    fn id<T>(value: Option<&impl AsRef<str>>) -> Option<Detail<'_, T>> {
         value.map(|id| Detail::Text(id.as_ref()))
     }
     [
-        ("app", text(job.app.as_deref())),
-        ("automation_backend", text(job.automation_backend.as_deref())),
-        ("branch_name", text(job.branch_name.as_deref())),
-        ("browser_name", text(job.browser_name.as_deref())),
-        ("browser_version", text(job.browser_version.as_deref())),
-        ("build", text(job.build.as_deref())),
-        ("commit_id", text(job.commit_id.as_deref())),
+        ("app", text(job.app.as_ref())),
+        ("automation_backend", text(job.automation_backend.as_ref())),
+        ("branch_name", text(job.branch_name.as_ref())),
+        ("browser_name", text(job.browser_name.as_ref())),
+        ("browser_version", text(job.browser_version.as_ref())),
+        ("build", text(job.build.as_ref())),
+        ("commit_id", text(job.commit_id.as_ref())),
         ("creation_time", Some(Time(job.creation_time))),
         ("data_type", Some(Text(job.data_type.as_str()))),
-        ("device", text(job.device.as_deref())),
+        ("device", text(job.device.as_ref())),
         ("duration_sec", job.duration_sec.map(Count)),
-        ("error", text(job.error.as_deref())),
-        ("exception", text(job.exception.as_deref())),
-        ("group_id", text(job.group_id.as_deref())),
-        ("id", Some(Text(&job.id))),
+        ("error", text(job.error.as_ref())),
+        ("exception", text(job.exception.as_ref())),
+        ("group_id", text(job.group_id.as_ref())),
+        ("id", Some(Detail::JobText(&job.id))),
         ("modification_time", Some(Time(job.modification_time))),
-        ("name", text(job.name.as_deref())),
+        ("name", text(job.name.as_ref())),
         ("org_id", id(job.org_id.as_ref())),
-        ("os_name", text(job.os_name.as_deref())),
-        ("os_version", text(job.os_version.as_deref())),
-        ("owner", text(job.owner.as_deref())),
+        ("os_name", text(job.os_name.as_ref())),
+        ("os_version", text(job.os_version.as_ref())),
+        ("owner", text(job.owner.as_ref())),
         ("owner_id", id(job.owner_id.as_ref())),
         ("passed", job.passed.map(Flag)),
         ("status", Some(Text(job.status.as_str()))),
         ("tags", Some(Texts(&job.tags))),
         ("team_id", id(job.team_id.as_ref())),
-        ("team_name", text(job.team_name.as_deref())),
+        ("team_name", text(job.team_name.as_ref())),
         ("visibility", job.visibility.as_ref().map(|v| Text(v.as_str()))),
     ]
 }
@@ -109,14 +111,15 @@ fn job_fields(job: &Job) -> [(&'static str, Option<Detail<'_>>); 28] {
 ///
 /// # Errors
 /// A time UTC cannot hold or that RFC 3339 cannot write, as serializing would refuse it.
-pub(super) fn write_job_details(out: &mut Vec<u8>, job: &Job) -> Result<(), time::error::Format> {
-    use Detail::{Count, Flag, Text, Texts, Time};
+pub(super) fn write_job_details<T: EventText>(out: &mut Vec<u8>, job: &Job<T>) -> Result<(), time::error::Format> {
+    use Detail::{Count, Flag, JobText, Text, Texts, Time};
     let mut object = Object::open(out);
     for (key, value) in job_fields(job) {
         let Some(value) = value else { continue };
         let out = object.key(key);
         match value {
             Text(value) => string(out, &bounded(value)),
+            JobText(value) => job_text(out, value),
             Flag(value) => out.extend_from_slice(if value { b"true" } else { b"false" }),
             Count(value) => out.extend_from_slice(itoa(value, &mut [0; 20])),
             Time(value) => time(out, value)?,
@@ -126,7 +129,7 @@ pub(super) fn write_job_details(out: &mut Vec<u8>, job: &Job) -> Result<(), time
                     if i > 0 {
                         out.push(b',');
                     }
-                    string(out, &bounded(value));
+                    job_text(out, value);
                 }
                 out.push(b']');
             }
@@ -134,6 +137,13 @@ pub(super) fn write_job_details(out: &mut Vec<u8>, job: &Job) -> Result<(), time
     }
     object.close();
     Ok(())
+}
+
+/// Writes one of a job's texts as details keep it; one the parser lent from the body holds
+/// nothing to escape, and is not scanned for it.
+fn job_text<T: EventText>(out: &mut Vec<u8>, text: &T) {
+    let kept = bounded(text);
+    if text.is_plain_json() { plain_string(out, &kept) } else { string(out, &kept) }
 }
 
 /// Writes `at` as the crate serializes a time, quoted: RFC 3339 in UTC as the `time` crate

@@ -9,7 +9,7 @@ use super::limits::{MAX_FIELD_CHARS, MAX_SUMMARY_CHARS};
 use super::routing_key::RoutingKey;
 use super::severity::Severity;
 use super::web_url::WebUrl;
-use crate::event::Job;
+use crate::event::{EventText, Job};
 use crate::support::clip::clip;
 use crate::support::json_out::{Object, strings};
 
@@ -19,8 +19,8 @@ pub(super) const JOB_LINK_TEXT: &str = "Test results";
 pub(super) const JOB_CLASS_TAIL: &str = " job";
 
 /// What a failed job's alert says, once its texts are chosen (and before they are bounded).
-pub(super) struct JobTrigger<'j> {
-    pub(super) job: &'j Job,
+pub(super) struct JobTrigger<'j, T> {
+    pub(super) job: &'j Job<T>,
     pub(super) routing_key: &'j RoutingKey,
     pub(super) source: &'j str,
     pub(super) client: &'j str,
@@ -36,7 +36,7 @@ pub(super) struct JobTrigger<'j> {
 
 /// Writes the trigger `parts` describes, in the order and with the bounds of `AlertEvent`'s
 /// and `Payload`'s serializers.
-pub(super) fn write_trigger(out: &mut Vec<u8>, parts: &JobTrigger<'_>) -> Result<(), AlertError> {
+pub(super) fn write_trigger<T: EventText>(out: &mut Vec<u8>, parts: &JobTrigger<'_, T>) -> Result<(), AlertError> {
     let mut body = Object::open(out);
     body.text("routing_key", parts.routing_key.expose());
     if let Some(key) = &parts.key {
@@ -61,7 +61,7 @@ pub(super) fn write_trigger(out: &mut Vec<u8>, parts: &JobTrigger<'_>) -> Result
     Ok(())
 }
 
-fn write_payload(out: &mut Vec<u8>, parts: &JobTrigger<'_>) -> Result<(), AlertError> {
+fn write_payload<T: EventText>(out: &mut Vec<u8>, parts: &JobTrigger<'_, T>) -> Result<(), AlertError> {
     let unwritable = |err: time::error::Format| AlertError::Unwritable { reason: err.to_string() };
     let mut payload = Object::open(out);
     payload.text("summary", &clip(&parts.summary, MAX_SUMMARY_CHARS));

@@ -12,7 +12,9 @@ use super::routing_key::RoutingKey;
 use super::severity::Severity;
 use super::verdict::Verdict;
 use super::web_url::WebUrl;
-use crate::event::{ApiTestResult, AppDistributionEvent, Concurrency, ErrorGroup, Event, Job, VisualBuild, VisualRun};
+use crate::event::{
+    ApiTestResult, AppDistributionEvent, Concurrency, ErrorGroup, Event, EventText, Job, VisualBuild, VisualRun,
+};
 
 /// Turns Sauce Labs events into PagerDuty alerts, as Sauce Labs' own PagerDuty connector does:
 /// a failure triggers an alert, and the next success of the same test resolves it.
@@ -112,7 +114,7 @@ impl IncidentRules {
     /// equal build, concurrency below its limits, a passing API Testing run, a clean visual run;
     /// `None` for jobs still running or queued, builds still in progress, other statuses, App
     /// Distribution events other than crashes, and unknown events.
-    pub fn alert_for(&self, event: &Event) -> Option<AlertEvent> {
+    pub fn alert_for<T: EventText>(&self, event: &Event<T>) -> Option<AlertEvent> {
         match Verdict::of(event) {
             Verdict::Failure => self.trigger_for(event),
             // A job without a name has no key to resolve by.
@@ -122,7 +124,7 @@ impl IncidentRules {
     }
 
     /// The trigger for a failed event.
-    pub(crate) fn trigger_for(&self, event: &Event) -> Option<AlertEvent> {
+    pub(crate) fn trigger_for<T: EventText>(&self, event: &Event<T>) -> Option<AlertEvent> {
         match event {
             Event::Job(job) => Some(self.job_trigger(job)),
             Event::VisualBuild(build) => Some(self.build_trigger(build)),
@@ -162,7 +164,7 @@ impl IncidentRules {
         self.trigger(payload, Some(&key), link.map(|link| (link, "Report")))
     }
 
-    fn job_trigger(&self, job: &Job) -> AlertEvent {
+    fn job_trigger<T: EventText>(&self, job: &Job<T>) -> AlertEvent {
         let JobTrigger { key, summary, severity, link, component, group, class, .. } = self.job_trigger_parts(job);
         let mut payload = Payload::new(summary, &self.source, severity)
             .with_timestamp(job.modification_time)
@@ -179,7 +181,7 @@ impl IncidentRules {
 
     /// What a failed job's trigger says, found once for both [`AlertEvent`] and the body
     /// written straight from the job.
-    fn job_trigger_parts<'j>(&'j self, job: &'j Job) -> JobTrigger<'j> {
+    fn job_trigger_parts<'j, T: EventText>(&'j self, job: &'j Job<T>) -> JobTrigger<'j, T> {
         let name = job.name.as_deref().unwrap_or("an unnamed test");
         let component = job.browser_name.as_deref().or(job.device.as_deref());
         let platform = match (component, job.os_name.as_deref()) {
@@ -230,7 +232,11 @@ impl IncidentRules {
     /// # Errors
     /// As [`AlertEvent::body`], the same error: a body over 512 KB, or a time outside the years
     /// 0 to 9999. `body` is left empty.
-    pub fn write_alert(&self, event: &Event, body: &mut Vec<u8>) -> Result<Option<Action>, AlertError> {
+    pub fn write_alert<T: EventText>(
+        &self,
+        event: &Event<T>,
+        body: &mut Vec<u8>,
+    ) -> Result<Option<Action>, AlertError> {
         body.clear();
         let written = if let Some(Ok(action)) = self.write_job_alert(event, body) {
             Ok(action)
@@ -249,7 +255,11 @@ impl IncidentRules {
     }
 
     /// A job's alert written straight from its fields; `None` for any other event.
-    fn write_job_alert(&self, event: &Event, body: &mut Vec<u8>) -> Option<Result<Option<Action>, AlertError>> {
+    fn write_job_alert<T: EventText>(
+        &self,
+        event: &Event<T>,
+        body: &mut Vec<u8>,
+    ) -> Option<Result<Option<Action>, AlertError>> {
         let Event::Job(job) = event else { return None };
         Some(match Verdict::of(event) {
             Verdict::Failure => {
@@ -264,7 +274,11 @@ impl IncidentRules {
     }
 
     /// The alert `event` calls for, built as an [`AlertEvent`] and serialized.
-    fn write_alert_event(&self, event: &Event, body: &mut Vec<u8>) -> Result<Option<Action>, AlertError> {
+    fn write_alert_event<T: EventText>(
+        &self,
+        event: &Event<T>,
+        body: &mut Vec<u8>,
+    ) -> Result<Option<Action>, AlertError> {
         let Some(alert) = self.alert_for(event) else { return Ok(None) };
         request::write_body(&alert, body)?;
         Ok(Some(alert.action()))
@@ -396,7 +410,7 @@ impl IncidentRules {
     }
 
     /// The severity a tag sets (the last one wins), else the default.
-    fn severity(&self, tags: &[String]) -> Severity {
+    fn severity<T: EventText>(&self, tags: &[T]) -> Severity {
         let prefix = &self.severity_tag_prefix;
         tags.iter()
             .rev()

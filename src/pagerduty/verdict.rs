@@ -1,6 +1,6 @@
 //! What a result says for paging: something is wrong, it is fine again, or neither yet.
 
-use crate::event::{BuildStatus, Event, JobStatus};
+use crate::event::{BuildStatus, Event, EventText, JobStatus};
 
 /// What a result says for paging.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -16,7 +16,7 @@ pub(crate) enum Verdict {
 }
 
 impl Verdict {
-    pub(crate) fn of(event: &Event) -> Self {
+    pub(crate) fn of<T: EventText>(event: &Event<T>) -> Self {
         match event {
             Event::Job(job) if job.is_failure() => Self::Failure,
             Event::Job(job) if matches!(job.status, JobStatus::Passed | JobStatus::Complete) => Self::Success,

@@ -2,14 +2,14 @@
 
 use super::project::Project;
 use super::scope::Scope;
-use crate::event::Event;
+use crate::event::{Event, EventText};
 use crate::id::{OrgId, TeamId, UserId};
 
 /// The user, teams and organization an event belongs to, as ids. A user has no concurrency
 /// usage of their own, so a concurrency event has no user. An event without an organization
 /// belongs to no scope: nothing proves whose user or team it is.
-#[derive(Debug, Default)]
-pub(crate) struct Owners<'e> {
+#[derive(Debug)]
+pub(crate) struct Owners<'e, T> {
     pub user: Option<&'e str>,
     /// A job's or a concurrency event's one team.
     team: Option<&'e str>,
@@ -18,11 +18,18 @@ pub(crate) struct Owners<'e> {
     pub organization: Option<&'e str>,
     /// The event, whose project (if it names no organization) is found only when a project's
     /// scope asks: routing a job never builds one.
-    event: Option<&'e Event>,
+    event: Option<&'e Event<T>>,
 }
 
-impl<'e> Owners<'e> {
-    pub(crate) fn of(event: &'e Event) -> Self {
+// By hand: a derived `Default` would ask it of `T`.
+impl<T> Default for Owners<'_, T> {
+    fn default() -> Self {
+        Self { user: None, team: None, listed_teams: &[], organization: None, event: None }
+    }
+}
+
+impl<'e, T: EventText> Owners<'e, T> {
+    pub(crate) fn of(event: &'e Event<T>) -> Self {
         match event {
             Event::Job(job) => Self {
                 user: job.owner_id.as_ref().map(UserId::as_str),
@@ -54,7 +61,7 @@ impl<'e> Owners<'e> {
     }
 
     /// Every team the event belongs to, possibly with repeats.
-    pub(crate) fn teams(&self) -> impl Iterator<Item = &'e str> + use<'e> {
+    pub(crate) fn teams(&self) -> impl Iterator<Item = &'e str> + use<'e, T> {
         self.team.into_iter().chain(self.listed_teams.iter().map(TeamId::as_str))
     }
 

@@ -4,7 +4,7 @@ use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
-use crate::event::Event;
+use crate::event::{Event, EventText};
 use crate::support::printable::printable;
 
 /// A project of a Sauce Labs product whose webhooks carry no user, team or organization:
@@ -58,7 +58,7 @@ impl Project {
     }
 
     /// The project `event` names, if it is of such a product and names one.
-    pub(crate) fn of(event: &Event) -> Option<Self> {
+    pub(crate) fn of<T: EventText>(event: &Event<T>) -> Option<Self> {
         match event {
             Event::ApiTest(result) => result.project_id.clone().map(Self::ApiTesting),
             Event::ErrorGroup(group) => match (&group.universe, &group.project) {

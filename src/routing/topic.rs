@@ -2,7 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::event::{DataType, Event};
+use crate::event::{DataType, Event, EventText};
 
 /// Which results of a job topic to deliver.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -116,7 +116,7 @@ impl Topics {
     }
 
     /// Whether any of these topics takes `event`, whoever it belongs to.
-    pub(crate) fn matches(self, event: &Event) -> bool {
+    pub(crate) fn matches<T: EventText>(self, event: &Event<T>) -> bool {
         let outcomes = |(failed, all): (u16, u16), failure: bool| if failure { failed | all } else { all };
         let wanted = match event {
             Event::Job(job) => {

@@ -8,6 +8,18 @@ pub(crate) fn string(out: &mut Vec<u8>, text: &str) {
     strings(out, &[text]);
 }
 
+/// Writes `text` as a JSON string without looking for what to escape: only for text known to
+/// hold nothing JSON escapes (text serde_json lent from a body, as [`Text::is_lent`] tells).
+///
+/// [`Text::is_lent`]: crate::Text::is_lent
+pub(crate) fn plain_string(out: &mut Vec<u8>, text: &str) {
+    debug_assert!(!text.bytes().any(needs_escape), "plain text holds an escape: {text:?}");
+    out.reserve(text.len() + 2);
+    out.push(b'"');
+    out.extend_from_slice(text.as_bytes());
+    out.push(b'"');
+}
+
 /// Writes `parts`, one after the other, as one JSON string, escaped as [`string`] escapes.
 pub(crate) fn strings(out: &mut Vec<u8>, parts: &[&str]) {
     out.push(b'"');
@@ -28,20 +40,24 @@ pub(crate) fn strings(out: &mut Vec<u8>, parts: &[&str]) {
 /// The index of the first byte from `from` on that must be escaped. Eight bytes are tested at
 /// a time: most texts have none, and the few that do have long runs between.
 fn next_escape(bytes: &[u8], from: usize) -> Option<usize> {
-    const ONES: u64 = u64::from_ne_bytes([0x01; 8]);
-    const HIGHS: u64 = u64::from_ne_bytes([0x80; 8]);
-    // Whether any byte of `word` is below `n` (n <= 128): exact as a yes or no.
-    let any_below = |word: u64, n: u64| word.wrapping_sub(ONES * n) & !word & HIGHS != 0;
-    let any_equal = |word: u64, byte: u64| any_below(word ^ (ONES * byte), 1);
+    const ONES: u64 = u64::from_le_bytes([0x01; 8]);
+    const HIGHS: u64 = u64::from_le_bytes([0x80; 8]);
+    // The high bit of each byte of `word` below `n` (n <= 128). A borrow may also flag a byte
+    // above a flagged one, never below: the lowest flag, read little-endian, is exact.
+    let below = |word: u64, n: u64| word.wrapping_sub(ONES * n) & !word & HIGHS;
+    let equal = |word: u64, byte: u8| below(word ^ (ONES * u64::from(byte)), 1);
+    let rest = bytes.get(from..)?;
+    let mut chunks = rest.chunks_exact(8);
     let mut at = from;
-    while let Some(chunk) = bytes.get(at..at + 8) {
-        let word = u64::from_ne_bytes(chunk.try_into().unwrap_or_default());
-        if any_below(word, 0x20) || any_equal(word, u64::from(b'"')) || any_equal(word, u64::from(b'\\')) {
-            break;
+    for chunk in &mut chunks {
+        let word = u64::from_le_bytes(chunk.try_into().unwrap_or_default());
+        let flags = below(word, 0x20) | equal(word, b'"') | equal(word, b'\\');
+        if flags != 0 {
+            return Some(at + (flags.trailing_zeros() / 8) as usize);
         }
         at += 8;
     }
-    bytes[at..].iter().position(|&b| needs_escape(b)).map(|offset| at + offset)
+    chunks.remainder().iter().position(|&b| needs_escape(b)).map(|offset| at + offset)
 }
 
 fn needs_escape(byte: u8) -> bool {
@@ -144,6 +160,27 @@ mod tests {
                 let mut out = Vec::new();
                 string(&mut out, &text);
                 assert_eq!(String::from_utf8(out).unwrap(), serde_json::to_string(&text).unwrap());
+            }
+        }
+    }
+
+    #[test]
+    fn the_first_escape_is_found_whatever_bytes_sit_below_it_in_the_word() {
+        // Borrows run from lower bytes to higher ones: put every pair of bytes that could
+        // start one (or hide one) at every offset of a word, and compare with a plain scan.
+        let bytes: Vec<u8> =
+            [0x00, 0x01, 0x1f, 0x20, 0x21, b'"', b'#', b'\\', b']', 0x5b, 0x7f, 0x80, 0xc3, 0xff].to_vec();
+        for &low in &bytes {
+            for &high in &bytes {
+                for at in 0..15 {
+                    let mut text = vec![b'a'; 17];
+                    text[at] = low;
+                    text[at + 1] = high;
+                    for from in 0..3 {
+                        let plain = text[from..].iter().position(|&b| super::needs_escape(b)).map(|i| i + from);
+                        assert_eq!(super::next_escape(&text, from), plain, "{low:#x} {high:#x} at {at} from {from}");
+                    }
+                }
             }
         }
     }

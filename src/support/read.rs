@@ -9,6 +9,7 @@ use std::fmt;
 use serde::de::{self, Deserializer, Unexpected, Visitor};
 
 use super::clip::clip;
+use crate::text::Text;
 
 /// Longest input value echoed in an error, in characters (the last one an ellipsis when cut).
 pub(crate) const ECHO: usize = 65;
@@ -19,59 +20,83 @@ pub(crate) fn expected<E: de::Error>(what: &dyn de::Expected, found: Unexpected<
 
 /// Optional text: a string, where `""` and `null` both mean `None`.
 pub(crate) fn text<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
-    struct TextVisitor;
-    impl Visitor<'_> for TextVisitor {
-        type Value = Option<String>;
-        fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-            f.write_str("a string or null")
-        }
-        fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
-            Ok((!v.is_empty()).then(|| v.to_owned()))
-        }
-        fn visit_string<E: de::Error>(self, v: String) -> Result<Self::Value, E> {
-            Ok((!v.is_empty()).then_some(v))
-        }
-        fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
-            Ok(None)
-        }
-    }
-    d.deserialize_any(TextVisitor)
+    lent_text(d).map(|text| text.map(Text::into_owned))
+}
+
+/// [`text`], lent from the body where it holds no escape.
+pub(crate) fn lent_text<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Text<'de>>, D::Error> {
+    d.deserialize_any(TextOrNumber { numbers: Numbers::None, expecting: "a string or null" })
 }
 
 /// A version (`browser_version`, `os_version`): a string kept verbatim, or a number written out.
 pub(crate) fn version<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
-    d.deserialize_any(TextOrNumber { fractions: true, expecting: "a version string or number" })
+    lent_version(d).map(|text| text.map(Text::into_owned))
+}
+
+/// [`version`], lent from the body where it is a string without an escape.
+pub(crate) fn lent_version<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Text<'de>>, D::Error> {
+    d.deserialize_any(TextOrNumber { numbers: Numbers::WithFractions, expecting: "a version string or number" })
 }
 
 /// An id: text, or a whole number (kept as its digits). A number with a fraction or beyond
 /// 64 bits is refused: serde_json reads it as an `f64`, whose digits past 2^53 are not the
 /// sender's, and two ids would read alike.
 pub(crate) fn id<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
-    d.deserialize_any(TextOrNumber { fractions: false, expecting: "an id as text or a whole number within 64 bits" })
+    let expecting = "an id as text or a whole number within 64 bits";
+    let id = d.deserialize_any(TextOrNumber { numbers: Numbers::Whole, expecting })?;
+    Ok(id.map(Text::into_owned))
 }
 
-/// Text kept verbatim (`""` as none), or a number written out; a float only with `fractions`.
+/// Which numbers a text may be written as.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Numbers {
+    None,
+    Whole,
+    WithFractions,
+}
+
+/// Text kept verbatim (`""` as none), lent where the body holds it without escapes; or a
+/// number written out, as `numbers` allows.
 struct TextOrNumber {
-    fractions: bool,
+    numbers: Numbers,
     expecting: &'static str,
 }
 
-impl Visitor<'_> for TextOrNumber {
-    type Value = Option<String>;
+impl TextOrNumber {
+    fn number<E: de::Error>(&self, number: &impl ToString, found: Unexpected<'_>) -> Result<Option<Text<'static>>, E> {
+        if self.numbers == Numbers::None {
+            return Err(E::invalid_type(found, self));
+        }
+        Ok(Some(Text::from(number.to_string())))
+    }
+}
+
+impl<'de> Visitor<'de> for TextOrNumber {
+    type Value = Option<Text<'de>>;
     fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
         f.write_str(self.expecting)
     }
+    fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<Self::Value, E> {
+        Ok((!v.is_empty()).then(|| Text::lent(v)))
+    }
     fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
-        Ok((!v.is_empty()).then(|| v.to_owned()))
+        Ok((!v.is_empty()).then(|| Text::from(v.to_owned())))
+    }
+    fn visit_string<E: de::Error>(self, v: String) -> Result<Self::Value, E> {
+        Ok((!v.is_empty()).then(|| Text::from(v)))
     }
     fn visit_u64<E: de::Error>(self, v: u64) -> Result<Self::Value, E> {
-        Ok(Some(v.to_string()))
+        self.number(&v, Unexpected::Unsigned(v))
     }
     fn visit_i64<E: de::Error>(self, v: i64) -> Result<Self::Value, E> {
-        Ok(Some(v.to_string()))
+        self.number(&v, Unexpected::Signed(v))
     }
     fn visit_f64<E: de::Error>(self, v: f64) -> Result<Self::Value, E> {
-        if self.fractions { Ok(Some(v.to_string())) } else { Err(E::invalid_type(de::Unexpected::Float(v), &self)) }
+        if self.numbers == Numbers::WithFractions {
+            self.number(&v, Unexpected::Float(v))
+        } else {
+            Err(E::invalid_type(Unexpected::Float(v), &self))
+        }
     }
     fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
         Ok(None)
@@ -191,26 +216,63 @@ where
     D: Deserializer<'de>,
     T: From<String>,
 {
-    struct StringsVisitor<T>(std::marker::PhantomData<T>);
-    impl<'de, T: From<String>> Visitor<'de> for StringsVisitor<T> {
-        type Value = Vec<T>;
-        fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-            f.write_str("a list of strings or null")
-        }
-        // Straight into the result, skipping nulls, so that a list costs one vector.
-        fn visit_seq<A: de::SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
-            let mut list = Vec::new();
-            while let Some(item) = seq.next_element::<Option<String>>()? {
-                if list.len() == MAX_LIST {
-                    return Err(de::Error::custom(format_args!("expected at most {MAX_LIST} strings, found more")));
-                }
-                list.extend(item.map(T::from));
-            }
-            Ok(list)
-        }
-        fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
-            Ok(Vec::new())
-        }
+    d.deserialize_any(StringsVisitor(|text: Text<'de>| T::from(text.into_owned())))
+}
+
+/// [`strings`], each lent from the body where it holds no escape.
+pub(crate) fn lent_strings<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<Text<'de>>, D::Error> {
+    d.deserialize_any(StringsVisitor(|text: Text<'de>| text))
+}
+
+/// A list of strings, each made a `T` by the function it holds.
+struct StringsVisitor<F>(F);
+
+impl<'de, T, F: Fn(Text<'de>) -> T> Visitor<'de> for StringsVisitor<F> {
+    type Value = Vec<T>;
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("a list of strings or null")
     }
-    d.deserialize_any(StringsVisitor(std::marker::PhantomData))
+    // Straight into the result, skipping nulls, so that a list costs one vector.
+    fn visit_seq<A: de::SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+        let mut list = Vec::new();
+        while let Some(item) = seq.next_element_seed(Element)? {
+            if list.len() == MAX_LIST {
+                return Err(de::Error::custom(format_args!("expected at most {MAX_LIST} strings, found more")));
+            }
+            list.extend(item.map(&self.0));
+        }
+        Ok(list)
+    }
+    fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
+        Ok(Vec::new())
+    }
+}
+
+/// One string of a list, `""` kept; `None` for a `null`.
+struct Element;
+
+impl<'de> de::DeserializeSeed<'de> for Element {
+    type Value = Option<Text<'de>>;
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+        d.deserialize_any(self)
+    }
+}
+
+impl<'de> Visitor<'de> for Element {
+    type Value = Option<Text<'de>>;
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("a string")
+    }
+    fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<Self::Value, E> {
+        Ok(Some(Text::lent(v)))
+    }
+    fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
+        Ok(Some(Text::from(v.to_owned())))
+    }
+    fn visit_string<E: de::Error>(self, v: String) -> Result<Self::Value, E> {
+        Ok(Some(Text::from(v)))
+    }
+    fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
+        Ok(None)
+    }
 }

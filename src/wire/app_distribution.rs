@@ -1,6 +1,6 @@
 //! App Distribution events from their keys.
 
-use super::fields::Fields;
+use super::fields::{Fields, owned};
 use crate::event::{AppDistributionEvent, AppLinks};
 use crate::support::time::TimeOrSpan;
 
@@ -13,7 +13,7 @@ pub(crate) fn from_fields(f: Fields) -> Result<AppDistributionEvent, &'static st
         _ => None,
     };
     app.version = f.version;
-    app.build = f.build;
+    app.build = owned(f.build);
     app.platform = f.platform;
     app.build_id = f.api_build_id;
     app.filesize = f.filesize;
@@ -33,7 +33,7 @@ pub(crate) fn from_fields(f: Fields) -> Result<AppDistributionEvent, &'static st
     app.email = f.email;
     app.ip_address = f.ip_address;
     app.udid = f.udid;
-    app.device = f.device;
+    app.device = owned(f.device);
     app.device_name = f.app_device_name;
     app.raw_device_name = f.raw_device_name;
     app.crash_message = f.crash_message;

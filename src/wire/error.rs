@@ -2,7 +2,7 @@
 
 use std::fmt::{self, Write};
 
-use serde::de::DeserializeOwned;
+use serde::Deserialize;
 
 use super::lines::Lines;
 use crate::raw_json::{WithinNesting, without_position};
@@ -88,7 +88,7 @@ impl ParseError {
     /// into every value for broken JSON, wherever it is (a key no event reads included).
     /// Tracking costs an allocation per key, so it runs only here, after a plain parse has
     /// already failed, and it keeps nothing but the path.
-    pub(crate) fn locate<T: DeserializeOwned>(body: &[u8], err: &serde_json::Error) -> Self {
+    pub(crate) fn locate<'a, T: Deserialize<'a>>(body: &'a [u8], err: &serde_json::Error) -> Self {
         // Raised after a value was read (by a check on text kept whole), the error has no
         // position; reading into every value finds the same fault with one.
         if err.line() == 0
@@ -154,7 +154,7 @@ fn push_key(out: &mut String, key: &str) {
 }
 
 /// The path where reading `body` as `T` fails, `$` if it does not.
-fn tracked_path<T: DeserializeOwned>(body: &[u8]) -> String {
+fn tracked_path<'a, T: Deserialize<'a>>(body: &'a [u8]) -> String {
     let mut de = serde_json::Deserializer::from_slice(body);
     match serde_path_to_error::deserialize::<_, T>(&mut de) {
         Err(tracked) => clip(&json_path(tracked.path()), MAX_PATH).into_owned(),

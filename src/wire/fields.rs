@@ -15,8 +15,9 @@ use super::nested::{ConcurrencyBody, NamedRef, RdcOwnership, RdcPayload, named_r
 use crate::event::{BuildSummary, DataCenter, DataType, RunTotals, Visibility};
 use crate::raw_json::RawJson;
 use crate::support::open_enum::{Word, word};
-use crate::support::read::{id, optional_u64, passed, strings, text, version};
+use crate::support::read::{id, lent_strings, lent_text, lent_version, optional_u64, passed, strings, text, version};
 use crate::support::time::{TimeOrSpan, time, time_or_span};
+use crate::text::Text;
 
 /// Declares [`Fields`] from one list of `name [as "wire key" | ...]: type = reader`, with a visitor
 /// that writes each key's value straight into its field. Compared with serde's derive for this
@@ -27,7 +28,7 @@ macro_rules! fields {
         /// The keys of all shapes: job (webhook and REST-API names), visual build, concurrency
         /// and the raw real-device event. Absent keys are `None`; unknown keys are skipped.
         #[derive(Debug, Default)]
-        pub(crate) struct Fields {
+        pub(crate) struct Fields<'de> {
             $( pub $name: $ty, )+
         }
 
@@ -50,9 +51,9 @@ macro_rules! fields {
         /// Reads the keys of one object, then hands them to a builder: the builder runs inside
         /// the deserializer, so a missing key's error gets the object's position, and the
         /// large `Fields` is never moved (a job's builder takes what it needs out of it).
-        struct FieldsVisitor<T, E>(fn(&mut Fields) -> Result<T, E>);
+        struct FieldsVisitor<'de, T, E>(fn(&mut Fields<'de>) -> Result<T, E>);
 
-        impl<'de, T, E: fmt::Display> Visitor<'de> for FieldsVisitor<T, E> {
+        impl<'de, T, E: fmt::Display> Visitor<'de> for FieldsVisitor<'de, T, E> {
             type Value = T;
 
             fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
@@ -116,41 +117,41 @@ impl Visitor<'_> for KeySeed {
 // The kinds that only some bodies carry are boxed, keeping this struct small to move for the
 // common case, a job.
 fields! {
-    id: Option<String> = text,
+    id: Option<Text<'de>> = lent_text,
     data_type: Option<DataType> = word,
-    status: Option<String> = text,
-    consolidated_status: Option<String> = text,
+    status: Option<Text<'de>> = lent_text,
+    consolidated_status: Option<Text<'de>> = lent_text,
     passed: Option<bool> = passed,
     creation_time: Option<OffsetDateTime> = time,
     modification_time: Option<OffsetDateTime> = time,
-    owner: Option<String> = text,
-    owner_sauce: Option<String> = text,
+    owner: Option<Text<'de>> = lent_text,
+    owner_sauce: Option<Text<'de>> = lent_text,
     owner_id: Option<String> = text,
     org_id: Option<String> = text,
     team_id: Option<String> = text,
-    team_name: Option<String> = text,
-    group_id: Option<String> = text,
-    name: Option<String> = text,
-    browser_name: Option<String> = text,
-    browser: Option<String> = text,
-    browser_version: Option<String> = version,
-    os_name: Option<String> = text,
-    os: Option<String> = text,
-    os_version: Option<String> = version,
+    team_name: Option<Text<'de>> = lent_text,
+    group_id: Option<Text<'de>> = lent_text,
+    name: Option<Text<'de>> = lent_text,
+    browser_name: Option<Text<'de>> = lent_text,
+    browser: Option<Text<'de>> = lent_text,
+    browser_version: Option<Text<'de>> = lent_version,
+    os_name: Option<Text<'de>> = lent_text,
+    os: Option<Text<'de>> = lent_text,
+    os_version: Option<Text<'de>> = lent_version,
     duration_sec: Option<u64> = optional_u64,
     visibility: Option<Visibility> = word,
     public: Option<Visibility> = public,
-    tags: Vec<String> = strings,
-    device: Option<String> = text,
-    device_name: Option<String> = text,
-    device_type: Option<String> = text,
-    app: Option<String> = text,
-    error: Option<String> = text,
-    exception: Option<String> = text,
-    commit_id: Option<String> = text,
-    branch_name: Option<String> = text,
-    build: Option<String> = version,
-    automation_backend: Option<String> = text,
+    tags: Vec<Text<'de>> = lent_strings,
+    device: Option<Text<'de>> = lent_text,
+    device_name: Option<Text<'de>> = lent_text,
+    device_type: Option<Text<'de>> = lent_text,
+    app: Option<Text<'de>> = lent_text,
+    error: Option<Text<'de>> = lent_text,
+    exception: Option<Text<'de>> = lent_text,
+    commit_id: Option<Text<'de>> = lent_text,
+    branch_name: Option<Text<'de>> = lent_text,
+    build: Option<Text<'de>> = lent_version,
+    automation_backend: Option<Text<'de>> = lent_text,
     user_id: Option<String> = text,
     team_ids: Vec<String> = strings,
     creator_id: Option<String> = text,
@@ -225,6 +226,16 @@ fields! {
     listing as "jobs" | "builds" | "entities" | "items": bool = present,
 }
 
+/// A text of the body as an owned `String`, for the kinds whose texts are owned.
+pub(crate) fn owned(text: Option<Text<'_>>) -> Option<String> {
+    text.map(Text::into_owned)
+}
+
+/// A list of the body's texts as owned `String`s.
+pub(crate) fn owned_all(texts: Vec<Text<'_>>) -> Vec<String> {
+    texts.into_iter().map(Text::into_owned).collect()
+}
+
 /// Whether a key is there, whatever its value (which is skipped).
 fn present<'de, D: Deserializer<'de>>(d: D) -> Result<bool, D::Error> {
     IgnoredAny::deserialize(d).map(|_| true)
@@ -233,7 +244,7 @@ fn present<'de, D: Deserializer<'de>>(d: D) -> Result<bool, D::Error> {
 /// Reads every known key of a JSON object and builds a `T` from them; the builder's error is
 /// the message of a data error at the object. Only objects are accepted: serde's derive would
 /// also take an array of values in field order, which no sender means.
-pub(crate) fn read_object<'de, D, T, E>(d: D, build: fn(&mut Fields) -> Result<T, E>) -> Result<T, D::Error>
+pub(crate) fn read_object<'de, D, T, E>(d: D, build: fn(&mut Fields<'de>) -> Result<T, E>) -> Result<T, D::Error>
 where
     D: Deserializer<'de>,
     E: fmt::Display,

@@ -5,9 +5,10 @@ use time::OffsetDateTime;
 
 use super::fields::{Fields, read_object};
 use super::shape::Shape;
-use crate::event::{DataType, Job, JobStatus};
+use crate::event::{DataType, Job, JobRef, JobStatus};
 use crate::id::{OrgId, TeamId, UserId};
 use crate::support::open_enum::{Word, same_word};
+use crate::text::Text;
 
 impl Job {
     /// A VDC job with the fields every job has; the modification time is the creation time,
@@ -21,12 +22,12 @@ impl Job {
     /// assert!(job.is_failure());
     /// ```
     pub fn new(id: impl Into<String>, status: JobStatus, creation_time: OffsetDateTime) -> Self {
-        assemble(id.into(), status, creation_time, &mut Fields::default())
+        assemble(Text::from(id.into()), status, creation_time, &mut Fields::default()).into_owned()
     }
 }
 
 /// Builds a job from the webhook or REST-API keys; the error names a missing required key.
-pub(crate) fn from_fields(f: &mut Fields) -> Result<Job, &'static str> {
+pub(crate) fn from_fields<'de>(f: &mut Fields<'de>) -> Result<JobRef<'de>, &'static str> {
     let status = f.consolidated_status.take().or_else(|| f.status.take()).ok_or("status")?;
     let creation_time = f.creation_time.ok_or("creation_time")?;
     let id = f.id.take().ok_or("id")?;
@@ -36,26 +37,26 @@ pub(crate) fn from_fields(f: &mut Fields) -> Result<Job, &'static str> {
 /// Builds a real-device job from the raw shape of Sauce Labs' earlier webhooks page, by moving
 /// its keys to where the webhook puts them; `team_name` comes from the top level when a relay
 /// adds it. The error names a missing required key by its path below the body.
-pub(crate) fn from_raw_rdc(f: &mut Fields) -> Result<Job, &'static str> {
+pub(crate) fn from_raw_rdc<'de>(f: &mut Fields<'de>) -> Result<JobRef<'de>, &'static str> {
     let payload = *f.event_payload.take().unwrap_or_default();
     let ownership = *f.ownership.take().unwrap_or_default();
     let creation_time = payload.creation_time.ok_or("eventPayload.creationTime")?;
-    let id = payload.id.ok_or("eventPayload.id")?;
+    let id = payload.id.ok_or("eventPayload.id")?.into();
     let status = payload.status.ok_or("eventPayload.status")?;
     let mut keys = Fields {
         data_type: Some(DataType::Rdc),
         modification_time: payload.modification_time,
-        name: payload.name,
-        os_name: payload.os_name,
-        os_version: payload.os_version,
+        name: payload.name.map(Text::from),
+        os_name: payload.os_name.map(Text::from),
+        os_version: payload.os_version.map(Text::from),
         duration_sec: payload.duration_sec,
-        device: payload.device_name,
-        build: payload.build,
-        automation_backend: payload.automation_backend,
+        device: payload.device_name.map(Text::from),
+        build: payload.build.map(Text::from),
+        automation_backend: payload.automation_backend.map(Text::from),
         owner_id: ownership.user_id,
         org_id: ownership.org_id,
         team_id: ownership.team_id,
-        group_id: ownership.group_idd.or(ownership.group_id),
+        group_id: ownership.group_idd.or(ownership.group_id).map(Text::from),
         team_name: f.team_name.take(),
         ..Fields::default()
     };
@@ -64,7 +65,7 @@ pub(crate) fn from_raw_rdc(f: &mut Fields) -> Result<Job, &'static str> {
 
 /// The job with these required fields and every optional one read from `f`, REST-API names
 /// standing in for absent webhook ones. Adding a field to [`Job`] means one line here.
-fn assemble(id: String, status: JobStatus, creation_time: OffsetDateTime, f: &mut Fields) -> Job {
+fn assemble<'de>(id: Text<'de>, status: JobStatus, creation_time: OffsetDateTime, f: &mut Fields<'de>) -> JobRef<'de> {
     let real_device = f.device_type.as_deref().is_some_and(|t| same_word(t, "real device"));
     Job {
         id,
@@ -102,10 +103,12 @@ impl<'de> Deserialize<'de> for Job {
     /// Reads a job in any accepted shape: the webhook's, the REST API's or the raw real-device one.
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         read_object(d, |fields: &mut Fields| {
+            // Owned at once: a deserializer other than serde_json's over bytes may lend text
+            // that needs escaping (see `Text::lent`).
             if fields.event_payload.is_some() {
-                from_raw_rdc(fields).map_err(|field| Shape::RawRdc.missing(field))
+                from_raw_rdc(fields).map(Job::into_owned).map_err(|field| Shape::RawRdc.missing(field))
             } else {
-                from_fields(fields).map_err(|field| Shape::Job.missing(field))
+                from_fields(fields).map(Job::into_owned).map_err(|field| Shape::Job.missing(field))
             }
         })
     }

@@ -9,8 +9,9 @@ use super::error::ParseError;
 use super::fields::{Fields, read_object};
 use super::shape::{Missing, Shape, ShapeKeys};
 use super::{api_test, app_distribution, concurrency, error_group, job, visual, visual_run};
-use crate::event::Event;
+use crate::event::{Event, EventRef};
 use crate::raw_json::{RawJson, WithinNesting};
+use crate::text::Text;
 
 impl Event {
     /// Parses a body holding one JSON object.
@@ -37,21 +38,7 @@ impl Event {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn from_slice(body: &[u8]) -> Result<Self, ParseError> {
-        let body = without_bom(body);
-        // Checking UTF-8 once over the whole body lets serde_json skip checking each string.
-        // A body that fails the check may still parse (invalid bytes inside an ignored value
-        // are never looked at), so it takes the byte-wise path, which gives the same result.
-        let parsed = match std::str::from_utf8(body) {
-            Ok(text) => serde_json::from_str::<KnownEvent>(text),
-            Err(_) => serde_json::from_slice::<KnownEvent>(body),
-        };
-        match parsed {
-            Ok(KnownEvent(Some(event))) => Ok(event),
-            Ok(KnownEvent(None)) => serde_json::from_slice::<RawJson>(body)
-                .map(Self::Unknown)
-                .map_err(|err| ParseError::locate::<WithinNesting>(body, &err)),
-            Err(err) => unknown_despite_known_keys(body).ok_or_else(|| ParseError::locate::<KnownEvent>(body, &err)),
-        }
+        Event::from_slice_borrowed(body).map(Event::into_owned)
     }
 
     /// Reads a body holding one JSON object or an array of them, as some senders batch jobs,
@@ -78,8 +65,48 @@ impl Event {
     }
 }
 
+impl<'a> Event<Text<'a>> {
+    /// Parses a body holding one JSON object, as [`Event::from_slice`] does, into an
+    /// [`EventRef`] whose job's texts are lent from `body` where it writes them without
+    /// escapes: no copy of them, nor an allocation each, and an alert written from them
+    /// needs no escape scan. Make it an [`Event`] with [`Event::into_owned`].
+    ///
+    /// # Errors
+    /// As [`Event::from_slice`].
+    ///
+    /// ```
+    /// use sauce_webhooks::{Event, EventRef};
+    ///
+    /// let body = br#"{"id":"a1","status":"FAILED","creation_time":0,"name":"checkout works","tags":["smoke"]}"#;
+    /// let event: EventRef<'_> = Event::from_slice_borrowed(body)?;
+    /// let Event::Job(job) = &event else { unreachable!() };
+    /// assert_eq!(job.name.as_deref(), Some("checkout works"));
+    /// assert!(job.tags[0].is_lent());
+    /// assert!(event.is_failure());
+    /// assert_eq!(event.into_owned(), Event::from_slice(body)?);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn from_slice_borrowed(body: &'a [u8]) -> Result<Self, ParseError> {
+        let body = without_bom(body);
+        // Checking UTF-8 once over the whole body lets serde_json skip checking each string.
+        // A body that fails the check may still parse (invalid bytes inside an ignored value
+        // are never looked at), so it takes the byte-wise path, which gives the same result.
+        let parsed = match std::str::from_utf8(body) {
+            Ok(text) => serde_json::from_str::<KnownEvent<'a>>(text),
+            Err(_) => serde_json::from_slice::<KnownEvent<'a>>(body),
+        };
+        match parsed {
+            Ok(KnownEvent(Some(event))) => Ok(event),
+            Ok(KnownEvent(None)) => serde_json::from_slice::<RawJson>(body)
+                .map(Self::Unknown)
+                .map_err(|err| ParseError::locate::<WithinNesting>(body, &err)),
+            Err(err) => unknown_despite_known_keys(body).ok_or_else(|| ParseError::locate::<KnownEvent>(body, &err)),
+        }
+    }
+}
+
 /// The event of a kind the keys tell, or `None` when they tell no known kind.
-fn known_event(fields: &mut Fields) -> Result<Option<Event>, Missing> {
+fn known_event<'de>(fields: &mut Fields<'de>) -> Result<Option<EventRef<'de>>, Missing> {
     let shape = fields.shape();
     // Jobs, the common case, take their keys out in place; the others get the keys moved.
     let mut owned = || std::mem::take(fields);
@@ -106,7 +133,7 @@ pub(crate) fn without_bom(body: &[u8]) -> &[u8] {
 /// An event of a kind this crate knows refuses a bad value; an event of another kind may use
 /// the same key names for other things and is kept as [`Event::Unknown`] all the same. Only
 /// the keys that tell a kind are read, so this costs no more than the body's own copy.
-fn unknown_despite_known_keys(body: &[u8]) -> Option<Event> {
+fn unknown_despite_known_keys<T>(body: &[u8]) -> Option<Event<T>> {
     let raw: RawJson = serde_json::from_slice(body).ok()?;
     let is_object = raw.as_str().starts_with('{');
     let keys: ShapeKeys = serde_json::from_str(raw.as_str()).ok()?;
@@ -114,9 +141,9 @@ fn unknown_despite_known_keys(body: &[u8]) -> Option<Event> {
 }
 
 /// A known event, or `None` for an object of unknown kind, read straight from the deserializer.
-struct KnownEvent(Option<Event>);
+struct KnownEvent<'de>(Option<EventRef<'de>>);
 
-impl<'de> Deserialize<'de> for KnownEvent {
+impl<'de> Deserialize<'de> for KnownEvent<'de> {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         read_object(d, |fields| known_event(fields).map(KnownEvent))
     }
@@ -130,7 +157,8 @@ impl<'de> Deserialize<'de> for Event {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let json = Value::deserialize(d)?;
         match KnownEvent::deserialize(&json) {
-            Ok(KnownEvent(Some(event))) => Ok(event),
+            // Owned at once: a `Value` lends strings that may need escaping (see `Text::lent`).
+            Ok(KnownEvent(Some(event))) => Ok(event.into_owned()),
             Ok(KnownEvent(None)) => Ok(Self::Unknown(RawJson::from_value(&json))),
             Err(err) => match ShapeKeys::deserialize(&json) {
                 Ok(keys) if keys.shape() == Shape::Unknown => Ok(Self::Unknown(RawJson::from_value(&json))),

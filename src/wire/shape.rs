@@ -117,7 +117,7 @@ impl ShapeKeys {
     }
 }
 
-impl Fields {
+impl Fields<'_> {
     /// The shape these keys reveal (see [`Shape`]). A key whose value was `null` or `""` counts
     /// as absent here, which only matters for bodies that are nothing but empty values; a
     /// listing key counts whatever its value.

@@ -1,6 +1,6 @@
 //! Visual end-to-end runs from their keys.
 
-use super::fields::Fields;
+use super::fields::{Fields, owned};
 use crate::event::VisualRun;
 
 /// Builds a run from the body's keys; the error names a missing required key.
@@ -10,12 +10,12 @@ pub(crate) fn from_fields(f: Fields) -> Result<VisualRun, &'static str> {
     run.project_id = f.project_id;
     run.group = f.group;
     run.group_id = f.visual_group_id;
-    run.name = f.name;
+    run.name = owned(f.name);
     run.resolution = f.resolution;
     run.environment = f.environment;
     run.start = f.start;
     run.end = f.end;
-    run.status = f.status;
+    run.status = owned(f.status);
     run.url = f.url;
     Ok(run)
 }

@@ -4,7 +4,7 @@ use std::fmt;
 use std::sync::Arc;
 
 use super::super::dedup;
-use crate::event::{Event, Job};
+use crate::event::{Event, EventText, Job};
 use crate::routing::owners::Owners;
 
 /// What one incident covers: every run of the same test (the default), of the same build, of the
@@ -67,9 +67,9 @@ impl Granularity {
     }
 
     /// Appends the incident key of `event` to `key`; whether it has one.
-    pub(crate) fn write_key(&self, key: &mut String, event: &Event) -> bool {
+    pub(crate) fn write_key<T: EventText>(&self, key: &mut String, event: &Event<T>) -> bool {
         match (self, event) {
-            (Self::Custom(of), _) => of(event).map(|custom| key.push_str(&custom)).is_some(),
+            (Self::Custom(of), _) => of(&T::owned_event(event)).map(|custom| key.push_str(&custom)).is_some(),
             (Self::Organization, _) => match Owners::of(event).organization {
                 Some(org) => {
                     dedup::write_parts(key, &["organization", org]);
@@ -95,7 +95,7 @@ impl Granularity {
     }
 }
 
-fn org_of(job: &Job) -> &str {
+fn org_of<T: EventText>(job: &Job<T>) -> &str {
     job.org_id.as_ref().map_or("", |org| org.as_str())
 }
 

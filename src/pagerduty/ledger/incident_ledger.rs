@@ -17,7 +17,7 @@ use super::fingerprint::{Fingerprint, FingerprintHasher};
 use super::granularity::Granularity;
 use super::state::{Decision, Observation, Policy, Skip, Step, advance};
 use super::store::{IncidentStore, MemoryIncidentStore};
-use crate::event::Event;
+use crate::event::{Event, EventText};
 
 /// [`IncidentRules`] with a memory: over a stream of results, it pages once and resolves once
 /// per incident, whatever repeats or arrives out of order.
@@ -168,13 +168,13 @@ impl<S: IncidentStore> IncidentLedger<S> {
 
     /// The key under which the store keeps `event`'s incident, if it is followed: the routing
     /// key's short hash, `:`, and the alert's dedup key (`3f2a…:["job","acme","vdc","checkout"]`).
-    pub fn key_of(&self, event: &Event) -> Option<String> {
+    pub fn key_of<T: EventText>(&self, event: &Event<T>) -> Option<String> {
         self.stored_key(event)
     }
 
     /// The store key of `event`, written in one allocation; the dedup key is what follows the
     /// namespace.
-    fn stored_key(&self, event: &Event) -> Option<String> {
+    fn stored_key<T: EventText>(&self, event: &Event<T>) -> Option<String> {
         let mut key = String::with_capacity(self.namespace.len() + 64);
         key.push_str(&self.namespace);
         if !self.granularity.write_key(&mut key, event) {
@@ -205,7 +205,11 @@ impl<S: IncidentStore> IncidentLedger<S> {
     /// write it made), the next delivery of the result is a [`Skip::Duplicate`] and what it
     /// called for is lost: keep the state and the message to send in one transaction (an
     /// outbox in the same database) where that matters.
-    pub fn apply(&self, event: &Event, now: OffsetDateTime) -> Result<Decision, LedgerError<S::Error>> {
+    pub fn apply<T: EventText>(
+        &self,
+        event: &Event<T>,
+        now: OffsetDateTime,
+    ) -> Result<Decision, LedgerError<S::Error>> {
         let verdict = Verdict::of(event);
         let Some(key) = self.stored_key(event) else {
             // Not followed across runs: a failure pages as the stateless rules would.
@@ -263,7 +267,7 @@ impl<S: IncidentStore> IncidentLedger<S> {
 /// visual build carries no time; nor, for ordering, does an App Distribution event, whose time
 /// names no zone: read as UTC, a sender's local time east of UTC would lie in the future, and
 /// every crash be skipped as from the future.
-fn event_time(event: &Event) -> Option<OffsetDateTime> {
+fn event_time<T: EventText>(event: &Event<T>) -> Option<OffsetDateTime> {
     match event {
         Event::Job(job) => Some(job.modification_time),
         Event::Concurrency(usage) => Some(usage.timestamp),
@@ -276,7 +280,7 @@ fn event_time(event: &Event) -> Option<OffsetDateTime> {
 
 /// Which result an event is: its identity (a job's or build's id, a measure's time) and its
 /// verdict, so that the same result delivered twice is told from another result.
-fn fingerprint_of(event: &Event, verdict: Verdict) -> Fingerprint {
+fn fingerprint_of<T: EventText>(event: &Event<T>, verdict: Verdict) -> Fingerprint {
     let mut hash = FingerprintHasher::new();
     match event {
         Event::Job(job) => hash.write(job.id.as_bytes()),

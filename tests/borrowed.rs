@@ -1,0 +1,89 @@
+//! An event parsed borrowed (`Event::from_slice_borrowed`) is the owned event once made owned,
+//! and routing, the incident ledger and the alert rules treat the two alike.
+
+mod common;
+
+use sauce_webhooks::pagerduty::{Granularity, IncidentLedger, IncidentRules, RoutingKey};
+use sauce_webhooks::routing::{Scope, Subscription, Topic};
+use sauce_webhooks::testing::{ORG_ID, fixtures};
+use sauce_webhooks::time::OffsetDateTime;
+use sauce_webhooks::{Event, EventRef, OrgId, Router};
+
+fn bodies() -> Vec<Vec<u8>> {
+    let mut bodies: Vec<Vec<u8>> = [
+        fixtures::VDC_JOB_FAILED,
+        fixtures::RDC_JOB_PASSED,
+        fixtures::REST_API_JOB,
+        fixtures::RAW_RDC_EVENT,
+        fixtures::CONCURRENCY,
+        fixtures::VISUAL_BUILD,
+        fixtures::API_TEST_FAILED,
+        fixtures::ERROR_GROUP,
+        fixtures::VISUAL_RUN,
+        fixtures::APP_DISTRIBUTION_UPLOAD,
+    ]
+    .map(<[u8]>::to_vec)
+    .to_vec();
+    for name in ["unknown_fields_job.json", "unknown_values_job.json", "unknown_event.json", "passed_forms.json"] {
+        bodies.push(common::read(name));
+    }
+    bodies
+}
+
+fn rules() -> IncidentRules {
+    IncidentRules::new(RoutingKey::new("R0UT1NGKEY0123456789ABCDEFGHIJKL").unwrap())
+}
+
+#[test]
+fn every_fixture_parses_borrowed_to_the_owned_event() {
+    for body in bodies() {
+        let owned = Event::from_slice(&body);
+        let borrowed = Event::from_slice_borrowed(&body).map(EventRef::into_owned);
+        assert_eq!(borrowed, owned, "{}", String::from_utf8_lossy(&body));
+    }
+    let Event::Job(job) = Event::from_slice_borrowed(fixtures::VDC_JOB_FAILED).unwrap() else { panic!("a job") };
+    assert!(job.id.is_lent() && job.name.as_ref().is_some_and(sauce_webhooks::Text::is_lent));
+    // The error holds `\n` and `\"`: unescaped into a copy, which is not taken for lent.
+    let error = job.error.as_ref().unwrap();
+    assert!(!error.is_lent() && error.contains('\n'));
+}
+
+#[test]
+fn a_bad_body_gives_the_same_error_borrowed() {
+    for body in [&br#"{"id":"a1","status":"FAILED","creation_time":"yesterday"}"#[..], b"[1,", b"{\"id\":\"a\\q\"}"] {
+        let owned = Event::from_slice(body).unwrap_err();
+        let borrowed = Event::from_slice_borrowed(body).unwrap_err();
+        assert_eq!(borrowed.to_string(), owned.to_string());
+        assert_eq!(borrowed.path(), owned.path());
+    }
+}
+
+#[test]
+fn routing_the_ledger_and_the_rules_treat_both_alike() {
+    let mut router = Router::new();
+    router.insert("org", Subscription::new(Scope::organization(ORG_ID), Topic::ALL));
+    router.insert("other", Subscription::new(Scope::organization("globex"), Topic::ALL));
+    let ledgers = [
+        IncidentLedger::new(rules()),
+        IncidentLedger::new(rules()).with_granularity(Granularity::Build),
+        IncidentLedger::new(rules())
+            .with_granularity(Granularity::custom(|event: &Event| Some(format!("custom {}", event.is_failure())))),
+    ];
+    let received_for = OrgId::from(ORG_ID);
+    let now = OffsetDateTime::now_utc();
+    for body in bodies() {
+        let (Ok(owned), Ok(borrowed)) = (Event::from_slice(&body), Event::from_slice_borrowed(&body)) else {
+            continue;
+        };
+        let keys = |event: &Event| router.route_for(&received_for, event).copied().collect::<Vec<_>>();
+        assert_eq!(router.route_for(&received_for, &borrowed).copied().collect::<Vec<_>>(), keys(&owned));
+        assert_eq!(router.route(&borrowed).count(), router.route(&owned).count());
+        assert_eq!(borrowed.is_failure(), owned.is_failure());
+        for ledger in &ledgers {
+            assert_eq!(ledger.key_of(&borrowed), ledger.key_of(&owned));
+        }
+        let (mine, theirs) = (IncidentLedger::new(rules()), IncidentLedger::new(rules()));
+        assert_eq!(format!("{:?}", mine.apply(&borrowed, now)), format!("{:?}", theirs.apply(&owned, now)));
+        assert_eq!(rules().alert_for(&borrowed), rules().alert_for(&owned));
+    }
+}
