@@ -2,6 +2,8 @@
 //! and routing, the incident ledger and the alert rules treat the two alike.
 
 mod common;
+#[allow(dead_code)]
+mod fuzz_checks;
 
 use sauce_webhooks::pagerduty::{Granularity, IncidentLedger, IncidentRules, RoutingKey};
 use sauce_webhooks::routing::{Scope, Subscription, Topic};
@@ -86,4 +88,43 @@ fn routing_the_ledger_and_the_rules_treat_both_alike() {
         assert_eq!(format!("{:?}", mine.apply(&borrowed, now)), format!("{:?}", theirs.apply(&owned, now)));
         assert_eq!(rules().alert_for(&borrowed), rules().alert_for(&owned));
     }
+}
+
+/// The trust in a lent text rests on serde_json refusing a raw control character inside a
+/// string, as JSON demands: pinned here, so that a serde_json that stopped doing so fails.
+#[test]
+fn a_raw_control_character_in_a_string_is_refused_not_lent() {
+    for control in (0u8..0x20).chain([b'"']) {
+        let body = [&br#"{"id":"a1","status":"FAILED","creation_time":0,"name":"x"#[..], &[control], b"y\"}"].concat();
+        assert!(Event::from_slice_borrowed(&body).is_err(), "byte {control:#04x} in a string");
+        assert!(Event::from_slice(&body).is_err());
+    }
+}
+
+/// Fixtures with bytes JSON cares about dropped in anywhere (quotes, backslashes, escapes,
+/// control and non-ASCII bytes): parsed borrowed and owned, they agree, errors included, and
+/// their alerts are byte for byte the same (the check the fuzzer runs).
+#[test]
+fn mutated_fixtures_parse_and_alert_alike_borrowed_and_owned() {
+    const INSERTS: [&[u8]; 10] =
+        [b"\"", b"\\", b"\\\"", b"\\u0000", b"\\ud800", b"\x01", b"\x7f", "\u{2028}".as_bytes(), b"\xff", b"\":\""];
+    let mut seed = 2026u64;
+    let mut next = |n: usize| {
+        seed = seed.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1_442_695_040_888_963_407);
+        usize::try_from(seed >> 33).unwrap() % n
+    };
+    let mut parsed = 0;
+    for body in bodies() {
+        for _ in 0..300 {
+            let mut mutated = body.clone();
+            for _ in 0..=next(3) {
+                let at = next(mutated.len() + 1);
+                let insert = INSERTS[next(INSERTS.len())];
+                mutated.splice(at..at, insert.iter().copied());
+            }
+            parsed += usize::from(Event::from_slice(&mutated).is_ok());
+            fuzz_checks::event_from_slice(&mutated);
+        }
+    }
+    assert!(parsed > 300, "enough mutants still parse to compare their alerts: {parsed}");
 }

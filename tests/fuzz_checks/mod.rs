@@ -30,8 +30,29 @@ pub fn event_from_slice(body: &[u8]) {
     for event in Event::from_slice_batch(body).flatten() {
         check_event(&event);
     }
-    if let Ok(event) = Event::from_slice(body) {
-        check_event(&event);
+    let owned = Event::from_slice(body);
+    if let Ok(event) = &owned {
+        check_event(event);
+    }
+    check_borrowed(body, &owned);
+}
+
+/// The borrowed parse agrees with the owned one, errors included, and its alert body is the
+/// owned event's byte for byte: a lent text holding anything JSON escapes would show here.
+fn check_borrowed(body: &[u8], owned: &Result<Event, sauce_webhooks::ParseError>) {
+    let borrowed = Event::from_slice_borrowed(body);
+    match (borrowed, owned) {
+        (Ok(borrowed), Ok(owned)) => {
+            let rules = IncidentRules::new(RoutingKey::new("R0UT1NGKEY0123456789ABCDEFGHIJKL").unwrap());
+            let (mut written, mut expected) = (Vec::new(), Vec::new());
+            let written_action = rules.write_alert(&borrowed, &mut written);
+            let expected_action = rules.write_alert(owned, &mut expected);
+            assert_eq!(written_action.is_ok(), expected_action.is_ok());
+            assert_eq!(written, expected, "the borrowed event's alert is the owned one's");
+            assert_eq!(&borrowed.into_owned(), owned);
+        }
+        (Err(borrowed), Err(owned)) => assert_eq!(borrowed.to_string(), owned.to_string()),
+        (borrowed, owned) => panic!("borrowed {borrowed:?} but owned {owned:?}"),
     }
 }
 
