@@ -26,7 +26,7 @@
 //! | module | what it holds |
 //! |---|---|
 //! | [`signature`] | [`Verifier`](signature::Verifier), [`Verified`](signature::Verified), [`Secret`](signature::Secret), [`sign`](signature::sign); the schemes [`SauceLabs`](signature::SauceLabs) and [`PagerDutyV3`](signature::PagerDutyV3) |
-//! | the root | the events: [`Event`], [`Job`], [`Concurrency`], [`VisualBuild`] and their enums; [`RawJson`]; [`ParseError`]; [`Batch`]; the ids [`OrgId`], [`TeamId`], [`UserId`] |
+//! | the root | the events: [`Event`], [`Job`], borrowed as [`EventRef`] and [`JobRef`] with [`Text`]s, [`Concurrency`], [`VisualBuild`] and their enums; [`RawJson`]; [`ParseError`]; [`Batch`]; the ids [`OrgId`], [`TeamId`], [`UserId`] |
 //! | [`routing`] | [`Subscription`](routing::Subscription), [`Scope`](routing::Scope), [`Topic`](routing::Topic), [`Router`] |
 //! | [`access`] | who may subscribe for what |
 //! | [`endpoint`] | which URLs webhooks may point at |
@@ -130,8 +130,8 @@ mod wire;
 
 pub use event::{
     ApiTestResult, AppDistributionEvent, AppLinks, BuildStatus, BuildSummary, ComponentBuildStatus, Concurrency,
-    ConcurrencyUsage, DataCenter, DataType, ErrorGroup, Event, EventRef, EventText, Job, JobRef, JobStatus, RunTotals,
-    Slots, Visibility, VisualBuild, VisualRun,
+    ConcurrencyUsage, DataCenter, DataType, ErrorGroup, Event, EventOf, EventRef, EventText, Job, JobRef, JobStatus,
+    RunTotals, Slots, Visibility, VisualBuild, VisualRun,
 };
 pub use id::{OrgId, TeamId, UserId};
 pub use raw_json::RawJson;

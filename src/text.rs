@@ -1,6 +1,7 @@
 //! The texts of a borrowed event: lent straight from the body it was parsed from, or owned.
 
-use std::borrow::Cow;
+use std::borrow::{Borrow, Cow};
+use std::cmp::Ordering;
 use std::fmt;
 use std::hash::{Hash, Hasher};
 use std::ops::Deref;
@@ -16,16 +17,17 @@ use serde::{Serialize, Serializer};
 /// `&str` or a `String`, is never taken for lent: nothing vouches for what it holds.
 ///
 /// ```
-/// use sauce_webhooks::{Event, Text};
+/// use sauce_webhooks::{Event, EventRef, Text};
 ///
-/// let body = br#"{"id":"a1","status":"FAILED","creation_time":0,"name":"checkout works","error":"said \"no\""}"#;
-/// let Event::Job(job) = Event::from_slice_borrowed(body)? else { unreachable!() };
+/// let body = br#"{"id":"a1","status":"FAILED","creation_time":0,"name":"checkout works","error":"said \"no\"","tags":["smoke"]}"#;
+/// let EventRef::Job(job) = Event::from_slice_borrowed(body)? else { unreachable!() };
 /// let name = job.name.as_ref().unwrap();
 /// assert_eq!(name, "checkout works");
 /// assert!(name.is_lent());
 /// assert!(!job.error.as_ref().unwrap().is_lent(), "unescaped, so owned");
 /// assert!(!Text::from("checkout works").is_lent());
-/// let owned: String = job.name.unwrap().into_owned();
+/// assert!(job.tags.iter().any(|tag| tag == "smoke") && "checkout works" == *name);
+/// let owned: String = job.name.unwrap_or_default().into();
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 #[derive(Clone)]
@@ -134,17 +136,57 @@ impl Hash for Text<'_> {
     }
 }
 
-impl PartialEq<str> for Text<'_> {
-    fn eq(&self, other: &str) -> bool {
-        self.as_str() == other
+// Ordered as the texts are, so that a `Text` sorts and keys a `BTreeMap` as a `str` would.
+impl PartialOrd for Text<'_> {
+    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
+        Some(self.cmp(other))
     }
 }
 
-impl PartialEq<&str> for Text<'_> {
-    fn eq(&self, other: &&str) -> bool {
-        self.as_str() == *other
+impl Ord for Text<'_> {
+    fn cmp(&self, other: &Self) -> Ordering {
+        self.as_str().cmp(other.as_str())
     }
 }
+
+// Sound because `Hash`, `Eq` and `Ord` are the `str`'s: a `HashMap<Text, _>` is looked up by `&str`.
+impl Borrow<str> for Text<'_> {
+    fn borrow(&self) -> &str {
+        self.as_str()
+    }
+}
+
+/// The empty text, borrowing nothing.
+impl Default for Text<'_> {
+    fn default() -> Self {
+        Self(Repr::Borrowed(""))
+    }
+}
+
+impl From<Text<'_>> for String {
+    fn from(text: Text<'_>) -> Self {
+        text.into_owned()
+    }
+}
+
+/// `Text == str`, `str == Text` and the like for `&str` and `String`.
+macro_rules! equal_to_str {
+    ($($other:ty),*) => {$(
+        impl PartialEq<$other> for Text<'_> {
+            fn eq(&self, other: &$other) -> bool {
+                self.as_str() == AsRef::<str>::as_ref(other)
+            }
+        }
+
+        impl PartialEq<Text<'_>> for $other {
+            fn eq(&self, other: &Text<'_>) -> bool {
+                AsRef::<str>::as_ref(self) == other.as_str()
+            }
+        }
+    )*};
+}
+
+equal_to_str!(str, &str, String);
 
 impl Serialize for Text<'_> {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {

@@ -43,7 +43,7 @@ fn every_fixture_parses_borrowed_to_the_owned_event() {
         let borrowed = Event::from_slice_borrowed(&body).map(EventRef::into_owned);
         assert_eq!(borrowed, owned, "{}", String::from_utf8_lossy(&body));
     }
-    let Event::Job(job) = Event::from_slice_borrowed(fixtures::VDC_JOB_FAILED).unwrap() else { panic!("a job") };
+    let EventRef::Job(job) = Event::from_slice_borrowed(fixtures::VDC_JOB_FAILED).unwrap() else { panic!("a job") };
     assert!(job.id.is_lent() && job.name.as_ref().is_some_and(sauce_webhooks::Text::is_lent));
     // The error holds `\n` and `\"`: unescaped into a copy, which is not taken for lent.
     let error = job.error.as_ref().unwrap();
@@ -127,4 +127,30 @@ fn mutated_fixtures_parse_and_alert_alike_borrowed_and_owned() {
         }
     }
     assert!(parsed > 300, "enough mutants still parse to compare their alerts: {parsed}");
+}
+
+/// A `Text` stands in for a `str` where users reach for one: compared either way round, looked
+/// up by `&str` in a map, sorted, defaulted, made a `String`.
+#[test]
+fn texts_compare_hash_and_sort_as_their_str() {
+    use std::collections::{BTreeSet, HashMap};
+
+    let body = br#"{"id":"a1","status":"FAILED","creation_time":0,"name":"checkout","tags":["smoke","cart","a\"b"]}"#;
+    let EventRef::Job(job) = Event::from_slice_borrowed(body).unwrap() else { panic!("a job") };
+    let name = job.name.clone().unwrap();
+    let (same, other) = (String::from("checkout"), String::from("checkout works"));
+    assert_eq!(name, "checkout");
+    assert_eq!("checkout", name);
+    assert_eq!(*"checkout", name);
+    assert_eq!(same, name);
+    assert_eq!(name, same);
+    assert_ne!(name, other);
+    assert_ne!(other, name);
+    let runs: HashMap<_, u32> = job.tags.iter().cloned().zip(1..).collect();
+    assert_eq!((runs.get("cart"), runs.get("a\"b"), runs.get("smok")), (Some(&2), Some(&3), None));
+    let sorted: Vec<String> = job.tags.iter().cloned().collect::<BTreeSet<_>>().into_iter().map(String::from).collect();
+    assert_eq!(sorted, ["a\"b", "cart", "smoke"]);
+    assert_eq!(job.team_name.clone().unwrap_or_default(), "");
+    let name: String = name.into();
+    assert_eq!(name, "checkout");
 }

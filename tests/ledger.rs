@@ -385,7 +385,7 @@ fn keys_of_one_kind_never_reach_another_kind_or_another_service() {
         start() + Duration::minutes(1),
     );
     usage.team = Some(ConcurrencyUsage::new("team-1", Slots::new(5, 0, 0), Slots::new(5, 0, 0)));
-    assert_eq!(action(&ledger.apply(&Event::<String>::Concurrency(usage), arrival()).unwrap()), Some(Action::Trigger));
+    assert_eq!(action(&ledger.apply(&Event::Concurrency(usage), arrival()).unwrap()), Some(Action::Trigger));
     // A job whose data type is the word "concurrency", named as the team: its own key.
     let mut job = Job::new("j", JobStatus::Passed, start());
     (job.data_type, job.name, job.org_id) =

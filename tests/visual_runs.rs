@@ -77,7 +77,7 @@ fn a_failed_run_pages_and_the_next_clean_run_resolves() {
         (run.totals.rejected, run.totals.changed) = (rejected, 0);
         run.end = Some(now - Duration::minutes(minutes));
         run.url = Some(format!("https://screener.io/v2/dashboard/sp-5b7c2e1f/Checkout/{minutes}"));
-        Event::<String>::VisualRun(run)
+        Event::VisualRun(run)
     };
     let answers: Vec<String> = [at(30, 1), at(30, 1), at(20, 0), at(10, 0)]
         .iter()

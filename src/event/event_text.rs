@@ -6,7 +6,7 @@ use std::ops::Deref;
 
 use serde::Serialize;
 
-use super::Event;
+use super::{Event, EventOf};
 use crate::text::Text;
 
 /// The text type of an event's job: `String` in an owned [`Event`], [`Text`] in an
@@ -31,7 +31,7 @@ impl EventText for Text<'_> {
 
 /// Out of users' reach: what the crate alone may ask of an event's texts.
 pub(crate) mod sealed {
-    use super::{Cow, Event, Text};
+    use super::{Cow, Event, EventOf, Text};
 
     pub trait Sealed: Sized {
         /// Whether the parser lent it from a body, so that it holds nothing JSON escapes.
@@ -39,7 +39,7 @@ pub(crate) mod sealed {
 
         /// The event as an owned one: itself when it is, a copy when it borrows (for a
         /// host's own function, which takes an [`Event`]).
-        fn owned_event(event: &Event<Self>) -> Cow<'_, Event>;
+        fn owned_event(event: &EventOf<Self>) -> Cow<'_, Event>;
     }
 
     impl Sealed for String {
@@ -57,7 +57,7 @@ pub(crate) mod sealed {
             self.is_lent()
         }
 
-        fn owned_event(event: &Event<Self>) -> Cow<'_, Event> {
+        fn owned_event(event: &EventOf<Self>) -> Cow<'_, Event> {
             Cow::Owned(event.clone().into_owned())
         }
     }

@@ -26,15 +26,12 @@ pub use job::{DataType, Job, JobRef, JobStatus, Visibility};
 pub use visual::{BuildStatus, BuildSummary, DataCenter, VisualBuild};
 pub use visual_run::{RunTotals, VisualRun};
 
-/// One webhook event.
+/// One webhook event, its texts owned: the event most code handles.
 ///
-/// Read one with [`Event::from_slice`] (or [`Event::from_slice_batch`] when the sender may post
-/// an array). The kind is told by the keys present (see the README's parsing rules); a body of
+/// Its variants and methods are [`EventOf`]'s, with a job's texts as `String`s. Read one with
+/// [`Event::from_slice`] (or [`Event::from_slice_batch`] when the sender may post an array). The kind is told by the keys present (see the README's parsing rules); a body of
 /// no known kind is kept whole, as its text, in [`Event::Unknown`]. Serializing writes the
 /// documented webhook shape, and parsing that gives back an equal event.
-///
-/// `T` is the type of a job's texts: `String` here; [`Text`] in an [`EventRef`], which
-/// [`Event::from_slice_borrowed`] gives without copying them out of the body.
 ///
 /// ```
 /// use sauce_webhooks::Event;
@@ -44,13 +41,19 @@ pub use visual_run::{RunTotals, VisualRun};
 /// assert_eq!(json.to_value()?["kind"], "something-new");
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
+pub type Event = EventOf<String>;
+
+/// One webhook event whose job's texts are of type `T`: [`Event`] (`String`s) or
+/// [`EventRef`] ([`Text`]s lent from the body). Name it through those two: code that takes
+/// either is generic over [`EventText`], as routing, the incident ledger and the alert rules
+/// are.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(untagged)]
 #[non_exhaustive]
 // A boxed `Job` would make every match on `Event::Job(job)` read worse to save a copy of a few
 // hundred bytes, once per event.
 #[allow(clippy::large_enum_variant)]
-pub enum Event<T = String> {
+pub enum EventOf<T> {
     /// A virtual- or real-device test job.
     Job(Job<T>),
     /// Concurrency usage of an organization and team.
@@ -73,9 +76,9 @@ pub enum Event<T = String> {
 /// what [`Event::from_slice_borrowed`] gives. Routing, the incident ledger and the alert
 /// writer take it as they take an [`Event`]; [`into_owned`](Event::into_owned) makes one of
 /// it. The other kinds are owned in it as in an `Event`.
-pub type EventRef<'a> = Event<Text<'a>>;
+pub type EventRef<'a> = EventOf<Text<'a>>;
 
-impl<T: EventText> Event<T> {
+impl<T: EventText> EventOf<T> {
     /// The event with owned texts, copying those it borrows.
     pub fn into_owned(self) -> Event {
         match self {
@@ -91,7 +94,7 @@ impl<T: EventText> Event<T> {
     }
 }
 
-impl<T> Event<T> {
+impl<T> EventOf<T> {
     /// Whether the event reports something wrong: a failed job ([`Job::is_failure`]), a failed
     /// visual build ([`VisualBuild::is_failure`]), or concurrency at or over its allowed slots
     /// for the organization or the team ([`Concurrency::is_saturated`]), an API test run with

@@ -7,14 +7,14 @@ use sha2::{Digest, Sha256};
 use super::check::CheckRun;
 use super::limits::MAX_DEDUP_KEY_CHARS;
 use crate::event::{
-    ApiTestResult, AppDistributionEvent, Concurrency, ErrorGroup, Event, EventText, Job, VisualBuild, VisualRun,
+    ApiTestResult, AppDistributionEvent, Concurrency, ErrorGroup, EventOf, EventText, Job, VisualBuild, VisualRun,
 };
 
 /// The key of the test an event is a run of: its kind first (so that no job's parts can spell
 /// another kind's key), then organization, data type and test name for a job (`None` without
 /// a name to tell it by), organization, project (or build name) and branch for a visual build,
 /// organization and team for concurrency; `None` for an unknown event.
-pub(crate) fn of_test<T: EventText>(event: &Event<T>) -> Option<String> {
+pub(crate) fn of_test<T: EventText>(event: &EventOf<T>) -> Option<String> {
     written(|key| write_test(key, event))
 }
 
@@ -57,16 +57,16 @@ pub(crate) fn of_parts(parts: &[&str]) -> String {
 
 /// [`of_test`], appended to `key`: the ledger writes its store key's prefix first, so that a
 /// key costs one allocation. Whether the event has one.
-pub(crate) fn write_test<T: EventText>(key: &mut String, event: &Event<T>) -> bool {
+pub(crate) fn write_test<T: EventText>(key: &mut String, event: &EventOf<T>) -> bool {
     match event {
-        Event::Job(job) => return write_job(key, job),
-        Event::ApiTest(result) => return write_api_test(key, result),
-        Event::Unknown(_) => return false,
-        Event::VisualBuild(build) => write_parts(key, &visual_build_parts(build)),
-        Event::Concurrency(usage) => write_parts(key, &concurrency_parts(usage)),
-        Event::ErrorGroup(group) => write_parts(key, &error_group_parts(group)),
-        Event::VisualRun(run) => write_parts(key, &visual_run_parts(run)),
-        Event::AppDistribution(app) => write_parts(key, &app_parts(app)),
+        EventOf::Job(job) => return write_job(key, job),
+        EventOf::ApiTest(result) => return write_api_test(key, result),
+        EventOf::Unknown(_) => return false,
+        EventOf::VisualBuild(build) => write_parts(key, &visual_build_parts(build)),
+        EventOf::Concurrency(usage) => write_parts(key, &concurrency_parts(usage)),
+        EventOf::ErrorGroup(group) => write_parts(key, &error_group_parts(group)),
+        EventOf::VisualRun(run) => write_parts(key, &visual_run_parts(run)),
+        EventOf::AppDistribution(app) => write_parts(key, &app_parts(app)),
     }
     true
 }

@@ -13,7 +13,7 @@ use super::severity::Severity;
 use super::verdict::Verdict;
 use super::web_url::WebUrl;
 use crate::event::{
-    ApiTestResult, AppDistributionEvent, Concurrency, ErrorGroup, Event, EventText, Job, VisualBuild, VisualRun,
+    ApiTestResult, AppDistributionEvent, Concurrency, ErrorGroup, EventOf, EventText, Job, VisualBuild, VisualRun,
 };
 
 /// Turns Sauce Labs events into PagerDuty alerts, as Sauce Labs' own PagerDuty connector does:
@@ -114,7 +114,7 @@ impl IncidentRules {
     /// equal build, concurrency below its limits, a passing API Testing run, a clean visual run;
     /// `None` for jobs still running or queued, builds still in progress, other statuses, App
     /// Distribution events other than crashes, and unknown events.
-    pub fn alert_for<T: EventText>(&self, event: &Event<T>) -> Option<AlertEvent> {
+    pub fn alert_for<T: EventText>(&self, event: &EventOf<T>) -> Option<AlertEvent> {
         match Verdict::of(event) {
             Verdict::Failure => self.trigger_for(event),
             // A job without a name has no key to resolve by.
@@ -124,16 +124,16 @@ impl IncidentRules {
     }
 
     /// The trigger for a failed event.
-    pub(crate) fn trigger_for<T: EventText>(&self, event: &Event<T>) -> Option<AlertEvent> {
+    pub(crate) fn trigger_for<T: EventText>(&self, event: &EventOf<T>) -> Option<AlertEvent> {
         match event {
-            Event::Job(job) => Some(self.job_trigger(job)),
-            Event::VisualBuild(build) => Some(self.build_trigger(build)),
-            Event::Concurrency(usage) => self.concurrency_trigger(usage),
-            Event::ApiTest(result) => Some(self.api_test_trigger(result)),
-            Event::ErrorGroup(group) => Some(self.error_group_trigger(group)),
-            Event::VisualRun(run) => Some(self.visual_run_trigger(run)),
-            Event::AppDistribution(app) => app.is_failure().then(|| self.app_crash_trigger(app)),
-            Event::Unknown(_) => None,
+            EventOf::Job(job) => Some(self.job_trigger(job)),
+            EventOf::VisualBuild(build) => Some(self.build_trigger(build)),
+            EventOf::Concurrency(usage) => self.concurrency_trigger(usage),
+            EventOf::ApiTest(result) => Some(self.api_test_trigger(result)),
+            EventOf::ErrorGroup(group) => Some(self.error_group_trigger(group)),
+            EventOf::VisualRun(run) => Some(self.visual_run_trigger(run)),
+            EventOf::AppDistribution(app) => app.is_failure().then(|| self.app_crash_trigger(app)),
+            EventOf::Unknown(_) => None,
         }
     }
 
@@ -234,7 +234,7 @@ impl IncidentRules {
     /// 0 to 9999. `body` is left empty.
     pub fn write_alert<T: EventText>(
         &self,
-        event: &Event<T>,
+        event: &EventOf<T>,
         body: &mut Vec<u8>,
     ) -> Result<Option<Action>, AlertError> {
         body.clear();
@@ -257,10 +257,10 @@ impl IncidentRules {
     /// A job's alert written straight from its fields; `None` for any other event.
     fn write_job_alert<T: EventText>(
         &self,
-        event: &Event<T>,
+        event: &EventOf<T>,
         body: &mut Vec<u8>,
     ) -> Option<Result<Option<Action>, AlertError>> {
-        let Event::Job(job) = event else { return None };
+        let EventOf::Job(job) = event else { return None };
         Some(match Verdict::of(event) {
             Verdict::Failure => {
                 job_body::write_trigger(body, &self.job_trigger_parts(job)).map(|()| Some(Action::Trigger))
@@ -276,7 +276,7 @@ impl IncidentRules {
     /// The alert `event` calls for, built as an [`AlertEvent`] and serialized.
     fn write_alert_event<T: EventText>(
         &self,
-        event: &Event<T>,
+        event: &EventOf<T>,
         body: &mut Vec<u8>,
     ) -> Result<Option<Action>, AlertError> {
         let Some(alert) = self.alert_for(event) else { return Ok(None) };

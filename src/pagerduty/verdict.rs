@@ -1,6 +1,6 @@
 //! What a result says for paging: something is wrong, it is fine again, or neither yet.
 
-use crate::event::{BuildStatus, Event, EventText, JobStatus};
+use crate::event::{BuildStatus, EventOf, EventText, JobStatus};
 
 /// What a result says for paging.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -16,22 +16,24 @@ pub(crate) enum Verdict {
 }
 
 impl Verdict {
-    pub(crate) fn of<T: EventText>(event: &Event<T>) -> Self {
+    pub(crate) fn of<T: EventText>(event: &EventOf<T>) -> Self {
         match event {
-            Event::Job(job) if job.is_failure() => Self::Failure,
-            Event::Job(job) if matches!(job.status, JobStatus::Passed | JobStatus::Complete) => Self::Success,
-            Event::VisualBuild(build) if build.is_failure() => Self::Failure,
-            Event::VisualBuild(build) if matches!(build.status, BuildStatus::Approved | BuildStatus::Equal) => {
+            EventOf::Job(job) if job.is_failure() => Self::Failure,
+            EventOf::Job(job) if matches!(job.status, JobStatus::Passed | JobStatus::Complete) => Self::Success,
+            EventOf::VisualBuild(build) if build.is_failure() => Self::Failure,
+            EventOf::VisualBuild(build) if matches!(build.status, BuildStatus::Approved | BuildStatus::Equal) => {
                 Self::Success
             }
-            Event::Concurrency(usage) if usage.is_saturated() => Self::Failure,
-            Event::Concurrency(_) => Self::Success,
-            Event::ApiTest(result) => Self::of_check(result.is_failure()),
-            Event::ErrorGroup(_) => Self::Failure,
-            Event::VisualRun(run) => Self::of_check(run.is_failure()),
+            EventOf::Concurrency(usage) if usage.is_saturated() => Self::Failure,
+            EventOf::Concurrency(_) => Self::Success,
+            EventOf::ApiTest(result) => Self::of_check(result.is_failure()),
+            EventOf::ErrorGroup(_) => Self::Failure,
+            EventOf::VisualRun(run) => Self::of_check(run.is_failure()),
             // A crash pages; nothing an app sends says it is fixed.
-            Event::AppDistribution(app) if app.is_failure() => Self::Failure,
-            Event::Job(_) | Event::VisualBuild(_) | Event::AppDistribution(_) | Event::Unknown(_) => Self::Neither,
+            EventOf::AppDistribution(app) if app.is_failure() => Self::Failure,
+            EventOf::Job(_) | EventOf::VisualBuild(_) | EventOf::AppDistribution(_) | EventOf::Unknown(_) => {
+                Self::Neither
+            }
         }
     }
 

@@ -2,7 +2,7 @@
 
 use super::project::Project;
 use super::scope::Scope;
-use crate::event::{Event, EventText};
+use crate::event::{EventOf, EventText};
 use crate::id::{OrgId, TeamId, UserId};
 
 /// The user, teams and organization an event belongs to, as ids. A user has no concurrency
@@ -18,7 +18,7 @@ pub(crate) struct Owners<'e, T> {
     pub organization: Option<&'e str>,
     /// The event, whose project (if it names no organization) is found only when a project's
     /// scope asks: routing a job never builds one.
-    event: Option<&'e Event<T>>,
+    event: Option<&'e EventOf<T>>,
 }
 
 // By hand: a derived `Default` would ask it of `T`.
@@ -29,29 +29,29 @@ impl<T> Default for Owners<'_, T> {
 }
 
 impl<'e, T: EventText> Owners<'e, T> {
-    pub(crate) fn of(event: &'e Event<T>) -> Self {
+    pub(crate) fn of(event: &'e EventOf<T>) -> Self {
         match event {
-            Event::Job(job) => Self {
+            EventOf::Job(job) => Self {
                 user: job.owner_id.as_ref().map(UserId::as_str),
                 team: job.team_id.as_ref().map(TeamId::as_str),
                 organization: job.org_id.as_ref().map(OrgId::as_str),
                 ..Self::default()
             },
-            Event::VisualBuild(build) => Self {
+            EventOf::VisualBuild(build) => Self {
                 user: Some(build.user_id.as_str()),
                 listed_teams: &build.team_ids,
                 organization: Some(build.org_id.as_str()),
                 ..Self::default()
             },
-            Event::Concurrency(usage) => Self {
+            EventOf::Concurrency(usage) => Self {
                 team: usage.team.as_ref().map(|team| team.id.as_str()),
                 organization: Some(usage.organization.id.as_str()),
                 ..Self::default()
             },
-            Event::ApiTest(_) | Event::ErrorGroup(_) | Event::VisualRun(_) | Event::AppDistribution(_) => {
+            EventOf::ApiTest(_) | EventOf::ErrorGroup(_) | EventOf::VisualRun(_) | EventOf::AppDistribution(_) => {
                 Self { event: Some(event), ..Self::default() }
             }
-            Event::Unknown(_) => Self::default(),
+            EventOf::Unknown(_) => Self::default(),
         }
     }
 

@@ -4,7 +4,7 @@ use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
-use crate::event::{Event, EventText};
+use crate::event::{EventOf, EventText};
 use crate::support::printable::printable;
 
 /// A project of a Sauce Labs product whose webhooks carry no user, team or organization:
@@ -58,16 +58,16 @@ impl Project {
     }
 
     /// The project `event` names, if it is of such a product and names one.
-    pub(crate) fn of<T: EventText>(event: &Event<T>) -> Option<Self> {
+    pub(crate) fn of<T: EventText>(event: &EventOf<T>) -> Option<Self> {
         match event {
-            Event::ApiTest(result) => result.project_id.clone().map(Self::ApiTesting),
-            Event::ErrorGroup(group) => match (&group.universe, &group.project) {
+            EventOf::ApiTest(result) => result.project_id.clone().map(Self::ApiTesting),
+            EventOf::ErrorGroup(group) => match (&group.universe, &group.project) {
                 (Some(universe), Some(project)) => Some(Self::error_reporting(universe, project)),
                 _ => None,
             },
-            Event::VisualRun(run) => run.project_id.clone().map(Self::VisualRuns),
-            Event::AppDistribution(app) => Some(Self::app(&app.app_name)),
-            Event::Job(_) | Event::VisualBuild(_) | Event::Concurrency(_) | Event::Unknown(_) => None,
+            EventOf::VisualRun(run) => run.project_id.clone().map(Self::VisualRuns),
+            EventOf::AppDistribution(app) => Some(Self::app(&app.app_name)),
+            EventOf::Job(_) | EventOf::VisualBuild(_) | EventOf::Concurrency(_) | EventOf::Unknown(_) => None,
         }
     }
 }

@@ -9,9 +9,8 @@ use super::error::ParseError;
 use super::fields::{Fields, read_object};
 use super::shape::{Missing, Shape, ShapeKeys};
 use super::{api_test, app_distribution, concurrency, error_group, job, visual, visual_run};
-use crate::event::{Event, EventRef};
+use crate::event::{Event, EventOf, EventRef};
 use crate::raw_json::{RawJson, WithinNesting};
-use crate::text::Text;
 
 impl Event {
     /// Parses a body holding one JSON object.
@@ -38,7 +37,7 @@ impl Event {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn from_slice(body: &[u8]) -> Result<Self, ParseError> {
-        Event::from_slice_borrowed(body).map(Event::into_owned)
+        Event::from_slice_borrowed(body).map(EventRef::into_owned)
     }
 
     /// Reads a body holding one JSON object or an array of them, as some senders batch jobs,
@@ -65,7 +64,7 @@ impl Event {
     }
 }
 
-impl<'a> Event<Text<'a>> {
+impl Event {
     /// Parses a body holding one JSON object, as [`Event::from_slice`] does, into an
     /// [`EventRef`] whose job's texts are lent from `body` where it writes them without
     /// escapes: no copy of them, nor an allocation each, and an alert written from them
@@ -79,14 +78,14 @@ impl<'a> Event<Text<'a>> {
     ///
     /// let body = br#"{"id":"a1","status":"FAILED","creation_time":0,"name":"checkout works","tags":["smoke"]}"#;
     /// let event: EventRef<'_> = Event::from_slice_borrowed(body)?;
-    /// let Event::Job(job) = &event else { unreachable!() };
+    /// let EventRef::Job(job) = &event else { unreachable!() };
     /// assert_eq!(job.name.as_deref(), Some("checkout works"));
     /// assert!(job.tags[0].is_lent());
     /// assert!(event.is_failure());
     /// assert_eq!(event.into_owned(), Event::from_slice(body)?);
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
-    pub fn from_slice_borrowed(body: &'a [u8]) -> Result<Self, ParseError> {
+    pub fn from_slice_borrowed<'a>(body: &'a [u8]) -> Result<EventRef<'a>, ParseError> {
         let body = without_bom(body);
         // Checking UTF-8 once over the whole body lets serde_json skip checking each string.
         // A body that fails the check may still parse (invalid bytes inside an ignored value
@@ -98,7 +97,7 @@ impl<'a> Event<Text<'a>> {
         match parsed {
             Ok(KnownEvent(Some(event))) => Ok(event),
             Ok(KnownEvent(None)) => serde_json::from_slice::<RawJson>(body)
-                .map(Self::Unknown)
+                .map(EventOf::Unknown)
                 .map_err(|err| ParseError::locate::<WithinNesting>(body, &err)),
             Err(err) => unknown_despite_known_keys(body).ok_or_else(|| ParseError::locate::<KnownEvent>(body, &err)),
         }
@@ -111,14 +110,14 @@ fn known_event<'de>(fields: &mut Fields<'de>) -> Result<Option<EventRef<'de>>, M
     // Jobs, the common case, take their keys out in place; the others get the keys moved.
     let mut owned = || std::mem::take(fields);
     let event = match shape {
-        Shape::Concurrency => concurrency::from_fields(owned()).map(Event::Concurrency),
-        Shape::RawRdc => job::from_raw_rdc(fields).map(Event::Job),
-        Shape::ApiTest => api_test::from_fields(owned()).map(Event::ApiTest),
-        Shape::ErrorGroup => error_group::from_fields(owned()).map(Event::ErrorGroup),
-        Shape::VisualRun => visual_run::from_fields(owned()).map(Event::VisualRun),
-        Shape::AppDistribution => app_distribution::from_fields(owned()).map(Event::AppDistribution),
-        Shape::Job => job::from_fields(fields).map(Event::Job),
-        Shape::VisualBuild => visual::from_fields(owned()).map(Event::VisualBuild),
+        Shape::Concurrency => concurrency::from_fields(owned()).map(EventOf::Concurrency),
+        Shape::RawRdc => job::from_raw_rdc(fields).map(EventOf::Job),
+        Shape::ApiTest => api_test::from_fields(owned()).map(EventOf::ApiTest),
+        Shape::ErrorGroup => error_group::from_fields(owned()).map(EventOf::ErrorGroup),
+        Shape::VisualRun => visual_run::from_fields(owned()).map(EventOf::VisualRun),
+        Shape::AppDistribution => app_distribution::from_fields(owned()).map(EventOf::AppDistribution),
+        Shape::Job => job::from_fields(fields).map(EventOf::Job),
+        Shape::VisualBuild => visual::from_fields(owned()).map(EventOf::VisualBuild),
         Shape::Unknown => return Ok(None),
     };
     event.map(Some).map_err(|field| shape.missing(field))
@@ -133,11 +132,11 @@ pub(crate) fn without_bom(body: &[u8]) -> &[u8] {
 /// An event of a kind this crate knows refuses a bad value; an event of another kind may use
 /// the same key names for other things and is kept as [`Event::Unknown`] all the same. Only
 /// the keys that tell a kind are read, so this costs no more than the body's own copy.
-fn unknown_despite_known_keys<T>(body: &[u8]) -> Option<Event<T>> {
+fn unknown_despite_known_keys<T>(body: &[u8]) -> Option<EventOf<T>> {
     let raw: RawJson = serde_json::from_slice(body).ok()?;
     let is_object = raw.as_str().starts_with('{');
     let keys: ShapeKeys = serde_json::from_str(raw.as_str()).ok()?;
-    (is_object && keys.shape() == Shape::Unknown).then_some(Event::Unknown(raw))
+    (is_object && keys.shape() == Shape::Unknown).then_some(EventOf::Unknown(raw))
 }
 
 /// A known event, or `None` for an object of unknown kind, read straight from the deserializer.

@@ -4,7 +4,7 @@ use std::fmt;
 use std::sync::Arc;
 
 use super::super::dedup;
-use crate::event::{Event, EventText, Job};
+use crate::event::{Event, EventOf, EventText, Job};
 use crate::routing::owners::Owners;
 
 /// What one incident covers: every run of the same test (the default), of the same build, of the
@@ -62,12 +62,16 @@ pub type KeyFn = Arc<dyn Fn(&Event) -> Option<String> + Send + Sync>;
 
 impl Granularity {
     /// A key of your own, from a function of the event.
+    ///
+    /// The function takes an owned [`Event`]: given a borrowed one
+    /// ([`EventRef`](crate::EventRef)), the ledger makes an owned copy of it for each call,
+    /// which costs about what [`Event::from_slice`] adds over the borrowed parse.
     pub fn custom(key: impl Fn(&Event) -> Option<String> + Send + Sync + 'static) -> Self {
         Self::Custom(Arc::new(key))
     }
 
     /// Appends the incident key of `event` to `key`; whether it has one.
-    pub(crate) fn write_key<T: EventText>(&self, key: &mut String, event: &Event<T>) -> bool {
+    pub(crate) fn write_key<T: EventText>(&self, key: &mut String, event: &EventOf<T>) -> bool {
         match (self, event) {
             (Self::Custom(of), _) => of(&T::owned_event(event)).map(|custom| key.push_str(&custom)).is_some(),
             (Self::Organization, _) => match Owners::of(event).organization {
@@ -78,14 +82,14 @@ impl Granularity {
                 // A project's event names no organization: it is followed per test.
                 None => dedup::write_test(key, event),
             },
-            (Self::Build, Event::Job(job)) => match job.build.as_deref() {
+            (Self::Build, EventOf::Job(job)) => match job.build.as_deref() {
                 Some(build) => {
                     dedup::write_parts(key, &["build", org_of(job), dedup::trimmed(build)]);
                     true
                 }
                 None => dedup::write_job(key, job),
             },
-            (Self::Team, Event::Job(job)) => {
+            (Self::Team, EventOf::Job(job)) => {
                 let team = job.team_id.as_ref().map_or("", |team| team.as_str());
                 dedup::write_parts(key, &["team", org_of(job), team]);
                 true

@@ -17,7 +17,7 @@ use super::fingerprint::{Fingerprint, FingerprintHasher};
 use super::granularity::Granularity;
 use super::state::{Decision, Observation, Policy, Skip, Step, advance};
 use super::store::{IncidentStore, MemoryIncidentStore};
-use crate::event::{Event, EventText};
+use crate::event::{EventOf, EventText};
 
 /// [`IncidentRules`] with a memory: over a stream of results, it pages once and resolves once
 /// per incident, whatever repeats or arrives out of order.
@@ -168,13 +168,13 @@ impl<S: IncidentStore> IncidentLedger<S> {
 
     /// The key under which the store keeps `event`'s incident, if it is followed: the routing
     /// key's short hash, `:`, and the alert's dedup key (`3f2a…:["job","acme","vdc","checkout"]`).
-    pub fn key_of<T: EventText>(&self, event: &Event<T>) -> Option<String> {
+    pub fn key_of<T: EventText>(&self, event: &EventOf<T>) -> Option<String> {
         self.stored_key(event)
     }
 
     /// The store key of `event`, written in one allocation; the dedup key is what follows the
     /// namespace.
-    fn stored_key<T: EventText>(&self, event: &Event<T>) -> Option<String> {
+    fn stored_key<T: EventText>(&self, event: &EventOf<T>) -> Option<String> {
         let mut key = String::with_capacity(self.namespace.len() + 64);
         key.push_str(&self.namespace);
         if !self.granularity.write_key(&mut key, event) {
@@ -207,7 +207,7 @@ impl<S: IncidentStore> IncidentLedger<S> {
     /// outbox in the same database) where that matters.
     pub fn apply<T: EventText>(
         &self,
-        event: &Event<T>,
+        event: &EventOf<T>,
         now: OffsetDateTime,
     ) -> Result<Decision, LedgerError<S::Error>> {
         let verdict = Verdict::of(event);
@@ -267,40 +267,40 @@ impl<S: IncidentStore> IncidentLedger<S> {
 /// visual build carries no time; nor, for ordering, does an App Distribution event, whose time
 /// names no zone: read as UTC, a sender's local time east of UTC would lie in the future, and
 /// every crash be skipped as from the future.
-fn event_time<T: EventText>(event: &Event<T>) -> Option<OffsetDateTime> {
+fn event_time<T: EventText>(event: &EventOf<T>) -> Option<OffsetDateTime> {
     match event {
-        Event::Job(job) => Some(job.modification_time),
-        Event::Concurrency(usage) => Some(usage.timestamp),
-        Event::ApiTest(result) => result.date,
-        Event::ErrorGroup(group) => group.last_seen,
-        Event::VisualRun(run) => run.end,
-        Event::VisualBuild(_) | Event::AppDistribution(_) | Event::Unknown(_) => None,
+        EventOf::Job(job) => Some(job.modification_time),
+        EventOf::Concurrency(usage) => Some(usage.timestamp),
+        EventOf::ApiTest(result) => result.date,
+        EventOf::ErrorGroup(group) => group.last_seen,
+        EventOf::VisualRun(run) => run.end,
+        EventOf::VisualBuild(_) | EventOf::AppDistribution(_) | EventOf::Unknown(_) => None,
     }
 }
 
 /// Which result an event is: its identity (a job's or build's id, a measure's time) and its
 /// verdict, so that the same result delivered twice is told from another result.
-fn fingerprint_of<T: EventText>(event: &Event<T>, verdict: Verdict) -> Fingerprint {
+fn fingerprint_of<T: EventText>(event: &EventOf<T>, verdict: Verdict) -> Fingerprint {
     let mut hash = FingerprintHasher::new();
     match event {
-        Event::Job(job) => hash.write(job.id.as_bytes()),
-        Event::VisualBuild(build) => hash.write(build.build_id.as_bytes()),
-        Event::Concurrency(usage) => hash.write(&usage.timestamp.unix_timestamp_nanos().to_le_bytes()),
-        Event::ApiTest(result) => hash.write(result.event_id.as_bytes()),
-        Event::AppDistribution(app) => {
+        EventOf::Job(job) => hash.write(job.id.as_bytes()),
+        EventOf::VisualBuild(build) => hash.write(build.build_id.as_bytes()),
+        EventOf::Concurrency(usage) => hash.write(&usage.timestamp.unix_timestamp_nanos().to_le_bytes()),
+        EventOf::ApiTest(result) => hash.write(result.event_id.as_bytes()),
+        EventOf::AppDistribution(app) => {
             hash.write(app.event.as_bytes());
             hash.write(app.crash_message.as_deref().unwrap_or_default().as_bytes());
             hash.write(&app.timestamp.map_or(0, OffsetDateTime::unix_timestamp_nanos).to_le_bytes());
         }
-        Event::VisualRun(run) => {
+        EventOf::VisualRun(run) => {
             hash.write(run.url.as_deref().unwrap_or_default().as_bytes());
             hash.write(&run.end.map_or(0, OffsetDateTime::unix_timestamp_nanos).to_le_bytes());
         }
-        Event::ErrorGroup(group) => {
+        EventOf::ErrorGroup(group) => {
             hash.write(group.fingerprint.as_bytes());
             hash.write(&group.last_seen.map_or(0, OffsetDateTime::unix_timestamp_nanos).to_le_bytes());
         }
-        Event::Unknown(_) => {}
+        EventOf::Unknown(_) => {}
     }
     hash.finish(verdict)
 }
