@@ -192,7 +192,7 @@ fn alert(events: &[Event]) -> Result<IncidentRules> {
     let (label, body) = PAYLOADS[0];
     let borrowed = Event::from_slice_borrowed(body)?;
     let action = rules.write_alert(&borrowed, &mut buffer)?;
-    let same = rules.alert_for(&borrowed).map(|alert| alert.body()).transpose()? == Some(buffer.clone());
+    let same = rules.alert_for(&borrowed).map(|alert| alert.body()).transpose()?.as_ref() == Some(&buffer);
     println!("  {label}, borrowed and written straight: {action:?}, {} bytes, the same bytes: {same}", buffer.len());
 
     Ok(rules)
