@@ -4,12 +4,13 @@
 
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
+use std::sync::atomic::Ordering::SeqCst;
 
 use proptest::prelude::*;
 use sauce_webhooks::connector::WebhookConnector;
 use sauce_webhooks::delivery::{
-    EndpointHealth, GiveUp, MemoryOutboxStore, Message, Next, Outbox, OutboxStore, Outcome, Reported, RetryPolicy,
-    Target,
+    EndpointHealth, GiveUp, MemoryOutboxStore, Message, Next, Outbox, OutboxStore, Outcome, QueuedMessage, Reported,
+    RetryPolicy, StoredMessage, Target,
 };
 use sauce_webhooks::endpoint::Endpoint;
 use sauce_webhooks::pagerduty::{AlertEvent, RoutingKey};
@@ -49,15 +50,19 @@ proptest! {
             _ => (None, None),
         };
         let throttled = matches!(code, Some(408 | 429)) || outcome == Outcome::Timeout;
-        let spent = usize::try_from(attempts.max(1)).unwrap() > policy.schedule().len();
+        let refused = matches!(code, Some(400..=499)) && !throttled && code != Some(410);
+        // A refusal follows the short schedule (none for PagerDuty), everything else the long one.
+        let schedule = if refused { policy.refused_schedule() } else { policy.schedule() };
+        let spent = usize::try_from(attempts.max(1)).unwrap() > schedule.len();
         match (code, pagerduty) {
             (Some(200..=299), _) => prop_assert_eq!(next, Next::Done),
             (Some(410), false) => prop_assert_eq!(next, Next::DisableEndpoint),
             (Some(code @ 400..=499), true) if !throttled => prop_assert_eq!(next, Next::GiveUp(GiveUp::Refused { status: code })),
+            (Some(code), false) if refused && spent => prop_assert_eq!(next, Next::GiveUp(GiveUp::Refused { status: code })),
             _ if spent => prop_assert_eq!(next, Next::GiveUp(GiveUp::Exhausted { attempts })),
             _ => {
                 let Next::RetryAt(at) = next else { return Err(TestCaseError::fail(format!("{next:?}"))) };
-                let delay: Duration = policy.schedule()[usize::try_from(attempts.max(1) - 1).unwrap()];
+                let delay: Duration = schedule[usize::try_from(attempts.max(1) - 1).unwrap()];
                 let wait = at - now;
                 let mut least: Duration = delay * 0.8_f64 - Duration::MILLISECOND;
                 if let Some(asked) = retry_after {
@@ -159,8 +164,11 @@ proptest! {
                         *settled.entry(key).or_default() += 1;
                     }
                     Reported::GaveUp { reason, .. } => {
-                        // Eight attempts, and one more for each the lease gave out again.
-                        prop_assert!(matches!(reason, GiveUp::Exhausted { attempts } if attempts >= 8), "{reason:?}");
+                        // Eight attempts (one more for each the lease gave out again), or a
+                        // refusal once the short schedule for refusals is spent.
+                        let exhausted = matches!(reason, GiveUp::Exhausted { attempts } if attempts >= 8);
+                        let refused = reason == GiveUp::Refused { status: 400 } && attempt.number() > 3;
+                        prop_assert!(exhausted || refused, "{reason:?} after {} attempts", attempt.number());
                         *settled.entry(key).or_default() += 1;
                     }
                     Reported::EndpointDisabled => {
@@ -376,4 +384,106 @@ fn extreme_leases_and_clocks_do_not_panic() {
     for attempt in outbox.due(end_of_time, 8).unwrap() {
         let _ = outbox.report(&attempt, &Outcome::status(429), end_of_time, u64::MAX);
     }
+}
+
+/// A store shared with workers that win every claim this one tries, `lost` times.
+struct LosesClaims {
+    inner: MemoryOutboxStore,
+    lost: std::sync::atomic::AtomicUsize,
+}
+
+impl OutboxStore for LosesClaims {
+    type Error = <MemoryOutboxStore as OutboxStore>::Error;
+
+    fn push(&self, message: &QueuedMessage) -> Result<u64, Self::Error> {
+        self.inner.push(message)
+    }
+
+    fn due(&self, now: OffsetDateTime, limit: usize) -> Result<Vec<StoredMessage>, Self::Error> {
+        self.inner.due(now, limit)
+    }
+
+    fn replace(&self, sequence: u64, expected: u64, message: &QueuedMessage) -> Result<bool, Self::Error> {
+        let claim = message.leased_until().is_some();
+        let lose = |left: usize| left.checked_sub(1);
+        if claim && self.lost.fetch_update(SeqCst, SeqCst, lose).is_ok() {
+            return Ok(false); // another worker's claim came first
+        }
+        self.inner.replace(sequence, expected, message)
+    }
+
+    fn remove(&self, sequence: u64, expected: u64) -> Result<bool, Self::Error> {
+        self.inner.remove(sequence, expected)
+    }
+
+    fn endpoint(&self, endpoint: &str) -> Result<EndpointHealth, Self::Error> {
+        self.inner.endpoint(endpoint)
+    }
+
+    fn set_endpoint(&self, endpoint: &str, health: EndpointHealth) -> Result<(), Self::Error> {
+        self.inner.set_endpoint(endpoint, health)
+    }
+
+    fn count(&self) -> Result<usize, Self::Error> {
+        self.inner.count()
+    }
+}
+
+#[test]
+fn a_claim_lost_to_another_worker_spends_none_of_the_rate_limit() {
+    // Four workers racing for the same heads: three of every four claims are lost. Before the
+    // fix, each lost claim had already spent a send, and PagerDuty got a quarter of its rate.
+    let store = LosesClaims { inner: MemoryOutboxStore::new(), lost: 30.into() };
+    let outbox = Outbox::new().with_store(store).with_pagerduty_rate_limit(10);
+    let key = RoutingKey::new("R0UT1NGKEY0123456789ABCDEFGHIJKL").unwrap();
+    for n in 0..30 {
+        outbox
+            .enqueue(Message::pagerduty(&AlertEvent::resolve(key.clone(), format!("t{n}"))).unwrap(), start())
+            .unwrap();
+    }
+    assert!(outbox.due(start(), 30).unwrap().is_empty(), "every claim lost");
+    let given = outbox.due(start() + Duration::SECOND, 30).unwrap();
+    assert_eq!(given.len(), 10, "the whole minute's rate is still there");
+    assert_eq!(outbox.due(start() + Duration::seconds(2), 30).unwrap().len(), 0, "and no more than it");
+}
+
+#[test]
+fn a_claim_given_back_for_want_of_rate_keeps_its_attempt_count() {
+    let outbox = Outbox::new().with_pagerduty_rate_limit(1);
+    let key = RoutingKey::new("R0UT1NGKEY0123456789ABCDEFGHIJKL").unwrap();
+    for n in 0..2 {
+        outbox
+            .enqueue(Message::pagerduty(&AlertEvent::resolve(key.clone(), format!("t{n}"))).unwrap(), start())
+            .unwrap();
+    }
+    let first = outbox.due(start(), 8).unwrap();
+    assert_eq!(first.len(), 1);
+    assert_eq!(outbox.report(&first[0], &Outcome::status(202), start(), 0).unwrap(), Reported::Delivered);
+    let later = outbox.due(start() + Duration::minutes(1), 8).unwrap();
+    assert_eq!(later.len(), 1);
+    assert_eq!(later[0].number(), 1, "held back for the rate limit is not an attempt");
+}
+
+#[test]
+fn a_refused_webhook_gives_up_within_minutes_not_a_day() {
+    // One message the endpoint refuses with a 400: before, it went through the whole schedule
+    // (about 28 h), and everything behind it waited.
+    let policy = RetryPolicy::webhook();
+    let mut now = start();
+    let mut attempts = 1;
+    let gave_up = loop {
+        match policy.decide(attempts, &Outcome::status(400), now, 0) {
+            Next::RetryAt(at) => (now, attempts) = (at, attempts + 1),
+            next => break next,
+        }
+    };
+    assert_eq!(gave_up, Next::GiveUp(GiveUp::Refused { status: 400 }));
+    assert_eq!(attempts, 4, "the first attempt and three retries");
+    assert!(now - start() < Duration::minutes(10), "given up after {}", now - start());
+    // Configurable, and a 5xx still gets the full schedule.
+    let patient = policy.clone().with_refused_schedule([Duration::hours(1)]);
+    assert!(
+        matches!(patient.decide(1, &Outcome::status(422), start(), 0), Next::RetryAt(at) if at - start() >= Duration::minutes(47))
+    );
+    assert!(matches!(policy.decide(7, &Outcome::status(503), start(), 0), Next::RetryAt(_)));
 }

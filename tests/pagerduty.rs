@@ -1,8 +1,9 @@
 //! Events API v2 bodies, checked against PagerDuty's own OpenAPI schema, and the incident rules.
 
 use sauce_webhooks::pagerduty::{
-    Action, AlertError, AlertEvent, ChangeEvent, CheckRun, Image, IncidentRules, MAX_BODY_BYTES, MAX_FIELD_CHARS,
-    MAX_SUMMARY_CHARS, MAX_URL_BYTES, Payload, RoutingKey, Severity,
+    Action, AlertError, AlertEvent, CHANGE_ENQUEUE_URL_EU, ChangeEvent, CheckRun, Decision, ENQUEUE_URL_EU, Image,
+    IncidentLedger, IncidentRules, MAX_BODY_BYTES, MAX_FIELD_CHARS, MAX_SUMMARY_CHARS, MAX_URL_BYTES, Payload,
+    RoutingKey, Severity,
 };
 use sauce_webhooks::{Event, time};
 use serde_json::Value;
@@ -180,6 +181,37 @@ fn regions_sources_and_clients_are_settable() {
     );
     assert_eq!((body["payload"]["source"].as_str(), body["client"].as_str()), (Some("web-shop CI"), Some("Acme QA")));
     assert_eq!(body["payload"]["component"], "Google_Pixel_8_real", "the device when there is no browser");
+}
+
+#[test]
+fn the_eu_region_gets_every_alert_the_rules_and_the_ledger_make() {
+    let rules = rules().with_events_url(ENQUEUE_URL_EU).unwrap();
+    let ledger = IncidentLedger::new(rules.clone());
+    let now = time::OffsetDateTime::now_utc();
+    let failed = event("raw_rdc_event.json");
+    let Decision::Send(trigger) = ledger.apply(&failed, now).unwrap() else { panic!("a failure pages") };
+    assert_eq!(trigger.request().unwrap().url.as_str(), ENQUEUE_URL_EU);
+    assert_eq!(rules.alert_for(&failed).unwrap().request().unwrap().url.as_str(), ENQUEUE_URL_EU);
+    let check = CheckRun::new("smoke", false);
+    assert_eq!(rules.alert_for_check(&check).request().unwrap().url.as_str(), ENQUEUE_URL_EU, "a resolve too");
+    assert_eq!(IncidentRules::new(key()).events_url(), sauce_webhooks::pagerduty::ENQUEUE_URL);
+    let change = ChangeEvent::new(key(), "deployed", "ci").with_events_url(CHANGE_ENQUEUE_URL_EU).unwrap();
+    assert_eq!(change.request().unwrap().url.as_str(), CHANGE_ENQUEUE_URL_EU);
+    // A stand-in on loopback may use http; nothing else may, nor carry credentials.
+    assert!(rules.clone().with_events_url("http://127.0.0.1:8080/v2/enqueue").is_ok());
+    for refused in [
+        "http://events.example.com/v2/enqueue",
+        "http://localhost:8080/v2/enqueue",
+        "https://user:pass@events.example.com/v2/enqueue",
+        "https://events.example.com/v2/enqueue#x",
+        "ftp://events.example.com/",
+        "not a url",
+    ] {
+        assert!(
+            matches!(rules.clone().with_events_url(refused), Err(AlertError::EventsUrl { .. })),
+            "{refused} must be refused"
+        );
+    }
 }
 
 #[test]

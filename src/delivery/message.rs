@@ -8,7 +8,9 @@ use sha2::{Digest, Sha256};
 use time::OffsetDateTime;
 
 use super::policy::Target;
+use crate::event::{EventOf, EventText};
 use crate::outgoing::OutgoingRequest;
+use crate::pagerduty::dedup;
 use crate::pagerduty::{AlertError, AlertEvent};
 use crate::support::redact::redacted;
 use crate::support::time::{serialize_optional_time, serialize_time, time};
@@ -47,8 +49,7 @@ impl Message {
         let rate_key = format!("pagerduty:{}", hex::encode(&digest[..8]));
         let ordering_key = match alert.dedup_key() {
             Some(key) => format!("pagerduty:{key}"),
-            // Nothing to keep in order with: a key of its own, from its body.
-            None => format!("pagerduty:#{}", hex::encode(Sha256::digest(&request.body))),
+            None => format!("pagerduty:{}", unordered_key(&request)),
         };
         Ok(Self {
             endpoint: endpoint_of(&request),
@@ -64,6 +65,34 @@ impl Message {
     pub fn webhook(request: OutgoingRequest) -> Self {
         let endpoint = endpoint_of(&request);
         Self { ordering_key: endpoint.clone(), endpoint, request, target: Target::Webhook, rate_key: None }
+    }
+
+    /// Orders it per test as well as by its key: only the messages of the same test (what
+    /// [`IncidentRules`](crate::pagerduty::IncidentRules) keys an incident by) to the same
+    /// endpoint wait for each other, so that one message an endpoint refuses holds up its own
+    /// test's later messages, not every other test's. An event of no test (an unknown one, a
+    /// job without a name) waits for nothing.
+    ///
+    /// ```
+    /// use sauce_webhooks::connector::WebhookConnector;
+    /// use sauce_webhooks::delivery::Message;
+    /// use sauce_webhooks::endpoint::Endpoint;
+    /// use sauce_webhooks::Event;
+    ///
+    /// let connector = WebhookConnector::new(Endpoint::parse("https://chat.example.com/hooks/qa")?);
+    /// let checkout = Event::from_slice(br#"{"id":"j1","status":"FAILED","creation_time":0,"name":"checkout","org_id":"acme"}"#)?;
+    /// let login = Event::from_slice(br#"{"id":"j2","status":"FAILED","creation_time":0,"name":"login","org_id":"acme"}"#)?;
+    /// let first = Message::webhook(connector.request(&checkout)?.unwrap()).ordered_per_test(&checkout);
+    /// let second = Message::webhook(connector.request(&login)?.unwrap()).ordered_per_test(&login);
+    /// assert_ne!(first.ordering_key(), second.ordering_key());
+    /// assert!(first.ordering_key().starts_with("https://chat.example.com/hooks/qa\n"));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    #[must_use]
+    pub fn ordered_per_test<T: EventText>(mut self, event: &EventOf<T>) -> Self {
+        let test = dedup::of_test(event).unwrap_or_else(|| unordered_key(&self.request));
+        self.ordering_key = format!("{}\n{test}", self.ordering_key);
+        self
     }
 
     /// Orders it by `key` instead (messages of one key go one at a time, in order).
@@ -112,6 +141,12 @@ impl Message {
     pub(crate) fn signer(&self) -> Option<&str> {
         self.request.signer.as_deref()
     }
+}
+
+/// The ordering key of a request with nothing to keep in order with: a key of its own, from
+/// its body.
+fn unordered_key(request: &OutgoingRequest) -> String {
+    format!("#{}", hex::encode(Sha256::digest(&request.body)))
 }
 
 /// The endpoint a request goes to, for its health: its URL without the query or fragment.
@@ -221,6 +256,13 @@ impl QueuedMessage {
     /// that attempt's lease ends.
     pub fn ready_at(&self) -> OffsetDateTime {
         self.leased_until.map_or(self.due_at, |lease| lease.max(self.due_at))
+    }
+
+    /// When the attempt under way ends its lease, if one is under way: a store that keeps it
+    /// in a column of its own can give a crashed worker's messages out again at once
+    /// ([`OutboxStore`](super::OutboxStore) says how).
+    pub fn leased_until(&self) -> Option<OffsetDateTime> {
+        self.leased_until
     }
 
     /// The message with an attempt under way until `lease_until`.

@@ -310,18 +310,31 @@ impl<S: OutboxStore> Outbox<S> {
                 continue;
             }
             let signer = signer.flatten();
-            if let Some(key) = message.rate_key()
-                && let Some(per_minute) = self.rate_limit(message.target(), key)
-                && let Err(room_at) = self.limiter.take(key, per_minute, now)
+            let rate = message
+                .rate_key()
+                .and_then(|key| self.rate_limit(message.target(), key).map(|per_minute| (key, per_minute)));
+            if let Some((key, per_minute)) = rate
+                && let Err(room_at) = self.limiter.room(key, per_minute, now)
             {
                 // Out of the way until there is room, so that it does not fill every batch.
                 let waiting = message.waiting_until(room_at);
                 self.store.replace(stored.sequence, stored.version, &waiting).map_err(OutboxError::Store)?;
                 continue;
             }
+            // Claimed before a send of the rate limit is spent on it: a worker that loses the
+            // claim to another spends nothing.
             let claimed = message.leased(now.saturating_add(self.lease));
             if !self.store.replace(stored.sequence, stored.version, &claimed).map_err(OutboxError::Store)? {
                 continue; // another worker claimed it first
+            }
+            if let Some((key, per_minute)) = rate
+                && let Err(room_at) = self.limiter.take(key, per_minute, now)
+            {
+                // Another worker took the last send since we looked: the claim goes back, the
+                // attempt uncounted.
+                let waiting = message.waiting_until(room_at);
+                self.store.replace(stored.sequence, stored.version + 1, &waiting).map_err(OutboxError::Store)?;
+                continue;
             }
             let stored = StoredMessage { sequence: stored.sequence, version: stored.version + 1, message: claimed };
             let request = attempt_request(&stored, signer, now);

@@ -14,7 +14,7 @@ pub enum Target {
     /// PagerDuty's Events API: a 400 (or another 4xx) is never retried.
     PagerDuty,
     /// A webhook endpoint, as Svix and the Standard Webhooks spec treat one: every answer but a
-    /// 2xx is retried, and `410 Gone` disables the endpoint.
+    /// 2xx is retried (a refusal, `4xx`, only briefly), and `410 Gone` disables the endpoint.
     Webhook,
 }
 
@@ -38,7 +38,8 @@ pub enum Next {
 #[serde(tag = "reason", rename_all = "snake_case")]
 #[non_exhaustive]
 pub enum GiveUp {
-    /// The target refused the request itself (PagerDuty's `400`): sending it again cannot help.
+    /// The target refused the request itself (PagerDuty's `400` at once; a webhook's `4xx`
+    /// after the short schedule for refusals): sending it again cannot help.
     #[error("the target refused the request with {status}")]
     Refused {
         /// The status it answered.
@@ -58,7 +59,7 @@ pub enum GiveUp {
 /// |---|---|---|
 /// | 2xx | done | done |
 /// | 3xx (never followed) | retry | retry |
-/// | 400 and other 4xx | give up | retry |
+/// | 400 and other 4xx | give up | retry on the short schedule for refusals, then give up |
 /// | 408 | retry, at least 60 s later | retry, at least 60 s later |
 /// | 410 | give up | disable the endpoint |
 /// | 429 | retry, at least 60 s later | retry, at least 60 s later |
@@ -68,6 +69,12 @@ pub enum GiveUp {
 ///
 /// A retry waits the schedule's next delay, with ±20% jitter, or the target's `Retry-After` if
 /// longer (up to an hour). Once the schedule is spent, it gives up.
+///
+/// A webhook endpoint that refuses a request (a `4xx` other than `408`, `410` and `429`) may
+/// have refused it for a moment (a deploy, a proxy), but more likely refuses it for good: it is
+/// retried after 5 s, 1 min and 5 min (by attempt number: an attempt past the end of this
+/// schedule that is refused gives up at once), so that it holds up the later messages of its
+/// ordering key for minutes, not the day the full schedule takes.
 ///
 /// | after attempt | 1 | 2 | 3 | 4 | 5 | 6 | 7 | 8 | 9 | 10 | 11 | 12 | in all |
 /// |---|---|---|---|---|---|---|---|---|---|---|---|---|---|
@@ -93,6 +100,7 @@ pub enum GiveUp {
 pub struct RetryPolicy {
     target: Target,
     schedule: Vec<Duration>,
+    refused_schedule: Vec<Duration>,
     jitter: f64,
     throttled_wait: Duration,
     max_retry_after: Duration,
@@ -102,19 +110,24 @@ impl RetryPolicy {
     /// PagerDuty's Events API: a 4xx is final, retries spread over about 41 hours.
     pub fn pagerduty() -> Self {
         let schedule = [5, 30, 120, 300, 900, 1800, 3600, 7200, 14_400, 28_800, 43_200, 43_200];
-        Self::new(Target::PagerDuty, schedule.map(Duration::seconds))
+        Self::new(Target::PagerDuty, schedule.map(Duration::seconds), [])
     }
 
     /// A webhook endpoint: Svix's schedule, every failure retried, `410` disabling the endpoint.
     pub fn webhook() -> Self {
         let schedule = [5, 300, 1800, 7200, 18_000, 36_000, 36_000];
-        Self::new(Target::Webhook, schedule.map(Duration::seconds))
+        Self::new(Target::Webhook, schedule.map(Duration::seconds), [5, 60, 300].map(Duration::seconds))
     }
 
-    fn new(target: Target, schedule: impl IntoIterator<Item = Duration>) -> Self {
+    fn new(
+        target: Target,
+        schedule: impl IntoIterator<Item = Duration>,
+        refused: impl IntoIterator<Item = Duration>,
+    ) -> Self {
         Self {
             target,
             schedule: schedule.into_iter().collect(),
+            refused_schedule: refused.into_iter().collect(),
             jitter: 0.2,
             throttled_wait: Duration::minutes(1),
             max_retry_after: Duration::HOUR,
@@ -134,6 +147,16 @@ impl RetryPolicy {
     #[must_use]
     pub fn with_schedule(mut self, delays: impl IntoIterator<Item = Duration>) -> Self {
         self.schedule = delays.into_iter().map(|delay| delay.max(Duration::ZERO)).collect();
+        self
+    }
+
+    /// The delays before each retry of a request the target refused (a `4xx` other than
+    /// `408`, `410` and `429`), by attempt number: 5 s, 1 min, 5 min for a webhook by default,
+    /// none for PagerDuty, whose `400` says the event itself is invalid. Negative delays count
+    /// as none; an empty schedule gives up at the first refusal.
+    #[must_use]
+    pub fn with_refused_schedule(mut self, delays: impl IntoIterator<Item = Duration>) -> Self {
+        self.refused_schedule = delays.into_iter().map(|delay| delay.max(Duration::ZERO)).collect();
         self
     }
 
@@ -175,23 +198,31 @@ impl RetryPolicy {
         &self.schedule
     }
 
+    /// The delays before each retry of a refused request.
+    pub fn refused_schedule(&self) -> &[Duration] {
+        &self.refused_schedule
+    }
+
     /// What to do after attempt number `attempts` (1 for the first) ended with `outcome` at
     /// `now`; `random` varies the delay within the jitter.
     pub fn decide(&self, attempts: u32, outcome: &Outcome, now: OffsetDateTime, random: u64) -> Next {
-        let (throttled, retry_after) = match *outcome {
+        let (throttled, retry_after, schedule) = match *outcome {
             Outcome::Status { code: 200..=299, .. } => return Next::Done,
             Outcome::Status { code: 410, .. } if self.target == Target::Webhook => return Next::DisableEndpoint,
-            Outcome::Status { code: code @ 400..=499, .. }
-                if self.target == Target::PagerDuty && !matches!(code, 408 | 429) =>
-            {
-                return Next::GiveUp(GiveUp::Refused { status: code });
+            Outcome::Status { code: 408 | 429, retry_after } => (true, retry_after, &self.schedule),
+            Outcome::Status { code: code @ 400..=499, retry_after } => {
+                let index = usize::try_from(attempts.max(1) - 1).unwrap_or(usize::MAX);
+                if index >= self.refused_schedule.len() {
+                    return Next::GiveUp(GiveUp::Refused { status: code });
+                }
+                (false, retry_after, &self.refused_schedule)
             }
-            Outcome::Status { code, retry_after } => (matches!(code, 408 | 429), retry_after),
-            Outcome::Timeout => (true, None),
-            Outcome::ConnectionFailed | Outcome::DnsFailed => (false, None),
+            Outcome::Status { retry_after, .. } => (false, retry_after, &self.schedule),
+            Outcome::Timeout => (true, None, &self.schedule),
+            Outcome::ConnectionFailed | Outcome::DnsFailed => (false, None, &self.schedule),
         };
         let index = usize::try_from(attempts.max(1) - 1).unwrap_or(usize::MAX);
-        let Some(&delay) = self.schedule.get(index) else {
+        let Some(&delay) = schedule.get(index) else {
             return Next::GiveUp(GiveUp::Exhausted { attempts });
         };
         let mut wait = self.jittered(delay, random);

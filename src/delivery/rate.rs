@@ -23,9 +23,19 @@ struct Window {
 }
 
 impl RateLimiter {
+    /// Whether a send of `key` at `now` would be allowed, without taking it; when not, when one
+    /// will be. Looking first lets a worker claim a message before it spends a send on it.
+    pub(crate) fn room(&self, key: &str, per_minute: u32, now: OffsetDateTime) -> Result<(), OffsetDateTime> {
+        self.admit(key, per_minute, now, false)
+    }
+
     /// Takes one send of `key` at `now` if fewer than `per_minute` were taken in the minute
     /// before and the key is not paused; otherwise says when one will be allowed.
     pub(crate) fn take(&self, key: &str, per_minute: u32, now: OffsetDateTime) -> Result<(), OffsetDateTime> {
+        self.admit(key, per_minute, now, true)
+    }
+
+    fn admit(&self, key: &str, per_minute: u32, now: OffsetDateTime, take: bool) -> Result<(), OffsetDateTime> {
         let mut windows = self.windows.lock().unwrap_or_else(PoisonError::into_inner);
         // Keys idle for a minute hold nothing worth keeping: forget them, so that the map stays
         // as small as the keys in use.
@@ -44,7 +54,9 @@ impl RateLimiter {
             // The oldest send leaving the window makes room.
             return Err(window.sent[window.sent.len() - limit].saturating_add(WINDOW));
         }
-        window.sent.push_back(now);
+        if take {
+            window.sent.push_back(now);
+        }
         Ok(())
     }
 
@@ -74,8 +86,10 @@ mod tests {
         for second in 0..3 {
             assert_eq!(limiter.take("k", 3, start + Duration::seconds(second)), Ok(()));
         }
+        assert_eq!(limiter.room("k", 3, start + Duration::seconds(10)), Err(start + Duration::seconds(60)));
         assert_eq!(limiter.take("k", 3, start + Duration::seconds(10)), Err(start + Duration::seconds(60)));
-        assert_eq!(limiter.take("other", 3, start + Duration::seconds(10)), Ok(()), "keys are apart");
+        assert_eq!(limiter.room("other", 3, start + Duration::seconds(10)), Ok(()), "keys are apart");
+        assert_eq!(limiter.take("other", 3, start + Duration::seconds(10)), Ok(()));
         assert_eq!(limiter.take("k", 3, start + Duration::seconds(60)), Ok(()));
         limiter.pause("k", start + Duration::seconds(200));
         assert_eq!(limiter.take("k", 3, start + Duration::seconds(150)), Err(start + Duration::seconds(200)));

@@ -2,6 +2,7 @@
 //! wants them.
 
 use std::borrow::Cow;
+use std::sync::Arc;
 
 use serde::Serialize;
 use serde::ser::{SerializeStruct, Serializer};
@@ -14,6 +15,7 @@ use super::request::{self, Endpoint};
 use super::routing_key::RoutingKey;
 use super::web_url::WebUrl;
 use crate::outgoing::OutgoingRequest;
+use url::Url;
 
 /// The action of an alert event.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
@@ -55,6 +57,9 @@ pub struct AlertEvent {
     action: Action,
     dedup_key: Option<String>,
     trigger: Option<Box<TriggerDetails>>,
+    /// Where it goes, when not to [`ENQUEUE_URL`](super::ENQUEUE_URL): shared, as the rules
+    /// set it on every alert they make.
+    events_url: Option<Arc<Url>>,
 }
 
 /// What only a trigger carries.
@@ -71,17 +76,52 @@ impl AlertEvent {
     /// A trigger. Without a dedup key PagerDuty opens a new alert each time.
     pub fn trigger(routing_key: RoutingKey, payload: Payload) -> Self {
         let details = TriggerDetails { payload, links: Vec::new(), images: Vec::new(), client: None, client_url: None };
-        Self { routing_key, action: Action::Trigger, dedup_key: None, trigger: Some(Box::new(details)) }
+        Self {
+            routing_key,
+            action: Action::Trigger,
+            dedup_key: None,
+            trigger: Some(Box::new(details)),
+            events_url: None,
+        }
     }
 
     /// Acknowledges the alert with `dedup_key`.
     pub fn acknowledge(routing_key: RoutingKey, dedup_key: impl Into<String>) -> Self {
-        Self { routing_key, action: Action::Acknowledge, dedup_key: Some(bounded_key(dedup_key.into())), trigger: None }
+        let dedup_key = Some(bounded_key(dedup_key.into()));
+        Self { routing_key, action: Action::Acknowledge, dedup_key, trigger: None, events_url: None }
     }
 
     /// Resolves the alert with `dedup_key`.
     pub fn resolve(routing_key: RoutingKey, dedup_key: impl Into<String>) -> Self {
-        Self { routing_key, action: Action::Resolve, dedup_key: Some(bounded_key(dedup_key.into())), trigger: None }
+        let dedup_key = Some(bounded_key(dedup_key.into()));
+        Self { routing_key, action: Action::Resolve, dedup_key, trigger: None, events_url: None }
+    }
+
+    /// Sends it to `url` instead of [`ENQUEUE_URL`](super::ENQUEUE_URL): PagerDuty's EU service
+    /// region ([`ENQUEUE_URL_EU`](super::ENQUEUE_URL_EU)), a proxy, or a stand-in in tests.
+    ///
+    /// ```
+    /// use sauce_webhooks::pagerduty::{AlertEvent, RoutingKey, ENQUEUE_URL_EU};
+    ///
+    /// let resolve = AlertEvent::resolve(RoutingKey::new("R0UT1NGKEY0123456789ABCDEFGHIJKL")?, "checkout")
+    ///     .with_events_url(ENQUEUE_URL_EU)?;
+    /// assert_eq!(resolve.request()?.url.as_str(), ENQUEUE_URL_EU);
+    /// assert!(AlertEvent::resolve(RoutingKey::new("R0UT1NGKEY0123456789ABCDEFGHIJKL")?, "checkout")
+    ///     .with_events_url("http://events.example.com/v2/enqueue").is_err(), "the routing key would travel in clear");
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    ///
+    /// # Errors
+    /// [`AlertError::EventsUrl`] for a URL that is not `https` (`http` is taken only to a
+    /// loopback address), or that carries credentials or a fragment.
+    pub fn with_events_url(mut self, url: &str) -> Result<Self, AlertError> {
+        self.events_url = Some(Arc::new(request::events_url(url)?));
+        Ok(self)
+    }
+
+    pub(crate) fn with_shared_events_url(mut self, url: Option<&Arc<Url>>) -> Self {
+        self.events_url = url.cloned();
+        self
     }
 
     /// Sets the dedup key. One over 255 characters is replaced by a stable form: its first
@@ -169,12 +209,13 @@ impl AlertEvent {
     }
 
     /// The request to send: a POST of [`AlertEvent::body`] to
-    /// [`ENQUEUE_URL`](super::ENQUEUE_URL).
+    /// [`ENQUEUE_URL`](super::ENQUEUE_URL), or to the URL set by
+    /// [`with_events_url`](Self::with_events_url).
     ///
     /// # Errors
     /// As [`AlertEvent::body`].
     pub fn request(&self) -> Result<OutgoingRequest, AlertError> {
-        request::request(Endpoint::Alerts, self)
+        request::request(Endpoint::Alerts, self.events_url.as_deref(), self)
     }
 }
 

@@ -2,6 +2,7 @@
 
 use serde::Serialize;
 use time::OffsetDateTime;
+use url::Url;
 
 use super::error::AlertError;
 use super::limits::{MAX_FIELD_CHARS, MAX_SUMMARY_CHARS};
@@ -27,6 +28,9 @@ pub struct ChangeEvent {
     payload: ChangePayload,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     links: Vec<Link>,
+    /// Where it goes, when not to the default.
+    #[serde(skip)]
+    events_url: Option<Url>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -49,7 +53,7 @@ impl ChangeEvent {
             timestamp: None,
             custom_details: None,
         };
-        Self { routing_key, payload, links: Vec::new() }
+        Self { routing_key, payload, links: Vec::new(), events_url: None }
     }
 
     /// When the change happened.
@@ -57,6 +61,17 @@ impl ChangeEvent {
     pub fn with_timestamp(mut self, at: OffsetDateTime) -> Self {
         self.payload.timestamp = Some(at);
         self
+    }
+
+    /// Sends it to `url` instead of [`CHANGE_ENQUEUE_URL`](super::CHANGE_ENQUEUE_URL): PagerDuty's
+    /// EU service region ([`CHANGE_ENQUEUE_URL_EU`](super::CHANGE_ENQUEUE_URL_EU)), a proxy, or
+    /// a stand-in in tests.
+    ///
+    /// # Errors
+    /// As [`AlertEvent::with_events_url`](super::AlertEvent::with_events_url).
+    pub fn with_events_url(mut self, url: &str) -> Result<Self, AlertError> {
+        self.events_url = Some(request::events_url(url)?);
+        Ok(self)
     }
 
     /// Free-form details.
@@ -85,11 +100,12 @@ impl ChangeEvent {
     }
 
     /// The request to send: a POST of the body to
-    /// [`CHANGE_ENQUEUE_URL`](super::CHANGE_ENQUEUE_URL).
+    /// [`CHANGE_ENQUEUE_URL`](super::CHANGE_ENQUEUE_URL), or to the URL set by
+    /// [`with_events_url`](Self::with_events_url).
     ///
     /// # Errors
     /// As [`ChangeEvent::body`].
     pub fn request(&self) -> Result<OutgoingRequest, AlertError> {
-        request::request(Endpoint::Changes, self)
+        request::request(Endpoint::Changes, self.events_url.as_ref(), self)
     }
 }

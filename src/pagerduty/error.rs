@@ -30,6 +30,13 @@ pub enum AlertError {
         /// What serde_json said.
         reason: String,
     },
+    /// An Events API URL that is not `https` (nor `http` to a loopback address), or that
+    /// carries credentials or a fragment.
+    #[error("refused events URL: {reason}")]
+    EventsUrl {
+        /// Why.
+        reason: String,
+    },
     /// A severity other than critical, error, warning or info.
     #[error("unknown severity {0:?}; expected critical, error, warning or info")]
     Severity(String),

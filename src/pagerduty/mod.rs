@@ -14,7 +14,7 @@
 mod alert;
 mod change;
 mod check;
-mod dedup;
+pub(crate) mod dedup;
 mod details;
 mod error;
 mod job_body;
@@ -39,7 +39,7 @@ pub use ledger::{
 };
 pub use limits::{MAX_BODY_BYTES, MAX_DEDUP_KEY_CHARS, MAX_FIELD_CHARS, MAX_SUMMARY_CHARS, MAX_URL_BYTES};
 pub use payload::{Image, Link, Payload};
-pub use request::{CHANGE_ENQUEUE_URL, ENQUEUE_URL};
+pub use request::{CHANGE_ENQUEUE_URL, CHANGE_ENQUEUE_URL_EU, ENQUEUE_URL, ENQUEUE_URL_EU};
 pub use routing_key::RoutingKey;
 pub use rules::IncidentRules;
 pub use severity::Severity;

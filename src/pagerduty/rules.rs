@@ -1,5 +1,9 @@
 //! When a test result pages someone: trigger on failure, resolve on the next success.
 
+use std::sync::Arc;
+
+use url::Url;
+
 use super::alert::{Action, AlertEvent};
 use super::check::CheckRun;
 use super::dedup;
@@ -53,6 +57,7 @@ pub struct IncidentRules {
     job_link_base: Option<WebUrl>,
     source: String,
     client: String,
+    events_url: Option<Arc<Url>>,
 }
 
 impl IncidentRules {
@@ -66,6 +71,7 @@ impl IncidentRules {
             job_link_base: WebUrl::parse("https://app.saucelabs.com/tests/"),
             source: "Sauce Labs".to_owned(),
             client: "Sauce Labs".to_owned(),
+            events_url: None,
         }
     }
 
@@ -107,6 +113,34 @@ impl IncidentRules {
         self
     }
 
+    /// Sends the alerts to `url` instead of [`ENQUEUE_URL`](super::ENQUEUE_URL): PagerDuty's EU
+    /// service region ([`ENQUEUE_URL_EU`](super::ENQUEUE_URL_EU)), a proxy, or a stand-in in
+    /// tests. Alerts you write with [`write_alert`](Self::write_alert) go to
+    /// [`events_url`](Self::events_url).
+    ///
+    /// ```
+    /// use sauce_webhooks::pagerduty::{IncidentRules, RoutingKey, ENQUEUE_URL_EU};
+    /// use sauce_webhooks::Event;
+    ///
+    /// let rules = IncidentRules::new(RoutingKey::new("R0UT1NGKEY0123456789ABCDEFGHIJKL")?).with_events_url(ENQUEUE_URL_EU)?;
+    /// let failed = Event::from_slice(br#"{"id":"j1","status":"FAILED","creation_time":0,"name":"checkout"}"#)?;
+    /// assert_eq!(rules.alert_for(&failed).unwrap().request()?.url.as_str(), ENQUEUE_URL_EU);
+    /// assert_eq!(rules.events_url(), ENQUEUE_URL_EU);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    ///
+    /// # Errors
+    /// As [`AlertEvent::with_events_url`].
+    pub fn with_events_url(mut self, url: &str) -> Result<Self, AlertError> {
+        self.events_url = Some(Arc::new(request::events_url(url)?));
+        Ok(self)
+    }
+
+    /// Where the alerts go.
+    pub fn events_url(&self) -> &str {
+        self.events_url.as_deref().map_or(super::ENQUEUE_URL, Url::as_str)
+    }
+
     /// The alert an event calls for, if any: a trigger for a failed job or visual build, for
     /// concurrency at or over its allowed slots (a warning), for an API Testing run with
     /// failures, a new Error Reporting group, a visual run with rejected or changed
@@ -143,7 +177,7 @@ impl IncidentRules {
 
     /// The resolve of the alert with `key`.
     pub(crate) fn resolve(&self, key: impl Into<String>) -> AlertEvent {
-        AlertEvent::resolve(self.routing_key.clone(), key)
+        AlertEvent::resolve(self.routing_key.clone(), key).with_shared_events_url(self.events_url.as_ref())
     }
 
     /// The same rules for a check from another tool: a failed run triggers, a passing one
@@ -398,7 +432,9 @@ impl IncidentRules {
     /// tell the test by, PagerDuty opens a new alert each time.
     fn trigger(&self, payload: Payload, key: Option<&str>, link: Option<(WebUrl, &str)>) -> AlertEvent {
         let client_url = link.as_ref().map(|(url, _)| url.clone());
-        let alert = AlertEvent::trigger(self.routing_key.clone(), payload).with_web_client(&self.client, client_url);
+        let alert = AlertEvent::trigger(self.routing_key.clone(), payload)
+            .with_web_client(&self.client, client_url)
+            .with_shared_events_url(self.events_url.as_ref());
         let alert = match key {
             Some(key) => alert.with_dedup_key(key),
             None => alert,
