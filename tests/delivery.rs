@@ -487,3 +487,31 @@ fn a_refused_webhook_gives_up_within_minutes_not_a_day() {
     );
     assert!(matches!(policy.decide(7, &Outcome::status(503), start(), 0), Next::RetryAt(_)));
 }
+
+#[test]
+fn four_workers_racing_for_the_same_heads_give_pagerduty_its_whole_rate() {
+    // Four threads share one outbox and take from the same heads at once: many claims are lost
+    // to another thread. The minute's 120 sends are all given out, and no more.
+    for round in 0..5 {
+        let outbox = Arc::new(Outbox::new());
+        let key = RoutingKey::new("R0UT1NGKEY0123456789ABCDEFGHIJKL").unwrap();
+        for n in 0..600 {
+            let alert = AlertEvent::resolve(key.clone(), format!("test {n}"));
+            outbox.enqueue(Message::pagerduty(&alert).unwrap(), start()).unwrap();
+        }
+        let workers: Vec<_> = (0..4)
+            .map(|_| {
+                let outbox = Arc::clone(&outbox);
+                std::thread::spawn(move || {
+                    let mut given = 0;
+                    for _ in 0..400 {
+                        given += outbox.due(start(), 4).unwrap().len();
+                    }
+                    given
+                })
+            })
+            .collect();
+        let given: usize = workers.into_iter().map(|worker| worker.join().unwrap()).sum();
+        assert_eq!(given, 120, "round {round}: the minute's whole rate, and no more");
+    }
+}

@@ -19,7 +19,7 @@ use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
 use tracing::{Span, info, info_span, warn};
 
-#[path = "../common/server.rs"]
+#[path = "../../relay/src/server.rs"]
 mod server;
 #[cfg_attr(test, allow(unused_imports))]
 pub use server::{Limits, serve, shutdown_signal};

@@ -265,6 +265,18 @@ impl QueuedMessage {
         self.leased_until
     }
 
+    /// The message it was made of, to queue again from the start (a dead letter an operator
+    /// sends again): its request, ordering and rate keys as they were, no attempt made.
+    pub fn into_message(self) -> Message {
+        Message {
+            request: self.request,
+            ordering_key: self.ordering_key,
+            target: self.target,
+            endpoint: self.endpoint,
+            rate_key: self.rate_key,
+        }
+    }
+
     /// The message with an attempt under way until `lease_until`.
     pub(crate) fn leased(&self, lease_until: OffsetDateTime) -> Self {
         Self { attempts: self.attempts.saturating_add(1), leased_until: Some(lease_until), ..self.clone() }

@@ -51,6 +51,9 @@ impl Default for Limits {
 /// request it is serving (idle ones close at once), and returns once all are closed or
 /// `limits.request` has passed. Each request carries the client's address as a
 /// [`ConnectInfo`] extension.
+///
+/// # Errors
+/// The listener's, when it fails for good.
 pub async fn serve(
     listener: TcpListener,
     router: Router,

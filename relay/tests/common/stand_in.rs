@@ -16,6 +16,9 @@ pub struct Received {
     pub at: Instant,
 }
 
+/// Every request a stand-in received, in order.
+pub type Log = Arc<Mutex<Vec<Received>>>;
+
 /// How a stand-in answers request number `n` (from 1): a status and headers.
 pub type Answer = dyn Fn(&Received, usize) -> (u16, Vec<(String, String)>) + Send + Sync;
 

@@ -1,0 +1,101 @@
+//! `sauce-relay check`: everything `run` would refuse, found without starting, and what the
+//! database holds that the configuration no longer covers.
+
+use std::collections::{BTreeMap, HashSet};
+use std::path::Path;
+
+use sauce_webhooks::delivery::OutboxStore;
+
+use crate::config;
+use crate::setup::{self, Target};
+use crate::store::Store;
+
+/// What `check` found: lines to print, and whether `run` would start.
+#[derive(Debug, Default)]
+pub struct Report {
+    /// Problems: `run` refuses to start on any.
+    pub problems: Vec<String>,
+    /// What `run` will do about the database, and what it holds.
+    pub notes: Vec<String>,
+}
+
+impl Report {
+    /// Whether `run` would start.
+    pub fn ok(&self) -> bool {
+        self.problems.is_empty()
+    }
+}
+
+/// Checks the configuration at `path`, with the secrets `env` gives.
+pub fn check(path: &Path, env: &dyn Fn(&str) -> Option<String>) -> Report {
+    let mut report = Report::default();
+    let config = match config::read(path) {
+        Ok(config) => config,
+        Err(problem) => {
+            report.problems.push(problem);
+            return report;
+        }
+    };
+    let setup = setup::build(&config, env);
+    let signers: Option<HashSet<String>> = match &setup {
+        Ok(setup) => {
+            let pages = setup.subscribers.iter().filter(|sub| matches!(sub.target, Target::Page { .. })).count();
+            report.notes.push(format!(
+                "{} subscriptions ({pages} to PagerDuty, {} to webhooks), listening on {}",
+                setup.subscribers.len(),
+                setup.subscribers.len() - pages,
+                config.listen
+            ));
+            Some(setup.signers.iter().map(|(name, _)| name.clone()).collect())
+        }
+        Err(problems) => {
+            report.problems.extend(problems.0.iter().cloned());
+            None
+        }
+    };
+    let database = match config.database(env) {
+        Ok(database) => database,
+        Err(problem) => {
+            report.problems.push(problem);
+            return report;
+        }
+    };
+    match Store::open_to_read(&database) {
+        Ok(None) => report.notes.push(format!("database {}: created on the first run", database.display())),
+        Ok(Some(store)) => {
+            if let Err(err) = look_into(&store, signers.as_ref(), &mut report) {
+                report.problems.push(format!("database {}: {err}", database.display()));
+            }
+        }
+        Err(err) => report.problems.push(format!("database {}: {err}", database.display())),
+    }
+    report
+}
+
+/// Notes what the database holds, and the messages no configured secret can sign.
+fn look_into(store: &Store, signers: Option<&HashSet<String>>, report: &mut Report) -> rusqlite::Result<()> {
+    report.notes.push(format!(
+        "database {}: {} messages waiting, {} dead letters",
+        store.path().display(),
+        store.count()?,
+        store.count_dead_letters()?
+    ));
+    let disabled = store.count_disabled_endpoints()?;
+    if disabled > 0 {
+        report.notes.push(format!("{disabled} endpoints disabled: `sauce-relay endpoints list` shows them"));
+    }
+    let Some(signers) = signers else { return Ok(()) };
+    let known: HashSet<&str> = signers.iter().map(String::as_str).collect();
+    let mut orphans: BTreeMap<String, usize> = BTreeMap::new();
+    for (_, _, signer, _) in store.unsigned(&known)? {
+        *orphans.entry(signer).or_default() += 1;
+    }
+    for (signer, count) in orphans {
+        report.notes.push(format!(
+            "{count} waiting messages are signed as {signer:?}, which no subscription signs as now (renamed or \
+             removed?): `run` sets them aside as dead letters; to deliver them, name a subscription {signer:?} \
+             again (its secret signs them) and send them with `sauce-relay dead-letters retry`"
+        ));
+    }
+    Ok(())
+}

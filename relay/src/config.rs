@@ -1,0 +1,177 @@
+//! The relay's configuration: a JSON file without secrets, and the secrets from the
+//! environment, named in the file. Every key added since the first relay is optional, with a
+//! safe default, so that a file that worked then works now.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use sauce_webhooks::routing::Subscription;
+use serde::{Deserialize, Serialize};
+
+/// The configuration file.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Config {
+    /// Where to listen (`127.0.0.1:3000` by default).
+    #[serde(default = "default_listen")]
+    pub listen: String,
+    /// The SQLite database holding subscriptions, incident states, the outbox and the dead
+    /// letters ([`default_database`] when absent; a relative path is taken from the working
+    /// folder, as it always was).
+    #[serde(default)]
+    pub database: Option<PathBuf>,
+    /// The environment variable holding Sauce Labs' webhook token.
+    #[serde(default = "default_sauce_secret_env")]
+    pub sauce_secret_env: String,
+    /// Threads delivering from the outbox.
+    #[serde(default = "default_workers")]
+    pub delivery_workers: usize,
+    /// Where PagerDuty events go instead of `events.pagerduty.com`: PagerDuty's EU region
+    /// (`https://events.eu.pagerduty.com/v2/enqueue`), a proxy, or a stand-in in tests.
+    #[serde(default)]
+    pub pagerduty_events_url: Option<String>,
+    /// Whether webhook URLs may point at private or loopback addresses, and use `http`
+    /// (tests only).
+    #[serde(default)]
+    pub allow_private_targets: bool,
+    /// Retry delays, instead of the policies' own (tests, mostly).
+    #[serde(default)]
+    pub retry: Option<RetryConfig>,
+    /// How long an attempt may take before its message is given out again (60 s by default).
+    #[serde(default)]
+    pub lease_seconds: Option<u32>,
+    /// The most messages waiting in the outbox; past it, webhooks are answered 503 with
+    /// `Retry-After`, so that Sauce Labs sends them again later instead of the disk filling.
+    #[serde(default = "default_max_queued")]
+    pub max_queued_messages: u64,
+    /// How long a body taken in is remembered, so that the same body delivered again is taken
+    /// once (one hour by default).
+    #[serde(default = "default_replay_window")]
+    pub replay_window_seconds: u32,
+    /// Sends to a disabled endpoint again after this long (never by default: an operator
+    /// enables it with `sauce-relay endpoints enable`).
+    #[serde(default)]
+    pub reenable_endpoints_after_seconds: Option<u32>,
+    /// How long a stopping relay (SIGTERM) waits for the attempts under way (10 s by default).
+    #[serde(default = "default_drain")]
+    pub drain_seconds: u32,
+    /// The subscriptions, written to the database at start-up.
+    pub subscriptions: Vec<SubscriptionConfig>,
+}
+
+/// Retry delays for both kinds of target.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RetryConfig {
+    /// The delays before each retry, in seconds.
+    pub schedule_seconds: Vec<u32>,
+    /// The least wait after a 408, a 429 or a timeout, in seconds.
+    pub throttled_wait_seconds: u32,
+    /// The delays before each retry of a webhook request the endpoint refused (a 4xx other
+    /// than 408, 410 and 429): 5 s, 60 s and 300 s by default, then it is a dead letter.
+    #[serde(default)]
+    pub refused_schedule_seconds: Option<Vec<u32>>,
+}
+
+fn default_listen() -> String {
+    "127.0.0.1:3000".to_owned()
+}
+
+fn default_sauce_secret_env() -> String {
+    "SAUCE_WEBHOOK_SECRET".to_owned()
+}
+
+fn default_workers() -> usize {
+    4
+}
+
+fn default_max_queued() -> u64 {
+    100_000
+}
+
+fn default_replay_window() -> u32 {
+    3600
+}
+
+fn default_drain() -> u32 {
+    10
+}
+
+/// One subscription: who it listens to, and where its events go.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct SubscriptionConfig {
+    /// Its name, unique: printable, at most 128 bytes (it names the subscription in logs and
+    /// metrics, and its Standard Webhooks secret in the outbox).
+    pub id: String,
+    /// Its scope and topics, as `Subscription` serializes.
+    pub filter: Subscription,
+    /// Where its events go.
+    pub target: TargetConfig,
+}
+
+/// Where a subscription's events go.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(rename_all = "snake_case", deny_unknown_fields)]
+pub enum TargetConfig {
+    /// PagerDuty, through the incident ledger.
+    Pagerduty {
+        /// The environment variable holding the integration's routing key.
+        routing_key_env: String,
+        /// Failures in a row before a page (1 by default).
+        #[serde(default)]
+        failures_to_page: Option<u32>,
+    },
+    /// A webhook endpoint, through a connector.
+    Webhook {
+        /// The endpoint.
+        url: String,
+        /// Headers to add (names and values are checked).
+        #[serde(default)]
+        headers: BTreeMap<String, String>,
+        /// The body's template (`{{event}}` by default).
+        #[serde(default)]
+        template: Option<String>,
+        /// Whether successes are sent too.
+        #[serde(default)]
+        on_success: bool,
+        /// The environment variable holding the Standard Webhooks secret (`whsec_…`) that signs
+        /// each attempt, if any.
+        #[serde(default)]
+        standard_webhooks_secret_env: Option<String>,
+    },
+}
+
+/// Reads the configuration at `path`.
+///
+/// # Errors
+/// The file cannot be read, or is not a configuration: the message names the file, and the
+/// line and column of what is wrong.
+pub fn read(path: &Path) -> Result<Config, String> {
+    let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
+    serde_json::from_str(&text).map_err(|e| format!("{}: {e}", path.display()))
+}
+
+/// Where the database is kept when the configuration names none: under
+/// `$XDG_STATE_HOME/sauce-relay/` (`~/.local/state/sauce-relay/` without it), outside any
+/// source tree.
+pub fn default_database(env: &dyn Fn(&str) -> Option<String>) -> Option<PathBuf> {
+    let state = env("XDG_STATE_HOME")
+        .filter(|dir| Path::new(dir).is_absolute())
+        .map(PathBuf::from)
+        .or_else(|| env("HOME").filter(|home| !home.is_empty()).map(|home| Path::new(&home).join(".local/state")))?;
+    Some(state.join("sauce-relay").join("relay.db"))
+}
+
+impl Config {
+    /// The database's path, the configured one or [`default_database`].
+    ///
+    /// # Errors
+    /// When neither names one (no `HOME`).
+    pub fn database(&self, env: &dyn Fn(&str) -> Option<String>) -> Result<PathBuf, String> {
+        self.database
+            .clone()
+            .or_else(|| default_database(env))
+            .ok_or_else(|| "database: not set, and no HOME or XDG_STATE_HOME to keep it under".to_owned())
+    }
+}

@@ -1,0 +1,110 @@
+//! What the relay does every second besides taking in and delivering: check that the database
+//! answers (`/ready`), count what waits (the queue bound and the gauges), forget bodies past
+//! the replay window, and send to disabled endpoints again when the configuration says to.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::time::Duration as StdDuration;
+
+use sauce_webhooks::delivery::{EndpointHealth, Outbox};
+use sauce_webhooks::time::{Duration, OffsetDateTime};
+use serde_json::json;
+
+use crate::log::log;
+use crate::metrics::{self, Metrics};
+use crate::store::Store;
+
+/// Bodies are forgotten every this many seconds: deleting as they expire would cost a write
+/// per webhook.
+const FORGET_EVERY: u64 = 60;
+
+/// The housekeeping thread's state.
+#[derive(Debug)]
+pub struct Housekeeping {
+    /// The database, on the thread's own connection.
+    pub store: Store,
+    /// The outbox, to enable endpoints through.
+    pub outbox: Arc<Outbox<Store>>,
+    /// Where the gauges go.
+    pub metrics: Arc<Metrics>,
+    /// Messages in the outbox, for intake's bound.
+    pub depth: Arc<AtomicU64>,
+    /// Whether the database answered the last time it was asked.
+    pub ready: Arc<AtomicBool>,
+    /// How long bodies are remembered.
+    pub replay_window: Duration,
+    /// How long an endpoint stays disabled before it is sent to again, if ever.
+    pub reenable_after: Option<Duration>,
+    /// The subscriptions' ids: each has a queue depth, 0 when nothing waits.
+    pub subscriptions: Vec<String>,
+}
+
+impl Housekeeping {
+    /// Works every second until `stop` is set.
+    pub fn run(self, stop: &AtomicBool) {
+        let mut ticks: u64 = 0;
+        while !stop.load(Ordering::Relaxed) {
+            let now = OffsetDateTime::now_utc();
+            let answered = self.tick(now, ticks.is_multiple_of(FORGET_EVERY));
+            if let Err(err) = &answered {
+                log("error", "database unavailable", json!({"error": err.to_string()}));
+            }
+            self.ready.store(answered.is_ok(), Ordering::Relaxed);
+            ticks += 1;
+            std::thread::sleep(StdDuration::from_secs(1));
+        }
+    }
+
+    /// One round: the counts, and, when `forget`, the bodies past the window.
+    ///
+    /// # Errors
+    /// The database's.
+    pub fn tick(&self, now: OffsetDateTime, forget: bool) -> rusqlite::Result<()> {
+        self.store.ping()?;
+        let depths = self.store.queue_depths()?;
+        self.depth.store(depths.iter().map(|(_, count)| count).sum(), Ordering::Relaxed);
+        self.metrics.queue_depth.clear();
+        for subscription in &self.subscriptions {
+            self.metrics
+                .queue_depth
+                .get_or_create(&metrics::Subscription { subscription: subscription.clone() })
+                .set(0);
+        }
+        for (subscription, count) in depths {
+            let gauge = self.metrics.queue_depth.get_or_create(&metrics::Subscription { subscription });
+            gauge.set(i64::try_from(count).unwrap_or(i64::MAX));
+        }
+        let gauge = |count: u64| i64::try_from(count).unwrap_or(i64::MAX);
+        self.metrics.dead_letters.set(gauge(self.store.count_dead_letters()?));
+        self.metrics.disabled_endpoints.set(gauge(self.store.count_disabled_endpoints()?));
+        self.metrics.open_incidents.set(gauge(self.store.open_incidents()?));
+        if forget {
+            self.store.forget_bodies(now - self.replay_window)?;
+        }
+        if let Some(after) = self.reenable_after {
+            self.reenable(now, after)?;
+        }
+        Ok(())
+    }
+
+    /// Enables the endpoints disabled for `after` or longer.
+    fn reenable(&self, now: OffsetDateTime, after: Duration) -> rusqlite::Result<()> {
+        for (endpoint, health) in self.store.unhealthy_endpoints()? {
+            let EndpointHealth::Disabled { at, .. } = health else { continue };
+            if now - at < after {
+                continue;
+            }
+            if let Err(err) = self.outbox.enable_endpoint(&endpoint) {
+                log("error", "could not enable an endpoint", json!({"error": err.to_string()}));
+                continue;
+            }
+            let disabled_for = (now - at).whole_seconds();
+            log(
+                "warn",
+                "endpoint enabled again after its wait",
+                json!({"endpoint": crate::shown::endpoint(&endpoint), "disabled_for_seconds": disabled_for}),
+            );
+        }
+        Ok(())
+    }
+}

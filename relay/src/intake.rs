@@ -1,0 +1,250 @@
+//! Taking a Sauce Labs webhook in: parse, route, ask each subscription's ledger or connector
+//! what to send, and put it in the outbox, all in one database transaction, before answering.
+//! A crash before the commit loses nothing: Sauce Labs got no 2xx and sends again.
+//!
+//! The rules, for a body whose signature checked:
+//! - the same body taken in less than `replay_window_seconds` ago is taken once: answered 204,
+//!   nothing queued again;
+//! - a batch takes the elements that parse and counts the others: answered 204 if any element
+//!   was taken, 400 only when none was (nothing is kept then);
+//! - what one subscription cannot make a message of (a body past its template's limit, an
+//!   alert past PagerDuty's) becomes a dead letter with why; the others' messages are queued;
+//! - a full outbox answers 503 with `Retry-After`, so that Sauce Labs sends again later;
+//! - a database failure answers 503 and keeps nothing.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use sauce_webhooks::Event;
+use sauce_webhooks::Router;
+use sauce_webhooks::connector::WebhookConnector;
+use sauce_webhooks::delivery::{Message, Outbox, OutboxError};
+use sauce_webhooks::pagerduty::{Decision, IncidentLedger, LedgerError};
+use sauce_webhooks::signature::Verified;
+use sauce_webhooks::time::{Duration, OffsetDateTime};
+use serde_json::json;
+use sha2::{Digest, Sha256};
+
+use crate::log::log;
+use crate::metrics::Metrics;
+use crate::store::{DeadLetter, Kept, Store};
+
+/// How long a sender told the outbox is full should wait before it sends again.
+pub const FULL_RETRY_AFTER_SECONDS: u32 = 60;
+
+/// What a subscription does with an event, over the relay's database.
+#[derive(Debug)]
+pub enum Action {
+    /// Pages through this ledger.
+    Page(Box<IncidentLedger<Store>>),
+    /// Sends through this connector.
+    Send(Box<WebhookConnector>),
+}
+
+/// What intake needs: the subscriptions, the outbox, and the bounds.
+#[derive(Debug)]
+pub struct Intake {
+    /// The database, on the intake thread's connection.
+    pub store: Store,
+    /// The subscriptions' filters, keyed by their place in `subscribers`.
+    pub router: Router<usize>,
+    /// Each subscription's id and action.
+    pub subscribers: Vec<(String, Action)>,
+    /// The outbox the messages go to.
+    pub outbox: Outbox<Store>,
+    /// How long a body taken in is remembered.
+    pub replay_window: Duration,
+    /// The most messages the outbox may hold.
+    pub max_queued: u64,
+    /// Messages in the outbox, as last counted (and counted up by intake since).
+    pub depth: Arc<AtomicU64>,
+    /// Where counts go.
+    pub metrics: Arc<Metrics>,
+}
+
+/// How a request was taken in.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Answer {
+    /// Taken in (204).
+    Taken,
+    /// Taken in before, within the replay window (204).
+    AlreadyTaken,
+    /// No element of the body could be read (400).
+    Refused(String),
+    /// The outbox is full (503, with `Retry-After`).
+    Full,
+    /// The database failed; nothing was kept (503).
+    Unavailable,
+    /// The client gave up waiting; nothing was kept (503).
+    Abandoned,
+}
+
+impl Answer {
+    /// The HTTP status it is answered with.
+    pub fn status(&self) -> u16 {
+        match self {
+            Self::Taken | Self::AlreadyTaken => 204,
+            Self::Refused(_) => 400,
+            Self::Full | Self::Unavailable | Self::Abandoned => 503,
+        }
+    }
+}
+
+/// Why a body could not be taken in: nothing of it is kept.
+#[derive(Debug)]
+enum Failure {
+    Database(String),
+    NothingReadable(String),
+}
+
+impl From<rusqlite::Error> for Failure {
+    fn from(err: rusqlite::Error) -> Self {
+        Self::Database(err.to_string())
+    }
+}
+
+impl<E: std::error::Error> From<LedgerError<E>> for Failure {
+    fn from(err: LedgerError<E>) -> Self {
+        Self::Database(err.to_string())
+    }
+}
+
+/// What one body came to.
+#[derive(Debug, Default)]
+struct Tally {
+    events: usize,
+    refused: usize,
+    queued: u64,
+    dead_letters: usize,
+    /// The first few reasons elements were refused for.
+    reasons: Vec<String>,
+}
+
+/// Reasons kept per body for the log: a body of 700,000 bad elements logs one line, not 700,000.
+const REASONS_LOGGED: usize = 3;
+
+impl Intake {
+    /// Takes in the verified body; `waited_for` says whether the client still waits: if it
+    /// gave up (a request timeout), nothing is kept, as it will send again.
+    pub fn handle(&self, verified: &Verified<'_>, waited_for: impl FnOnce() -> bool) -> Answer {
+        if self.depth.load(Ordering::Relaxed) >= self.max_queued {
+            log("warn", "outbox full, refused for now", json!({"max_queued_messages": self.max_queued}));
+            return Answer::Full;
+        }
+        let digest = Sha256::digest(verified.body());
+        let now = OffsetDateTime::now_utc();
+        let mut tally = Tally::default();
+        let taken = self.store.transaction(
+            || {
+                if !self.store.remember_body(&digest, now, self.replay_window)? {
+                    return Ok(false);
+                }
+                for event in verified.events() {
+                    match event {
+                        Ok(event) => {
+                            tally.events += 1;
+                            self.take(&event, now, &mut tally)?;
+                        }
+                        Err(err) => {
+                            tally.refused += 1;
+                            if tally.reasons.len() < REASONS_LOGGED {
+                                tally.reasons.push(err.to_string());
+                            }
+                        }
+                    }
+                }
+                if tally.events == 0 && tally.refused > 0 {
+                    return Err(Failure::NothingReadable(tally.reasons.first().cloned().unwrap_or_default()));
+                }
+                Ok(true)
+            },
+            waited_for,
+        );
+        self.metrics.events_refused.inc_by(tally.refused as u64);
+        match taken {
+            Ok(Some(true)) => {
+                self.depth.fetch_add(tally.queued, Ordering::Relaxed);
+                let Tally { events, refused, queued, dead_letters, reasons } = tally;
+                let fields = json!({"events": events, "queued": queued, "refused": refused,
+                                    "dead_letters": dead_letters, "reasons": reasons});
+                log(if refused + dead_letters > 0 { "warn" } else { "info" }, "taken in", fields);
+                Answer::Taken
+            }
+            Ok(Some(false)) => {
+                log("info", "taken in before, not again", json!({}));
+                self.metrics.bodies_repeated.inc();
+                Answer::AlreadyTaken
+            }
+            Ok(None) => {
+                log("warn", "abandoned by the client, nothing kept", json!({}));
+                Answer::Abandoned
+            }
+            Err(Failure::NothingReadable(reason)) => {
+                log("warn", "refused: no element could be read", json!({"refused": tally.refused, "reason": reason}));
+                Answer::Refused(reason)
+            }
+            Err(Failure::Database(err)) => {
+                // Nothing was kept: Sauce Labs retries on a 5xx.
+                log("error", "not taken in", json!({"error": err}));
+                Answer::Unavailable
+            }
+        }
+    }
+
+    /// Queues what each subscription that gets `event` asks to send, or keeps it as a dead
+    /// letter when it cannot be made a message of.
+    fn take(&self, event: &Event, now: OffsetDateTime, tally: &mut Tally) -> Result<(), Failure> {
+        for &index in self.router.route(event) {
+            let (id, action) = &self.subscribers[index];
+            let made = match action {
+                Action::Page(ledger) => match ledger.apply(event, now)? {
+                    Decision::Send(alert) => Message::pagerduty(&alert).map(Some).map_err(|e| e.to_string()),
+                    _ => Ok(None),
+                },
+                Action::Send(connector) => webhook_message(connector, event),
+            };
+            let failed = match made {
+                Ok(None) => continue,
+                Ok(Some(message)) => match self.outbox.enqueue(of_subscription(id, message), now) {
+                    Ok(_) => {
+                        tally.queued += 1;
+                        continue;
+                    }
+                    Err(OutboxError::Store(err)) => return Err(err.into()),
+                    Err(err) => err.to_string(),
+                },
+                Err(reason) => reason,
+            };
+            let event_json = serde_json::to_string(event).unwrap_or_default();
+            let letter = DeadLetter { subscription: id.clone(), reason: failed.clone(), kept: Kept::Event(event_json) };
+            self.store.add_dead_letter(&letter, now)?;
+            self.metrics.dead_lettered(id);
+            log("warn", "dead letter", json!({"subscription": id, "reason": failed}));
+            tally.dead_letters += 1;
+        }
+        Ok(())
+    }
+}
+
+/// The message `connector` makes of `event`, if any, ordered per test: one message the
+/// endpoint refuses holds up its own test's later messages only.
+///
+/// # Errors
+/// Why it cannot be made (a body past the template's limit).
+pub fn webhook_message(connector: &WebhookConnector, event: &Event) -> Result<Option<Message>, String> {
+    let request = connector.request(event).map_err(|e| e.to_string())?;
+    Ok(request.map(|request| Message::webhook(request).ordered_per_test(event)))
+}
+
+/// `message` as subscription `id` queues it: the id heads its ordering key, so that its
+/// messages wait only for its own and the queue is counted per subscription.
+pub fn of_subscription(id: &str, message: Message) -> Message {
+    let key = format!("{id}\n{}", message.ordering_key());
+    message.with_ordering_key(key)
+}
+
+/// The subscription that queued a message, from its ordering key ([`of_subscription`]); empty
+/// for one queued otherwise.
+pub fn subscription_of(ordering_key: &str) -> &str {
+    ordering_key.split_once('\n').map_or("", |(subscription, _)| subscription)
+}

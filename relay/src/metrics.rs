@@ -1,0 +1,154 @@
+//! What `GET /metrics` shows, in Prometheus' text format, with `prometheus-client` (the
+//! Prometheus project's own Rust client: typed families, the OpenMetrics text encoder, no
+//! global registry). Counters count as things happen; the gauges read the database and are
+//! set by the housekeeping thread every second.
+//!
+//! Labels are subscription ids (from the configuration), status codes and fixed words, never
+//! text from a request or an endpoint's URL, which may hold a secret.
+
+use prometheus_client::encoding::EncodeLabelSet;
+use prometheus_client::metrics::counter::Counter;
+use prometheus_client::metrics::family::Family;
+use prometheus_client::metrics::gauge::Gauge;
+use prometheus_client::metrics::histogram::{Histogram, exponential_buckets};
+use prometheus_client::registry::Registry;
+
+/// A subscription.
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct Subscription {
+    /// Its id.
+    pub subscription: String,
+}
+
+/// An HTTP status.
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct Status {
+    /// The status code.
+    pub status: u16,
+}
+
+/// A delivery's outcome, per subscription.
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct Delivery {
+    /// The subscription's id.
+    pub subscription: String,
+    /// `delivered`, `retry`, `gave_up`, `endpoint_disabled`, `lease_lost` or `error`.
+    pub outcome: &'static str,
+}
+
+/// A kind of target.
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct TargetKind {
+    /// `pagerduty` or `webhook`.
+    pub target: &'static str,
+}
+
+/// Every metric the relay keeps, and the registry that shows them.
+#[derive(Debug)]
+pub struct Metrics {
+    registry: Registry,
+    /// Requests to `/webhooks/sauce`, by status.
+    pub intake: Family<Status, Counter>,
+    /// Elements of bodies that could not be read.
+    pub events_refused: Counter,
+    /// Bodies taken in before, within the replay window.
+    pub bodies_repeated: Counter,
+    /// Attempts' outcomes.
+    pub deliveries: Family<Delivery, Counter>,
+    /// Attempts that were retries (the second or later of their message).
+    pub retries: Family<Subscription, Counter>,
+    /// Messages and events that became dead letters.
+    pub dead_lettered: Family<Subscription, Counter>,
+    /// From a webhook's answer to its message's delivery.
+    pub latency: Family<TargetKind, Histogram, fn() -> Histogram>,
+    /// Messages waiting, per subscription.
+    pub queue_depth: Family<Subscription, Gauge>,
+    /// Dead letters kept.
+    pub dead_letters: Gauge,
+    /// Endpoints disabled.
+    pub disabled_endpoints: Gauge,
+    /// Incidents open.
+    pub open_incidents: Gauge,
+}
+
+/// From 10 ms to about 3 days, doubling.
+fn latency_histogram() -> Histogram {
+    Histogram::new(exponential_buckets(0.01, 2.0, 25))
+}
+
+impl Metrics {
+    /// Every metric at zero.
+    pub fn new() -> Self {
+        let mut registry = Registry::with_prefix("sauce_relay");
+        let metrics = Self {
+            intake: Family::default(),
+            events_refused: Counter::default(),
+            bodies_repeated: Counter::default(),
+            deliveries: Family::default(),
+            retries: Family::default(),
+            dead_lettered: Family::default(),
+            latency: Family::new_with_constructor(latency_histogram),
+            queue_depth: Family::default(),
+            dead_letters: Gauge::default(),
+            disabled_endpoints: Gauge::default(),
+            open_incidents: Gauge::default(),
+            registry: Registry::default(),
+        };
+        registry.register("intake_requests", "Requests to /webhooks/sauce, by status", metrics.intake.clone());
+        registry.register(
+            "events_refused",
+            "Elements of bodies that could not be read",
+            metrics.events_refused.clone(),
+        );
+        registry.register(
+            "bodies_repeated",
+            "Bodies taken in before, within the replay window, and not again",
+            metrics.bodies_repeated.clone(),
+        );
+        registry.register("deliveries", "Delivery attempts, by subscription and outcome", metrics.deliveries.clone());
+        registry.register("retries", "Attempts that were retries, by subscription", metrics.retries.clone());
+        registry.register(
+            "dead_lettered",
+            "Messages and events set aside as dead letters, by subscription",
+            metrics.dead_lettered.clone(),
+        );
+        registry.register(
+            "delivery_latency_seconds",
+            "From a webhook's answer to the delivery of a message it made, by target",
+            metrics.latency.clone(),
+        );
+        registry.register(
+            "queue_depth",
+            "Messages waiting in the outbox, by subscription",
+            metrics.queue_depth.clone(),
+        );
+        registry.register("dead_letters", "Dead letters kept", metrics.dead_letters.clone());
+        registry.register("disabled_endpoints", "Webhook endpoints disabled", metrics.disabled_endpoints.clone());
+        registry.register("open_incidents", "PagerDuty incidents open", metrics.open_incidents.clone());
+        Self { registry, ..metrics }
+    }
+
+    /// The metrics in Prometheus' text format.
+    pub fn encode(&self) -> String {
+        let mut text = String::new();
+        // Writing to a `String` cannot fail.
+        let _ = prometheus_client::encoding::text::encode(&mut text, &self.registry);
+        text
+    }
+
+    /// Counts a dead letter of `subscription`.
+    pub fn dead_lettered(&self, subscription: &str) {
+        self.dead_lettered.get_or_create(&Subscription { subscription: subscription.to_owned() }).inc();
+    }
+
+    /// Counts an attempt's outcome.
+    pub fn delivery(&self, subscription: &str, outcome: &'static str) {
+        self.deliveries.get_or_create(&Delivery { subscription: subscription.to_owned(), outcome }).inc();
+    }
+}
+
+impl Default for Metrics {
+    fn default() -> Self {
+        Self::new()
+    }
+}

@@ -1,0 +1,209 @@
+//! `sauce-relay run`: the configuration checked, the database opened (and locked to this
+//! process), what a crash left behind put right, then the HTTP server, the intake thread, the
+//! delivery workers and the housekeeping thread started; on SIGTERM, intake stops first and
+//! the attempts under way get `drain_seconds` to finish.
+
+use std::collections::HashSet;
+use std::fs::File;
+use std::path::Path;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicU64};
+use std::time::{Duration as StdDuration, Instant};
+
+use sauce_webhooks::delivery::Outbox;
+use sauce_webhooks::pagerduty::IncidentLedger;
+use sauce_webhooks::signature::Verifier;
+use sauce_webhooks::time::{Duration, OffsetDateTime};
+use serde_json::json;
+
+use crate::config::Config;
+use crate::deliver::{self, Worker};
+use crate::housekeeping::Housekeeping;
+use crate::http::{self, Shared};
+use crate::intake::{Action, Intake};
+use crate::log::log;
+use crate::metrics::Metrics;
+use crate::server::{self, Limits};
+use crate::setup::{self, Setup, Target};
+use crate::store::Store;
+
+/// Runs the relay until `shutdown` completes, then drains.
+///
+/// # Errors
+/// What stopped it from starting, or the listener failing.
+pub fn run(
+    config: &Config,
+    env: &dyn Fn(&str) -> Option<String>,
+    limits: Limits,
+    shutdown: impl Future<Output = ()>,
+) -> Result<(), String> {
+    let setup = setup::build(config, env).map_err(|problems| format!("the configuration has problems:\n{problems}"))?;
+    let path = config.database(env)?;
+    let store = Store::open(&path).map_err(|e| format!("{}: {e}", path.display()))?;
+    let _lock = lock(&path)?;
+    recover(&store, &setup).map_err(|e| format!("{}: {e}", path.display()))?;
+    let parts = Parts::assemble(config, &store, setup);
+    // The first count before the first webhook, so that a full outbox is known at once.
+    parts.housekeeping.tick(OffsetDateTime::now_utc(), true).map_err(|e| e.to_string())?;
+    parts.serve(config, &path, limits, shutdown)
+}
+
+/// Puts right what a stopped relay left: its attempts under way are given out again at once,
+/// and messages no configured secret can sign become dead letters rather than hold up their
+/// keys.
+fn recover(store: &Store, setup: &Setup) -> rusqlite::Result<()> {
+    let now = OffsetDateTime::now_utc();
+    let released = store.release_leases(now)?;
+    if released > 0 {
+        log("warn", "attempts a stopped relay left under way, given out again", json!({"messages": released}));
+    }
+    let signers: HashSet<&str> = setup.signers.iter().map(|(name, _)| name.as_str()).collect();
+    let orphans = store.set_aside_unsigned(&signers, now)?;
+    if orphans > 0 {
+        log(
+            "error",
+            "messages no configured secret can sign, set aside as dead letters (`sauce-relay dead-letters list`)",
+            json!({"messages": orphans}),
+        );
+    }
+    Ok(())
+}
+
+/// The relay's parts, before they start.
+struct Parts {
+    intake: Intake,
+    workers: Vec<Worker>,
+    housekeeping: Housekeeping,
+    verifier: Arc<Verifier>,
+    metrics: Arc<Metrics>,
+    ready: Arc<AtomicBool>,
+    drain: StdDuration,
+}
+
+impl Parts {
+    fn assemble(config: &Config, store: &Store, setup: Setup) -> Self {
+        let Setup { sauce, router, subscribers, signers, policies, lease, endpoint_policy } = setup;
+        let metrics = Arc::new(Metrics::new());
+        let outbox = || {
+            let mut outbox = Outbox::new().with_store(store.clone()).with_lease(lease);
+            for policy in policies.clone() {
+                outbox = outbox.with_policy(policy);
+            }
+            for (name, secret) in &signers {
+                outbox = outbox.with_signer(name.clone(), secret.clone());
+            }
+            outbox
+        };
+        // One outbox for all workers: one rate limit, one pause per routing key.
+        let delivery = Arc::new(outbox());
+        let depth = Arc::new(AtomicU64::new(0));
+        let ready = Arc::new(AtomicBool::new(true));
+        let replay_window = Duration::seconds(config.replay_window_seconds.into());
+        let ids = subscribers.iter().map(|sub| sub.id.clone()).collect();
+        let actions = subscribers.into_iter().map(|sub| {
+            let action = match sub.target {
+                Target::Page { rules, failures_to_page } => Action::Page(Box::new(
+                    IncidentLedger::new(*rules).with_failures_to_page(failures_to_page).with_store(store.clone()),
+                )),
+                Target::Send(connector) => Action::Send(connector),
+            };
+            (sub.id, action)
+        });
+        let intake = Intake {
+            store: store.clone(),
+            router,
+            subscribers: actions.collect(),
+            outbox: outbox(),
+            replay_window,
+            max_queued: config.max_queued_messages,
+            depth: Arc::clone(&depth),
+            metrics: Arc::clone(&metrics),
+        };
+        let timeout = deliver::request_timeout(lease.try_into().unwrap_or_default());
+        let seed = now_nanos();
+        let workers = (0..config.delivery_workers.max(1))
+            .map(|n| Worker {
+                outbox: Arc::clone(&delivery),
+                store: store.clone(),
+                agent: deliver::agent(endpoint_policy, timeout),
+                timeout,
+                metrics: Arc::clone(&metrics),
+                seed: 0x9E37_79B9_7F4A_7C15 ^ (n as u64 + 1) ^ seed,
+            })
+            .collect();
+        let housekeeping = Housekeeping {
+            store: store.clone(),
+            outbox: delivery,
+            metrics: Arc::clone(&metrics),
+            depth,
+            ready: Arc::clone(&ready),
+            replay_window,
+            reenable_after: config.reenable_endpoints_after_seconds.map(|s| Duration::seconds(s.into())),
+            subscriptions: ids,
+        };
+        let verifier = Arc::new(Verifier::new(sauce));
+        let drain = StdDuration::from_secs(config.drain_seconds.into());
+        Self { intake, workers, housekeeping, verifier, metrics, ready, drain }
+    }
+
+    /// Starts every thread and serves until `shutdown`; then intake stops, and the workers
+    /// finish the attempts under way within the drain time.
+    fn serve(
+        self,
+        config: &Config,
+        path: &Path,
+        limits: Limits,
+        shutdown: impl Future<Output = ()>,
+    ) -> Result<(), String> {
+        let Self { intake, workers, housekeeping, verifier, metrics, ready, drain } = self;
+        let stop = Arc::new(AtomicBool::new(false));
+        let spawn = |work: Box<dyn FnOnce(&AtomicBool) + Send>| {
+            let stop = Arc::clone(&stop);
+            std::thread::spawn(move || work(&stop))
+        };
+        let workers: Vec<_> = workers.into_iter().map(|worker| spawn(Box::new(move |stop| worker.run(stop)))).collect();
+        let housekeeper = spawn(Box::new(move |stop| housekeeping.run(stop)));
+        let (jobs, intake_thread) = http::intake_thread(intake);
+        let shared = Shared { verifier, jobs, metrics, ready };
+        let runtime = tokio::runtime::Runtime::new().map_err(|e| e.to_string())?;
+        let served = runtime.block_on(async {
+            let listener =
+                tokio::net::TcpListener::bind(&config.listen).await.map_err(|e| format!("{}: {e}", config.listen))?;
+            let address = listener.local_addr().map_err(|e| e.to_string())?;
+            log("info", "listening", json!({"address": address.to_string(), "database": path.display().to_string()}));
+            server::serve(listener, http::routes(shared, &limits), limits, shutdown).await.map_err(|e| e.to_string())
+        });
+        // No request is served any more: the intake thread ends with its channel.
+        drop(runtime);
+        let _ = intake_thread.join();
+        stop.store(true, std::sync::atomic::Ordering::Relaxed);
+        let deadline = Instant::now() + drain;
+        for worker in &workers {
+            while !worker.is_finished() && Instant::now() < deadline {
+                std::thread::sleep(StdDuration::from_millis(20));
+            }
+        }
+        let _ = housekeeper.join();
+        log("info", "stopped", json!({"attempts_left_under_way": workers.iter().filter(|w| !w.is_finished()).count()}));
+        served
+    }
+}
+
+/// Locks the database to this process, so that two relays never share one SQLite database
+/// (each would give out the other's attempts again as it starts); released when dropped.
+fn lock(database: &Path) -> Result<File, String> {
+    let mut name = database.as_os_str().to_owned();
+    name.push(".lock");
+    let file = File::create(&name).map_err(|e| format!("{}: {e}", Path::new(&name).display()))?;
+    match file.try_lock() {
+        Ok(()) => Ok(file),
+        Err(std::fs::TryLockError::WouldBlock) => {
+            Err(format!("{}: another sauce-relay runs on this database", database.display()))
+        }
+        Err(std::fs::TryLockError::Error(e)) => Err(format!("{}: {e}", Path::new(&name).display())),
+    }
+}
+
+fn now_nanos() -> u64 {
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.subsec_nanos().into())
+}

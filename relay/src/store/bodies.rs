@@ -1,0 +1,35 @@
+//! The bodies taken in, by digest, for a while: the same signed body delivered again within
+//! the window is taken once.
+
+use rusqlite::params;
+use sauce_webhooks::time::{Duration, OffsetDateTime};
+
+use super::{Store, millis};
+
+impl Store {
+    /// Records that the body of SHA-256 `digest` is taken in at `now`; `false` when it already
+    /// was, less than `window` ago. Within the transaction that takes the body in, so that a
+    /// body whose transaction rolls back is not remembered.
+    ///
+    /// # Errors
+    /// The database's.
+    pub fn remember_body(&self, digest: &[u8], now: OffsetDateTime, window: Duration) -> rusqlite::Result<bool> {
+        let changed = self.with_connection(|db| {
+            // A row past the window is as good as none: it is taken over (pruning may lag).
+            db.prepare_cached(
+                "INSERT INTO bodies (digest, at) VALUES (?1, ?2)
+                 ON CONFLICT (digest) DO UPDATE SET at = excluded.at WHERE bodies.at <= ?3",
+            )?
+            .execute(params![digest, millis(now), millis(now - window)])
+        })?;
+        Ok(changed == 1)
+    }
+
+    /// Forgets the bodies taken in before `before`. How many.
+    ///
+    /// # Errors
+    /// The database's.
+    pub fn forget_bodies(&self, before: OffsetDateTime) -> rusqlite::Result<usize> {
+        self.with_connection(|db| db.prepare_cached("DELETE FROM bodies WHERE at <= ?1")?.execute([millis(before)]))
+    }
+}

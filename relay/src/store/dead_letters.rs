@@ -1,0 +1,121 @@
+//! Dead letters: what the relay could not deliver, kept with why, to be listed and sent again
+//! by an operator (`sauce-relay dead-letters`).
+
+use rusqlite::{Connection, OptionalExtension, params};
+use sauce_webhooks::delivery::QueuedMessage;
+use sauce_webhooks::time::OffsetDateTime;
+
+use super::{Store, from_json, from_millis, millis, to_json};
+
+/// What is kept of something the relay could not deliver.
+#[derive(Debug, Clone)]
+pub enum Kept {
+    /// A message given up (refused, out of retries, no secret to sign it): sent again as it is.
+    Message(Box<QueuedMessage>),
+    /// An event its subscription could not make a message of (a body past the template's
+    /// limit, an alert past PagerDuty's): made again from the event, with the configuration of
+    /// the time.
+    Event(String),
+    /// A row that could not be read back.
+    Unreadable(String),
+}
+
+/// One dead letter.
+#[derive(Debug, Clone)]
+pub struct DeadLetter {
+    /// The subscription it was for (empty when unknown).
+    pub subscription: String,
+    /// Why it was not delivered.
+    pub reason: String,
+    /// What is kept.
+    pub kept: Kept,
+}
+
+/// A dead letter as stored: its id and when.
+#[derive(Debug, Clone)]
+pub struct StoredLetter {
+    /// Its id, to send it again by.
+    pub id: i64,
+    /// When it became one.
+    pub at: OffsetDateTime,
+    /// The letter.
+    pub letter: DeadLetter,
+}
+
+impl Store {
+    /// Keeps `letter`, at `now`.
+    ///
+    /// # Errors
+    /// The database's.
+    pub fn add_dead_letter(&self, letter: &DeadLetter, now: OffsetDateTime) -> rusqlite::Result<()> {
+        let (message, event) = match &letter.kept {
+            Kept::Message(message) => (Some(to_json(message)?), None),
+            Kept::Event(event) => (None, Some(event.clone())),
+            Kept::Unreadable(raw) => (Some(raw.clone()), None),
+        };
+        self.with_connection(|db| {
+            insert(db, &letter.subscription, &letter.reason, message.as_deref(), event.as_deref(), now)
+        })
+    }
+
+    /// Up to `limit` dead letters, oldest first.
+    ///
+    /// # Errors
+    /// The database's.
+    pub fn dead_letters(&self, limit: usize) -> rusqlite::Result<Vec<StoredLetter>> {
+        self.with_connection(|db| {
+            db.prepare("SELECT id, at, subscription, reason, message, event FROM dead_letters ORDER BY id LIMIT ?1")?
+                .query_map([i64::try_from(limit).unwrap_or(i64::MAX)], read)?
+                .collect()
+        })
+    }
+
+    /// Takes dead letter `id` out, if there is one.
+    ///
+    /// # Errors
+    /// The database's.
+    pub fn take_dead_letter(&self, id: i64) -> rusqlite::Result<Option<StoredLetter>> {
+        self.with_connection(|db| {
+            db.prepare("DELETE FROM dead_letters WHERE id = ?1 RETURNING id, at, subscription, reason, message, event")?
+                .query_row([id], read)
+                .optional()
+        })
+    }
+
+    /// How many dead letters are kept.
+    ///
+    /// # Errors
+    /// The database's.
+    pub fn count_dead_letters(&self) -> rusqlite::Result<u64> {
+        self.with_connection(|db| db.query_row("SELECT COUNT(*) FROM dead_letters", [], |row| row.get(0)))
+    }
+}
+
+pub(super) fn insert(
+    db: &Connection,
+    subscription: &str,
+    reason: &str,
+    message: Option<&str>,
+    event: Option<&str>,
+    now: OffsetDateTime,
+) -> rusqlite::Result<()> {
+    db.prepare_cached(
+        "INSERT INTO dead_letters (at, subscription, reason, message, event) VALUES (?1, ?2, ?3, ?4, ?5)",
+    )?
+    .execute(params![millis(now), subscription, reason, message, event])?;
+    Ok(())
+}
+
+fn read(row: &rusqlite::Row<'_>) -> rusqlite::Result<StoredLetter> {
+    let (message, event): (Option<String>, Option<String>) = (row.get(4)?, row.get(5)?);
+    let kept = match (message, event) {
+        (_, Some(event)) => Kept::Event(event),
+        (Some(message), None) => match from_json(4, &message) {
+            Ok(queued) => Kept::Message(Box::new(queued)),
+            Err(_) => Kept::Unreadable(message),
+        },
+        (None, None) => Kept::Unreadable(String::new()),
+    };
+    let letter = DeadLetter { subscription: row.get(2)?, reason: row.get(3)?, kept };
+    Ok(StoredLetter { id: row.get(0)?, at: from_millis(row.get(1)?), letter })
+}

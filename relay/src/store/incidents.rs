@@ -1,0 +1,44 @@
+//! Incident states, one row per key, changed by compare-and-swap on their version.
+
+use rusqlite::{OptionalExtension, params};
+use sauce_webhooks::pagerduty::{IncidentState, IncidentStore, Versioned};
+
+use super::{Store, from_json, integer, to_json};
+
+impl IncidentStore for Store {
+    type Error = rusqlite::Error;
+
+    fn load(&self, key: &str) -> rusqlite::Result<Option<Versioned>> {
+        let row: Option<(String, u64)> = self.with_connection(|db| {
+            db.prepare_cached("SELECT state, version FROM incidents WHERE key = ?1")?
+                .query_row([key], |row| Ok((row.get(0)?, row.get(1)?)))
+                .optional()
+        })?;
+        row.map(|(json, version)| Ok(Versioned { state: from_json(0, &json)?, version })).transpose()
+    }
+
+    fn replace(&self, key: &str, expected: Option<u64>, state: &IncidentState) -> rusqlite::Result<bool> {
+        let json = to_json(state)?;
+        let written = self.with_connection(|db| match expected {
+            None => db
+                .prepare_cached("INSERT OR IGNORE INTO incidents (key, state, version, open) VALUES (?1, ?2, 1, ?3)")?
+                .execute(params![key, json, state.is_open()]),
+            Some(expected) => db
+                .prepare_cached(
+                    "UPDATE incidents SET state = ?2, open = ?3, version = version + 1 WHERE key = ?1 AND version = ?4",
+                )?
+                .execute(params![key, json, state.is_open(), integer(expected)]),
+        })?;
+        Ok(written == 1)
+    }
+}
+
+impl Store {
+    /// How many incidents are open: paged and not resolved since.
+    ///
+    /// # Errors
+    /// The database's.
+    pub fn open_incidents(&self) -> rusqlite::Result<u64> {
+        self.with_connection(|db| db.query_row("SELECT COUNT(*) FROM incidents WHERE open = 1", [], |row| row.get(0)))
+    }
+}

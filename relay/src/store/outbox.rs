@@ -1,0 +1,227 @@
+//! The outbox: one row per message, the first of each ordering key marked as its head, so that
+//! what is due is one indexed query. Also the two sweeps a relay makes as it starts: attempts
+//! its crashed process left under way, and messages no configured secret can sign.
+
+use std::collections::HashSet;
+
+use rusqlite::{Connection, OptionalExtension, params};
+use sauce_webhooks::delivery::{EndpointHealth, OutboxStore, QueuedMessage, StoredMessage};
+use sauce_webhooks::time::OffsetDateTime;
+
+use super::dead_letters::{DeadLetter, Kept};
+use super::{Store, atomically, from_json, integer, millis, to_json};
+
+impl OutboxStore for Store {
+    type Error = rusqlite::Error;
+
+    fn push(&self, message: &QueuedMessage) -> rusqlite::Result<u64> {
+        let json = to_json(message)?;
+        self.with_connection(|db| {
+            db.prepare_cached(
+                "INSERT INTO outbox (ordering_key, endpoint, head, ready_at, version, message)
+                 VALUES (?1, ?2, NOT EXISTS (SELECT 1 FROM outbox WHERE ordering_key = ?1), ?3, 1, ?4)",
+            )?
+            .execute(params![
+                message.ordering_key(),
+                message.endpoint(),
+                millis(message.ready_at()),
+                json
+            ])?;
+            Ok(db.last_insert_rowid().unsigned_abs())
+        })
+    }
+
+    fn due(&self, now: OffsetDateTime, limit: usize) -> rusqlite::Result<Vec<StoredMessage>> {
+        self.with_connection(|db| {
+            let rows: Vec<(u64, u64, String)> = db
+                .prepare_cached(
+                    "SELECT sequence, version, message FROM outbox o
+                     WHERE head = 1 AND ready_at <= ?1
+                       AND NOT EXISTS (SELECT 1 FROM endpoints e WHERE e.endpoint = o.endpoint AND e.disabled = 1)
+                     ORDER BY ready_at, sequence LIMIT ?2",
+                )?
+                .query_map(params![millis(now), i64::try_from(limit).unwrap_or(i64::MAX)], |row| {
+                    Ok((row.get(0)?, row.get(1)?, row.get(2)?))
+                })?
+                .collect::<rusqlite::Result<_>>()?;
+            let mut due = Vec::with_capacity(rows.len());
+            for (sequence, version, json) in rows {
+                match serde_json::from_str(&json) {
+                    Ok(message) => due.push(StoredMessage { sequence, version, message }),
+                    // One row nobody can read must not stop every delivery: it goes aside, kept.
+                    Err(err) => set_aside(db, sequence, version, &json, &err.to_string(), now)?,
+                }
+            }
+            Ok(due)
+        })
+    }
+
+    fn replace(&self, sequence: u64, expected: u64, message: &QueuedMessage) -> rusqlite::Result<bool> {
+        let json = to_json(message)?;
+        let written = self.with_connection(|db| {
+            db.prepare_cached(
+                "UPDATE outbox SET message = ?3, ready_at = ?4, leased_until = ?5, version = version + 1
+                 WHERE sequence = ?1 AND version = ?2",
+            )?
+            .execute(params![
+                integer(sequence),
+                integer(expected),
+                json,
+                millis(message.ready_at()),
+                message.leased_until().map(millis)
+            ])
+        })?;
+        Ok(written == 1)
+    }
+
+    fn remove(&self, sequence: u64, expected: u64) -> rusqlite::Result<bool> {
+        self.with_connection(|db| remove(db, sequence, expected))
+    }
+
+    fn endpoint(&self, endpoint: &str) -> rusqlite::Result<EndpointHealth> {
+        let json: Option<String> = self.with_connection(|db| {
+            db.prepare_cached("SELECT health FROM endpoints WHERE endpoint = ?1")?
+                .query_row([endpoint], |row| row.get(0))
+                .optional()
+        })?;
+        json.map_or(Ok(EndpointHealth::Healthy), |json| from_json(0, &json))
+    }
+
+    fn set_endpoint(&self, endpoint: &str, health: EndpointHealth) -> rusqlite::Result<()> {
+        let json = to_json(&health)?;
+        let disabled = matches!(health, EndpointHealth::Disabled { .. });
+        self.with_connection(|db| {
+            if health == EndpointHealth::Healthy {
+                // Healthy is what an endpoint without a row is.
+                db.prepare_cached("DELETE FROM endpoints WHERE endpoint = ?1")?.execute([endpoint])?;
+            } else {
+                db.prepare_cached(
+                    "INSERT INTO endpoints (endpoint, health, disabled) VALUES (?1, ?2, ?3)
+                     ON CONFLICT (endpoint) DO UPDATE SET health = ?2, disabled = ?3",
+                )?
+                .execute(params![endpoint, json, disabled])?;
+            }
+            Ok(())
+        })
+    }
+
+    fn count(&self) -> rusqlite::Result<usize> {
+        let count: i64 =
+            self.with_connection(|db| db.query_row("SELECT COUNT(*) FROM outbox", [], |row| row.get(0)))?;
+        Ok(usize::try_from(count).unwrap_or(0))
+    }
+}
+
+impl Store {
+    /// Gives out again at once every attempt that is under way at `now`: called as a relay
+    /// starts, when any such attempt is its crashed process's, so that a crash costs seconds,
+    /// not a lease. How many.
+    ///
+    /// # Errors
+    /// The database's.
+    pub fn release_leases(&self, now: OffsetDateTime) -> rusqlite::Result<usize> {
+        self.with_connection(|db| {
+            db.execute(
+                "UPDATE outbox SET message = json_set(message, '$.leased_until', NULL), ready_at = ?1,
+                     leased_until = NULL, version = version + 1
+                 WHERE leased_until > ?1",
+                [millis(now)],
+            )
+        })
+    }
+
+    /// Moves every message signed by a secret not in `signers` to the dead letters: no one can
+    /// sign it (its subscription was renamed or removed), and left in the queue it would hold
+    /// up every later message of its key. How many.
+    ///
+    /// # Errors
+    /// The database's.
+    pub fn set_aside_unsigned(&self, signers: &HashSet<&str>, now: OffsetDateTime) -> rusqlite::Result<usize> {
+        let orphans = self.unsigned(signers)?;
+        for (sequence, version, signer, json) in &orphans {
+            let kept =
+                from_json(3, json).map_or_else(|_| Kept::Unreadable(json.clone()), |m| Kept::Message(Box::new(m)));
+            let reason = format!("no subscription signs as {signer:?} any more (renamed or removed)");
+            let letter = DeadLetter { subscription: signer.clone(), reason, kept };
+            self.transaction(
+                || {
+                    if self.remove(*sequence, *version)? {
+                        self.add_dead_letter(&letter, now)?;
+                    }
+                    Ok::<_, rusqlite::Error>(())
+                },
+                || true,
+            )?;
+        }
+        Ok(orphans.len())
+    }
+
+    /// The messages whose signer is not in `signers`: sequence, version, signer and message.
+    ///
+    /// # Errors
+    /// The database's.
+    pub fn unsigned(&self, signers: &HashSet<&str>) -> rusqlite::Result<Vec<(u64, u64, String, String)>> {
+        let rows: Vec<(u64, u64, String, String)> = self.with_connection(|db| {
+            db.prepare(
+                "SELECT sequence, version, json_extract(message, '$.request.signer'), message FROM outbox
+                 WHERE json_extract(message, '$.request.signer') IS NOT NULL ORDER BY sequence",
+            )?
+            .query_map([], |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?, row.get(3)?)))?
+            .collect()
+        })?;
+        Ok(rows.into_iter().filter(|(_, _, signer, _)| !signers.contains(signer.as_str())).collect())
+    }
+
+    /// Messages waiting, by the subscription their ordering key names (`id` before its first
+    /// line break; the empty name for a key that names none).
+    ///
+    /// # Errors
+    /// The database's.
+    pub fn queue_depths(&self) -> rusqlite::Result<Vec<(String, u64)>> {
+        self.with_connection(|db| {
+            db.prepare_cached(
+                "SELECT CASE instr(ordering_key, char(10)) WHEN 0 THEN ''
+                            ELSE substr(ordering_key, 1, instr(ordering_key, char(10)) - 1) END AS subscription,
+                        COUNT(*)
+                 FROM outbox GROUP BY subscription",
+            )?
+            .query_map([], |row| Ok((row.get(0)?, row.get(1)?)))?
+            .collect()
+        })
+    }
+}
+
+/// Removes message `sequence` at `expected` and promotes its key's next message, together.
+fn remove(db: &Connection, sequence: u64, expected: u64) -> rusqlite::Result<bool> {
+    atomically(db, |db| {
+        let key: Option<String> = db
+            .prepare_cached("DELETE FROM outbox WHERE sequence = ?1 AND version = ?2 RETURNING ordering_key")?
+            .query_row(params![integer(sequence), integer(expected)], |row| row.get(0))
+            .optional()?;
+        let Some(key) = key else { return Ok(false) };
+        db.prepare_cached(
+            "UPDATE outbox SET head = 1
+             WHERE sequence = (SELECT MIN(sequence) FROM outbox WHERE ordering_key = ?1)",
+        )?
+        .execute([&key])?;
+        Ok(true)
+    })
+}
+
+/// Moves an unreadable message to the dead letters, with why, out of its key's way.
+fn set_aside(
+    db: &Connection,
+    sequence: u64,
+    version: u64,
+    json: &str,
+    error: &str,
+    now: OffsetDateTime,
+) -> rusqlite::Result<()> {
+    crate::log::log("error", "unreadable message set aside", serde_json::json!({"sequence": sequence, "error": error}));
+    atomically(db, |db| {
+        if remove(db, sequence, version)? {
+            super::dead_letters::insert(db, "", &format!("unreadable: {error}"), Some(json), None, now)?;
+        }
+        Ok(())
+    })
+}

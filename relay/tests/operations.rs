@@ -1,0 +1,155 @@
+//! Running the relay: `check` on what an operator gets wrong, `/health`, `/ready` and
+//! `/metrics`, a SIGTERM that drains, and where the database goes when none is named.
+
+mod common;
+
+use std::time::{Duration, Instant};
+
+use common::relay::{Dir, Relay, cli, job, pagerduty, wait_for, webhook};
+use common::stand_in::stand_in;
+use serde_json::json;
+
+/// `check`'s exit code and what it printed (standard output, then standard error).
+fn check(config: &std::path::Path, env: &[(&str, &str)]) -> (Option<i32>, String) {
+    let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_sauce-relay"));
+    common::relay::environment(&mut command);
+    for (var, value) in env {
+        command.env(var, value);
+    }
+    let output = command.arg("check").arg(config).output().unwrap();
+    let said = [String::from_utf8(output.stdout).unwrap(), String::from_utf8(output.stderr).unwrap()].concat();
+    (output.status.code(), said)
+}
+
+#[test]
+fn check_names_every_problem_and_what_to_write() {
+    let dir = Dir::new("check");
+    let mut bad_url = webhook("chat", "ftp://chat.example.com/hooks", "{}");
+    bad_url["target"]["webhook"]["standard_webhooks_secret_env"] = json!("NO_SUCH_SECRET");
+    let mut no_key = pagerduty("oncall");
+    no_key["target"]["pagerduty"]["routing_key_env"] = json!("NO_SUCH_KEY");
+    let (config, _) = dir.config(json!({
+        "sauce_secret_env": "NO_SAUCE_SECRET",
+        "pagerduty_events_url": "http://events.example.com/v2/enqueue",
+        "subscriptions": [bad_url, no_key, webhook("chat", "https://chat.example.com/hooks", "{}"),
+                          webhook("bad\nid", "https://chat.example.com/hooks", "{}")]
+    }));
+    let (code, said) = check(&config, &[]);
+    assert_eq!(code, Some(1), "{said}");
+    for expected in [
+        "sauce_secret_env: the environment variable NO_SAUCE_SECRET is not set",
+        "subscription \"chat\": url:",
+        "subscription \"oncall\": routing_key_env: the environment variable NO_SUCH_KEY is not set",
+        "subscription \"chat\": the id is used twice",
+        "subscription \"bad\\nid\": an id is 1 to 128 bytes without control characters",
+    ] {
+        assert!(said.contains(expected), "{expected:?} in:\n{said}");
+    }
+
+    let (config, _) = dir.config(json!({
+        "pagerduty_events_url": "http://events.example.com/v2/enqueue",
+        "subscriptions": [pagerduty("oncall")]
+    }));
+    let (code, said) = check(&config, &[]);
+    assert_eq!(code, Some(1));
+    assert!(said.contains("pagerduty_events_url: refused events URL: http only to a loopback address"), "{said}");
+
+    std::fs::write(&config, r#"{"subscriptions": [], "listen": "127.0.0.1:3000", "delivery_worker": 2}"#).unwrap();
+    let (code, said) = check(&config, &[]);
+    assert_eq!(code, Some(1));
+    assert!(said.contains("unknown field `delivery_worker`"), "{said}");
+
+    let (config, _) = dir.config(json!({"subscriptions": [pagerduty("oncall")]}));
+    let (code, said) = check(&config, &[]);
+    assert_eq!(code, Some(0), "{said}");
+    assert!(said.contains("1 subscriptions (1 to PagerDuty, 0 to webhooks)"), "{said}");
+    assert!(said.contains("created on the first run"), "{said}");
+}
+
+#[test]
+fn without_a_database_path_it_is_kept_under_the_state_folder_not_the_source_tree() {
+    let dir = Dir::new("default-database");
+    let config = dir.0.join("relay.json");
+    std::fs::write(&config, serde_json::to_vec(&json!({"subscriptions": [pagerduty("oncall")]})).unwrap()).unwrap();
+    let home = dir.0.join("home");
+    let home = home.to_str().unwrap();
+    let (code, said) = check(&config, &[("HOME", home), ("XDG_STATE_HOME", "")]);
+    assert_eq!(code, Some(0), "{said}");
+    assert!(said.contains(&format!("database {home}/.local/state/sauce-relay/relay.db")), "{said}");
+    let state = dir.0.join("state");
+    let (_, said) = check(&config, &[("XDG_STATE_HOME", state.to_str().unwrap())]);
+    assert!(said.contains(&format!("database {}/sauce-relay/relay.db", state.display())), "{said}");
+}
+
+#[test]
+fn health_ready_and_metrics_answer() {
+    let (chat, _) = stand_in(|_, _| (204, vec![]));
+    let dir = Dir::new("metrics");
+    let (config, address) = dir.config(json!({
+        "allow_private_targets": true,
+        "subscriptions": [webhook("chat", &format!("{chat}/hooks"), r#"{"run": "{{job.id}}"}"#)]
+    }));
+    let relay = Relay::start(&config, &address);
+    assert_eq!(relay.get("/health"), (200, "ok".to_owned()));
+    assert_eq!(relay.get("/ready").0, 200);
+    assert_eq!(relay.post(&job("j-1", "checkout", "FAILED")).0, 204);
+    assert_eq!(relay.post(b"{}").0, 204);
+    assert_eq!(common::relay::agent().post(&format!("{address}/webhooks/sauce")).send("{}").unwrap().status(), 401);
+    wait_for("the delivery counted", Duration::from_secs(10), || {
+        relay.metric("sauce_relay_deliveries_total{subscription=\"chat\",outcome=\"delivered\"}") == 1
+    });
+    let (status, text) = relay.get("/metrics");
+    assert_eq!(status, 200);
+    for family in [
+        "sauce_relay_intake_requests_total{status=\"204\"} 2",
+        "sauce_relay_intake_requests_total{status=\"401\"} 1",
+        "sauce_relay_delivery_latency_seconds_count{target=\"webhook\"} 1",
+        "# TYPE sauce_relay_queue_depth gauge",
+        "sauce_relay_dead_letters 0",
+        "sauce_relay_disabled_endpoints 0",
+        "sauce_relay_open_incidents 0",
+        "# EOF",
+    ] {
+        assert!(text.contains(family), "{family:?} in:\n{text}");
+    }
+}
+
+#[test]
+fn sigterm_stops_intake_and_finishes_the_attempt_under_way() {
+    // The endpoint takes two seconds to answer: the relay is told to stop meanwhile.
+    let (chat, posts) = stand_in(|_, _| {
+        std::thread::sleep(Duration::from_secs(2));
+        (204, vec![])
+    });
+    let dir = Dir::new("drain");
+    let (config, address) = dir.config(json!({
+        "allow_private_targets": true,
+        "drain_seconds": 10,
+        "subscriptions": [webhook("chat", &format!("{chat}/hooks"), r#"{"run": "{{job.id}}"}"#)]
+    }));
+    let relay = Relay::start(&config, &address);
+    assert_eq!(relay.post(&job("j-1", "checkout", "FAILED")).0, 204);
+    wait_for("the attempt under way", Duration::from_secs(10), || !posts.lock().unwrap().is_empty());
+    let log = relay.log.clone();
+    let stopping = Instant::now();
+    let status = relay.terminate(Duration::from_secs(15));
+    assert_eq!(status.code(), Some(0));
+    assert!(stopping.elapsed() >= Duration::from_millis(1500), "it waited for the answer");
+    let log = std::fs::read_to_string(log).unwrap();
+    assert!(log.contains("\"msg\":\"delivered\""), "the attempt's outcome was recorded:\n{log}");
+    assert!(log.contains("\"attempts_left_under_way\":0"), "{log}");
+    let (_, said) = check(&config, &[]);
+    assert!(said.contains("0 messages waiting"), "nothing left to send again: {said}");
+    assert_eq!(posts.lock().unwrap().len(), 1);
+}
+
+#[test]
+fn a_second_relay_on_the_same_database_refuses_to_start() {
+    let dir = Dir::new("lock");
+    let (config, address) = dir.config(json!({"subscriptions": []}));
+    let _relay = Relay::start(&config, &address);
+    let (second, _) = dir.config(json!({"subscriptions": [], "database": dir.0.join("relay.db")}));
+    let ran = cli(&["run", second.to_str().unwrap()]);
+    assert_eq!(ran.status.code(), Some(1));
+    assert!(String::from_utf8(ran.stdout).unwrap().contains("another sauce-relay runs on this database"));
+}

@@ -1,8 +1,0 @@
-//! What the server tests share: stand-in HTTP servers, and PagerDuty's schema check, which the
-//! crate's own tests use too.
-
-#![allow(dead_code)] // each test binary uses a part
-
-#[path = "../../../tests/common/pagerduty_schema.rs"]
-pub mod pagerduty_schema;
-pub mod stand_in;
