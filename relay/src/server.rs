@@ -1,6 +1,6 @@
-//! The HTTP server both server examples run: HTTP/1.1 with limits that keep a slow or hostile
-//! client from holding connections or memory. Shared by `examples/receiver` and
-//! `examples/relay` (and their tests) through `#[path]`.
+//! The HTTP server the relay runs: HTTP/1.1 with limits that keep a slow or hostile client
+//! from holding connections or memory. The example receiver (`servers/receiver`) runs it too,
+//! through `#[path]`.
 
 use std::collections::HashMap;
 use std::net::{IpAddr, SocketAddr};

@@ -75,7 +75,7 @@ fn required_time<'de, D: serde::Deserializer<'de>>(d: D) -> Result<OffsetDateTim
 /// DELETE FROM outbox WHERE sequence = ? AND version = ?;
 /// ```
 ///
-/// `examples/relay/db.rs` is one over SQLite, tested by the relay's crash test. Workers on
+/// The relay's (`relay/src/store/`) is one over SQLite, tested by its crash test. Workers on
 /// several threads share a store through an `Arc` (implemented for any `Arc<S>`), so a store
 /// they share must be `Send + Sync`.
 pub trait OutboxStore {

@@ -33,7 +33,7 @@ pub struct Versioned {
 /// never both trigger or both resolve. Every database offers the primitive: in SQL,
 /// `UPDATE incidents SET state = ?, version = version + 1 WHERE key = ? AND version = ?` (and an
 /// `INSERT` that fails on a duplicate key for the first write); in Redis, `WATCH`/`MULTI` or a
-/// Lua script. The README shows one over SQLite, and `examples/relay/db.rs` another.
+/// Lua script. The README shows one over SQLite, and the relay's (`relay/src/store/`) another.
 ///
 /// Implement [`load`](IncidentStore::load) and [`replace`](IncidentStore::replace); leave
 /// [`update`](IncidentStore::update) as it is unless your store can hold a key locked while the
