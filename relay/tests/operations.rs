@@ -153,3 +153,22 @@ fn a_second_relay_on_the_same_database_refuses_to_start() {
     assert_eq!(ran.status.code(), Some(1));
     assert!(String::from_utf8(ran.stdout).unwrap().contains("another sauce-relay runs on this database"));
 }
+
+#[test]
+fn the_first_relays_configuration_file_still_runs() {
+    // Its keys, as the example relay shipped them: `database` relative to the working folder.
+    let dir = Dir::new("first-config");
+    let config = dir.0.join("relay.json");
+    std::fs::copy(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/first-relay.json"), &config).unwrap();
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_sauce-relay"))
+        .current_dir(&dir.0)
+        .env("SAUCE_WEBHOOK_SECRET", "token")
+        .env("PAGERDUTY_ROUTING_KEY", common::relay::ROUTING_KEY)
+        .env("QA_CHAT_WEBHOOK_SECRET", common::relay::WEBHOOK_SECRET)
+        .args(["check", "relay.json"])
+        .output()
+        .unwrap();
+    let said = String::from_utf8(output.stdout).unwrap();
+    assert!(output.status.success(), "{said}{}", String::from_utf8_lossy(&output.stderr));
+    assert!(said.contains("database relay.db: created on the first run"), "{said}");
+}
