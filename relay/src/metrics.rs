@@ -80,52 +80,55 @@ impl Metrics {
     /// Every metric at zero.
     pub fn new() -> Self {
         let mut registry = Registry::with_prefix("sauce_relay");
-        let metrics = Self {
-            intake: Family::default(),
-            events_refused: Counter::default(),
-            bodies_repeated: Counter::default(),
-            deliveries: Family::default(),
-            retries: Family::default(),
-            dead_lettered: Family::default(),
-            latency: Family::new_with_constructor(latency_histogram),
-            queue_depth: Family::default(),
-            dead_letters: Gauge::default(),
-            disabled_endpoints: Gauge::default(),
-            open_incidents: Gauge::default(),
-            registry: Registry::default(),
-        };
-        registry.register("intake_requests", "Requests to /webhooks/sauce, by status", metrics.intake.clone());
-        registry.register(
-            "events_refused",
-            "Elements of bodies that could not be read",
-            metrics.events_refused.clone(),
-        );
+        // The registry keeps a clone of each metric: clones share their values.
+        let intake = Family::default();
+        registry.register("intake_requests", "Requests to /webhooks/sauce, by status", intake.clone());
+        let events_refused = Counter::default();
+        registry.register("events_refused", "Elements of bodies that could not be read", events_refused.clone());
+        let bodies_repeated = Counter::default();
         registry.register(
             "bodies_repeated",
             "Bodies taken in before, within the replay window, and not again",
-            metrics.bodies_repeated.clone(),
+            bodies_repeated.clone(),
         );
-        registry.register("deliveries", "Delivery attempts, by subscription and outcome", metrics.deliveries.clone());
-        registry.register("retries", "Attempts that were retries, by subscription", metrics.retries.clone());
+        let deliveries = Family::default();
+        registry.register("deliveries", "Delivery attempts, by subscription and outcome", deliveries.clone());
+        let retries = Family::default();
+        registry.register("retries", "Attempts that were retries, by subscription", retries.clone());
+        let dead_lettered = Family::default();
         registry.register(
             "dead_lettered",
             "Messages and events set aside as dead letters, by subscription",
-            metrics.dead_lettered.clone(),
+            dead_lettered.clone(),
         );
+        let latency = Family::new_with_constructor(latency_histogram as fn() -> Histogram);
         registry.register(
             "delivery_latency_seconds",
             "From a webhook's answer to the delivery of a message it made, by target",
-            metrics.latency.clone(),
+            latency.clone(),
         );
-        registry.register(
-            "queue_depth",
-            "Messages waiting in the outbox, by subscription",
-            metrics.queue_depth.clone(),
-        );
-        registry.register("dead_letters", "Dead letters kept", metrics.dead_letters.clone());
-        registry.register("disabled_endpoints", "Webhook endpoints disabled", metrics.disabled_endpoints.clone());
-        registry.register("open_incidents", "PagerDuty incidents open", metrics.open_incidents.clone());
-        Self { registry, ..metrics }
+        let queue_depth = Family::default();
+        registry.register("queue_depth", "Messages waiting in the outbox, by subscription", queue_depth.clone());
+        let dead_letters = Gauge::default();
+        registry.register("dead_letters", "Dead letters kept", dead_letters.clone());
+        let disabled_endpoints = Gauge::default();
+        registry.register("disabled_endpoints", "Webhook endpoints disabled", disabled_endpoints.clone());
+        let open_incidents = Gauge::default();
+        registry.register("open_incidents", "PagerDuty incidents open", open_incidents.clone());
+        Self {
+            registry,
+            intake,
+            events_refused,
+            bodies_repeated,
+            deliveries,
+            retries,
+            dead_lettered,
+            latency,
+            queue_depth,
+            dead_letters,
+            disabled_endpoints,
+            open_incidents,
+        }
     }
 
     /// The metrics in Prometheus' text format.
