@@ -1,9 +1,9 @@
 //! The relay a team deploys: Sauce Labs webhooks in, PagerDuty pages and webhook posts out,
 //! through an outbox in SQLite, so that nothing is lost on a crash or a restart. The binary is
-//! `sauce-relay` (`src/main.rs`); this library is what it runs, for its tests and benches.
+//! `sauce-relay` (`src/bin/sauce-relay.rs`); this library is what it runs, for its tests and benches.
 //!
 //! ```text
-//! main.rs      the command line: run, check, endpoints, dead-letters
+//! bin/         the command line: run, check, endpoints, dead-letters
 //! run.rs       wiring: start, drain on SIGTERM          check.rs, ops.rs   the other commands
 //! http.rs      routes: /webhooks/sauce /health /ready /metrics            server.rs  the HTTP/1.1 loop
 //! intake.rs    a body, in one transaction               deliver.rs   the delivery workers
