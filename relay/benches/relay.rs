@@ -52,7 +52,7 @@ fn scenario(label: &str, test_of: fn(usize) -> String) {
         let shutdown = async move {
             let _ = stopped.await;
         };
-        sauce_relay::run::run(&config, &env, sauce_relay::server::Limits::default(), shutdown).unwrap();
+        sauce_relay::run::run(&config, &env, shutdown).unwrap();
     });
     let url = format!("http://{listen}/webhooks/sauce");
     let agent: ureq::Agent = ureq::Agent::config_builder().http_status_as_error(false).build().into();

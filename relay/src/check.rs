@@ -60,8 +60,17 @@ pub fn check(path: &Path, env: &dyn Fn(&str) -> Option<String>) -> Report {
             return report;
         }
     };
+    if config.subscriptions.is_empty() {
+        report.notes.push("no subscriptions: every webhook is taken in, and nothing is sent".to_owned());
+    }
+    if config.allow_private_targets {
+        report.notes.push("allow_private_targets is on: for tests only, never in production".to_owned());
+    }
     match Store::open_to_read(&database) {
-        Ok(None) => report.notes.push(format!("database {}: created on the first run", database.display())),
+        Ok(None) => match creatable(&database) {
+            Ok(()) => report.notes.push(format!("database {}: created on the first run", database.display())),
+            Err(problem) => report.problems.push(format!("database {}: {problem}", database.display())),
+        },
         Ok(Some(store)) => {
             if let Err(err) = look_into(&store, signers.as_ref(), &mut report) {
                 report.problems.push(format!("database {}: {err}", database.display()));
@@ -97,5 +106,21 @@ fn look_into(store: &Store, signers: Option<&HashSet<String>>, report: &mut Repo
              again (its secret signs them) and send them with `sauce-relay dead-letters retry`"
         ));
     }
+    Ok(())
+}
+
+/// Whether a database can be created at `path`: its nearest folder that exists is a folder the
+/// relay may write in.
+fn creatable(path: &Path) -> Result<(), String> {
+    let mut folder = path.parent().filter(|folder| !folder.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    while !folder.exists() {
+        folder = folder.parent().unwrap_or(Path::new("."));
+    }
+    if !folder.is_dir() {
+        return Err(format!("{} is not a folder", folder.display()));
+    }
+    let probe = folder.join(format!(".sauce-relay-check-{}", std::process::id()));
+    std::fs::write(&probe, b"").map_err(|e| format!("{} cannot be written to: {e}", folder.display()))?;
+    let _ = std::fs::remove_file(probe);
     Ok(())
 }

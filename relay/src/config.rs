@@ -52,6 +52,14 @@ pub struct Config {
     /// enables it with `sauce-relay endpoints enable`).
     #[serde(default)]
     pub reenable_endpoints_after_seconds: Option<u32>,
+    /// Connections served at once (64 by default); more wait to be accepted.
+    #[serde(default = "default_connections")]
+    pub max_connections: usize,
+    /// Connections one client address may hold at once (8 by default); more are closed at
+    /// once. Behind a proxy every request comes from the proxy's address: raise it to
+    /// `max_connections` there.
+    #[serde(default = "default_connections_per_client")]
+    pub max_connections_per_client: usize,
     /// How long a stopping relay (SIGTERM) waits for the attempts under way (10 s by default).
     #[serde(default = "default_drain")]
     pub drain_seconds: u32,
@@ -59,14 +67,16 @@ pub struct Config {
     pub subscriptions: Vec<SubscriptionConfig>,
 }
 
-/// Retry delays for both kinds of target.
+/// Retry delays for both kinds of target; each absent one is the policies' own.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RetryConfig {
     /// The delays before each retry, in seconds.
-    pub schedule_seconds: Vec<u32>,
+    #[serde(default)]
+    pub schedule_seconds: Option<Vec<u32>>,
     /// The least wait after a 408, a 429 or a timeout, in seconds.
-    pub throttled_wait_seconds: u32,
+    #[serde(default)]
+    pub throttled_wait_seconds: Option<u32>,
     /// The delays before each retry of a webhook request the endpoint refused (a 4xx other
     /// than 408, 410 and 429): 5 s, 60 s and 300 s by default, then it is a dead letter.
     #[serde(default)]
@@ -95,6 +105,14 @@ fn default_replay_window() -> u32 {
 
 fn default_drain() -> u32 {
     10
+}
+
+fn default_connections() -> usize {
+    64
+}
+
+fn default_connections_per_client() -> usize {
+    8
 }
 
 /// One subscription: who it listens to, and where its events go.

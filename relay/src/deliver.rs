@@ -175,9 +175,10 @@ impl Worker {
             Outcome::DnsFailed => "name not resolved".to_owned(),
             _ => "connection failed".to_owned(),
         };
-        let fields = json!({"subscription": subscription, "message": attempt.id().as_str(),
-                            "attempt": attempt.number(), "outcome": outcome});
-        let counted = match reported {
+        // Every line of an attempt has the same fields, and some more.
+        let mut fields = json!({"subscription": subscription, "message": attempt.id().as_str(),
+                                "attempt": attempt.number(), "outcome": outcome});
+        let (level, msg, counted) = match reported {
             Reported::Delivered => {
                 let waited = (now - attempt.message().enqueued_at()).as_seconds_f64().max(0.0);
                 let target = match attempt.message().target() {
@@ -185,32 +186,25 @@ impl Worker {
                     _ => "webhook",
                 };
                 self.metrics.latency.get_or_create(&metrics::TargetKind { target }).observe(waited);
-                log("info", "delivered", fields);
-                "delivered"
+                ("info", "delivered", "delivered")
             }
             Reported::RetryAt(at) => {
-                let at = at.format(&Rfc3339).unwrap_or_default();
-                log("warn", "will retry", json!({"at": at, "attempt": fields}));
-                "retry"
+                fields["retry_at"] = json!(at.format(&Rfc3339).unwrap_or_default());
+                ("warn", "will retry", "retry")
             }
             Reported::GaveUp { reason, .. } => {
                 self.metrics.dead_lettered(subscription);
-                log("error", "gave up: a dead letter", json!({"reason": reason.to_string(), "attempt": fields}));
-                "gave_up"
+                fields["reason"] = json!(reason.to_string());
+                ("error", "gave up: a dead letter", "gave_up")
             }
-            Reported::EndpointDisabled => {
-                log(
-                    "error",
-                    "endpoint disabled: its messages wait until `sauce-relay endpoints enable`",
-                    json!({"attempt": fields}),
-                );
-                "endpoint_disabled"
-            }
-            _ => {
-                log("warn", "lease lost", fields);
-                "lease_lost"
-            }
+            Reported::EndpointDisabled => (
+                "error",
+                "endpoint disabled: its messages wait until `sauce-relay endpoints enable`",
+                "endpoint_disabled",
+            ),
+            _ => ("warn", "lease lost", "lease_lost"),
         };
+        log(level, msg, fields);
         self.metrics.delivery(subscription, counted);
     }
 

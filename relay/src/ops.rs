@@ -6,13 +6,14 @@ use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
 use sauce_webhooks::Event;
-use sauce_webhooks::delivery::{EndpointHealth, Message, Outbox};
+use sauce_webhooks::delivery::{EndpointHealth, Message, Outbox, QueuedMessage, Target as DeliveryTarget};
+use sauce_webhooks::pagerduty::IncidentLedger;
 use sauce_webhooks::time::OffsetDateTime;
 use sauce_webhooks::time::format_description::well_known::Rfc3339;
 
 use crate::config::{Config, TargetConfig};
-use crate::intake::{of_subscription, webhook_message};
-use crate::setup::{self, Target};
+use crate::intake::{of_subscription, subscription_of, webhook_message};
+use crate::setup::{self, Subscriber, Target};
 use crate::shown;
 use crate::store::{Failed, Kept, Store, StoredLetter};
 
@@ -56,20 +57,25 @@ pub fn enable_endpoints(config: &Config, store: &Store, target: Option<&str>) ->
         .map(|(endpoint, _)| endpoint)
         .collect();
     let users = endpoint_users(config);
+    let named = |endpoint: &String, target: &str| {
+        *endpoint == target
+            || users.get(endpoint).is_some_and(|ids| ids.iter().any(|id| id == target))
+            || shown::endpoint(endpoint).trim_end_matches("/…") == target.trim_end_matches(['/', '…'])
+    };
     let chosen: Vec<&String> = match target {
         None => disabled.iter().collect(),
-        Some(target) => disabled
-            .iter()
-            .filter(|endpoint| {
-                *endpoint == target || users.get(*endpoint).is_some_and(|ids| ids.iter().any(|id| id == target))
-            })
-            .collect(),
+        Some(target) => disabled.iter().filter(|endpoint| named(endpoint, target)).collect(),
     };
     if chosen.is_empty() {
         return Err(match target {
-            Some(target) => format!("no disabled endpoint is {target:?} or the endpoint of a subscription of that id"),
+            Some(target) => format!(
+                "no disabled endpoint is {target:?}, as listed or in full, or the endpoint of a subscription of that id"
+            ),
             None => "no endpoint is disabled".to_owned(),
         });
+    }
+    if let (Some(target), [_, _, ..]) = (target, chosen.as_slice()) {
+        return Err(format!("{target:?} names {} disabled endpoints: name one by its subscription's id", chosen.len()));
     }
     let mut out = String::new();
     for endpoint in chosen {
@@ -91,22 +97,26 @@ pub fn list_dead_letters(store: &Store, limit: usize) -> Result<String, String> 
     }
     for StoredLetter { id, at, letter } in letters {
         let what = match &letter.kept {
-            Kept::Message(message) => format!("message to {}", shown::endpoint(message.endpoint())),
-            Kept::Event(_) => "event".to_owned(),
+            Kept::Message(message) => described(message),
+            Kept::Event(_) => "an event no message could be made of".to_owned(),
             Kept::Unreadable(_) => "unreadable".to_owned(),
         };
         let subscription = if letter.subscription.is_empty() { "-" } else { &letter.subscription };
-        let _ = writeln!(out, "{id:>6}  {}  {subscription:<20} {what:<40} {}", time(at), letter.reason);
+        let _ = writeln!(out, "{id:>6}  {}  {subscription:<20} {what}: {}", time(at), letter.reason);
     }
     Ok(out)
 }
 
 /// Sends dead letters `ids` again (every one when empty): a message queued again from the
-/// start, an event made a message of again with today's configuration. Each letter goes or
-/// stays as a whole; what did.
+/// start (after what its test sent since, under a new id), an event made a message of again
+/// with today's configuration. A PagerDuty alert that the incident's state has overtaken (a
+/// trigger of an incident closed since, a resolve of one open again since) is dropped: sent,
+/// it would open a passed test's incident or close a failing one's. Each letter goes, is
+/// dropped or stays as a whole.
 ///
 /// # Errors
-/// The configuration's problems (its secrets sign and route the letters), or the database's.
+/// The configuration's problems (its secrets sign and route the letters), the database's, or,
+/// with what was done, that some letters could not be sent and stay.
 pub fn retry_dead_letters(
     config: &Config,
     env: &dyn Fn(&str) -> Option<String>,
@@ -125,27 +135,61 @@ pub fn retry_dead_letters(
     };
     let now = OffsetDateTime::now_utc();
     let mut out = String::new();
+    let mut kept = 0;
     for id in ids {
         let sent = store.transaction(
             || {
                 let letter = store.take_dead_letter(id)?.ok_or("no such dead letter")?;
-                if let Some(message) = remade(&setup, letter)? {
-                    outbox.enqueue(message, now).map_err(|e| Failed(e.to_string()))?;
+                let Some(message) = remade(&setup, letter)? else {
+                    return Ok(Some("nothing to send for it now".to_owned()));
+                };
+                if let Some(stale) = overtaken(&setup, store, &message)? {
+                    return Ok(Some(stale));
                 }
-                Ok::<_, Failed>(())
+                outbox.enqueue(message, now).map_err(|e| Failed(e.to_string()))?;
+                Ok::<_, Failed>(None)
             },
             || true,
         );
-        match sent {
-            Ok(_) => {
-                let _ = writeln!(out, "{id}: queued again");
-            }
+        let _ = match sent {
+            Ok(Some(None)) => writeln!(out, "{id}: queued again"),
+            Ok(Some(Some(why))) => writeln!(out, "{id}: dropped: {why}"),
+            Ok(None) => writeln!(out, "{id}: kept"),
             Err(Failed(reason)) => {
-                let _ = writeln!(out, "{id}: kept: {reason}");
+                kept += 1;
+                writeln!(out, "{id}: kept: {reason}")
             }
-        }
+        };
+    }
+    if kept > 0 {
+        return Err(format!("{out}{kept} dead letters could not be sent, and stay"));
     }
     Ok(out)
+}
+
+/// Why a PagerDuty `message` no longer says what is true of its incident, if it does not.
+fn overtaken(setup: &setup::Setup, store: &Store, message: &Message) -> Result<Option<String>, Failed> {
+    if message.target() != DeliveryTarget::PagerDuty {
+        return Ok(None);
+    }
+    let Some(Subscriber { target: Target::Page { rules, .. }, .. }) =
+        setup.subscribers.iter().find(|sub| sub.id == subscription_of(message.ordering_key()))
+    else {
+        return Ok(None);
+    };
+    let body: serde_json::Value = serde_json::from_slice(&message.request().body).unwrap_or_default();
+    let (Some(action), Some(dedup_key)) = (body["event_action"].as_str(), body["dedup_key"].as_str()) else {
+        return Ok(None);
+    };
+    let ledger = IncidentLedger::new((**rules).clone()).with_store(store.clone());
+    let open = ledger.incident(dedup_key).map_err(|e| Failed(e.to_string()))?.is_some_and(|state| state.is_open());
+    Ok(match action {
+        "trigger" if !open => Some("its test passed since: the incident is closed, and a trigger would open it".into()),
+        "resolve" if open => {
+            Some("its test failed again since: the incident is open, and a resolve would close it".into())
+        }
+        _ => None,
+    })
 }
 
 /// The message a dead letter becomes again, if any.
@@ -187,6 +231,19 @@ fn endpoint_users(config: &Config) -> BTreeMap<String, Vec<String>> {
         }
     }
     users
+}
+
+/// A message as a listing shows it: a PagerDuty alert's action and dedup key, a webhook's
+/// endpoint and the test it is about.
+fn described(message: &QueuedMessage) -> String {
+    if message.target() == DeliveryTarget::PagerDuty {
+        let body: serde_json::Value = serde_json::from_slice(&message.request().body).unwrap_or_default();
+        let action = body["event_action"].as_str().unwrap_or("alert");
+        return format!("pagerduty {action} {}", body["dedup_key"].as_str().unwrap_or("(no dedup key)"));
+    }
+    // The ordering key's last part is the test (`subscription`, endpoint, test).
+    let test = message.ordering_key().rsplit('\n').next().unwrap_or_default();
+    format!("webhook to {} about {test}", shown::endpoint(message.endpoint()))
 }
 
 fn time(at: OffsetDateTime) -> String {

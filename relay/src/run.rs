@@ -34,7 +34,6 @@ use crate::store::Store;
 pub fn run(
     config: &Config,
     env: &dyn Fn(&str) -> Option<String>,
-    limits: Limits,
     shutdown: impl Future<Output = ()>,
 ) -> Result<(), String> {
     let setup = setup::build(config, env).map_err(|problems| format!("the configuration has problems:\n{problems}"))?;
@@ -45,6 +44,11 @@ pub fn run(
     let parts = Parts::assemble(config, &store, setup);
     // The first count before the first webhook, so that a full outbox is known at once.
     parts.housekeeping.tick(OffsetDateTime::now_utc(), true).map_err(|e| e.to_string())?;
+    let limits = Limits {
+        connections: config.max_connections,
+        connections_per_client: config.max_connections_per_client,
+        ..Limits::default()
+    };
     parts.serve(config, &path, limits, shutdown)
 }
 

@@ -19,6 +19,9 @@ use crate::config::{Config, SubscriptionConfig, TargetConfig};
 /// The longest subscription id: it names the subscription in every log line and metric.
 const MAX_ID_BYTES: usize = 128;
 
+/// The most delivery workers: each holds a database connection and sends one request at a time.
+const MAX_WORKERS: usize = 64;
+
 /// What a subscription does with the events it gets.
 #[derive(Debug)]
 pub enum Target {
@@ -83,12 +86,27 @@ impl fmt::Display for Problems {
 /// Every problem found.
 pub fn build(config: &Config, env: &dyn Fn(&str) -> Option<String>) -> Result<Setup, Problems> {
     let mut problems = Vec::new();
-    let sauce = secret(env, &config.sauce_secret_env, "sauce_secret_env", &mut problems).and_then(|token| {
-        Secret::new(token).map_err(|e| problems.push(format!("{}: {e}", config.sauce_secret_env))).ok()
-    });
+    let sauce = env_secret(env, &config.sauce_secret_env)
+        .map_err(|e| format!("sauce_secret_env: {e}"))
+        .and_then(|token| Secret::new(token).map_err(|e| format!("{}: {e}", config.sauce_secret_env)))
+        .map_err(|problem| problems.push(problem))
+        .ok();
     if config.lease_seconds.is_some_and(|lease| lease < 2) {
         // Requests may take half the lease: under 2 s, that rounds to nothing.
         problems.push("lease_seconds: must be 2 or more".to_owned());
+    }
+    if !(1..=MAX_WORKERS).contains(&config.delivery_workers) {
+        problems.push(format!(
+            "delivery_workers: {} workers; write 1 to {MAX_WORKERS} (4 by default)",
+            config.delivery_workers
+        ));
+    }
+    if let Some(problem) = config.pagerduty_events_url.as_deref().and_then(|url| events_url_problem(url, config)) {
+        problems.push(format!("pagerduty_events_url: {problem}"));
+    }
+    if config.max_connections == 0 || config.max_connections_per_client == 0 {
+        problems
+            .push("max_connections, max_connections_per_client: must be 1 or more (64 and 8 by default)".to_owned());
     }
     if config.max_queued_messages == 0 {
         problems.push("max_queued_messages: must be 1 or more (100000 by default)".to_owned());
@@ -140,12 +158,31 @@ pub fn build(config: &Config, env: &dyn Fn(&str) -> Option<String>) -> Result<Se
 }
 
 /// A secret from the environment variable `var`: refusing to start beats starting open.
-fn secret(env: &dyn Fn(&str) -> Option<String>, var: &str, key: &str, problems: &mut Vec<String>) -> Option<String> {
-    let value = env(var).filter(|value| !value.is_empty());
-    if value.is_none() {
-        problems.push(format!("{key}: the environment variable {var} is not set"));
+fn env_secret(env: &dyn Fn(&str) -> Option<String>, var: &str) -> Result<String, String> {
+    match env(var) {
+        Some(value) if !value.is_empty() => Ok(value),
+        Some(_) => Err(format!("the environment variable {var} is empty")),
+        None => Err(format!("the environment variable {var} is not set")),
     }
-    value
+}
+
+/// What is wrong with an events URL that the library takes but that cannot work: one without
+/// PagerDuty's path, or one at a private address the HTTP client will not connect to.
+fn events_url_problem(url: &str, config: &Config) -> Option<String> {
+    let parsed = url::Url::parse(url).ok()?;
+    if parsed.path() == "/" {
+        return Some(format!(
+            "{url} has no path: PagerDuty's is /v2/enqueue (https://events.eu.pagerduty.com/v2/enqueue for the EU region)"
+        ));
+    }
+    let private = match parsed.host()? {
+        url::Host::Ipv4(ip) => !EndpointPolicy::default().permits_ip(ip.into()),
+        url::Host::Ipv6(ip) => !EndpointPolicy::default().permits_ip(ip.into()),
+        url::Host::Domain(_) => false,
+    };
+    (private && !config.allow_private_targets).then(|| {
+        "a private address, which the relay does not connect to: set allow_private_targets (tests only)".to_owned()
+    })
 }
 
 /// Why `id` cannot name a subscription, if it cannot.
@@ -196,9 +233,12 @@ fn page(
     failures_to_page: Option<u32>,
     problem: &mut dyn FnMut(String),
 ) -> Option<Target> {
-    let Some(key) = env(routing_key_env).filter(|key| !key.is_empty()) else {
-        problem(format!("routing_key_env: the environment variable {routing_key_env} is not set"));
-        return None;
+    let key = match env_secret(env, routing_key_env) {
+        Ok(key) => key,
+        Err(e) => {
+            problem(format!("routing_key_env: {e}"));
+            return None;
+        }
     };
     let rules = match RoutingKey::new(key) {
         Ok(key) => IncidentRules::new(key),
@@ -260,9 +300,12 @@ fn send(
         }
     }
     if let Some(var) = standard_webhooks_secret_env {
-        let Some(value) = env(var).filter(|value| !value.is_empty()) else {
-            problem(format!("standard_webhooks_secret_env: the environment variable {var} is not set"));
-            return None;
+        let value = match env_secret(env, var) {
+            Ok(value) => value,
+            Err(e) => {
+                problem(format!("standard_webhooks_secret_env: {e}"));
+                return None;
+            }
         };
         match Secret::from_standard_webhooks(&value) {
             // The secret is known by the subscription's id: the name its messages carry.
@@ -282,9 +325,12 @@ fn policies(config: &Config) -> [RetryPolicy; 2] {
     let seconds = |list: &[u32]| list.iter().map(|&s| Duration::seconds(s.into())).collect::<Vec<_>>();
     [RetryPolicy::pagerduty(), RetryPolicy::webhook()].map(|mut policy| {
         if let Some(retry) = &config.retry {
-            policy = policy
-                .with_schedule(seconds(&retry.schedule_seconds))
-                .with_throttled_wait(Duration::seconds(retry.throttled_wait_seconds.into()));
+            if let Some(schedule) = &retry.schedule_seconds {
+                policy = policy.with_schedule(seconds(schedule));
+            }
+            if let Some(wait) = retry.throttled_wait_seconds {
+                policy = policy.with_throttled_wait(Duration::seconds(wait.into()));
+            }
             if let Some(refused) = &retry.refused_schedule_seconds
                 && policy.target() == sauce_webhooks::delivery::Target::Webhook
             {

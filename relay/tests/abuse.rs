@@ -222,8 +222,10 @@ fn a_renamed_subscription_sets_its_old_messages_aside_and_check_says_so() {
     assert_eq!(bodies(&posts)[1]["run"], "j-2");
     let listed = String::from_utf8(cli(&["dead-letters", "list", config.to_str().unwrap()]).stdout).unwrap();
     assert!(listed.contains("no subscription signs as \"chat\""), "{listed}");
-    let retried = String::from_utf8(cli(&["dead-letters", "retry", config.to_str().unwrap(), "--all"]).stdout).unwrap();
-    assert!(retried.contains("kept: no signer named \"chat\""), "still nobody to sign it: {retried}");
+    let retried = cli(&["dead-letters", "retry", config.to_str().unwrap(), "--all"]);
+    assert_eq!(retried.status.code(), Some(1), "a letter that stays is an error");
+    let said = String::from_utf8(retried.stderr).unwrap();
+    assert!(said.contains("kept: no signer named \"chat\""), "still nobody to sign it: {said}");
 }
 
 #[test]
@@ -297,4 +299,54 @@ fn a_pagerduty_subscription_that_sees_only_failures_is_refused_saying_what_to_wr
     let ran = cli(&["run", config.to_str().unwrap()]);
     assert_eq!(ran.status.code(), Some(1), "run refuses it too");
     assert!(String::from_utf8(ran.stdout).unwrap().contains("never resolve"));
+}
+
+#[test]
+fn a_dead_letter_sent_again_never_contradicts_its_incident() {
+    // PagerDuty refuses the first trigger of each test.
+    let refused = std::sync::Mutex::new(std::collections::HashSet::new());
+    let (pagerduty_url, pages) = stand_in(move |request, _| {
+        let body: Value = serde_json::from_slice(&request.body).unwrap();
+        let key = body["dedup_key"].as_str().unwrap().to_owned();
+        let first = body["event_action"] == "trigger" && refused.lock().unwrap().insert(key);
+        (if first { 400 } else { 202 }, vec![])
+    });
+    let dir = Dir::new("retry");
+    let (config, address) = dir.config(json!({
+        "pagerduty_events_url": format!("{pagerduty_url}/v2/enqueue"),
+        "allow_private_targets": true,
+        "subscriptions": [pagerduty("oncall")]
+    }));
+    let relay = Relay::start(&config, &address);
+    // "checkout" fails, its trigger is refused, then it passes: its resolve goes.
+    assert_eq!(relay.post(&job("c-1", "checkout", "FAILED")).0, 204);
+    wait_for("the refused trigger", Duration::from_secs(10), || relay.metric("sauce_relay_dead_letters ") == 1);
+    assert_eq!(relay.post(&job("c-2", "checkout", "PASSED")).0, 204);
+    wait_for("the resolve", Duration::from_secs(10), || pages.lock().unwrap().len() == 2);
+    // "login" fails, its trigger is refused, and it is still failing.
+    assert_eq!(relay.post(&job("l-1", "login", "FAILED")).0, 204);
+    wait_for("the second refused trigger", Duration::from_secs(10), || relay.metric("sauce_relay_dead_letters ") == 2);
+    let listed = String::from_utf8(cli(&["dead-letters", "list", config.to_str().unwrap()]).stdout).unwrap();
+    assert!(
+        listed.contains("pagerduty trigger [\"job\",\"7fb25570b4064716b9b6daae1a846790\",\"vdc\",\"checkout\"]"),
+        "{listed}"
+    );
+
+    let retried = cli(&["dead-letters", "retry", config.to_str().unwrap(), "--all"]);
+    let said = String::from_utf8(retried.stdout).unwrap();
+    assert!(retried.status.success(), "{said}");
+    assert!(said.contains("1: dropped: its test passed since"), "{said}");
+    assert!(said.contains("2: queued again"), "{said}");
+    wait_for("login's trigger", Duration::from_secs(10), || pages.lock().unwrap().len() == 4);
+    let actions: Vec<(String, String)> = bodies(&pages)
+        .iter()
+        .map(|body| (body["event_action"].as_str().unwrap().to_owned(), body["dedup_key"].as_str().unwrap().to_owned()))
+        .collect();
+    let checkout_triggers =
+        actions.iter().filter(|(action, key)| action == "trigger" && key.contains("checkout")).count();
+    assert_eq!(checkout_triggers, 1, "the passed test's incident was not opened again: {actions:?}");
+    assert_eq!(actions[3].0, "trigger");
+    assert!(actions[3].1.contains("login"));
+    let none_left = cli(&["dead-letters", "retry", config.to_str().unwrap(), "7"]);
+    assert_eq!(none_left.status.code(), Some(1), "a letter that stays is an error");
 }

@@ -54,6 +54,32 @@ fn check_names_every_problem_and_what_to_write() {
     assert_eq!(code, Some(1));
     assert!(said.contains("pagerduty_events_url: refused events URL: http only to a loopback address"), "{said}");
 
+    // What the library takes but cannot work: an events URL without PagerDuty's path, or at a
+    // private address the relay will not connect to; no worker; a database nobody can create.
+    let (config, _) = dir.config(json!({
+        "pagerduty_events_url": "https://events.eu.pagerduty.com",
+        "delivery_workers": 0,
+        "database": "/etc/passwd/relay.db",
+        "subscriptions": [pagerduty("oncall")]
+    }));
+    let (code, said) = check(&config, &[("SAUCE_WEBHOOK_SECRET", "")]);
+    assert_eq!(code, Some(1));
+    for expected in [
+        "has no path: PagerDuty's is /v2/enqueue",
+        "delivery_workers: 0 workers; write 1 to 64",
+        "database /etc/passwd/relay.db: /etc/passwd is not a folder",
+        "sauce_secret_env: the environment variable SAUCE_WEBHOOK_SECRET is empty",
+        "4 problems in",
+    ] {
+        assert!(said.contains(expected), "{expected:?} in:\n{said}");
+    }
+    let (config, _) = dir.config(json!({
+        "pagerduty_events_url": "http://127.0.0.1:9/v2/enqueue",
+        "subscriptions": [pagerduty("oncall")]
+    }));
+    let (_, said) = check(&config, &[]);
+    assert!(said.contains("a private address, which the relay does not connect to"), "{said}");
+
     std::fs::write(&config, r#"{"subscriptions": [], "listen": "127.0.0.1:3000", "delivery_worker": 2}"#).unwrap();
     let (code, said) = check(&config, &[]);
     assert_eq!(code, Some(1));

@@ -84,8 +84,7 @@ fn main() -> ExitCode {
     let env = |var: &str| std::env::var(var).ok();
     let done = match Cli::parse().command {
         Command::Run { config } => {
-            let ran = config::read(&config)
-                .and_then(|config| run::run(&config, &env, server::Limits::default(), server::shutdown_signal()));
+            let ran = config::read(&config).and_then(|config| run::run(&config, &env, server::shutdown_signal()));
             // The relay logs JSON lines: so does its last word.
             return match ran {
                 Ok(()) => ExitCode::SUCCESS,
@@ -107,7 +106,8 @@ fn main() -> ExitCode {
                 println!("ok: {} is ready to run", config.display());
                 Ok(())
             } else {
-                Err(format!("{} problems in {}", report.problems.len(), config.display()))
+                let count = report.problems.len();
+                Err(format!("{count} problem{} in {}", if count == 1 { "" } else { "s" }, config.display()))
             }
         }
         Command::Endpoints(Endpoints::List { config }) => with_store(&config, &env, ops::list_endpoints),

@@ -51,7 +51,10 @@ impl Store {
     /// The database cannot be opened, or was written by a newer relay.
     pub fn open(path: &Path) -> rusqlite::Result<Self> {
         if let Some(folder) = path.parent().filter(|folder| !folder.as_os_str().is_empty()) {
-            std::fs::create_dir_all(folder).map_err(|e| rusqlite::Error::ToSqlConversionFailure(e.into()))?;
+            std::fs::create_dir_all(folder).map_err(|e| {
+                let why = format!("cannot make its folder {}: {e}", folder.display());
+                rusqlite::Error::ToSqlConversionFailure(why.into())
+            })?;
         }
         let store = Self::with(path, false);
         store.with_connection(schema::migrate)?;

@@ -15,7 +15,7 @@ use super::super::verdict::Verdict;
 use super::error::LedgerError;
 use super::fingerprint::{Fingerprint, FingerprintHasher};
 use super::granularity::Granularity;
-use super::state::{Decision, Observation, Policy, Skip, Step, advance};
+use super::state::{Decision, IncidentState, Observation, Policy, Skip, Step, advance};
 use super::store::{IncidentStore, MemoryIncidentStore};
 use crate::event::{EventOf, EventText};
 
@@ -170,6 +170,32 @@ impl<S: IncidentStore> IncidentLedger<S> {
     /// key's short hash, `:`, and the alert's dedup key (`3f2a…:["job","acme","vdc","checkout"]`).
     pub fn key_of<T: EventText>(&self, event: &EventOf<T>) -> Option<String> {
         self.stored_key(event)
+    }
+
+    /// What the ledger knows of the incident an alert with `dedup_key` is about: whether it is
+    /// open, its failures and successes in a row; `None` for one it never followed (or pruned).
+    /// For a host deciding whether an alert it could not deliver then still says what is
+    /// true: a trigger of an incident closed since, or a resolve of one open again since, is
+    /// stale.
+    ///
+    /// ```
+    /// use sauce_webhooks::pagerduty::{Decision, IncidentLedger, IncidentRules, RoutingKey};
+    /// use sauce_webhooks::time::OffsetDateTime;
+    /// use sauce_webhooks::Event;
+    ///
+    /// let ledger = IncidentLedger::new(IncidentRules::new(RoutingKey::new("R0UT1NGKEY0123456789ABCDEFGHIJKL")?));
+    /// let failed = Event::from_slice(br#"{"id":"r1","status":"FAILED","creation_time":0,"name":"checkout"}"#)?;
+    /// let Decision::Send(trigger) = ledger.apply(&failed, OffsetDateTime::now_utc())? else { panic!() };
+    /// assert!(ledger.incident(trigger.dedup_key().unwrap())?.unwrap().is_open());
+    /// assert_eq!(ledger.incident("no such key")?, None);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    ///
+    /// # Errors
+    /// [`LedgerError::Store`] when the store fails.
+    pub fn incident(&self, dedup_key: &str) -> Result<Option<IncidentState>, LedgerError<S::Error>> {
+        let stored = self.store.load(&self.stored(dedup_key)).map_err(LedgerError::Store)?;
+        Ok(stored.map(|stored| stored.state))
     }
 
     /// The store key of `event`, written in one allocation; the dedup key is what follows the
