@@ -1,7 +1,7 @@
 //! `sauce-relay check`: everything `run` would refuse, found without starting, and what the
 //! database holds that the configuration no longer covers.
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::HashSet;
 use std::path::Path;
 
 use sauce_webhooks::delivery::OutboxStore;
@@ -95,11 +95,7 @@ fn look_into(store: &Store, signers: Option<&HashSet<String>>, report: &mut Repo
     }
     let Some(signers) = signers else { return Ok(()) };
     let known: HashSet<&str> = signers.iter().map(String::as_str).collect();
-    let mut orphans: BTreeMap<String, usize> = BTreeMap::new();
-    for (_, _, signer, _) in store.unsigned(&known)? {
-        *orphans.entry(signer).or_default() += 1;
-    }
-    for (signer, count) in orphans {
+    for (signer, count) in store.unsigned(&known)? {
         report.notes.push(format!(
             "{count} waiting messages are signed as {signer:?}, which no subscription signs as now (renamed or \
              removed?): `run` sets them aside as dead letters; to deliver them, name a subscription {signer:?} \

@@ -23,7 +23,7 @@ pub struct Config {
     /// The environment variable holding Sauce Labs' webhook token.
     #[serde(default = "default_sauce_secret_env")]
     pub sauce_secret_env: String,
-    /// Threads delivering from the outbox.
+    /// Threads delivering to webhook endpoints (4 by default).
     #[serde(default = "default_workers")]
     pub delivery_workers: usize,
     /// Where PagerDuty events go instead of `events.pagerduty.com`: PagerDuty's EU region
@@ -48,6 +48,28 @@ pub struct Config {
     /// once (one hour by default).
     #[serde(default = "default_replay_window")]
     pub replay_window_seconds: u32,
+    /// The most the database may hold, in megabytes (1024 by default): past it, webhooks are
+    /// answered 503 rather than the disk filled.
+    #[serde(default = "default_database_megabytes")]
+    pub max_database_megabytes: u64,
+    /// The most elements one body may carry (1000 by default): one body cannot queue more
+    /// than this many messages per subscription. A body with more is answered 413.
+    #[serde(default = "default_events_per_body")]
+    pub max_events_per_body: usize,
+    /// The most dead letters kept (10000 by default); the oldest past it are forgotten.
+    #[serde(default = "default_dead_letters")]
+    pub max_dead_letters: u64,
+    /// How long a closed incident nothing happened to is remembered (30 days by default).
+    #[serde(default = "default_retention")]
+    pub incident_retention_days: u32,
+    /// PagerDuty's delivery workers (2 by default), apart from the webhooks' ones, so that no
+    /// webhook endpoint holds up a page.
+    #[serde(default = "default_pagerduty_workers")]
+    pub pagerduty_workers: usize,
+    /// Attempts under way at once to one webhook endpoint (2 by default): a slow endpoint
+    /// holds at most this many workers.
+    #[serde(default = "default_attempts_per_endpoint")]
+    pub max_attempts_per_endpoint: usize,
     /// Sends to a disabled endpoint again after this long (never by default: an operator
     /// enables it with `sauce-relay endpoints enable`).
     #[serde(default)]
@@ -105,6 +127,30 @@ fn default_replay_window() -> u32 {
 
 fn default_drain() -> u32 {
     10
+}
+
+fn default_database_megabytes() -> u64 {
+    1024
+}
+
+fn default_events_per_body() -> usize {
+    1000
+}
+
+fn default_dead_letters() -> u64 {
+    10_000
+}
+
+fn default_retention() -> u32 {
+    30
+}
+
+fn default_pagerduty_workers() -> usize {
+    2
+}
+
+fn default_attempts_per_endpoint() -> usize {
+    2
 }
 
 fn default_connections() -> usize {

@@ -99,7 +99,7 @@ impl Worker {
     pub fn run(mut self, stop: &AtomicBool) {
         while !stop.load(Ordering::Relaxed) {
             let now = OffsetDateTime::now_utc();
-            let attempts = match self.outbox.due(now, 4) {
+            let attempts = match self.outbox.due(now, 1) {
                 Ok(attempts) => attempts,
                 Err(err) => {
                     log("error", "outbox unavailable", json!({"error": err.to_string()}));

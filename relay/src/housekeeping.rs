@@ -1,6 +1,7 @@
 //! What the relay does every second besides taking in and delivering: check that the database
-//! answers (`/ready`), count what waits (the queue bound and the gauges), forget bodies past
-//! the replay window, and send to disabled endpoints again when the configuration says to.
+//! answers (`/ready`), count what waits (the queue bound and the gauges), forget what is past
+//! its time (events taken in, closed incidents, the oldest dead letters), and send to disabled
+//! endpoints again when the configuration says to.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
@@ -31,8 +32,12 @@ pub struct Housekeeping {
     pub depth: Arc<AtomicU64>,
     /// Whether the database answered the last time it was asked.
     pub ready: Arc<AtomicBool>,
-    /// How long bodies are remembered.
+    /// How long events taken in are remembered.
     pub replay_window: Duration,
+    /// How long a closed incident is remembered.
+    pub incident_retention: Duration,
+    /// The most dead letters kept.
+    pub max_dead_letters: u64,
     /// How long an endpoint stays disabled before it is sent to again, if ever.
     pub reenable_after: Option<Duration>,
     /// The subscriptions' ids: each has a queue depth, 0 when nothing waits.
@@ -55,7 +60,7 @@ impl Housekeeping {
         }
     }
 
-    /// One round: the counts, and, when `forget`, the bodies past the window.
+    /// One round: the counts, and, when `forget`, what is past its time.
     ///
     /// # Errors
     /// The database's.
@@ -79,10 +84,26 @@ impl Housekeeping {
         self.metrics.disabled_endpoints.set(gauge(self.store.count_disabled_endpoints()?));
         self.metrics.open_incidents.set(gauge(self.store.open_incidents()?));
         if forget {
-            self.store.forget_bodies(now - self.replay_window)?;
+            self.forget(now)?;
         }
         if let Some(after) = self.reenable_after {
             self.reenable(now, after)?;
+        }
+        Ok(())
+    }
+
+    /// Forgets what is past its time: events past the replay window, incidents closed for
+    /// longer than the retention, dead letters past the most kept.
+    fn forget(&self, now: OffsetDateTime) -> rusqlite::Result<()> {
+        self.store.forget_events(now - self.replay_window)?;
+        self.store.forget_closed_incidents(now - self.incident_retention)?;
+        let dropped = self.store.keep_newest_dead_letters(self.max_dead_letters)?;
+        if dropped > 0 {
+            log(
+                "warn",
+                "oldest dead letters forgotten",
+                json!({"dead_letters": dropped, "max_dead_letters": self.max_dead_letters}),
+            );
         }
         Ok(())
     }

@@ -8,7 +8,7 @@
 //! at a time, each in its own transaction.
 
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::thread::JoinHandle;
 
 use axum::extract::{FromRef, State};
@@ -22,12 +22,15 @@ use tokio::sync::{mpsc, oneshot};
 use tower_http::timeout::TimeoutLayer;
 
 use crate::intake::{Answer, FULL_RETRY_AFTER_SECONDS, Intake};
-use crate::log::log;
+use crate::log::Sampled;
 use crate::metrics::{self, Metrics};
 use crate::server::Limits;
 
 /// A verified body handed to the intake thread, and where its answer goes.
 type Job = (Signed, oneshot::Sender<Answer>);
+
+/// Refusals written to the log each second, at most: the metrics count them all.
+static REFUSED: Sampled = Sampled::new(10);
 
 /// Bodies waiting for the intake thread; more wait in their handlers.
 const WAITING_BODIES: usize = 64;
@@ -43,6 +46,8 @@ pub struct Shared {
     pub metrics: Arc<Metrics>,
     /// Whether the database answered when last asked.
     pub ready: Arc<AtomicBool>,
+    /// The relay's threads that died of a panic: one is enough for it to be broken.
+    pub deaths: Arc<AtomicUsize>,
 }
 
 impl FromRef<Shared> for Arc<Verifier> {
@@ -52,9 +57,10 @@ impl FromRef<Shared> for Arc<Verifier> {
 }
 
 /// Starts the intake thread: it takes bodies in one at a time until every sender is gone.
-pub fn intake_thread(intake: Intake) -> (mpsc::Sender<Job>, JoinHandle<()>) {
+pub fn intake_thread(intake: Intake, deaths: Arc<AtomicUsize>) -> (mpsc::Sender<Job>, JoinHandle<()>) {
     let (jobs, mut inbox) = mpsc::channel::<Job>(WAITING_BODIES);
     let thread = std::thread::spawn(move || {
+        let _watch = crate::run::Watch(deaths);
         while let Some((signed, reply)) = inbox.blocking_recv() {
             let answer = intake.handle(&signed.verified(), || !reply.is_closed());
             let _ = reply.send(answer);
@@ -78,7 +84,9 @@ pub fn routes(shared: Shared, limits: &Limits) -> axum::Router {
 async fn sauce(State(shared): State<Shared>, signed: Result<Signed, WebhookRejection>) -> Response {
     let response = match signed {
         Err(rejection) => {
-            log("warn", "refused", json!({"status": rejection.status().as_u16(), "reason": rejection.to_string()}));
+            // Anyone can cause these: a few a second are written, the rest counted.
+            let fields = json!({"status": rejection.status().as_u16(), "reason": rejection.to_string()});
+            REFUSED.log("warn", "refused", fields);
             rejection.into_response()
         }
         Ok(signed) => {
@@ -99,6 +107,11 @@ fn respond(answer: &Answer) -> Response {
     let status = StatusCode::from_u16(answer.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
     match answer {
         Answer::Full => (status, [(header::RETRY_AFTER, FULL_RETRY_AFTER_SECONDS.to_string())]).into_response(),
+        Answer::TooMany(max) => {
+            let headers =
+                [(header::CONTENT_TYPE, "text/plain; charset=utf-8"), (header::X_CONTENT_TYPE_OPTIONS, "nosniff")];
+            (status, headers, format!("more than {max} events in one body")).into_response()
+        }
         Answer::Refused(reason) => {
             let headers =
                 [(header::CONTENT_TYPE, "text/plain; charset=utf-8"), (header::X_CONTENT_TYPE_OPTIONS, "nosniff")];
@@ -108,8 +121,10 @@ fn respond(answer: &Answer) -> Response {
     }
 }
 
+/// Ready when the database answers and no thread of the relay has died.
 async fn ready(State(shared): State<Shared>) -> StatusCode {
-    if shared.ready.load(Ordering::Relaxed) { StatusCode::OK } else { StatusCode::SERVICE_UNAVAILABLE }
+    let alive = shared.deaths.load(Ordering::Relaxed) == 0;
+    if alive && shared.ready.load(Ordering::Relaxed) { StatusCode::OK } else { StatusCode::SERVICE_UNAVAILABLE }
 }
 
 async fn metrics(State(shared): State<Shared>) -> Response {

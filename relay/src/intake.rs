@@ -3,8 +3,10 @@
 //! A crash before the commit loses nothing: Sauce Labs got no 2xx and sends again.
 //!
 //! The rules, for a body whose signature checked:
-//! - the same body taken in less than `replay_window_seconds` ago is taken once: answered 204,
-//!   nothing queued again;
+//! - an event taken in less than `replay_window_seconds` ago, in this body or another, is
+//!   taken once (told by the digest of the event as the crate writes it, so spacing, key order
+//!   and batching do not make it another); a body of nothing new is answered 204;
+//! - a body of more than `max_events_per_body` elements is refused (413), nothing kept;
 //! - a batch takes the elements that parse and counts the others: answered 204 if any element
 //!   was taken, 400 only when none was (nothing is kept then);
 //! - what one subscription cannot make a message of (a body past its template's limit, an
@@ -52,8 +54,10 @@ pub struct Intake {
     pub subscribers: Vec<(String, Action)>,
     /// The outbox the messages go to.
     pub outbox: Outbox<Store>,
-    /// How long a body taken in is remembered.
+    /// How long an event taken in is remembered.
     pub replay_window: Duration,
+    /// The most events one body may carry.
+    pub max_events: usize,
     /// The most messages the outbox may hold.
     pub max_queued: u64,
     /// Messages in the outbox, as last counted (and counted up by intake since).
@@ -67,10 +71,12 @@ pub struct Intake {
 pub enum Answer {
     /// Taken in (204).
     Taken,
-    /// Taken in before, within the replay window (204).
+    /// Every event of it taken in before, within the replay window (204).
     AlreadyTaken,
     /// No element of the body could be read (400).
     Refused(String),
+    /// The body carries more events than this (413).
+    TooMany(usize),
     /// The outbox is full (503, with `Retry-After`).
     Full,
     /// The database failed; nothing was kept (503).
@@ -85,6 +91,7 @@ impl Answer {
         match self {
             Self::Taken | Self::AlreadyTaken => 204,
             Self::Refused(_) => 400,
+            Self::TooMany(_) => 413,
             Self::Full | Self::Unavailable | Self::Abandoned => 503,
         }
     }
@@ -95,6 +102,7 @@ impl Answer {
 enum Failure {
     Database(String),
     NothingReadable(String),
+    TooMany,
 }
 
 impl From<rusqlite::Error> for Failure {
@@ -113,6 +121,8 @@ impl<E: std::error::Error> From<LedgerError<E>> for Failure {
 #[derive(Debug, Default)]
 struct Tally {
     events: usize,
+    /// Events taken in before, within the replay window.
+    repeated: usize,
     refused: usize,
     queued: u64,
     dead_letters: usize,
@@ -131,57 +141,35 @@ impl Intake {
             log("warn", "outbox full, refused for now", json!({"max_queued_messages": self.max_queued}));
             return Answer::Full;
         }
-        let digest = Sha256::digest(verified.body());
         let now = OffsetDateTime::now_utc();
         let mut tally = Tally::default();
-        let taken = self.store.transaction(
-            || {
-                if !self.store.remember_body(&digest, now, self.replay_window)? {
-                    return Ok(false);
-                }
-                for event in verified.events() {
-                    match event {
-                        Ok(event) => {
-                            tally.events += 1;
-                            self.take(&event, now, &mut tally)?;
-                        }
-                        Err(err) => {
-                            tally.refused += 1;
-                            if tally.reasons.len() < REASONS_LOGGED {
-                                tally.reasons.push(err.to_string());
-                            }
-                        }
-                    }
-                }
-                if tally.events == 0 && tally.refused > 0 {
-                    return Err(Failure::NothingReadable(tally.reasons.first().cloned().unwrap_or_default()));
-                }
-                Ok(true)
-            },
-            waited_for,
-        );
+        let taken = self.store.transaction(|| self.take_all(verified, now, &mut tally), waited_for);
         self.metrics.events_refused.inc_by(tally.refused as u64);
+        self.metrics.events_repeated.inc_by(tally.repeated as u64);
+        let Tally { events, repeated, refused, queued, dead_letters, reasons } = tally;
         match taken {
-            Ok(Some(true)) => {
-                self.depth.fetch_add(tally.queued, Ordering::Relaxed);
-                let Tally { events, refused, queued, dead_letters, reasons } = tally;
-                let fields = json!({"events": events, "queued": queued, "refused": refused,
+            Ok(Some(())) if events > 0 && repeated == events => {
+                log("info", "taken in before, not again", json!({"events": events}));
+                Answer::AlreadyTaken
+            }
+            Ok(Some(())) => {
+                self.depth.fetch_add(queued, Ordering::Relaxed);
+                let fields = json!({"events": events, "repeated": repeated, "queued": queued, "refused": refused,
                                     "dead_letters": dead_letters, "reasons": reasons});
                 log(if refused + dead_letters > 0 { "warn" } else { "info" }, "taken in", fields);
                 Answer::Taken
-            }
-            Ok(Some(false)) => {
-                log("info", "taken in before, not again", json!({}));
-                self.metrics.bodies_repeated.inc();
-                Answer::AlreadyTaken
             }
             Ok(None) => {
                 log("warn", "abandoned by the client, nothing kept", json!({}));
                 Answer::Abandoned
             }
             Err(Failure::NothingReadable(reason)) => {
-                log("warn", "refused: no element could be read", json!({"refused": tally.refused, "reason": reason}));
+                log("warn", "refused: no element could be read", json!({"refused": refused, "reason": reason}));
                 Answer::Refused(reason)
+            }
+            Err(Failure::TooMany) => {
+                log("warn", "refused: too many events in one body", json!({"max_events_per_body": self.max_events}));
+                Answer::TooMany(self.max_events)
             }
             Err(Failure::Database(err)) => {
                 // Nothing was kept: Sauce Labs retries on a 5xx.
@@ -189,6 +177,38 @@ impl Intake {
                 Answer::Unavailable
             }
         }
+    }
+
+    /// Takes in every event of the body that parses and was not taken in before.
+    fn take_all(&self, verified: &Verified<'_>, now: OffsetDateTime, tally: &mut Tally) -> Result<(), Failure> {
+        for event in verified.events() {
+            let event = match event {
+                Ok(event) => event,
+                Err(err) => {
+                    tally.refused += 1;
+                    if tally.reasons.len() < REASONS_LOGGED {
+                        tally.reasons.push(err.to_string());
+                    }
+                    continue;
+                }
+            };
+            tally.events += 1;
+            if tally.events > self.max_events {
+                return Err(Failure::TooMany);
+            }
+            // The event as the crate writes it: the same result however its body spaced,
+            // ordered or batched it.
+            let canonical = serde_json::to_vec(&event).map_err(|e| Failure::Database(e.to_string()))?;
+            if !self.store.remember_event(&Sha256::digest(&canonical), now, self.replay_window)? {
+                tally.repeated += 1;
+                continue;
+            }
+            self.take(&event, now, tally)?;
+        }
+        if tally.events == 0 && tally.refused > 0 {
+            return Err(Failure::NothingReadable(tally.reasons.first().cloned().unwrap_or_default()));
+        }
+        Ok(())
     }
 
     /// Queues what each subscription that gets `event` asks to send, or keeps it as a dead

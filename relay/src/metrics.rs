@@ -51,8 +51,8 @@ pub struct Metrics {
     pub intake: Family<Status, Counter>,
     /// Elements of bodies that could not be read.
     pub events_refused: Counter,
-    /// Bodies taken in before, within the replay window.
-    pub bodies_repeated: Counter,
+    /// Events taken in before, within the replay window.
+    pub events_repeated: Counter,
     /// Attempts' outcomes.
     pub deliveries: Family<Delivery, Counter>,
     /// Attempts that were retries (the second or later of their message).
@@ -85,11 +85,11 @@ impl Metrics {
         registry.register("intake_requests", "Requests to /webhooks/sauce, by status", intake.clone());
         let events_refused = Counter::default();
         registry.register("events_refused", "Elements of bodies that could not be read", events_refused.clone());
-        let bodies_repeated = Counter::default();
+        let events_repeated = Counter::default();
         registry.register(
-            "bodies_repeated",
-            "Bodies taken in before, within the replay window, and not again",
-            bodies_repeated.clone(),
+            "events_repeated",
+            "Events taken in before, within the replay window, and not again",
+            events_repeated.clone(),
         );
         let deliveries = Family::default();
         registry.register("deliveries", "Delivery attempts, by subscription and outcome", deliveries.clone());
@@ -119,7 +119,7 @@ impl Metrics {
             registry,
             intake,
             events_refused,
-            bodies_repeated,
+            events_repeated,
             deliveries,
             retries,
             dead_lettered,

@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
 use sauce_webhooks::Event;
-use sauce_webhooks::delivery::{EndpointHealth, Message, Outbox, QueuedMessage, Target as DeliveryTarget};
+use sauce_webhooks::delivery::{EndpointHealth, Message, Outbox, Target as DeliveryTarget};
 use sauce_webhooks::pagerduty::IncidentLedger;
 use sauce_webhooks::time::OffsetDateTime;
 use sauce_webhooks::time::format_description::well_known::Rfc3339;
@@ -15,7 +15,7 @@ use crate::config::{Config, TargetConfig};
 use crate::intake::{of_subscription, subscription_of, webhook_message};
 use crate::setup::{self, Subscriber, Target};
 use crate::shown;
-use crate::store::{Failed, Kept, Store, StoredLetter};
+use crate::store::{Failed, Kept, Store, StoredLetter, Summary, What};
 
 /// The endpoints that fail or are disabled, one line each, with the subscriptions that post to
 /// them.
@@ -37,7 +37,8 @@ pub fn list_endpoints(config: &Config, store: &Store) -> Result<String, String> 
             _ => continue,
         };
         let subscriptions = users.get(&endpoint).map_or_else(|| "(no subscription)".to_owned(), |ids| ids.join(", "));
-        let _ = writeln!(out, "{state:<27} since {}  {:<32} {subscriptions}", time(since), shown::endpoint(&endpoint));
+        let line = format!("{state:<27} since {}  {:<32} {subscriptions}", time(since), shown::endpoint(&endpoint));
+        let _ = writeln!(out, "{}", shown::text(&line));
     }
     Ok(out)
 }
@@ -90,19 +91,31 @@ pub fn enable_endpoints(config: &Config, store: &Store, target: Option<&str>) ->
 /// # Errors
 /// The database's.
 pub fn list_dead_letters(store: &Store, limit: usize) -> Result<String, String> {
-    let letters = store.dead_letters(limit).map_err(|e| e.to_string())?;
+    let letters = store.dead_letter_summaries(limit).map_err(|e| e.to_string())?;
     let mut out = String::new();
     if letters.is_empty() {
         out.push_str("no dead letters\n");
     }
-    for StoredLetter { id, at, letter } in letters {
-        let what = match &letter.kept {
-            Kept::Message(message) => described(message),
-            Kept::Event(_) => "an event no message could be made of".to_owned(),
-            Kept::Unreadable(_) => "unreadable".to_owned(),
+    for Summary { id, at, subscription, reason, what } in letters {
+        let what = match what {
+            What::Page { action, dedup_key } => format!(
+                "pagerduty {} {}",
+                action.as_deref().unwrap_or("alert"),
+                dedup_key.as_deref().unwrap_or("(no dedup key)")
+            ),
+            // The ordering key's last part is the test (subscription, endpoint, test).
+            What::Webhook { endpoint, ordering_key } => format!(
+                "webhook to {} about {}",
+                shown::endpoint(&endpoint),
+                ordering_key.rsplit('\n').next().unwrap_or_default()
+            ),
+            What::Event => "an event no message could be made of".to_owned(),
+            What::Unreadable => "unreadable".to_owned(),
         };
-        let subscription = if letter.subscription.is_empty() { "-" } else { &letter.subscription };
-        let _ = writeln!(out, "{id:>6}  {}  {subscription:<20} {what}: {}", time(at), letter.reason);
+        let subscription = if subscription.is_empty() { "-".to_owned() } else { subscription };
+        // What the database holds is shown, never obeyed: no control character reaches the terminal.
+        let line = format!("{id:>6}  {}  {subscription:<20} {what}: {reason}", time(at));
+        let _ = writeln!(out, "{}", shown::text(&line));
     }
     Ok(out)
 }
@@ -128,11 +141,7 @@ pub fn retry_dead_letters(
     for (name, secret) in &setup.signers {
         outbox = outbox.with_signer(name.clone(), secret.clone());
     }
-    let ids: Vec<i64> = if ids.is_empty() {
-        store.dead_letters(usize::MAX).map_err(|e| e.to_string())?.iter().map(|letter| letter.id).collect()
-    } else {
-        ids.to_vec()
-    };
+    let ids: Vec<i64> = if ids.is_empty() { store.dead_letter_ids().map_err(|e| e.to_string())? } else { ids.to_vec() };
     let now = OffsetDateTime::now_utc();
     let mut out = String::new();
     let mut kept = 0;
@@ -231,19 +240,6 @@ fn endpoint_users(config: &Config) -> BTreeMap<String, Vec<String>> {
         }
     }
     users
-}
-
-/// A message as a listing shows it: a PagerDuty alert's action and dedup key, a webhook's
-/// endpoint and the test it is about.
-fn described(message: &QueuedMessage) -> String {
-    if message.target() == DeliveryTarget::PagerDuty {
-        let body: serde_json::Value = serde_json::from_slice(&message.request().body).unwrap_or_default();
-        let action = body["event_action"].as_str().unwrap_or("alert");
-        return format!("pagerduty {action} {}", body["dedup_key"].as_str().unwrap_or("(no dedup key)"));
-    }
-    // The ordering key's last part is the test (`subscription`, endpoint, test).
-    let test = message.ordering_key().rsplit('\n').next().unwrap_or_default();
-    format!("webhook to {} about {test}", shown::endpoint(message.endpoint()))
 }
 
 fn time(at: OffsetDateTime) -> String {

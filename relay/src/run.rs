@@ -1,16 +1,18 @@
-//! `sauce-relay run`: the configuration checked, the database opened (and locked to this
-//! process), what a crash left behind put right, then the HTTP server, the intake thread, the
-//! delivery workers and the housekeeping thread started; on SIGTERM, intake stops first and
-//! the attempts under way get `drain_seconds` to finish.
+//! `sauce-relay run`: the configuration checked, the database locked to this process and
+//! opened, what a crash left behind put right, then the HTTP server, the intake thread, the
+//! delivery workers (PagerDuty's apart from the webhooks') and the housekeeping thread
+//! started; on SIGTERM, intake stops, and requests and attempts under way get `drain_seconds`
+//! to finish.
 
 use std::collections::HashSet;
 use std::fs::File;
 use std::path::Path;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, AtomicU64};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
+use std::thread::JoinHandle;
 use std::time::{Duration as StdDuration, Instant};
 
-use sauce_webhooks::delivery::Outbox;
+use sauce_webhooks::delivery::{Outbox, Target as DeliveryTarget};
 use sauce_webhooks::pagerduty::IncidentLedger;
 use sauce_webhooks::signature::Verifier;
 use sauce_webhooks::time::{Duration, OffsetDateTime};
@@ -38,8 +40,10 @@ pub fn run(
 ) -> Result<(), String> {
     let setup = setup::build(config, env).map_err(|problems| format!("the configuration has problems:\n{problems}"))?;
     let path = config.database(env)?;
-    let store = Store::open(&path).map_err(|e| format!("{}: {e}", path.display()))?;
+    // Locked before anything reads or migrates it.
     let _lock = lock(&path)?;
+    let max_bytes = config.max_database_megabytes.saturating_mul(1024 * 1024);
+    let store = Store::open_with_limit(&path, Some(max_bytes)).map_err(|e| format!("{}: {e}", path.display()))?;
     recover(&store, &setup).map_err(|e| format!("{}: {e}", path.display()))?;
     let parts = Parts::assemble(config, &store, setup);
     // The first count before the first webhook, so that a full outbox is known at once.
@@ -47,6 +51,7 @@ pub fn run(
     let limits = Limits {
         connections: config.max_connections,
         connections_per_client: config.max_connections_per_client,
+        drain: parts.drain,
         ..Limits::default()
     };
     parts.serve(config, &path, limits, shutdown)
@@ -88,8 +93,8 @@ impl Parts {
     fn assemble(config: &Config, store: &Store, setup: Setup) -> Self {
         let Setup { sauce, router, subscribers, signers, policies, lease, endpoint_policy } = setup;
         let metrics = Arc::new(Metrics::new());
-        let outbox = || {
-            let mut outbox = Outbox::new().with_store(store.clone()).with_lease(lease);
+        let outbox = |store: Store| {
+            let mut outbox = Outbox::new().with_store(store).with_lease(lease);
             for policy in policies.clone() {
                 outbox = outbox.with_policy(policy);
             }
@@ -98,8 +103,29 @@ impl Parts {
             }
             outbox
         };
-        // One outbox for all workers: one rate limit, one pause per routing key.
-        let delivery = Arc::new(outbox());
+        // A pool of workers per kind of target, each sharing one outbox (one rate limit, one
+        // pause per routing key): no webhook endpoint, however slow, holds up a page, and one
+        // endpoint holds at most `max_attempts_per_endpoint` webhook workers.
+        let pools = [
+            (DeliveryTarget::PagerDuty, config.pagerduty_workers, config.pagerduty_workers),
+            (DeliveryTarget::Webhook, config.delivery_workers, config.max_attempts_per_endpoint),
+        ];
+        let timeout = deliver::request_timeout(lease.try_into().unwrap_or_default());
+        let seed = now_nanos();
+        let mut workers = Vec::new();
+        for (target, count, in_flight) in pools {
+            let shared = Arc::new(outbox(store.clone().giving(target, in_flight)));
+            for _ in 0..count {
+                workers.push(Worker {
+                    outbox: Arc::clone(&shared),
+                    store: store.clone(),
+                    agent: deliver::agent(endpoint_policy, timeout),
+                    timeout,
+                    metrics: Arc::clone(&metrics),
+                    seed: 0x9E37_79B9_7F4A_7C15 ^ (workers.len() as u64 + 1) ^ seed,
+                });
+            }
+        }
         let depth = Arc::new(AtomicU64::new(0));
         let ready = Arc::new(AtomicBool::new(true));
         let replay_window = Duration::seconds(config.replay_window_seconds.into());
@@ -117,31 +143,22 @@ impl Parts {
             store: store.clone(),
             router,
             subscribers: actions.collect(),
-            outbox: outbox(),
+            outbox: outbox(store.clone()),
             replay_window,
+            max_events: config.max_events_per_body,
             max_queued: config.max_queued_messages,
             depth: Arc::clone(&depth),
             metrics: Arc::clone(&metrics),
         };
-        let timeout = deliver::request_timeout(lease.try_into().unwrap_or_default());
-        let seed = now_nanos();
-        let workers = (0..config.delivery_workers.max(1))
-            .map(|n| Worker {
-                outbox: Arc::clone(&delivery),
-                store: store.clone(),
-                agent: deliver::agent(endpoint_policy, timeout),
-                timeout,
-                metrics: Arc::clone(&metrics),
-                seed: 0x9E37_79B9_7F4A_7C15 ^ (n as u64 + 1) ^ seed,
-            })
-            .collect();
         let housekeeping = Housekeeping {
             store: store.clone(),
-            outbox: delivery,
+            outbox: Arc::new(outbox(store.clone())),
             metrics: Arc::clone(&metrics),
             depth,
             ready: Arc::clone(&ready),
             replay_window,
+            incident_retention: Duration::days(config.incident_retention_days.into()),
+            max_dead_letters: config.max_dead_letters,
             reenable_after: config.reenable_endpoints_after_seconds.map(|s| Duration::seconds(s.into())),
             subscriptions: ids,
         };
@@ -150,8 +167,8 @@ impl Parts {
         Self { intake, workers, housekeeping, verifier, metrics, ready, drain }
     }
 
-    /// Starts every thread and serves until `shutdown`; then intake stops, and the workers
-    /// finish the attempts under way within the drain time.
+    /// Starts every thread and serves until `shutdown`; then intake stops, and the requests and
+    /// attempts under way finish within the drain time.
     fn serve(
         self,
         config: &Config,
@@ -161,14 +178,24 @@ impl Parts {
     ) -> Result<(), String> {
         let Self { intake, workers, housekeeping, verifier, metrics, ready, drain } = self;
         let stop = Arc::new(AtomicBool::new(false));
+        let deaths = Arc::new(AtomicUsize::new(0));
         let spawn = |work: Box<dyn FnOnce(&AtomicBool) + Send>| {
-            let stop = Arc::clone(&stop);
-            std::thread::spawn(move || work(&stop))
+            let (stop, deaths) = (Arc::clone(&stop), Arc::clone(&deaths));
+            std::thread::spawn(move || {
+                let _watch = Watch(deaths);
+                work(&stop);
+            })
         };
         let workers: Vec<_> = workers.into_iter().map(|worker| spawn(Box::new(move |stop| worker.run(stop)))).collect();
         let housekeeper = spawn(Box::new(move |stop| housekeeping.run(stop)));
-        let (jobs, intake_thread) = http::intake_thread(intake);
-        let shared = Shared { verifier, jobs, metrics, ready };
+        let (jobs, intake_thread) = http::intake_thread(intake, Arc::clone(&deaths));
+        let shared = Shared { verifier, jobs, metrics, ready, deaths };
+        // At the signal the workers begin no new attempt, while the server finishes its requests.
+        let stopping = Arc::clone(&stop);
+        let shutdown = async move {
+            shutdown.await;
+            stopping.store(true, Ordering::Relaxed);
+        };
         let runtime = tokio::runtime::Runtime::new().map_err(|e| e.to_string())?;
         let served = runtime.block_on(async {
             let listener =
@@ -178,33 +205,61 @@ impl Parts {
             server::serve(listener, http::routes(shared, &limits), limits, shutdown).await.map_err(|e| e.to_string())
         });
         // No request is served any more: the intake thread ends with its channel.
-        drop(runtime);
+        runtime.shutdown_timeout(StdDuration::ZERO);
         let _ = intake_thread.join();
-        stop.store(true, std::sync::atomic::Ordering::Relaxed);
+        stop.store(true, Ordering::Relaxed);
         let deadline = Instant::now() + drain;
-        for worker in &workers {
-            while !worker.is_finished() && Instant::now() < deadline {
-                std::thread::sleep(StdDuration::from_millis(20));
-            }
-        }
+        wait_for(&workers, deadline);
         let _ = housekeeper.join();
-        log("info", "stopped", json!({"attempts_left_under_way": workers.iter().filter(|w| !w.is_finished()).count()}));
+        let left = workers.iter().filter(|worker| !worker.is_finished()).count();
+        log("info", "stopped", json!({"attempts_left_under_way": left}));
+        crate::log::flush();
         served
     }
 }
 
+/// Waits for `threads` to end, until `deadline`.
+fn wait_for(threads: &[JoinHandle<()>], deadline: Instant) {
+    while threads.iter().any(|thread| !thread.is_finished()) && Instant::now() < deadline {
+        std::thread::sleep(StdDuration::from_millis(20));
+    }
+}
+
+/// Counts its thread's death by a panic, so that `/ready` says the relay is broken.
+#[derive(Debug)]
+pub struct Watch(pub Arc<AtomicUsize>);
+
+impl Drop for Watch {
+    fn drop(&mut self) {
+        if std::thread::panicking() {
+            self.0.fetch_add(1, Ordering::Relaxed);
+        }
+    }
+}
+
 /// Locks the database to this process, so that two relays never share one SQLite database
-/// (each would give out the other's attempts again as it starts); released when dropped.
+/// (each would give out the other's attempts again as it starts): the database file itself,
+/// whatever path or link reaches it, created empty if need be; released when dropped.
 fn lock(database: &Path) -> Result<File, String> {
-    let mut name = database.as_os_str().to_owned();
-    name.push(".lock");
-    let file = File::create(&name).map_err(|e| format!("{}: {e}", Path::new(&name).display()))?;
+    let failed = |e: std::io::Error| format!("{}: {e}", database.display());
+    if let Some(folder) = database.parent().filter(|folder| !folder.as_os_str().is_empty() && !folder.exists()) {
+        std::os::unix::fs::DirBuilderExt::mode(std::fs::DirBuilder::new().recursive(true), 0o700)
+            .create(folder)
+            .map_err(|e| format!("cannot make the database's folder {}: {e}", folder.display()))?;
+    }
+    let file = std::fs::OpenOptions::new()
+        .read(true)
+        .write(true)
+        .create(true)
+        .truncate(false)
+        .open(database)
+        .map_err(failed)?;
     match file.try_lock() {
         Ok(()) => Ok(file),
         Err(std::fs::TryLockError::WouldBlock) => {
             Err(format!("{}: another sauce-relay runs on this database", database.display()))
         }
-        Err(std::fs::TryLockError::Error(e)) => Err(format!("{}: {e}", Path::new(&name).display())),
+        Err(std::fs::TryLockError::Error(e)) => Err(failed(e)),
     }
 }
 

@@ -32,6 +32,8 @@ pub struct Limits {
     /// Connections one client (an IPv4 address, an IPv6 /64) may hold at once; more are
     /// closed as soon as accepted, so that one client cannot take every slot.
     pub connections_per_client: usize,
+    /// After shutdown, how long the requests under way may take to finish.
+    pub drain: Duration,
 }
 
 impl Default for Limits {
@@ -42,6 +44,7 @@ impl Default for Limits {
             connection: Duration::from_secs(120),
             connections: 64,
             connections_per_client: 8,
+            drain: Duration::from_secs(30),
         }
     }
 }
@@ -49,7 +52,7 @@ impl Default for Limits {
 /// Serves `router` on `listener`, HTTP/1.1 only, within `limits`, until `shutdown` completes
 /// (or the listener fails). Then it accepts no more connections, lets each one finish the
 /// request it is serving (idle ones close at once), and returns once all are closed or
-/// `limits.request` has passed. Each request carries the client's address as a
+/// `limits.drain` has passed. Each request carries the client's address as a
 /// [`ConnectInfo`] extension.
 ///
 /// # Errors
@@ -98,7 +101,7 @@ pub async fn serve(
     }
     let _ = stopping.send(true);
     let all = u32::try_from(limits.connections).unwrap_or(u32::MAX);
-    let _ = tokio::time::timeout(limits.request, permits.acquire_many(all)).await;
+    let _ = tokio::time::timeout(limits.drain, permits.acquire_many(all)).await;
     Ok(())
 }
 

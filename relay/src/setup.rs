@@ -104,6 +104,25 @@ pub fn build(config: &Config, env: &dyn Fn(&str) -> Option<String>) -> Result<Se
     if let Some(problem) = config.pagerduty_events_url.as_deref().and_then(|url| events_url_problem(url, config)) {
         problems.push(format!("pagerduty_events_url: {problem}"));
     }
+    if !(1..=MAX_WORKERS).contains(&config.pagerduty_workers) {
+        problems.push(format!(
+            "pagerduty_workers: {} workers; write 1 to {MAX_WORKERS} (2 by default)",
+            config.pagerduty_workers
+        ));
+    }
+    for (key, value) in [
+        ("max_events_per_body", config.max_events_per_body),
+        ("max_attempts_per_endpoint", config.max_attempts_per_endpoint),
+        ("max_connections", config.max_connections),
+        ("max_connections_per_client", config.max_connections_per_client),
+    ] {
+        if value == 0 {
+            problems.push(format!("{key}: must be 1 or more"));
+        }
+    }
+    if config.max_database_megabytes < 16 {
+        problems.push("max_database_megabytes: 16 at least (1024 by default)".to_owned());
+    }
     if config.max_connections == 0 || config.max_connections_per_client == 0 {
         problems
             .push("max_connections, max_connections_per_client: must be 1 or more (64 and 8 by default)".to_owned());

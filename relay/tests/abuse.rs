@@ -244,8 +244,17 @@ fn the_same_body_delivered_again_is_taken_once_and_a_full_queue_answers_503() {
     for _ in 0..200 {
         assert_eq!(relay.post(&body).0, 204);
     }
+    // The same event spaced, indented, batched: still the same event.
+    let value: Value = serde_json::from_slice(&body).unwrap();
+    for variant in [
+        [&body[..], b" "].concat(),
+        serde_json::to_vec_pretty(&value).unwrap(),
+        serde_json::to_vec(&json!([value])).unwrap(),
+    ] {
+        assert_eq!(relay.post(&variant).0, 204);
+    }
     wait_for("one attempt", Duration::from_secs(10), || posts.lock().unwrap().len() == 1);
-    assert_eq!(relay.metric("sauce_relay_bodies_repeated_total"), 199);
+    assert_eq!(relay.metric("sauce_relay_events_repeated_total"), 202);
     let mut answers = Vec::new();
     for n in 2..=10 {
         answers.push(relay.post(&job(&format!("j-{n}"), "checkout", "FAILED")));
@@ -349,4 +358,28 @@ fn a_dead_letter_sent_again_never_contradicts_its_incident() {
     assert!(actions[3].1.contains("login"));
     let none_left = cli(&["dead-letters", "retry", config.to_str().unwrap(), "7"]);
     assert_eq!(none_left.status.code(), Some(1), "a letter that stays is an error");
+}
+
+#[test]
+fn a_body_of_more_events_than_allowed_is_refused_whole() {
+    let (chat, posts) = stand_in(|_, _| (204, vec![]));
+    let dir = Dir::new("too-many");
+    let (config, address) = dir.config(json!({
+        "allow_private_targets": true,
+        "max_events_per_body": 10,
+        "subscriptions": [webhook("chat", &format!("{chat}/hooks"), r#"{"run": "{{job.id}}"}"#)]
+    }));
+    let relay = Relay::start(&config, &address);
+    let jobs = |count: usize| -> Vec<u8> {
+        let jobs: Vec<Value> = (0..count)
+            .map(|n| serde_json::from_slice(&job(&format!("j-{count}-{n}"), &format!("t{n}"), "FAILED")).unwrap())
+            .collect();
+        serde_json::to_vec(&jobs).unwrap()
+    };
+    // Before: one signed body of 13,943 failing jobs queued 27,886 messages.
+    assert_eq!(relay.post(&jobs(11)).0, 413);
+    assert_eq!(relay.post(&jobs(10)).0, 204);
+    wait_for("the ten", Duration::from_secs(10), || posts.lock().unwrap().len() == 10);
+    std::thread::sleep(Duration::from_millis(300));
+    assert_eq!(posts.lock().unwrap().len(), 10, "nothing of the refused body");
 }

@@ -7,7 +7,7 @@ use std::path::PathBuf;
 
 use proptest::prelude::*;
 use rusqlite::Connection;
-use sauce_relay::store::Store;
+use sauce_relay::store::{DeadLetter, Kept, Store};
 use sauce_webhooks::connector::WebhookConnector;
 use sauce_webhooks::delivery::{Message, Outbox, OutboxStore, Outcome, Reported, RetryPolicy};
 use sauce_webhooks::endpoint::Endpoint;
@@ -68,16 +68,16 @@ fn the_first_relays_database_is_brought_up_to_date_and_kept() {
         job.name = Some("checkout".into());
         assert!(matches!(ledger.apply(&Event::Job(job), start()).unwrap(), Decision::Send(_)));
         assert_eq!(store.open_incidents().unwrap(), 1);
-        let letters = store.dead_letters(10).unwrap();
+        let letters = store.dead_letter_summaries(10).unwrap();
         assert_eq!(letters.len(), 1, "the old dead letter is kept");
-        assert_eq!(letters[0].letter.reason, "unreadable");
+        assert_eq!(letters[0].reason, "unreadable");
     }
     // Opened again: nothing to do, nothing lost.
     let store = Store::open(&path).unwrap();
     assert_eq!(store.count().unwrap(), 1);
     assert_eq!(store.open_incidents().unwrap(), 1);
     let version: usize = Connection::open(&path).unwrap().query_row("PRAGMA user_version", [], |r| r.get(0)).unwrap();
-    assert_eq!(version, 2);
+    assert_eq!(version, 3);
     // A database from a newer relay is refused rather than misread.
     Connection::open(&path).unwrap().pragma_update(None, "user_version", 99).unwrap();
     let refused = Store::open(&path).map(drop).expect_err("refused").to_string();
@@ -85,14 +85,66 @@ fn the_first_relays_database_is_brought_up_to_date_and_kept() {
 }
 
 #[test]
-fn a_body_is_remembered_for_its_window_and_no_longer() {
-    let store = Store::open(&database("bodies")).unwrap();
+fn an_event_is_remembered_for_its_window_and_no_longer() {
+    let store = Store::open(&database("taken")).unwrap();
     let window = Duration::minutes(10);
-    assert!(store.remember_body(b"digest-1", start(), window).unwrap());
-    assert!(!store.remember_body(b"digest-1", start() + Duration::minutes(9), window).unwrap(), "within the window");
-    assert!(store.remember_body(b"digest-2", start(), window).unwrap(), "another body");
-    assert!(store.remember_body(b"digest-1", start() + Duration::minutes(11), window).unwrap(), "past it");
-    assert_eq!(store.forget_bodies(start() + Duration::minutes(1)).unwrap(), 1, "digest-2 only: digest-1 is newer");
+    assert!(store.remember_event(b"digest-1", start(), window).unwrap());
+    assert!(!store.remember_event(b"digest-1", start() + Duration::minutes(9), window).unwrap(), "within the window");
+    assert!(store.remember_event(b"digest-2", start(), window).unwrap(), "another event");
+    assert!(store.remember_event(b"digest-1", start() + Duration::minutes(11), window).unwrap(), "past it");
+    assert_eq!(store.forget_events(start() + Duration::minutes(1)).unwrap(), 1, "digest-2 only: digest-1 is newer");
+}
+
+#[test]
+fn closed_incidents_and_old_dead_letters_are_forgotten_open_ones_kept() {
+    let store = Store::open(&database("forget")).unwrap();
+    let ledger = IncidentLedger::new(IncidentRules::new(RoutingKey::new("R0UT1NGKEY0123456789ABCDEFGHIJKL").unwrap()))
+        .with_store(store.clone());
+    let run = |id: &str, name: &str, status: JobStatus, at: OffsetDateTime| {
+        let mut job = Job::new(id, status, at);
+        (job.name, job.modification_time) = (Some(name.to_owned()), at);
+        Event::Job(job)
+    };
+    // "open" fails and stays open; "closed" fails and passes; both long ago.
+    ledger.apply(&run("o1", "open", JobStatus::Failed, start()), start()).unwrap();
+    ledger.apply(&run("c1", "closed", JobStatus::Failed, start()), start()).unwrap();
+    ledger.apply(&run("c2", "closed", JobStatus::Passed, start() + Duration::SECOND), start()).unwrap();
+    assert_eq!(store.forget_closed_incidents(start() - Duration::days(1)).unwrap(), 0, "nothing that old");
+    assert_eq!(store.forget_closed_incidents(start() + Duration::days(31)).unwrap(), 1, "the closed one");
+    assert_eq!(store.open_incidents().unwrap(), 1, "the open one stays, however old");
+
+    for n in 0..5 {
+        let letter =
+            DeadLetter { subscription: "chat".into(), reason: format!("letter {n}"), kept: Kept::Event("{}".into()) };
+        store.add_dead_letter(&letter, start()).unwrap();
+    }
+    assert_eq!(store.keep_newest_dead_letters(3).unwrap(), 2);
+    let reasons: Vec<String> =
+        store.dead_letter_summaries(10).unwrap().into_iter().map(|letter| letter.reason).collect();
+    assert_eq!(reasons, ["letter 2", "letter 3", "letter 4"]);
+}
+
+#[test]
+fn a_database_at_its_limit_refuses_writes_rather_than_fill_the_disk() {
+    let path = database("limit");
+    let store = Store::open_with_limit(&path, Some(16 * 1024 * 1024)).unwrap();
+    let big = "x".repeat(1024 * 1024);
+    let written = (0..64)
+        .take_while(|n| {
+            let letter =
+                DeadLetter { subscription: "chat".into(), reason: format!("{n}"), kept: Kept::Event(big.clone()) };
+            store.add_dead_letter(&letter, start()).is_ok()
+        })
+        .count();
+    assert!((10..16).contains(&written), "{written} MB taken");
+    let error = store.add_dead_letter(
+        &DeadLetter { subscription: String::new(), reason: String::new(), kept: Kept::Event(big) },
+        start(),
+    );
+    assert!(error.unwrap_err().to_string().contains("full"), "a clear error");
+    assert!(std::fs::metadata(&path).unwrap().len() <= 16 * 1024 * 1024);
+    // What is full can still be read and emptied.
+    assert_eq!(store.keep_newest_dead_letters(1).unwrap(), written - 1);
 }
 
 /// What happens to an attempt a worker took.

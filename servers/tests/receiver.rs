@@ -19,6 +19,7 @@ const LIMITS: app::Limits = app::Limits {
     connection: Duration::from_secs(10),
     connections: 8,
     connections_per_client: 4,
+    drain: Duration::from_millis(800),
 };
 
 /// Starts the receiver in the background; its base URL.

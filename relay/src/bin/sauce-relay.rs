@@ -86,13 +86,15 @@ fn main() -> ExitCode {
         Command::Run { config } => {
             let ran = config::read(&config).and_then(|config| run::run(&config, &env, server::shutdown_signal()));
             // The relay logs JSON lines: so does its last word.
-            return match ran {
+            let code = match ran {
                 Ok(()) => ExitCode::SUCCESS,
                 Err(err) => {
                     log::log("error", "stopped", serde_json::json!({ "error": err }));
                     ExitCode::FAILURE
                 }
             };
+            log::flush();
+            return code;
         }
         Command::Check { config } => {
             let report = check::check(&config, &env);

@@ -5,7 +5,7 @@ use rusqlite::{Connection, OptionalExtension, params};
 use sauce_webhooks::delivery::QueuedMessage;
 use sauce_webhooks::time::OffsetDateTime;
 
-use super::{Store, from_json, from_millis, millis, to_json};
+use super::{Store, from_json, from_millis, integer, millis, to_json};
 
 /// What is kept of something the relay could not deliver.
 #[derive(Debug, Clone)]
@@ -42,6 +42,44 @@ pub struct StoredLetter {
     pub letter: DeadLetter,
 }
 
+/// A dead letter as a listing shows it.
+#[derive(Debug, Clone)]
+pub struct Summary {
+    /// Its id, to send it again by.
+    pub id: i64,
+    /// When it became one.
+    pub at: OffsetDateTime,
+    /// The subscription it was for (empty when unknown).
+    pub subscription: String,
+    /// Why it was not delivered.
+    pub reason: String,
+    /// What it keeps.
+    pub what: What,
+}
+
+/// What a dead letter keeps, as a listing shows it.
+#[derive(Debug, Clone)]
+pub enum What {
+    /// A PagerDuty alert: its action and dedup key.
+    Page {
+        /// `trigger`, `resolve` or `acknowledge`.
+        action: Option<String>,
+        /// Its dedup key.
+        dedup_key: Option<String>,
+    },
+    /// A webhook message: its endpoint and ordering key.
+    Webhook {
+        /// The endpoint (a URL whose path may be a token).
+        endpoint: String,
+        /// The ordering key: subscription, endpoint and test.
+        ordering_key: String,
+    },
+    /// An event no message could be made of.
+    Event,
+    /// Something that cannot be read back.
+    Unreadable,
+}
+
 impl Store {
     /// Keeps `letter`, at `now`.
     ///
@@ -58,15 +96,66 @@ impl Store {
         })
     }
 
-    /// Up to `limit` dead letters, oldest first.
+    /// Up to `limit` dead letters, oldest first, described without reading what they keep
+    /// (which may be large).
     ///
     /// # Errors
     /// The database's.
-    pub fn dead_letters(&self, limit: usize) -> rusqlite::Result<Vec<StoredLetter>> {
+    pub fn dead_letter_summaries(&self, limit: usize) -> rusqlite::Result<Vec<Summary>> {
         self.with_connection(|db| {
-            db.prepare("SELECT id, at, subscription, reason, message, event FROM dead_letters ORDER BY id LIMIT ?1")?
-                .query_map([i64::try_from(limit).unwrap_or(i64::MAX)], read)?
-                .collect()
+            db.prepare(
+                "SELECT id, at, subscription, reason, event IS NOT NULL, message IS NOT NULL AND json_valid(message),
+                        json_extract(message, '$.target'), json_extract(message, '$.endpoint'),
+                        json_extract(message, '$.ordering_key'),
+                        CASE WHEN json_valid(json_extract(message, '$.request.body'))
+                             THEN json_extract(json_extract(message, '$.request.body'), '$.event_action') END,
+                        CASE WHEN json_valid(json_extract(message, '$.request.body'))
+                             THEN json_extract(json_extract(message, '$.request.body'), '$.dedup_key') END
+                 FROM dead_letters ORDER BY id LIMIT ?1",
+            )?
+            .query_map([i64::try_from(limit).unwrap_or(i64::MAX)], |row| {
+                let (event, message): (bool, bool) = (row.get(4)?, row.get(5)?);
+                let what = match (event, message) {
+                    (true, _) => What::Event,
+                    (false, true) if row.get::<_, Option<String>>(6)?.as_deref() == Some("pager_duty") => {
+                        What::Page { action: row.get(9)?, dedup_key: row.get(10)? }
+                    }
+                    (false, true) => What::Webhook {
+                        endpoint: row.get::<_, Option<String>>(7)?.unwrap_or_default(),
+                        ordering_key: row.get::<_, Option<String>>(8)?.unwrap_or_default(),
+                    },
+                    (false, false) => What::Unreadable,
+                };
+                Ok(Summary {
+                    id: row.get(0)?,
+                    at: from_millis(row.get(1)?),
+                    subscription: row.get(2)?,
+                    reason: row.get(3)?,
+                    what,
+                })
+            })?
+            .collect()
+        })
+    }
+
+    /// The ids of every dead letter, oldest first.
+    ///
+    /// # Errors
+    /// The database's.
+    pub fn dead_letter_ids(&self) -> rusqlite::Result<Vec<i64>> {
+        self.with_connection(|db| {
+            db.prepare("SELECT id FROM dead_letters ORDER BY id")?.query_map([], |row| row.get(0))?.collect()
+        })
+    }
+
+    /// Forgets the oldest dead letters past the newest `max`. How many.
+    ///
+    /// # Errors
+    /// The database's.
+    pub fn keep_newest_dead_letters(&self, max: u64) -> rusqlite::Result<usize> {
+        self.with_connection(|db| {
+            db.prepare_cached("DELETE FROM dead_letters WHERE id <= (SELECT MAX(id) FROM dead_letters) - ?1")?
+                .execute([integer(max)])
         })
     }
 

@@ -6,7 +6,8 @@ use sauce_webhooks::delivery::EndpointHealth;
 use super::{Store, from_json};
 
 impl Store {
-    /// Every endpoint that is failing or disabled, with its health, by URL.
+    /// Every endpoint that is failing or disabled, with its health, by URL (but those whose
+    /// health cannot be read).
     ///
     /// # Errors
     /// The database's.
@@ -16,7 +17,8 @@ impl Store {
                 .query_map([], |row| Ok((row.get(0)?, row.get(1)?)))?
                 .collect()
         })?;
-        rows.into_iter().map(|(endpoint, json)| Ok((endpoint, from_json(1, &json)?))).collect()
+        // A row that cannot be read is passed over, not let stop the listing of the others.
+        Ok(rows.into_iter().filter_map(|(endpoint, json)| Some((endpoint, from_json(1, &json).ok()?))).collect())
     }
 
     /// How many endpoints are disabled.

@@ -3,7 +3,9 @@
 use rusqlite::{OptionalExtension, params};
 use sauce_webhooks::pagerduty::{IncidentState, IncidentStore, Versioned};
 
-use super::{Store, from_json, integer, to_json};
+use sauce_webhooks::time::OffsetDateTime;
+
+use super::{Store, from_json, integer, millis, to_json};
 
 impl IncidentStore for Store {
     type Error = rusqlite::Error;
@@ -19,15 +21,19 @@ impl IncidentStore for Store {
 
     fn replace(&self, key: &str, expected: Option<u64>, state: &IncidentState) -> rusqlite::Result<bool> {
         let json = to_json(state)?;
+        let (open, changed_at) = (state.is_open(), millis(state.changed_at()));
         let written = self.with_connection(|db| match expected {
             None => db
-                .prepare_cached("INSERT OR IGNORE INTO incidents (key, state, version, open) VALUES (?1, ?2, 1, ?3)")?
-                .execute(params![key, json, state.is_open()]),
+                .prepare_cached(
+                    "INSERT OR IGNORE INTO incidents (key, state, version, open, changed_at) VALUES (?1, ?2, 1, ?3, ?4)",
+                )?
+                .execute(params![key, json, open, changed_at]),
             Some(expected) => db
                 .prepare_cached(
-                    "UPDATE incidents SET state = ?2, open = ?3, version = version + 1 WHERE key = ?1 AND version = ?4",
+                    "UPDATE incidents SET state = ?2, open = ?3, changed_at = ?4, version = version + 1
+                     WHERE key = ?1 AND version = ?5",
                 )?
-                .execute(params![key, json, state.is_open(), integer(expected)]),
+                .execute(params![key, json, open, changed_at, integer(expected)]),
         })?;
         Ok(written == 1)
     }
@@ -40,5 +46,16 @@ impl Store {
     /// The database's.
     pub fn open_incidents(&self) -> rusqlite::Result<u64> {
         self.with_connection(|db| db.query_row("SELECT COUNT(*) FROM incidents WHERE open = 1", [], |row| row.get(0)))
+    }
+
+    /// Forgets the incidents closed and unchanged since before `before`: a test not seen since
+    /// then starts afresh. How many.
+    ///
+    /// # Errors
+    /// The database's.
+    pub fn forget_closed_incidents(&self, before: OffsetDateTime) -> rusqlite::Result<usize> {
+        self.with_connection(|db| {
+            db.prepare_cached("DELETE FROM incidents WHERE open = 0 AND changed_at < ?1")?.execute([millis(before)])
+        })
     }
 }

@@ -1,18 +1,19 @@
 //! The relay's SQLite database: incident states, the outbox, endpoint health, dead letters and
-//! the bodies taken in, with the crate's store traits over them.
+//! the events taken in, with the crate's store traits over them.
 //!
 //! Each thread works on a connection of its own, so that a transaction one thread opens holds
 //! only that thread's writes; SQLite serializes the writers (WAL, a 10 s busy wait). The schema
 //! is versioned (`PRAGMA user_version`) and brought up to date when the database is opened.
 
-mod bodies;
 mod dead_letters;
 mod endpoints;
 mod incidents;
 mod outbox;
 mod schema;
+mod taken;
 
 use std::collections::HashMap;
+use std::os::unix::fs::{DirBuilderExt, PermissionsExt};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::thread::ThreadId;
@@ -20,20 +21,38 @@ use std::time::Duration;
 
 use rusqlite::types::Type;
 use rusqlite::{Connection, OpenFlags};
+use sauce_webhooks::delivery::Target;
 use sauce_webhooks::time::OffsetDateTime;
 
-pub use dead_letters::{DeadLetter, Kept, StoredLetter};
+pub use dead_letters::{DeadLetter, Kept, StoredLetter, Summary, What};
+
+/// SQLite's page size, which the size limit counts in.
+const PAGE_BYTES: u64 = 4096;
 
 /// The database, shared by the relay's threads: cloning it is cheap, and each thread that uses
 /// it opens its own connection the first time.
 #[derive(Clone)]
 pub struct Store {
     shared: Arc<Shared>,
+    /// What this handle's [`due`](sauce_webhooks::delivery::OutboxStore::due) gives out.
+    giving: Giving,
+}
+
+/// Which messages a handle gives out, so that each pool of workers takes its own.
+#[derive(Debug, Clone, Copy, Default)]
+struct Giving {
+    /// Only messages to this kind of target, or every kind.
+    target: Option<Target>,
+    /// No message to an endpoint that has this many attempts under way already.
+    in_flight_per_endpoint: Option<usize>,
 }
 
 struct Shared {
     path: PathBuf,
     read_only: bool,
+    /// The most pages of 4 KiB the database may hold, past which writes fail ("database or
+    /// disk is full") and webhooks are answered 503.
+    max_pages: Option<u64>,
     connections: Mutex<HashMap<ThreadId, Arc<Mutex<Connection>>>>,
 }
 
@@ -50,15 +69,46 @@ impl Store {
     /// # Errors
     /// The database cannot be opened, or was written by a newer relay.
     pub fn open(path: &Path) -> rusqlite::Result<Self> {
-        if let Some(folder) = path.parent().filter(|folder| !folder.as_os_str().is_empty()) {
-            std::fs::create_dir_all(folder).map_err(|e| {
-                let why = format!("cannot make its folder {}: {e}", folder.display());
-                rusqlite::Error::ToSqlConversionFailure(why.into())
-            })?;
+        Self::open_with_limit(path, None)
+    }
+
+    /// As [`open`](Self::open), holding at most `max_bytes` (rounded down to pages of 4 KiB):
+    /// past it, writes fail and the relay answers webhooks 503, rather than fill the disk.
+    ///
+    /// The database and its folder, when it makes them, are readable by their owner only: the
+    /// queued messages hold routing keys and header values.
+    ///
+    /// # Errors
+    /// As [`open`](Self::open).
+    pub fn open_with_limit(path: &Path, max_bytes: Option<u64>) -> rusqlite::Result<Self> {
+        let failed = |why: String| rusqlite::Error::ToSqlConversionFailure(why.into());
+        if let Some(folder) = path.parent().filter(|folder| !folder.as_os_str().is_empty() && !folder.exists()) {
+            std::fs::DirBuilder::new()
+                .recursive(true)
+                .mode(0o700)
+                .create(folder)
+                .map_err(|e| failed(format!("cannot make its folder {}: {e}", folder.display())))?;
         }
-        let store = Self::with(path, false);
+        let store = Self::with(path, false, max_bytes.map(|bytes| bytes / PAGE_BYTES));
         store.with_connection(schema::migrate)?;
+        for file in ["", "-wal", "-shm"] {
+            let mut name = path.as_os_str().to_owned();
+            name.push(file);
+            if Path::new(&name).exists() {
+                std::fs::set_permissions(&name, std::fs::Permissions::from_mode(0o600))
+                    .map_err(|e| failed(format!("{}: {e}", Path::new(&name).display())))?;
+            }
+        }
         Ok(store)
+    }
+
+    /// This store, giving out only messages to `target` when asked what is due, and none to an
+    /// endpoint with `in_flight_per_endpoint` attempts under way: so that PagerDuty has workers
+    /// of its own, and one slow endpoint holds at most that many workers.
+    #[must_use]
+    pub fn giving(mut self, target: Target, in_flight_per_endpoint: usize) -> Self {
+        self.giving = Giving { target: Some(target), in_flight_per_endpoint: Some(in_flight_per_endpoint) };
+        self
     }
 
     /// Opens an existing database to read, without changing it; `None` when there is none.
@@ -69,14 +119,14 @@ impl Store {
         if !path.exists() {
             return Ok(None);
         }
-        let store = Self::with(path, true);
+        let store = Self::with(path, true, None);
         store.with_connection(|db| schema::check_version(db))?;
         Ok(Some(store))
     }
 
-    fn with(path: &Path, read_only: bool) -> Self {
-        let shared = Shared { path: path.to_owned(), read_only, connections: Mutex::default() };
-        Self { shared: Arc::new(shared) }
+    fn with(path: &Path, read_only: bool, max_pages: Option<u64>) -> Self {
+        let shared = Shared { path: path.to_owned(), read_only, max_pages, connections: Mutex::default() };
+        Self { shared: Arc::new(shared), giving: Giving::default() }
     }
 
     /// The path it was opened at.
@@ -106,6 +156,10 @@ impl Store {
         db.busy_timeout(Duration::from_secs(10))?;
         if !self.shared.read_only {
             db.pragma_update(None, "journal_mode", "WAL")?;
+            db.pragma_update(None, "page_size", PAGE_BYTES)?;
+        }
+        if let Some(pages) = self.shared.max_pages {
+            db.pragma_update(None, "max_page_count", pages)?;
         }
         let connection = Arc::new(Mutex::new(db));
         connections.insert(thread, Arc::clone(&connection));

@@ -2,45 +2,46 @@
 //! what is due is one indexed query. Also the two sweeps a relay makes as it starts: attempts
 //! its crashed process left under way, and messages no configured secret can sign.
 
-use std::collections::HashSet;
+use std::collections::{BTreeMap, HashSet};
 
 use rusqlite::{Connection, OptionalExtension, params};
-use sauce_webhooks::delivery::{EndpointHealth, OutboxStore, QueuedMessage, StoredMessage};
+use sauce_webhooks::delivery::{EndpointHealth, OutboxStore, QueuedMessage, StoredMessage, Target};
 use sauce_webhooks::time::OffsetDateTime;
 
 use super::dead_letters::{DeadLetter, Kept};
-use super::{Store, atomically, from_json, integer, millis, to_json};
+use super::{Giving, Store, atomically, from_json, integer, millis, to_json};
 
 impl OutboxStore for Store {
     type Error = rusqlite::Error;
 
     fn push(&self, message: &QueuedMessage) -> rusqlite::Result<u64> {
         let json = to_json(message)?;
+        let (key, endpoint, target) = (message.ordering_key(), message.endpoint(), target_name(message.target()));
         self.with_connection(|db| {
             db.prepare_cached(
-                "INSERT INTO outbox (ordering_key, endpoint, head, ready_at, version, message)
-                 VALUES (?1, ?2, NOT EXISTS (SELECT 1 FROM outbox WHERE ordering_key = ?1), ?3, 1, ?4)",
+                "INSERT INTO outbox (ordering_key, endpoint, target, head, ready_at, version, message)
+                 VALUES (?1, ?2, ?3, NOT EXISTS (SELECT 1 FROM outbox WHERE ordering_key = ?1), ?4, 1, ?5)",
             )?
-            .execute(params![
-                message.ordering_key(),
-                message.endpoint(),
-                millis(message.ready_at()),
-                json
-            ])?;
+            .execute(params![key, endpoint, target, millis(message.ready_at()), json])?;
             Ok(db.last_insert_rowid().unsigned_abs())
         })
     }
 
     fn due(&self, now: OffsetDateTime, limit: usize) -> rusqlite::Result<Vec<StoredMessage>> {
+        let Giving { target, in_flight_per_endpoint } = self.giving;
+        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+        let cap = in_flight_per_endpoint.map(|cap| i64::try_from(cap).unwrap_or(i64::MAX));
         self.with_connection(|db| {
             let rows: Vec<(u64, u64, String)> = db
                 .prepare_cached(
                     "SELECT sequence, version, message FROM outbox o
-                     WHERE head = 1 AND ready_at <= ?1
+                     WHERE head = 1 AND ready_at <= ?1 AND (?3 IS NULL OR target = ?3)
                        AND NOT EXISTS (SELECT 1 FROM endpoints e WHERE e.endpoint = o.endpoint AND e.disabled = 1)
+                       AND (?4 IS NULL OR (SELECT COUNT(*) FROM outbox f
+                                           WHERE f.endpoint = o.endpoint AND f.leased_until > ?1) < ?4)
                      ORDER BY ready_at, sequence LIMIT ?2",
                 )?
-                .query_map(params![millis(now), i64::try_from(limit).unwrap_or(i64::MAX)], |row| {
+                .query_map(params![millis(now), limit, target.map(target_name), cap], |row| {
                     Ok((row.get(0)?, row.get(1)?, row.get(2)?))
                 })?
                 .collect::<rusqlite::Result<_>>()?;
@@ -137,14 +138,23 @@ impl Store {
     /// # Errors
     /// The database's.
     pub fn set_aside_unsigned(&self, signers: &HashSet<&str>, now: OffsetDateTime) -> rusqlite::Result<usize> {
-        let orphans = self.unsigned(signers)?;
-        for (sequence, version, signer, json) in &orphans {
-            let kept =
-                from_json(3, json).map_or_else(|_| Kept::Unreadable(json.clone()), |m| Kept::Message(Box::new(m)));
-            let reason = format!("no subscription signs as {signer:?} any more (renamed or removed)");
-            let letter = DeadLetter { subscription: signer.clone(), reason, kept };
+        let orphans: Vec<(u64, u64, String)> =
+            self.signed()?.into_iter().filter(|(_, _, signer)| !signers.contains(signer.as_str())).collect();
+        for (sequence, version, signer) in &orphans {
             self.transaction(
                 || {
+                    // One message read at a time: they may be many, and large.
+                    let json: Option<String> = self.with_connection(|db| {
+                        db.query_row("SELECT message FROM outbox WHERE sequence = ?1", [integer(*sequence)], |row| {
+                            row.get(0)
+                        })
+                        .optional()
+                    })?;
+                    let Some(json) = json else { return Ok(()) };
+                    let kept =
+                        from_json(0, &json).map_or_else(|_| Kept::Unreadable(json), |m| Kept::Message(Box::new(m)));
+                    let reason = format!("no subscription signs as {signer:?} any more (renamed or removed)");
+                    let letter = DeadLetter { subscription: signer.clone(), reason, kept };
                     if self.remove(*sequence, *version)? {
                         self.add_dead_letter(&letter, now)?;
                     }
@@ -156,20 +166,31 @@ impl Store {
         Ok(orphans.len())
     }
 
-    /// The messages whose signer is not in `signers`: sequence, version, signer and message.
+    /// The waiting messages that name a signer: their sequence, version and signer, not their
+    /// requests.
+    fn signed(&self) -> rusqlite::Result<Vec<(u64, u64, String)>> {
+        self.with_connection(|db| {
+            db.prepare(
+                "SELECT sequence, version, json_extract(message, '$.request.signer') AS signer FROM outbox
+                 WHERE signer IS NOT NULL ORDER BY sequence",
+            )?
+            .query_map([], |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?)))?
+            .collect()
+        })
+    }
+
+    /// How many waiting messages name each signer not in `signers`.
     ///
     /// # Errors
     /// The database's.
-    pub fn unsigned(&self, signers: &HashSet<&str>) -> rusqlite::Result<Vec<(u64, u64, String, String)>> {
-        let rows: Vec<(u64, u64, String, String)> = self.with_connection(|db| {
-            db.prepare(
-                "SELECT sequence, version, json_extract(message, '$.request.signer'), message FROM outbox
-                 WHERE json_extract(message, '$.request.signer') IS NOT NULL ORDER BY sequence",
-            )?
-            .query_map([], |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?, row.get(3)?)))?
-            .collect()
-        })?;
-        Ok(rows.into_iter().filter(|(_, _, signer, _)| !signers.contains(signer.as_str())).collect())
+    pub fn unsigned(&self, signers: &HashSet<&str>) -> rusqlite::Result<BTreeMap<String, usize>> {
+        let mut counts = BTreeMap::new();
+        for (_, _, signer) in self.signed()? {
+            if !signers.contains(signer.as_str()) {
+                *counts.entry(signer).or_default() += 1;
+            }
+        }
+        Ok(counts)
     }
 
     /// Messages waiting, by the subscription their ordering key names (`id` before its first
@@ -224,4 +245,12 @@ fn set_aside(
         }
         Ok(())
     })
+}
+
+/// A target kind as the `target` column holds it: as the message's JSON names it.
+fn target_name(target: Target) -> &'static str {
+    match target {
+        Target::PagerDuty => "pager_duty",
+        _ => "webhook",
+    }
 }

@@ -5,7 +5,7 @@ use rusqlite::Connection;
 
 /// Each version's changes, in order: version `n` is the first `n` applied. Never edit one that
 /// shipped; add the next.
-const MIGRATIONS: [&str; 2] = [
+const MIGRATIONS: [&str; 3] = [
     // 1: the first relay's tables (an example then). `IF NOT EXISTS`: its databases, at version
     // 0, already hold them.
     "CREATE TABLE IF NOT EXISTS subscriptions (id TEXT PRIMARY KEY, config TEXT NOT NULL);
@@ -24,8 +24,8 @@ const MIGRATIONS: [&str; 2] = [
      CREATE TABLE IF NOT EXISTS endpoints (endpoint TEXT PRIMARY KEY, health TEXT NOT NULL, disabled INTEGER NOT NULL);
      CREATE TABLE IF NOT EXISTS dead_letters (sequence INTEGER PRIMARY KEY, message TEXT NOT NULL, error TEXT NOT NULL);",
     // 2: leases in a column (a restart gives its dead process's attempts out again at once),
-    // open incidents countable, dead letters of messages and of events, the bodies taken in
-    // (the same body twice is taken once). Subscriptions live in the configuration only.
+    // open incidents countable, dead letters of messages and of events, the events taken in
+    // (the same event twice is taken once). Subscriptions live in the configuration only.
     "ALTER TABLE outbox ADD COLUMN leased_until INTEGER;
      CREATE INDEX outbox_leases ON outbox (leased_until) WHERE leased_until IS NOT NULL;
      ALTER TABLE incidents ADD COLUMN open INTEGER NOT NULL DEFAULT 0;
@@ -42,9 +42,20 @@ const MIGRATIONS: [&str; 2] = [
      INSERT INTO dead_letters (at, subscription, reason, message)
          SELECT 0, '', error, message FROM dead_letters_v1 ORDER BY sequence;
      DROP TABLE dead_letters_v1;
-     CREATE TABLE bodies (digest BLOB PRIMARY KEY, at INTEGER NOT NULL) WITHOUT ROWID;
-     CREATE INDEX bodies_by_time ON bodies (at);
+     CREATE TABLE taken (digest BLOB PRIMARY KEY, at INTEGER NOT NULL) WITHOUT ROWID;
+     CREATE INDEX taken_by_time ON taken (at);
      DROP TABLE subscriptions;",
+    // 3: the outbox's target kind in a column (PagerDuty has workers of its own, so that a slow
+    // webhook endpoint never holds up a page), attempts in flight per endpoint countable, and
+    // when each incident last changed, so that closed ones can be pruned.
+    "ALTER TABLE outbox ADD COLUMN target TEXT NOT NULL DEFAULT '';
+     UPDATE outbox SET target = coalesce(json_extract(message, '$.target'), '');
+     CREATE INDEX outbox_heads_by_target ON outbox (target, head, ready_at);
+     CREATE INDEX outbox_in_flight ON outbox (endpoint, leased_until) WHERE leased_until IS NOT NULL;
+     ALTER TABLE incidents ADD COLUMN changed_at INTEGER NOT NULL DEFAULT 0;
+     UPDATE incidents SET changed_at = coalesce(unixepoch(json_extract(state, '$.changed_at'), 'subsec') * 1000, 0);
+     CREATE INDEX incidents_open ON incidents (open) WHERE open = 1;
+     CREATE INDEX incidents_closed_by_time ON incidents (changed_at) WHERE open = 0;",
 ];
 
 /// Applies the migrations `db` has not had.
