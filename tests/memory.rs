@@ -96,6 +96,18 @@ fn a_visual_build_with_as_many_teams_as_it_may_list() {
 }
 
 #[test]
+fn an_error_group_of_as_many_frames_and_hosts_as_it_may_list() {
+    // Frames past the thousandth are skipped, as text lines or as an array.
+    let frames = repeated(r#"{"fingerprint":"f","callstack":["#, r#""""#, ",", "]}");
+    assert_bounded("callstack:[\"\",...]", &frames, Event::from_slice);
+    let lines = repeated(r#"{"fingerprint":"f","callstack":""#, "a", "\\n", r#""}"#);
+    assert_bounded("callstack:\"a\\na...\"", &lines, Event::from_slice);
+    let hosts = vec![r#""h""#; 1000].join(",");
+    let body = format!(r#"{{"fingerprint":"f","hosts":[{hosts}],"guids":7}}"#);
+    assert_bounded("hosts:[\"h\",...]", body.as_bytes(), Event::from_slice);
+}
+
+#[test]
 fn an_error_deep_in_a_long_body_is_located_within_the_bound() {
     // Finding the path reads the body again, keeping only the path.
     let body =

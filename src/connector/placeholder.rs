@@ -63,7 +63,8 @@ fn error_group_with_every_field() -> ErrorGroup {
     let text = || Some(String::new());
     let mut group = ErrorGroup::new("f");
     (group.universe, group.project, group.application, group.href) = (text(), text(), text(), text());
-    (group.group_url, group.callstack, group.object_id) = (text(), text(), text());
+    (group.group_url, group.object_id) = (text(), text());
+    group.callstack = vec![String::new()];
     (group.occurrences, group.first_seen) = (Some(0), Some(OffsetDateTime::UNIX_EPOCH));
     group.attributes = Some(RawJson::from_value(&Value::Object(Map::new())));
     group

@@ -339,13 +339,13 @@ impl IncidentRules {
         self.trigger(payload, key.as_deref(), None)
     }
 
-    /// A new group of errors: "New error in <project>: <callstack's first line> (<n>
+    /// A new group of errors: "New error in <project>: <innermost frame> (<n>
     /// occurrences)", keyed by its universe, project and fingerprint, linked to the group.
     fn error_group_trigger(&self, group: &ErrorGroup) -> AlertEvent {
         let key = dedup::of_error_group(group);
         let place = group.project.as_deref().or(group.application.as_deref()).unwrap_or("an application");
         let mut summary = format!("New error in {place}");
-        if let Some(first) = group.callstack.as_deref().and_then(first_line) {
+        if let Some(first) = group.callstack.iter().find_map(|frame| first_line(frame)) {
             summary = format!("{summary}: {first}");
         }
         if let Some(n) = group.occurrences {

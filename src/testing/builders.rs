@@ -351,7 +351,7 @@ impl ErrorGroupBuilder {
         let mut group = ErrorGroup::new("8a3c9e1f2b7d4c6a9e0f1a2b3c4d5e6f");
         group.universe = Some("acme".to_owned());
         group.project = Some("checkout-service".to_owned());
-        group.callstack = Some("NullPointerException at CartService.total".to_owned());
+        group.callstack = vec!["NullPointerException at CartService.total".to_owned()];
         group.occurrences = Some(12);
         (group.first_seen, group.last_seen) = (Some(CREATED - time::Duration::HOUR), Some(CREATED));
         Self(group)
