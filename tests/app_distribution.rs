@@ -51,6 +51,33 @@ fn downloads_new_devices_and_feedback_parse_and_other_words_are_kept() {
 }
 
 #[test]
+fn a_new_device_is_told_by_its_event_word_and_names_no_app() {
+    // Sauce Labs' App Distribution webhooks page: a registered device carries no app fields.
+    let body = common::read("app_distribution_new_udid.json");
+    let device = app(&body);
+    assert_eq!((device.event.as_str(), device.app_name.as_deref()), ("new-udid", None));
+    assert_eq!(device.udid.as_deref(), Some("00008110-001A2D3C0E38801E"));
+    assert_eq!((device.device.as_deref(), device.email.as_deref()), (Some("iPhone15,2"), Some("tester@example.com")));
+    assert_eq!(device.platform.as_deref(), Some("ios"));
+    assert_eq!(device.timestamp, Some(datetime!(2024-05-01 10:42:17 UTC)));
+    assert!(!device.is_failure());
+    let event = Event::from_slice(&body).unwrap();
+    assert_eq!(Event::from_slice(&serde_json::to_vec(&event).unwrap()).unwrap(), event);
+
+    for word in ["upload", "download", "new-udid", "crash", "feedback", " New-UDID "] {
+        let body = format!(r#"{{"event":"{word}","timestamp":"2024-05-01 10:42:17"}}"#);
+        assert!(matches!(Event::from_slice(body.as_bytes()).unwrap(), Event::AppDistribution(_)), "{word:?}");
+    }
+    // Another word, or an `event` that is no word (a PagerDuty webhook's), tells nothing.
+    for body in [&br#"{"event":"incident.triggered"}"#[..], br#"{"event":{"id":"e1","event_type":"pagey.ping"}}"#] {
+        assert!(matches!(Event::from_slice(body).unwrap(), Event::Unknown(_)));
+    }
+    // A job's keys win over an `event` word a relay may add.
+    let job = br#"{"id":"j1","status":"FAILED","creation_time":0,"event":"crash"}"#;
+    assert!(matches!(Event::from_slice(job).unwrap(), Event::Job(_)));
+}
+
+#[test]
 fn every_kind_is_detected_as_itself_and_written_back_reads_equal() {
     for body in [
         fixtures::VDC_JOB_FAILED,
@@ -61,7 +88,11 @@ fn every_kind_is_detected_as_itself_and_written_back_reads_equal() {
     ] {
         assert!(!matches!(Event::from_slice(body).unwrap(), Event::AppDistribution(_) | Event::Unknown(_)));
     }
-    for body in [fixtures::APP_DISTRIBUTION_UPLOAD, &common::read("app_distribution_crash_legacy.json")[..]] {
+    for body in [
+        fixtures::APP_DISTRIBUTION_UPLOAD,
+        &common::read("app_distribution_crash_legacy.json")[..],
+        &common::read("app_distribution_new_udid.json")[..],
+    ] {
         let event = Event::from_slice(body).unwrap();
         assert_eq!(Event::from_slice(&serde_json::to_vec(&event).unwrap()).unwrap(), event);
     }

@@ -38,6 +38,7 @@ fn fixtures() -> Vec<(Vec<u8>, &'static str)> {
         (fixtures::VISUAL_RUN.to_vec(), "visual run"),
         (fixtures::APP_DISTRIBUTION_UPLOAD.to_vec(), "App Distribution"),
         (common::read("app_distribution_crash_legacy.json"), "App Distribution"),
+        (common::read("app_distribution_new_udid.json"), "App Distribution"),
     ]
 }
 
@@ -102,7 +103,7 @@ proptest! {
 
     #[test]
     fn extra_keys_never_change_a_fixtures_kind(
-        which in 0usize..13,
+        which in 0usize..14,
         extra in prop::collection::btree_map("x_[a-zA-Z]{1,10}", extra_value(), 0..6),
     ) {
         let (body, expected) = &fixtures()[which];

@@ -97,7 +97,7 @@ pub(crate) fn of_app(app: &AppDistributionEvent) -> String {
 }
 
 fn app_parts(app: &AppDistributionEvent) -> [&str; 4] {
-    ["app", trimmed(&app.app_name), text(app.platform.as_deref()), text(app.version.as_deref())]
+    ["app", text(app.app_name.as_deref()), text(app.platform.as_deref()), text(app.version.as_deref())]
 }
 
 /// An optional text as a key part: trimmed, empty when absent.

@@ -382,7 +382,8 @@ impl IncidentRules {
         let key = dedup::of_app(app);
         let version = app.version.as_deref().map(|v| format!(" {v}")).unwrap_or_default();
         let platform = app.platform.as_deref().map(|p| format!(" on {p}")).unwrap_or_default();
-        let mut summary = format!("{}{version} crashed{platform}", app.app_name);
+        let name = app.app_name.as_deref().unwrap_or("An app");
+        let mut summary = format!("{name}{version} crashed{platform}");
         if let Some(message) = app.crash_message.as_deref().and_then(first_line) {
             summary = format!("{summary}: {message}");
         }

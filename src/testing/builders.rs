@@ -429,7 +429,8 @@ impl Default for AppDistributionBuilder {
 impl AppDistributionBuilder {
     /// An upload with realistic fields.
     pub fn new() -> Self {
-        let mut app = AppDistributionEvent::new("upload", "Shop");
+        let mut app = AppDistributionEvent::new("upload");
+        app.app_name = Some("Shop".to_owned());
         (app.version, app.build) = (Some("1.4.2".to_owned()), Some("57".to_owned()));
         (app.platform, app.timestamp) = (Some("ios".to_owned()), Some(CREATED));
         Self(app)
