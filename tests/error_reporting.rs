@@ -8,7 +8,7 @@ use proptest::prelude::*;
 use sauce_webhooks::pagerduty::{Decision, IncidentLedger, IncidentRules, RoutingKey};
 use sauce_webhooks::testing::fixtures;
 use sauce_webhooks::time::OffsetDateTime;
-use sauce_webhooks::{ErrorGroup, Event};
+use sauce_webhooks::{ErrorGroup, Event, OrgId};
 
 fn group(body: &[u8]) -> ErrorGroup {
     match Event::from_slice(body).unwrap() {
@@ -103,13 +103,15 @@ proptest! {
 #[test]
 fn a_group_pages_once_however_often_it_is_notified() {
     let rules = IncidentRules::new(RoutingKey::new("R0UT1NGKEY0123456789ABCDEFGHIJKL").unwrap());
-    let alert = rules.alert_for(&Event::from_slice(fixtures::ERROR_GROUP).unwrap()).unwrap();
+    let acme = OrgId::from("acme");
+    let alert = rules.alert_received_for(&acme, &Event::from_slice(fixtures::ERROR_GROUP).unwrap()).unwrap();
     let body = serde_json::to_value(&alert).unwrap();
     assert_eq!(
         body["payload"]["summary"],
         "New error in checkout-service: NullPointerException at CartService.total (12 occurrences)"
     );
-    let documented = rules.alert_for(&Event::from_slice(&common::read("error_reporting_documented.json")).unwrap());
+    let documented = Event::from_slice(&common::read("error_reporting_documented.json")).unwrap();
+    let documented = rules.alert_received_for(&acme, &documented);
     let summary = serde_json::to_value(documented.unwrap()).unwrap()["payload"]["summary"].clone();
     assert_eq!(summary, "New error in my_project: printf (35 occurrences)", "the innermost frame");
     assert_eq!(body["payload"]["severity"], "error");
@@ -125,7 +127,7 @@ fn a_group_pages_once_however_often_it_is_notified() {
     };
     let pages = [notified(30), notified(30), notified(10)]
         .iter()
-        .filter(|event| matches!(ledger.apply(event, now).unwrap(), Decision::Send(_)))
+        .filter(|event| matches!(ledger.apply_for(&acme, event, now).unwrap(), Decision::Send(_)))
         .count();
     assert_eq!(pages, 1, "one page for the group, whatever repeats or follows");
 }
