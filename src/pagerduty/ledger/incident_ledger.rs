@@ -31,10 +31,13 @@ use crate::id::OrgId;
 ///   incident then closes quietly.
 /// - A result older than the latest one applied to its key (by the event's own time: a job's
 ///   `modification_time`, a check's time) changes nothing, and neither does a repeated delivery
-///   of one of the key's latest 8 results. A result dated further ahead of `now` than the clock
-///   skew allows (5 minutes by default) changes nothing either: taken as it is, it would make
-///   every real result after it look stale. Results without a time of their own (visual builds,
-///   checks without one) are taken in the order they arrive.
+///   of one of the key's latest 64 results (by its id: a job's, a build's, an API Testing
+///   run's). A result dated further ahead of `now` than the clock skew allows (5 minutes by
+///   default) changes nothing either: taken as it is, it would make every real result after it
+///   look stale. Results without a time of their own (visual builds, API Testing runs without a
+///   date, checks without one) are taken in the order they arrive: only their ids, remembered
+///   for the key's latest 64 results, tell a replay from a new result, so a replay within that
+///   window never pages again nor resolves what a newer failure opened.
 /// - What counts as one incident is yours to choose ([`Granularity`]). Every key names an
 ///   organization: an event that names none (API Testing, Error Reporting, a visual run, App
 ///   Distribution: a project's) is followed under the organization it was received for,

@@ -106,7 +106,8 @@ pub enum Skip {
     OtherOrganization,
     /// Older than the latest result applied to its key: out of order, and overtaken.
     Stale,
-    /// One of the latest results applied to its key (the last 8), delivered again.
+    /// One of the latest results applied to its key (the last 64, by their ids and
+    /// verdicts), delivered again, however late.
     Duplicate,
     /// A failure of a key whose incident is open (and not due to be paged again).
     AlreadyOpen,
