@@ -369,7 +369,7 @@ fn a_keys_state_is_as_small_as_documented() {
     let store = Arc::new(MemoryIncidentStore::new());
     let ledger = IncidentLedger::new(rules()).with_store(Arc::clone(&store));
     let build = |n: u32| {
-        let status = if n % 2 == 0 { BuildStatus::Rejected } else { BuildStatus::Approved };
+        let status = if n.is_multiple_of(2) { BuildStatus::Rejected } else { BuildStatus::Approved };
         Event::VisualBuild(VisualBuild::new(
             "acme",
             "u1",
