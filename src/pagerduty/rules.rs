@@ -207,7 +207,7 @@ impl IncidentRules {
         let mut payload = Payload::new(summary, &self.source, severity)
             .with_timestamp(job.modification_time)
             .with_class(format!("{class}{JOB_CLASS_TAIL}"))
-            .with_custom_details(details(job));
+            .with_details_json(details(job));
         if let Some(component) = component {
             payload = payload.with_component(component);
         }
@@ -357,7 +357,7 @@ impl IncidentRules {
         );
         let payload = Payload::new(summary, &self.source, self.default_severity)
             .with_class("visual build")
-            .with_custom_details(details(build));
+            .with_details_json(details(build));
         let link = WebUrl::parse(&build.build_url);
         self.trigger(payload, key, link.map(|link| (link, "Visual build")))
     }
@@ -381,7 +381,7 @@ impl IncidentRules {
         let payload = Payload::new(summary, &self.source, Severity::Warning)
             .with_timestamp(usage.timestamp)
             .with_class("concurrency")
-            .with_custom_details(details(usage));
+            .with_details_json(details(usage));
         Some(self.trigger(payload, key, None))
     }
 
@@ -397,7 +397,7 @@ impl IncidentRules {
         }
         let payload = Payload::new(summary, &self.source, self.severity(&result.tags))
             .with_class("api test")
-            .with_custom_details(details(result))
+            .with_details_json(details(result))
             .with_known_timestamp(result.date);
         self.trigger(payload, key, None)
     }
@@ -415,7 +415,7 @@ impl IncidentRules {
         }
         let payload = Payload::new(summary, &self.source, Severity::Error)
             .with_class("error group")
-            .with_custom_details(details(group))
+            .with_details_json(details(group))
             .with_known_timestamp(group.last_seen);
         let link = group.group_url.as_deref().and_then(WebUrl::parse);
         self.trigger(payload, key, link.map(|link| (link, "Error group")))
@@ -431,7 +431,7 @@ impl IncidentRules {
         let summary = format!("{group}{project}: {rejected} rejected, {changed} changed screenshots");
         let payload = Payload::new(summary, &self.source, Severity::Warning)
             .with_class("visual run")
-            .with_custom_details(details(run))
+            .with_details_json(details(run))
             .with_known_timestamp(run.end);
         let link = run.url.as_deref().and_then(WebUrl::parse);
         self.trigger(payload, key, link.map(|link| (link, "Visual run")))
@@ -449,7 +449,7 @@ impl IncidentRules {
         }
         let payload = Payload::new(summary, &self.source, Severity::Error)
             .with_class("app crash")
-            .with_custom_details(details(app))
+            .with_details_json(details(app))
             .with_known_timestamp(app.timestamp);
         let link = app.links.build_url.as_deref().and_then(WebUrl::parse);
         self.trigger(payload, key, link.map(|link| (link, "Build")))
