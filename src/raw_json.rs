@@ -59,12 +59,14 @@ impl RawJson {
     }
 
     /// JSON text the crate wrote itself, `None` if it is not JSON after all.
+    #[cfg(feature = "pagerduty")]
     pub(crate) fn from_written(text: Vec<u8>) -> Option<Self> {
         let text = String::from_utf8(text).ok()?;
         RawValue::from_string(text).ok().map(Self)
     }
 
     /// `{}`.
+    #[cfg(feature = "pagerduty")]
     pub(crate) fn empty_object() -> Self {
         Self(RawValue::from_string("{}".to_owned()).unwrap_or_else(|_| RawValue::NULL.to_owned()))
     }
