@@ -138,6 +138,21 @@ fn expected(runs: &[Run], failures: u32, successes: u32) -> Vec<(u8, Action)> {
     out
 }
 
+/// `items` in order, each `(which, later)` of `replays` delivering item `which` again after
+/// `later` more items (or at the end); each with whether it is a replay.
+fn with_replays<T: Clone>(items: &[T], replays: &[(usize, usize)]) -> Vec<(T, bool)> {
+    let mut again: Vec<Vec<&T>> = vec![Vec::new(); items.len()];
+    for &(which, later) in replays {
+        if which < items.len() {
+            again[(which + later).min(items.len() - 1)].push(&items[which]);
+        }
+    }
+    let delivered = items.iter().zip(&again).flat_map(|(item, copies)| {
+        std::iter::once((item.clone(), false)).chain(copies.iter().map(|copy| ((*copy).clone(), true)))
+    });
+    delivered.collect()
+}
+
 /// The test a dedup key names.
 fn test_of(key: &str) -> u8 {
     let parts: Vec<String> = serde_json::from_str(key).unwrap();
@@ -163,14 +178,7 @@ proptest! {
     ) {
         // Runs delivered again (as relays retry): right after themselves, or after any number
         // of other results within the window (a key's latest 64), whatever the thresholds.
-        let mut again: Vec<Vec<&Run>> = vec![Vec::new(); runs.len()];
-        for &(which, later) in &repeats {
-            if which < runs.len() {
-                again[(which + later).min(runs.len() - 1)].push(&runs[which]);
-            }
-        }
-        let repeated: Vec<Run> =
-            runs.iter().zip(&again).flat_map(|(run, copies)| std::iter::once(run).chain(copies.iter().copied())).cloned().collect();
+        let repeated: Vec<Run> = with_replays(&runs, &repeats).into_iter().map(|(run, _)| run).collect();
         let ledger = || IncidentLedger::new(rules()).with_failures_to_page(failures).with_successes_to_resolve(successes);
         prop_assert_eq!(sent(&ledger(), &repeated), sent(&ledger(), &runs));
     }
@@ -312,19 +320,7 @@ proptest! {
         // results (a relay retrying for hours): with no time to tell it is old, only the ids
         // remembered for each key tell it was applied. It must change nothing: not page again,
         // not resolve what a newer failure opened.
-        let mut again: Vec<Vec<&Untimed>> = vec![Vec::new(); results.len()];
-        for &(which, later) in &replays {
-            if which < results.len() {
-                again[(which + later).min(results.len() - 1)].push(&results[which]);
-            }
-        }
-        let stream: Vec<(Untimed, bool)> = results
-            .iter()
-            .zip(&again)
-            .flat_map(|(result, copies)| {
-                std::iter::once((result.clone(), false)).chain(copies.iter().map(|copy| ((*copy).clone(), true)))
-            })
-            .collect();
+        let stream = with_replays(&results, &replays);
         let once: Vec<(Untimed, bool)> = results.iter().map(|result| (result.clone(), false)).collect();
         let ledger = || IncidentLedger::new(rules()).with_failures_to_page(failures).with_successes_to_resolve(successes);
         let (with_replays, decisions) = sent_untimed(&ledger(), &stream);
