@@ -149,13 +149,15 @@ impl IncidentRules {
     }
 
     fn alert_within<T: EventText>(&self, event: &EventOf<T>, received_for: Option<&OrgId>) -> Option<AlertEvent> {
-        let org = dedup::organization(event, received_for).ok()?;
-        let key = dedup::of_test(event, org);
-        match Verdict::of(event) {
+        let verdict = Verdict::of(event);
+        if verdict == Verdict::Neither {
+            return None;
+        }
+        let key = dedup::of_test(event, dedup::organization(event, received_for).ok()?);
+        match verdict {
             Verdict::Failure => self.trigger_for(event, key.as_deref()),
             // A job without a name has no key to resolve by.
-            Verdict::Success => key.map(|key| self.resolve(key)),
-            Verdict::Neither => None,
+            _ => key.map(|key| self.resolve(key)),
         }
     }
 
@@ -326,15 +328,18 @@ impl IncidentRules {
         body: &mut Vec<u8>,
     ) -> Option<Result<Option<Action>, AlertError>> {
         let EventOf::Job(job) = event else { return None };
+        let verdict = Verdict::of(event);
+        if verdict == Verdict::Neither {
+            return Some(Ok(None));
+        }
         let key = dedup::of_test(event, dedup::organization(event, received_for).ok()?);
-        Some(match Verdict::of(event) {
+        Some(match verdict {
             Verdict::Failure => job_body::write_trigger(body, &self.job_trigger_parts(job, key.as_deref()))
                 .map(|()| Some(Action::Trigger)),
-            Verdict::Success => Ok(key.map(|key| {
+            _ => Ok(key.map(|key| {
                 job_body::write_resolve(body, &self.routing_key, &key);
                 Action::Resolve
             })),
-            Verdict::Neither => Ok(None),
         })
     }
 
