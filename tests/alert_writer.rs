@@ -6,9 +6,9 @@ mod common;
 
 use common::strategies::job;
 use proptest::prelude::*;
-use sauce_webhooks::pagerduty::{AlertError, IncidentRules, RoutingKey, Severity};
+use sauce_webhooks::pagerduty::{AlertError, AlertEvent, IncidentRules, RoutingKey, Severity};
 use sauce_webhooks::testing::{JobBuilder, fixtures};
-use sauce_webhooks::{DataType, Event};
+use sauce_webhooks::{DataType, Event, OrgId};
 
 fn rules() -> IncidentRules {
     IncidentRules::new(RoutingKey::new("R0UT1NGKEY0123456789ABCDEFGHIJKL").unwrap())
@@ -24,16 +24,28 @@ fn odd_rules() -> IncidentRules {
         .with_job_link_base("https://app.eu-central-1.saucelabs.com/tests/")
 }
 
-/// What `alert_for` gives, as a body.
-fn expected(rules: &IncidentRules, event: &Event) -> Result<Option<Vec<u8>>, AlertError> {
-    rules.alert_for(event).map(|alert| alert.body()).transpose()
+/// What `alert_for` gives, or `alert_received_for` for an event received for an organization.
+fn alert(rules: &IncidentRules, event: &Event, received_for: Option<&OrgId>) -> Option<AlertEvent> {
+    match received_for {
+        Some(org) => rules.alert_received_for(org, event),
+        None => rules.alert_for(event),
+    }
 }
 
-/// What `write_alert` writes, into a buffer that held something before.
-fn written(rules: &IncidentRules, event: &Event) -> Result<Option<Vec<u8>>, AlertError> {
+/// [`alert`]'s, as a body.
+fn expected(rules: &IncidentRules, event: &Event, received_for: Option<&OrgId>) -> Result<Option<Vec<u8>>, AlertError> {
+    alert(rules, event, received_for).map(|alert| alert.body()).transpose()
+}
+
+/// What `write_alert` (or `write_alert_received_for`) writes, into a buffer that held
+/// something before.
+fn written(rules: &IncidentRules, event: &Event, received_for: Option<&OrgId>) -> Result<Option<Vec<u8>>, AlertError> {
     let mut body = b"left over from the last event".to_vec();
-    let action = rules.write_alert(event, &mut body)?;
-    assert_eq!(action, rules.alert_for(event).map(|alert| alert.action()));
+    let action = match received_for {
+        Some(org) => rules.write_alert_received_for(org, event, &mut body)?,
+        None => rules.write_alert(event, &mut body)?,
+    };
+    assert_eq!(action, alert(rules, event, received_for).map(|alert| alert.action()));
     Ok(action.map(|_| body))
 }
 
@@ -41,8 +53,16 @@ fn text(body: Result<Option<Vec<u8>>, AlertError>) -> Result<Option<String>, Ale
     body.map(|body| body.map(|body| String::from_utf8(body).unwrap()))
 }
 
+/// `write_alert` and `alert_for` agree, and so do their twins for an event received for an
+/// organization (jobs of another organization included).
 fn assert_same(rules: &IncidentRules, event: &Event) {
-    assert_eq!(text(written(rules, event)), text(expected(rules, event)), "{event:?}");
+    for received_for in [None, Some(&OrgId::from("acme")), Some(&OrgId::from("globex"))] {
+        assert_eq!(
+            text(written(rules, event, received_for)),
+            text(expected(rules, event, received_for)),
+            "{event:?} for {received_for:?}"
+        );
+    }
 }
 
 /// A body parsed borrowed, its texts lent where they have no escapes, writes the same alert
@@ -52,7 +72,7 @@ fn assert_borrowed_same(rules: &IncidentRules, body: &[u8]) {
     let borrowed = Event::from_slice_borrowed(body).unwrap();
     let mut from_borrowed = Vec::new();
     let action = rules.write_alert(&borrowed, &mut from_borrowed).unwrap();
-    assert_eq!(text(Ok(action.map(|_| from_borrowed))), text(expected(rules, &owned)));
+    assert_eq!(text(Ok(action.map(|_| from_borrowed))), text(expected(rules, &owned, None)));
 }
 
 #[test]
@@ -83,7 +103,8 @@ fn every_fixture_is_written_as_its_alert_serializes() {
     for body in &bodies {
         for event in Event::from_slice_batch(body) {
             let event = event.unwrap();
-            triggers += usize::from(rules().alert_for(&event).is_some());
+            let project_alert = || rules().alert_received_for(&OrgId::from("acme"), &event);
+            triggers += usize::from(rules().alert_for(&event).or_else(project_alert).is_some());
             assert_same(&rules(), &event);
             assert_same(&odd_rules(), &event);
         }
@@ -130,7 +151,7 @@ fn a_time_no_body_can_hold_gives_the_alert_events_error_and_an_empty_buffer() {
         .midnight()
         .assume_utc();
     let job = JobBuilder::new().failed().with(|job| job.modification_time = before_year_zero).event();
-    let refused = expected(&rules(), &job);
+    let refused = expected(&rules(), &job, None);
     assert!(matches!(refused, Err(AlertError::Unwritable { .. })), "{refused:?}");
     let mut body = b"left over from the last event".to_vec();
     assert_eq!(rules().write_alert(&job, &mut body).map(|_| ()), refused.map(|_| ()));
@@ -158,13 +179,13 @@ proptest! {
         }
         let rules = if odd { odd_rules() } else { rules() };
         let event = Event::Job(job);
-        prop_assert_eq!(written(&rules, &event), expected(&rules, &event));
+        prop_assert_eq!(written(&rules, &event, None), expected(&rules, &event, None));
         // Parsed back borrowed, the texts without escapes lent and not scanned again.
         let body = serde_json::to_vec(&event).unwrap();
         let borrowed = Event::from_slice_borrowed(&body).unwrap();
         let mut from_borrowed = Vec::new();
         let action = rules.write_alert(&borrowed, &mut from_borrowed).unwrap();
         let reparsed = Event::from_slice(&body).unwrap();
-        prop_assert_eq!(text(Ok(action.map(|_| from_borrowed))), text(expected(&rules, &reparsed)));
+        prop_assert_eq!(text(Ok(action.map(|_| from_borrowed))), text(expected(&rules, &reparsed, None)));
     }
 }

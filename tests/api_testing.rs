@@ -9,7 +9,7 @@ use proptest::prelude::*;
 use sauce_webhooks::pagerduty::{Decision, IncidentLedger, IncidentRules, RoutingKey};
 use sauce_webhooks::testing::{API_TESTING_PROJECT_ID, ApiTestBuilder, fixtures};
 use sauce_webhooks::time::{Duration, OffsetDateTime};
-use sauce_webhooks::{ApiTestResult, Event};
+use sauce_webhooks::{ApiTestResult, Event, OrgId};
 
 fn api_test(body: &[u8]) -> ApiTestResult {
     match Event::from_slice(body).unwrap() {
@@ -127,7 +127,8 @@ fn a_failure_pages_once_and_the_next_success_resolves_once() {
     let stream = [run("r1", 0, true), run("r1", 0, true), run("r2", 1, true), run("r3", 2, false), run("r3", 2, false)];
     let mut sent = Vec::new();
     for event in &stream {
-        if let Decision::Send(alert) = ledger.apply(event, OffsetDateTime::now_utc()).unwrap() {
+        if let Decision::Send(alert) = ledger.apply_for(&OrgId::from("acme"), event, OffsetDateTime::now_utc()).unwrap()
+        {
             sent.push((format!("{:?}", alert.action()), alert.dedup_key().unwrap().to_owned()));
         }
     }
@@ -141,7 +142,8 @@ fn a_failure_pages_once_and_the_next_success_resolves_once() {
 #[test]
 fn the_alert_says_which_test_failed_in_which_project() {
     let rules = IncidentRules::new(RoutingKey::new("R0UT1NGKEY0123456789ABCDEFGHIJKL").unwrap());
-    let alert = rules.alert_for(&Event::from_slice(fixtures::API_TEST_FAILED).unwrap()).unwrap();
+    let alert =
+        rules.alert_received_for(&OrgId::from("acme"), &Event::from_slice(fixtures::API_TEST_FAILED).unwrap()).unwrap();
     let body: serde_json::Value = serde_json::to_value(&alert).unwrap();
     assert_eq!(body["payload"]["summary"], "GET /orders returns the customer's orders failed: 2 failures in Shop API");
     assert_eq!(body["payload"]["severity"], "critical", "from the tag severity:critical");

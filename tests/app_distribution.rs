@@ -7,7 +7,7 @@ use sauce_webhooks::pagerduty::{Decision, IncidentLedger, IncidentRules, Routing
 use sauce_webhooks::testing::fixtures;
 use sauce_webhooks::time::OffsetDateTime;
 use sauce_webhooks::time::macros::datetime;
-use sauce_webhooks::{AppDistributionEvent, Event};
+use sauce_webhooks::{AppDistributionEvent, Event, OrgId};
 
 fn app(body: &[u8]) -> AppDistributionEvent {
     match Event::from_slice(body).unwrap() {
@@ -51,6 +51,33 @@ fn downloads_new_devices_and_feedback_parse_and_other_words_are_kept() {
 }
 
 #[test]
+fn a_new_device_is_told_by_its_event_word_and_names_no_app() {
+    // Sauce Labs' App Distribution webhooks page: a registered device carries no app fields.
+    let body = common::read("app_distribution_new_udid.json");
+    let device = app(&body);
+    assert_eq!((device.event.as_str(), device.app_name.as_deref()), ("new-udid", None));
+    assert_eq!(device.udid.as_deref(), Some("00008110-001A2D3C0E38801E"));
+    assert_eq!((device.device.as_deref(), device.email.as_deref()), (Some("iPhone15,2"), Some("tester@example.com")));
+    assert_eq!(device.platform.as_deref(), Some("ios"));
+    assert_eq!(device.timestamp, Some(datetime!(2024-05-01 10:42:17 UTC)));
+    assert!(!device.is_failure());
+    let event = Event::from_slice(&body).unwrap();
+    assert_eq!(Event::from_slice(&serde_json::to_vec(&event).unwrap()).unwrap(), event);
+
+    for word in ["upload", "download", "new-udid", "crash", "feedback", " New-UDID "] {
+        let body = format!(r#"{{"event":"{word}","timestamp":"2024-05-01 10:42:17"}}"#);
+        assert!(matches!(Event::from_slice(body.as_bytes()).unwrap(), Event::AppDistribution(_)), "{word:?}");
+    }
+    // Another word, or an `event` that is no word (a PagerDuty webhook's), tells nothing.
+    for body in [&br#"{"event":"incident.triggered"}"#[..], br#"{"event":{"id":"e1","event_type":"pagey.ping"}}"#] {
+        assert!(matches!(Event::from_slice(body).unwrap(), Event::Unknown(_)));
+    }
+    // A job's keys win over an `event` word a relay may add.
+    let job = br#"{"id":"j1","status":"FAILED","creation_time":0,"event":"crash"}"#;
+    assert!(matches!(Event::from_slice(job).unwrap(), Event::Job(_)));
+}
+
+#[test]
 fn every_kind_is_detected_as_itself_and_written_back_reads_equal() {
     for body in [
         fixtures::VDC_JOB_FAILED,
@@ -61,7 +88,11 @@ fn every_kind_is_detected_as_itself_and_written_back_reads_equal() {
     ] {
         assert!(!matches!(Event::from_slice(body).unwrap(), Event::AppDistribution(_) | Event::Unknown(_)));
     }
-    for body in [fixtures::APP_DISTRIBUTION_UPLOAD, &common::read("app_distribution_crash_legacy.json")[..]] {
+    for body in [
+        fixtures::APP_DISTRIBUTION_UPLOAD,
+        &common::read("app_distribution_crash_legacy.json")[..],
+        &common::read("app_distribution_new_udid.json")[..],
+    ] {
         let event = Event::from_slice(body).unwrap();
         assert_eq!(Event::from_slice(&serde_json::to_vec(&event).unwrap()).unwrap(), event);
     }
@@ -72,17 +103,21 @@ fn every_kind_is_detected_as_itself_and_written_back_reads_equal() {
 #[test]
 fn a_crash_pages_once_and_an_upload_pages_nothing() {
     let rules = IncidentRules::new(RoutingKey::new("R0UT1NGKEY0123456789ABCDEFGHIJKL").unwrap());
-    assert!(rules.alert_for(&Event::from_slice(fixtures::APP_DISTRIBUTION_UPLOAD).unwrap()).is_none());
+    let acme = OrgId::from("acme");
+    let upload = Event::from_slice(fixtures::APP_DISTRIBUTION_UPLOAD).unwrap();
+    assert!(rules.alert_received_for(&acme, &upload).is_none());
     let crash = Event::from_slice(&common::read("app_distribution_crash_legacy.json")).unwrap();
-    let alert = serde_json::to_value(rules.alert_for(&crash).unwrap()).unwrap();
+    let alert = serde_json::to_value(rules.alert_received_for(&acme, &crash).unwrap()).unwrap();
     assert_eq!(
         alert["payload"]["summary"],
         "Shop 1.4.2 crashed on android: java.lang.IllegalStateException: cart is empty"
     );
     let ledger = IncidentLedger::new(rules);
     let now = OffsetDateTime::now_utc();
-    let pages =
-        [&crash, &crash].iter().filter(|event| matches!(ledger.apply(event, now).unwrap(), Decision::Send(_))).count();
+    let pages = [&crash, &crash]
+        .iter()
+        .filter(|event| matches!(ledger.apply_for(&acme, event, now).unwrap(), Decision::Send(_)))
+        .count();
     assert_eq!(pages, 1);
 }
 
@@ -94,7 +129,11 @@ fn a_crash_whose_zoneless_time_lies_ahead_of_utc_still_pages() {
         br#"{"event":"crash","timestamp":"2024-05-01 12:00:00","appName":"Shop","version":"1.4.2","platform":"ios"}"#;
     let crash = Event::from_slice(body).unwrap();
     let ledger = IncidentLedger::new(IncidentRules::new(RoutingKey::new("R0UT1NGKEY0123456789ABCDEFGHIJKL").unwrap()));
-    assert!(matches!(ledger.apply(&crash, now).unwrap(), Decision::Send(_)), "ordered by arrival, not by its time");
+    let acme = OrgId::from("acme");
+    assert!(
+        matches!(ledger.apply_for(&acme, &crash, now).unwrap(), Decision::Send(_)),
+        "ordered by arrival, not by its time"
+    );
 }
 
 #[test]
@@ -103,9 +142,13 @@ fn per_organization_a_project_event_is_followed_per_test() {
     let rules = IncidentRules::new(RoutingKey::new("R0UT1NGKEY0123456789ABCDEFGHIJKL").unwrap());
     let ledger = IncidentLedger::new(rules).with_granularity(Granularity::Organization);
     let crash = Event::from_slice(&common::read("app_distribution_crash_legacy.json")).unwrap();
-    assert!(ledger.key_of(&crash).is_some_and(|key| key.contains(r#"["app""#)), "{:?}", ledger.key_of(&crash));
+    let acme = OrgId::from("acme");
+    let key = ledger.key_for(&acme, &crash);
+    assert!(key.as_ref().is_some_and(|key| key.contains(r#"["app","acme""#)), "{key:?}");
     let now = OffsetDateTime::now_utc();
-    let pages =
-        [&crash, &crash].iter().filter(|event| matches!(ledger.apply(event, now).unwrap(), Decision::Send(_))).count();
+    let pages = [&crash, &crash]
+        .iter()
+        .filter(|event| matches!(ledger.apply_for(&acme, event, now).unwrap(), Decision::Send(_)))
+        .count();
     assert_eq!(pages, 1, "the second delivery is told apart, not paged again");
 }

@@ -2,11 +2,13 @@
 //! back and read equal, detected as themselves only, paged once per group, and delivered to no
 //! subscription (nothing in them proves whose they are).
 
+mod common;
+
 use proptest::prelude::*;
 use sauce_webhooks::pagerduty::{Decision, IncidentLedger, IncidentRules, RoutingKey};
 use sauce_webhooks::testing::fixtures;
 use sauce_webhooks::time::OffsetDateTime;
-use sauce_webhooks::{ErrorGroup, Event};
+use sauce_webhooks::{ErrorGroup, Event, OrgId};
 
 fn group(body: &[u8]) -> ErrorGroup {
     match Event::from_slice(body).unwrap() {
@@ -27,6 +29,30 @@ fn a_notification_parses_with_its_span_and_attributes() {
     assert_eq!(group.hosts, ["checkout-7d9f"]);
     let attributes = group.attributes.unwrap().to_value().unwrap();
     assert_eq!(attributes["version"][0], serde_json::json!(["1.42.0", 10]));
+}
+
+#[test]
+fn the_documented_notification_parses_with_its_frames_and_counts() {
+    // Sauce Labs' Error Reporting webhook page, made JSON: its sample has comments, a comma
+    // after the last frame and none after `"guids": 0`.
+    let group = group(&common::read("error_reporting_documented.json"));
+    assert_eq!(group.callstack, ["printf", "my_fn", "main"]);
+    assert_eq!((group.host_count, group.guid_count), (Some(4), Some(0)));
+    assert!(group.hosts.is_empty() && group.guids.is_empty());
+    assert_eq!((group.universe.as_deref(), group.project.as_deref()), (Some("my_universe"), Some("my_project")));
+    assert_eq!(group.first_seen.map(OffsetDateTime::unix_timestamp), Some(1_502_953_926));
+    let written = serde_json::to_vec(&Event::ErrorGroup(group.clone())).unwrap();
+    assert_eq!(Event::from_slice(&written).unwrap(), Event::ErrorGroup(group));
+}
+
+#[test]
+fn a_callstack_as_text_is_read_a_frame_a_line() {
+    let text =
+        group(br#"{"fingerprint":"f","callstack":"NullPointerException at Cart.total\n\tat Checkout.submit\n"}"#);
+    assert_eq!(text.callstack, ["NullPointerException at Cart.total", "\tat Checkout.submit"]);
+    let deep = format!(r#"{{"fingerprint":"f","callstack":[{}]}}"#, vec![r#""recurse""#; 5000].join(","));
+    assert_eq!(group(deep.as_bytes()).callstack.len(), 1000, "the innermost frames, the rest skipped");
+    assert_eq!(Event::from_slice(br#"{"fingerprint":"f","callstack":7}"#).unwrap_err().path(), "$.callstack");
 }
 
 #[test]
@@ -58,12 +84,16 @@ proptest! {
         occurrences in proptest::option::of(0u64..1_000_000),
         first in proptest::option::of(0i64..4_000_000_000),
         last in proptest::option::of(0i64..4_000_000_000),
+        callstack in proptest::collection::vec("[a-zA-Z_.:]{0,12}", 0..6),
+        host_count in proptest::option::of(0u64..1000),
+        guids in proptest::collection::vec("[a-f0-9-]{0,8}", 0..3),
     ) {
         let mut group = ErrorGroup::new(fingerprint);
         group.project = project;
         group.occurrences = occurrences;
         group.first_seen = first.map(|s| OffsetDateTime::from_unix_timestamp(s).unwrap());
         group.last_seen = last.map(|s| OffsetDateTime::from_unix_timestamp(s).unwrap());
+        (group.callstack, group.host_count, group.guids) = (callstack, host_count, guids);
         let event = Event::ErrorGroup(group);
         let written = serde_json::to_vec(&event).unwrap();
         prop_assert_eq!(Event::from_slice(&written).unwrap(), event);
@@ -73,12 +103,17 @@ proptest! {
 #[test]
 fn a_group_pages_once_however_often_it_is_notified() {
     let rules = IncidentRules::new(RoutingKey::new("R0UT1NGKEY0123456789ABCDEFGHIJKL").unwrap());
-    let alert = rules.alert_for(&Event::from_slice(fixtures::ERROR_GROUP).unwrap()).unwrap();
+    let acme = OrgId::from("acme");
+    let alert = rules.alert_received_for(&acme, &Event::from_slice(fixtures::ERROR_GROUP).unwrap()).unwrap();
     let body = serde_json::to_value(&alert).unwrap();
     assert_eq!(
         body["payload"]["summary"],
         "New error in checkout-service: NullPointerException at CartService.total (12 occurrences)"
     );
+    let documented = Event::from_slice(&common::read("error_reporting_documented.json")).unwrap();
+    let documented = rules.alert_received_for(&acme, &documented);
+    let summary = serde_json::to_value(documented.unwrap()).unwrap()["payload"]["summary"].clone();
+    assert_eq!(summary, "New error in my_project: printf (35 occurrences)", "the innermost frame");
     assert_eq!(body["payload"]["severity"], "error");
     let key = body["dedup_key"].as_str().unwrap();
     assert!(key.contains("error_group") && key.contains("checkout-service"), "{key}");
@@ -92,7 +127,7 @@ fn a_group_pages_once_however_often_it_is_notified() {
     };
     let pages = [notified(30), notified(30), notified(10)]
         .iter()
-        .filter(|event| matches!(ledger.apply(event, now).unwrap(), Decision::Send(_)))
+        .filter(|event| matches!(ledger.apply_for(&acme, event, now).unwrap(), Decision::Send(_)))
         .count();
     assert_eq!(pages, 1, "one page for the group, whatever repeats or follows");
 }

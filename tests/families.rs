@@ -34,9 +34,11 @@ fn fixtures() -> Vec<(Vec<u8>, &'static str)> {
         (fixtures::API_TEST_FAILED.to_vec(), "API test"),
         (common::read("api_test_run_forwarded.json"), "API test"),
         (fixtures::ERROR_GROUP.to_vec(), "error group"),
+        (common::read("error_reporting_documented.json"), "error group"),
         (fixtures::VISUAL_RUN.to_vec(), "visual run"),
         (fixtures::APP_DISTRIBUTION_UPLOAD.to_vec(), "App Distribution"),
         (common::read("app_distribution_crash_legacy.json"), "App Distribution"),
+        (common::read("app_distribution_new_udid.json"), "App Distribution"),
     ]
 }
 
@@ -101,7 +103,7 @@ proptest! {
 
     #[test]
     fn extra_keys_never_change_a_fixtures_kind(
-        which in 0usize..12,
+        which in 0usize..14,
         extra in prop::collection::btree_map("x_[a-zA-Z]{1,10}", extra_value(), 0..6),
     ) {
         let (body, expected) = &fixtures()[which];

@@ -11,7 +11,8 @@ use sauce_webhooks::pagerduty::{
 };
 use sauce_webhooks::time::{Duration, OffsetDateTime};
 use sauce_webhooks::{
-    BuildStatus, Concurrency, ConcurrencyUsage, DataCenter, DataType, Event, Job, JobStatus, Slots, VisualBuild,
+    ApiTestResult, BuildStatus, Concurrency, ConcurrencyUsage, DataCenter, DataType, Event, Job, JobStatus, OrgId,
+    Slots, VisualBuild,
 };
 
 /// What a run says.
@@ -137,6 +138,21 @@ fn expected(runs: &[Run], failures: u32, successes: u32) -> Vec<(u8, Action)> {
     out
 }
 
+/// `items` in order, each `(which, later)` of `replays` delivering item `which` again after
+/// `later` more items (or at the end); each with whether it is a replay.
+fn with_replays<T: Clone>(items: &[T], replays: &[(usize, usize)]) -> Vec<(T, bool)> {
+    let mut again: Vec<Vec<&T>> = vec![Vec::new(); items.len()];
+    for &(which, later) in replays {
+        if which < items.len() {
+            again[(which + later).min(items.len() - 1)].push(&items[which]);
+        }
+    }
+    let delivered = items.iter().zip(&again).flat_map(|(item, copies)| {
+        std::iter::once((item.clone(), false)).chain(copies.iter().map(|copy| ((*copy).clone(), true)))
+    });
+    delivered.collect()
+}
+
 /// The test a dedup key names.
 fn test_of(key: &str) -> u8 {
     let parts: Vec<String> = serde_json::from_str(key).unwrap();
@@ -156,20 +172,13 @@ proptest! {
     #[test]
     fn repeated_deliveries_change_nothing(
         runs in runs(),
-        repeats in prop::collection::vec((0usize..60, 0usize..8), 0..40),
+        repeats in prop::collection::vec((0usize..60, 0usize..60), 0..40),
         failures in 1u32..4,
         successes in 1u32..4,
     ) {
-        // Runs delivered again (as relays retry): right after themselves, or after up to 7
-        // other results (the ledger remembers a key's latest 8), whatever the thresholds.
-        let mut again: Vec<Vec<&Run>> = vec![Vec::new(); runs.len()];
-        for &(which, later) in &repeats {
-            if which < runs.len() {
-                again[(which + later).min(runs.len() - 1)].push(&runs[which]);
-            }
-        }
-        let repeated: Vec<Run> =
-            runs.iter().zip(&again).flat_map(|(run, copies)| std::iter::once(run).chain(copies.iter().copied())).cloned().collect();
+        // Runs delivered again (as relays retry): right after themselves, or after any number
+        // of other results within the window (a key's latest 64), whatever the thresholds.
+        let repeated: Vec<Run> = with_replays(&runs, &repeats).into_iter().map(|(run, _)| run).collect();
         let ledger = || IncidentLedger::new(rules()).with_failures_to_page(failures).with_successes_to_resolve(successes);
         prop_assert_eq!(sent(&ledger(), &repeated), sent(&ledger(), &runs));
     }
@@ -237,6 +246,160 @@ proptest! {
             prop_assert_eq!(&*sends, &alone, "exactly what one ledger sends, neither twice nor lost");
         }
     }
+}
+
+/// A result without a time of its own: a visual build of one of a few projects, or an API
+/// Testing run of one of a few tests (the default template sends no date), by its id.
+#[derive(Debug, Clone)]
+struct Untimed {
+    build: bool,
+    test: u8,
+    failed: bool,
+    id: String,
+}
+
+impl Untimed {
+    fn event(&self) -> Event {
+        if self.build {
+            let status = if self.failed { BuildStatus::Rejected } else { BuildStatus::Approved };
+            let name = format!("project {}", self.test);
+            Event::VisualBuild(VisualBuild::new(
+                "acme",
+                "u1",
+                &self.id,
+                name,
+                "https://x/b",
+                status,
+                DataCenter::UsWest1,
+            ))
+        } else {
+            let mut result = ApiTestResult::new(&self.id);
+            (result.project_id, result.test_name) = (Some("p-7".into()), Some(format!("GET /orders {}", self.test)));
+            result.failures_count = Some(u64::from(self.failed));
+            Event::ApiTest(result)
+        }
+    }
+}
+
+/// Up to 60 results without a time of their own, of up to 2 tests of each kind, each with an
+/// id of its own.
+fn untimed() -> impl Strategy<Value = Vec<Untimed>> {
+    prop::collection::vec((any::<bool>(), 0u8..2, any::<bool>()), 0..60).prop_map(|steps| {
+        let results = steps.into_iter().enumerate();
+        results.map(|(n, (build, test, failed))| Untimed { build, test, failed, id: format!("result-{n}") }).collect()
+    })
+}
+
+/// What the ledger sends for results received for acme, in order, as (dedup key, action),
+/// and whether each replay it was given (`replays[i]`) was told apart as one.
+fn sent_untimed(ledger: &IncidentLedger, results: &[(Untimed, bool)]) -> (Vec<(String, Action)>, Vec<Decision>) {
+    let (mut sent, mut replays) = (Vec::new(), Vec::new());
+    for (result, is_replay) in results {
+        let decision = ledger.apply_for(&OrgId::from("acme"), &result.event(), arrival()).unwrap();
+        if let Decision::Send(alert) = &decision {
+            sent.push((alert.dedup_key().unwrap().to_owned(), alert.action()));
+        }
+        if *is_replay {
+            replays.push(decision);
+        }
+    }
+    (sent, replays)
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(512))]
+
+    #[test]
+    fn a_replay_of_a_result_without_a_time_never_pages_again_nor_resolves(
+        results in untimed(),
+        replays in prop::collection::vec((0usize..60, 0usize..60), 1..30),
+        failures in 1u32..3,
+        successes in 1u32..3,
+    ) {
+        // A visual build or an API Testing result delivered again late, after up to 59 newer
+        // results (a relay retrying for hours): with no time to tell it is old, only the ids
+        // remembered for each key tell it was applied. It must change nothing: not page again,
+        // not resolve what a newer failure opened.
+        let stream = with_replays(&results, &replays);
+        let once: Vec<(Untimed, bool)> = results.iter().map(|result| (result.clone(), false)).collect();
+        let ledger = || IncidentLedger::new(rules()).with_failures_to_page(failures).with_successes_to_resolve(successes);
+        let (with_replays, decisions) = sent_untimed(&ledger(), &stream);
+        prop_assert_eq!(with_replays, sent_untimed(&ledger(), &once).0);
+        for decision in decisions {
+            prop_assert_eq!(decision, Decision::Skip(Skip::Duplicate));
+        }
+    }
+}
+
+#[test]
+fn the_replay_window_is_a_keys_latest_64_results() {
+    // The issue's case: a rejected visual build replayed after 8 newer builds paged again.
+    let ledger = IncidentLedger::new(rules());
+    let build = |n: usize, status| {
+        Event::VisualBuild(VisualBuild::new(
+            "acme",
+            "u1",
+            format!("b{n}"),
+            "nightly",
+            "https://x",
+            status,
+            DataCenter::UsWest1,
+        ))
+    };
+    assert_eq!(action(&ledger.apply(&build(0, BuildStatus::Rejected), arrival()).unwrap()), Some(Action::Trigger));
+    assert_eq!(action(&ledger.apply(&build(1, BuildStatus::Approved), arrival()).unwrap()), Some(Action::Resolve));
+    for n in 2..64 {
+        ledger.apply(&build(n, BuildStatus::Approved), arrival()).unwrap();
+    }
+    let replayed = ledger.apply(&build(0, BuildStatus::Rejected), arrival()).unwrap();
+    assert_eq!(replayed, Decision::Skip(Skip::Duplicate), "63 newer builds later, still told apart");
+    // Past the window the oldest is forgotten: the bound that keeps a key's state small.
+    ledger.apply(&build(64, BuildStatus::Approved), arrival()).unwrap();
+    assert_eq!(action(&ledger.apply(&build(0, BuildStatus::Rejected), arrival()).unwrap()), Some(Action::Trigger));
+}
+
+#[test]
+fn a_keys_state_is_as_small_as_documented() {
+    // The store's documentation: at most about 1.7 KiB a key in memory, a key of at most 17
+    // and 255 characters, and a state of at most about 1.5 KB of JSON.
+    let store = Arc::new(MemoryIncidentStore::new());
+    let ledger = IncidentLedger::new(rules()).with_store(Arc::clone(&store));
+    let build = |n: u32| {
+        let status = if n.is_multiple_of(2) { BuildStatus::Rejected } else { BuildStatus::Approved };
+        Event::VisualBuild(VisualBuild::new(
+            "acme",
+            "u1",
+            format!("b{n}"),
+            "nightly",
+            "https://x",
+            status,
+            DataCenter::UsWest1,
+        ))
+    };
+    for n in 0..100 {
+        ledger.apply(&build(n), arrival()).unwrap();
+    }
+    let state = store.load(&ledger.key_of(&build(0)).unwrap()).unwrap().unwrap().state;
+    let json = serde_json::to_vec(&state).unwrap();
+    let value: serde_json::Value = serde_json::from_slice(&json).unwrap();
+    assert_eq!(value["recent"].as_array().map(Vec::len), Some(64));
+    assert!(json.len() <= 1500, "{} bytes", json.len());
+    let in_memory = std::mem::size_of::<(String, Versioned)>() + 17 + 4 * 255;
+    assert!(in_memory <= 1740, "{in_memory} bytes");
+}
+
+#[test]
+fn states_written_before_the_window_grew_still_load() {
+    // A state as the previous version stored it: its 8 latest fingerprints.
+    let row = format!(
+        r#"{{"open":true,"failures":1,"successes":0,"last_result_at":null,"recent":[{}],"paged_at":"2024-01-01T00:00:00Z","changed_at":"2024-01-01T00:00:00Z"}}"#,
+        (1..=8).map(|n| format!(r#""{n:016x}""#)).collect::<Vec<_>>().join(",")
+    );
+    let state: IncidentState = serde_json::from_str(&row).unwrap();
+    assert!(state.is_open());
+    let written = serde_json::to_value(&state).unwrap();
+    assert_eq!(written["recent"].as_array().map(Vec::len), Some(8));
+    assert_eq!(serde_json::from_value::<IncidentState>(written).unwrap(), state);
 }
 
 /// What two ledgers send, each fed every run in order, both at the same time.

@@ -3,9 +3,12 @@
 //! `serde_json::Value` would blow up. Measured with a counting allocator, which sees every
 //! byte requested, a growing vector's old and new buffers both included.
 
-use sauce_webhooks::Event;
+use std::fmt::Write as _;
+
 use sauce_webhooks::connector::Template;
 use sauce_webhooks::pagerduty::webhook::Envelope;
+use sauce_webhooks::pagerduty::{IncidentRules, RoutingKey};
+use sauce_webhooks::{Event, OrgId};
 
 /// Two mebibytes, the receiver's body limit, is the size of every body here in release (which
 /// CI runs); a debug build, where counting each allocation is slow, reads 512 KiB ones: the
@@ -93,6 +96,47 @@ fn a_visual_build_with_as_many_teams_as_it_may_list() {
         r#"{{"org_id":"o","user_id":"u","team_ids":[{teams}],"build_id":"b","build_name":"n","build_url":"u","status":"EQUAL","data_center":"x"}}"#
     );
     assert_bounded("team_ids:[\"t\",...]", body.as_bytes(), Event::from_slice);
+}
+
+#[test]
+fn an_error_group_of_as_many_frames_and_hosts_as_it_may_list() {
+    // Frames past the thousandth are skipped, as text lines or as an array.
+    let frames = repeated(r#"{"fingerprint":"f","callstack":["#, r#""""#, ",", "]}");
+    assert_bounded("callstack:[\"\",...]", &frames, Event::from_slice);
+    let lines = repeated(r#"{"fingerprint":"f","callstack":""#, "a", "\\n", r#""}"#);
+    assert_bounded("callstack:\"a\\na...\"", &lines, Event::from_slice);
+    let hosts = vec![r#""h""#; 1000].join(",");
+    let body = format!(r#"{{"fingerprint":"f","hosts":[{hosts}],"guids":7}}"#);
+    assert_bounded("hosts:[\"h\",...]", body.as_bytes(), Event::from_slice);
+}
+
+#[test]
+fn alerting_an_error_group_of_tiny_attribute_values() {
+    // Building the alert and writing its body, from a group parsed before: its `attributes`
+    // became a `serde_json::Value` whole, 24 times the body, before it was cut.
+    let rules = IncidentRules::new(RoutingKey::new("R0UT1NGKEY0123456789ABCDEFGHIJKL").unwrap());
+    let acme = OrgId::from("acme");
+    let head = r#"{"fingerprint":"f","universe":"acme","project":"checkout","attributes":{"#;
+    let pairs = repeated(&format!(r#"{head}"version":["#), r#"["1",1]"#, ",", "]}}");
+    let zeros = repeated(&format!(r#"{head}"x":["#), "0", ",", "]}}");
+    let nested = repeated(&format!(r#"{head}"x":["#), "[[0,0],[0,0]]", ",", "]}}");
+    let mut names = String::from(head);
+    for n in 0..(BODY - head.len()) / 12 {
+        write!(names, r#""{n:06x}":0,"#).unwrap();
+    }
+    names.push_str(r#""end":0}}"#);
+    for (what, body) in [("pairs", pairs), ("zeros", zeros), ("nested", nested), ("names", names.into_bytes())] {
+        let event = Event::from_slice(&body).unwrap();
+        let mut written = Vec::new();
+        assert_bounded(&format!("alert of attributes of {what}"), &body, |_| {
+            let alert = rules.alert_received_for(&acme, &event).expect("a group pages");
+            alert.body().expect("within PagerDuty's 512 KB")
+        });
+        assert_bounded(&format!("alert of attributes of {what}, written"), &body, |_| {
+            rules.write_alert_received_for(&acme, &event, &mut written).unwrap()
+        });
+        assert!(written.len() <= 512 * 1000, "{what}: {} bytes", written.len());
+    }
 }
 
 #[test]

@@ -86,3 +86,28 @@ fn the_header_is_found_in_any_case() {
     headers.insert("Authorization", basic("u:p").parse().unwrap());
     assert!(basic_verifier.verify_headers(BODY, &headers).is_ok());
 }
+
+#[test]
+fn a_configured_secret_with_nul_bytes_is_refused_where_they_are() {
+    use sauce_webhooks::signature::SecretError;
+    // HMAC pads a short key with NULs: configured as "t0ken\0\0", it would take "t0ken".
+    assert_eq!(Secret::new("t0ken\0\0").unwrap_err(), SecretError::Nul { at: 5 });
+    assert_eq!(Secret::new(b"\0t0ken").unwrap_err(), SecretError::Nul { at: 0 });
+    assert_eq!(Secret::basic("u", "p\0").unwrap_err(), SecretError::Nul { at: 3 });
+    assert_eq!(Secret::new("t0ken\0").unwrap_err().to_string(), "the secret holds a NUL byte at byte 5");
+    // A Standard Webhooks key is random bytes, NULs included, and is never sent.
+    assert!(Secret::from_standard_webhooks("whsec_AAAA").is_ok(), "three NUL bytes");
+}
+
+#[test]
+fn a_basic_user_name_with_a_colon_is_refused() {
+    use sauce_webhooks::signature::SecretError;
+    // "a:b" + "c" and "a" + "b:c" are both "a:b:c" on the wire: one credential, two meanings.
+    assert_eq!(Secret::basic("a:b", "c").unwrap_err(), SecretError::ColonInUserName { at: 1 });
+    assert_eq!(
+        Secret::basic("a:b", "c").unwrap_err().to_string(),
+        "the Basic user name holds a `:` at byte 1, which RFC 7617 does not allow"
+    );
+    let verifier = Verifier::new(Secret::basic("a", "b:c").unwrap()).with_scheme(HttpBasic);
+    assert!(verifier.verify(BODY, Some(&basic("a:b:c"))).is_ok(), "a colon in the password is allowed");
+}

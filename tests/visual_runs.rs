@@ -5,7 +5,7 @@ use proptest::prelude::*;
 use sauce_webhooks::pagerduty::{Decision, IncidentLedger, IncidentRules, RoutingKey};
 use sauce_webhooks::testing::fixtures;
 use sauce_webhooks::time::{Duration, OffsetDateTime};
-use sauce_webhooks::{Event, RunTotals, VisualRun};
+use sauce_webhooks::{Event, OrgId, RunTotals, VisualRun};
 
 fn run(body: &[u8]) -> VisualRun {
     match Event::from_slice(body).unwrap() {
@@ -67,8 +67,10 @@ proptest! {
 #[test]
 fn a_failed_run_pages_and_the_next_clean_run_resolves() {
     let rules = IncidentRules::new(RoutingKey::new("R0UT1NGKEY0123456789ABCDEFGHIJKL").unwrap());
-    let alert =
-        serde_json::to_value(rules.alert_for(&Event::from_slice(fixtures::VISUAL_RUN).unwrap()).unwrap()).unwrap();
+    let alert = serde_json::to_value(
+        rules.alert_received_for(&OrgId::from("acme"), &Event::from_slice(fixtures::VISUAL_RUN).unwrap()).unwrap(),
+    )
+    .unwrap();
     assert_eq!(alert["payload"]["summary"], "Checkout in Shop: 1 rejected, 2 changed screenshots");
     let ledger = IncidentLedger::new(rules);
     let now = OffsetDateTime::now_utc();
@@ -81,7 +83,7 @@ fn a_failed_run_pages_and_the_next_clean_run_resolves() {
     };
     let answers: Vec<String> = [at(30, 1), at(30, 1), at(20, 0), at(10, 0)]
         .iter()
-        .filter_map(|event| match ledger.apply(event, now).unwrap() {
+        .filter_map(|event| match ledger.apply_for(&OrgId::from("acme"), event, now).unwrap() {
             Decision::Send(alert) => Some(format!("{:?}", alert.action())),
             _ => None,
         })

@@ -87,6 +87,10 @@ fn a_second_relay_cannot_reach_the_database_through_another_path() {
     let dir = Dir::new("lock-link");
     let (config, address) = dir.config(json!({"subscriptions": []}));
     let _relay = Relay::start(&config, &address);
+    // Readable by its owner only: queued messages hold routing keys.
+    let mode =
+        std::os::unix::fs::PermissionsExt::mode(&std::fs::metadata(dir.0.join("relay.db")).unwrap().permissions());
+    assert_eq!(mode & 0o777, 0o600);
     let link = dir.0.join("link.db");
     std::os::unix::fs::symlink(dir.0.join("relay.db"), &link).unwrap();
     let (second, _) = dir.config(json!({"subscriptions": [], "database": link}));

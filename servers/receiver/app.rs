@@ -1,6 +1,7 @@
 //! The receiver's routes, shared by `main.rs` and `tests/receiver.rs`: the crate's axum
-//! extractors verify and parse, the handlers log one line per event, and every request is
-//! logged with its id, the client's address, its status and how long it took.
+//! extractors verify and parse, the handlers log one line per request (a summary of a batch,
+//! however many events it holds), and every request is logged with its id, the client's
+//! address, its status and how long it took.
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -74,11 +75,39 @@ pub fn router(receiver: Receiver, limits: &Limits) -> Router {
 }
 
 async fn sauce(events: Result<SauceEvents, WebhookRejection>) -> Result<StatusCode, WebhookRejection> {
-    let SauceEvents(events) = events.inspect_err(refused)?;
-    for event in &events {
-        info!(event = %describe(event), "sauce event");
-    }
+    let events = events.inspect_err(refused)?;
+    let summary = Summary::of(events);
+    info!(
+        events = summary.events,
+        failures = summary.failures,
+        first = %summary.first.as_deref().unwrap_or("-"),
+        "sauce events"
+    );
     Ok(StatusCode::NO_CONTENT)
+}
+
+/// One log line's worth of a request's events: a signed body may pack 700,000 of them, and a
+/// line each would let one request write a million lines.
+#[derive(Debug, Default)]
+struct Summary {
+    /// How many events.
+    events: usize,
+    /// How many of them are failures.
+    failures: usize,
+    /// The first one, described.
+    first: Option<String>,
+}
+
+impl Summary {
+    /// Takes the events one at a time, keeping counts and the first one's description.
+    fn of(events: SauceEvents) -> Self {
+        events.into_iter().fold(Self::default(), |mut summary, event| {
+            summary.events += 1;
+            summary.failures += usize::from(event.is_failure());
+            summary.first.get_or_insert_with(|| describe(&event));
+            summary
+        })
+    }
 }
 
 async fn pagerduty(webhook: Result<PagerDutyWebhook, WebhookRejection>) -> Result<StatusCode, WebhookRejection> {

@@ -4,7 +4,7 @@
 //! with `SAUCE_WEBHOOK_SECRET`, `POST /webhooks/pagerduty` with `PAGERDUTY_WEBHOOK_SECRET`;
 //! `GET /health` answers `ok`. Answers 204 for an accepted event, 401 for a missing or wrong
 //! signature, 400 for a malformed body, 413 for one over 2 MiB, 415 for one that is not
-//! JSON; logs every request and every event, at info and up. It refuses to
+//! JSON; logs every request, with a summary of its events, at info and up. It refuses to
 //! start without both secrets, unless `RECEIVER_DEV_SECRETS=1` says this is a development
 //! machine, and on SIGTERM or Ctrl-C finishes the requests under way before it exits.
 

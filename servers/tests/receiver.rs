@@ -222,6 +222,48 @@ fn a_batch_of_refused_elements_is_cut_short() {
     assert_eq!(post(&format!("{base}/webhooks/sauce"), &[("saucelabs-sign", &batch.header_value)], &batch.body), 400);
 }
 
+/// Log output written into a buffer the test reads.
+#[derive(Clone, Default)]
+struct Captured(Arc<std::sync::Mutex<Vec<u8>>>);
+
+impl Write for Captured {
+    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(bytes);
+        Ok(bytes.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+#[test]
+fn a_batch_is_logged_in_one_line_however_many_events_it_holds() {
+    // A line per element let 20 signed requests write 1.6 million lines.
+    use tower::ServiceExt as _;
+    let log = Captured::default();
+    let writer = log.clone();
+    let subscriber = tracing_subscriber::fmt().with_ansi(false).with_writer(move || writer.clone()).finish();
+    let receiver = app::Receiver {
+        sauce: Arc::new(Verifier::new(Secret::new("sauce-secret").unwrap())),
+        pagerduty: Arc::new(Verifier::new(Secret::new("pd").unwrap()).with_scheme(PagerDutyV3)),
+    };
+    let router = app::router(receiver, &LIMITS);
+    let jobs: Vec<String> = (0..1000)
+        .map(|n| format!(r#"{{"id":"j{n}","status":"{}","creation_time":0}}"#, ["FAILED", "PASSED"][n % 2]))
+        .collect();
+    let batch = signed_bytes(&Secret::new("sauce-secret").unwrap(), format!("[{}]", jobs.join(",")));
+    let request = batch.http_request("/webhooks/sauce").unwrap().map(axum::body::Body::from);
+    let runtime = tokio::runtime::Builder::new_current_thread().enable_time().build().unwrap();
+    let response = tracing::subscriber::with_default(subscriber, || runtime.block_on(router.oneshot(request))).unwrap();
+    assert_eq!(response.status(), 204);
+    let text = String::from_utf8(log.0.lock().unwrap().clone()).unwrap();
+    let lines: Vec<&str> = text.lines().filter(|line| line.contains("sauce event")).collect();
+    assert_eq!(lines.len(), 1, "{text}");
+    assert!(lines[0].contains("events=1000 failures=500"), "{}", lines[0]);
+    assert!(lines[0].contains(r#"first="vdc" job "j0""#), "{}", lines[0]);
+}
+
 #[test]
 fn log_lines_cannot_be_forged_by_the_body() {
     let job = JobBuilder::new().with_id("j\n[INFO] forged \u{1b}[2J\u{202e}").with_name("checkout\r\nok").event();

@@ -63,7 +63,8 @@ fn error_group_with_every_field() -> ErrorGroup {
     let text = || Some(String::new());
     let mut group = ErrorGroup::new("f");
     (group.universe, group.project, group.application, group.href) = (text(), text(), text(), text());
-    (group.group_url, group.callstack, group.object_id) = (text(), text(), text());
+    (group.group_url, group.object_id) = (text(), text());
+    group.callstack = vec![String::new()];
     (group.occurrences, group.first_seen) = (Some(0), Some(OffsetDateTime::UNIX_EPOCH));
     group.attributes = Some(RawJson::from_value(&Value::Object(Map::new())));
     group
@@ -82,7 +83,8 @@ fn visual_run_with_every_field() -> VisualRun {
 /// An App Distribution event with every field set, as only set fields are written.
 fn app_with_every_field() -> AppDistributionEvent {
     let text = || Some(String::new());
-    let mut app = AppDistributionEvent::new("crash", "a");
+    let mut app = AppDistributionEvent::new("crash");
+    app.app_name = text();
     (app.timestamp, app.filesize) = (Some(OffsetDateTime::UNIX_EPOCH), Some(0));
     (app.version, app.build, app.platform, app.build_id, app.change_log) = (text(), text(), text(), text(), text());
     (app.tester_email, app.email, app.ip_address, app.udid, app.device) = (text(), text(), text(), text(), text());

@@ -90,7 +90,9 @@ impl Message {
     /// ```
     #[must_use]
     pub fn ordered_per_test<T: EventText>(mut self, event: &EventOf<T>) -> Self {
-        let test = dedup::of_test(event).unwrap_or_else(|| unordered_key(&self.request));
+        // Ordering needs no tenant: an event that names no organization is ordered by its test.
+        let org = dedup::organization(event, None).unwrap_or(None);
+        let test = dedup::of_test(event, org).unwrap_or_else(|| unordered_key(&self.request));
         self.ordering_key = format!("{}\n{test}", self.ordering_key);
         self
     }

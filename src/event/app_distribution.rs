@@ -9,10 +9,10 @@ use crate::support::time::serialize_optional_time;
 /// An App Distribution webhook. `event` says what happened: `upload`, `download` or
 /// `new-udid`, and in the legacy (TestFairy) form `crash` or `feedback`; any other word is
 /// kept. Its `timestamp` (`"YYYY-MM-DD HH:MM:SS"`, naming no zone) is read as UTC. A crash is
-/// a failure.
+/// a failure. A registered device (`new-udid`) names no app: its app fields are `None`.
 ///
 /// It carries no user, team or organization: it reaches the subscriptions that name its app
-/// (`routing::Project::App`).
+/// (`routing::Project::App`); one that names no app, none.
 ///
 /// ```
 /// use sauce_webhooks::Event;
@@ -30,8 +30,9 @@ use crate::support::time::serialize_optional_time;
 pub struct AppDistributionEvent {
     /// What happened: `upload`, `download`, `new-udid`, `crash`, `feedback`, or another word.
     pub event: String,
-    /// The app's name.
-    pub app_name: String,
+    /// The app's name; `None` for an event of no app (a registered device).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub app_name: Option<String>,
     /// When it happened.
     #[serde(skip_serializing_if = "Option::is_none", serialize_with = "serialize_optional_time")]
     pub timestamp: Option<OffsetDateTime>,
@@ -126,12 +127,12 @@ pub struct AppLinks {
 }
 
 impl AppDistributionEvent {
-    /// The event `event` of the app `app_name`, with nothing else; set the other fields on the
-    /// result.
-    pub fn new(event: impl Into<String>, app_name: impl Into<String>) -> Self {
+    /// The event `event`, with nothing else; set the other fields (the app's name, say) on
+    /// the result.
+    pub fn new(event: impl Into<String>) -> Self {
         Self {
             event: event.into(),
-            app_name: app_name.into(),
+            app_name: None,
             timestamp: None,
             version: None,
             build: None,
@@ -156,5 +157,17 @@ impl AppDistributionEvent {
     /// Whether it is a crash.
     pub fn is_failure(&self) -> bool {
         self.event.trim().eq_ignore_ascii_case("crash")
+    }
+}
+
+/// The `event` words App Distribution documents, current and legacy: a body whose `event` is
+/// one of them (in any case) is an App Distribution event, even without an `appName`.
+const EVENTS: [&str; 5] = ["upload", "download", "new-udid", "crash", "feedback"];
+
+impl AppDistributionEvent {
+    /// Whether `word` is one of the `event` words App Distribution documents.
+    pub(crate) fn is_documented_event(word: &str) -> bool {
+        let word = word.trim();
+        EVENTS.iter().any(|known| known.eq_ignore_ascii_case(word))
     }
 }

@@ -8,7 +8,9 @@ use crate::raw_json::RawJson;
 /// A group notification of Sauce Labs Error Reporting (Backtrace): a new group of errors,
 /// always a failure, told apart from other groups by its `fingerprint`. Its `timestamp` is the
 /// group's `[first, last]` occurrence in epoch seconds, read into
-/// [`first_seen`](Self::first_seen) and [`last_seen`](Self::last_seen); `attributes` (each
+/// [`first_seen`](Self::first_seen) and [`last_seen`](Self::last_seen); its `callstack` is a
+/// list of frames (a text is read a frame a line); `hosts` and `guids` are counts, as Sauce
+/// Labs' Error Reporting webhook page documents them, or lists of names; `attributes` (each
 /// attribute's name to `[value, count]` pairs) is kept as sent.
 ///
 /// It carries no user, team or organization: it reaches the subscriptions that name its
@@ -18,10 +20,11 @@ use crate::raw_json::RawJson;
 /// use sauce_webhooks::Event;
 ///
 /// let body = br#"{"universe":"acme","project":"checkout-service","fingerprint":"8a3c9e1f",
-///     "callstack":"NullPointerException at CartService.total","occurrences":12,"timestamp":[1714557600,1714561200]}"#;
+///     "callstack":["printf","my_fn","main"],"occurrences":12,"timestamp":[1714557600,1714561200],"hosts":4}"#;
 /// let Event::ErrorGroup(group) = Event::from_slice(body)? else { unreachable!() };
 /// assert!(group.is_failure());
-/// assert_eq!(group.occurrences, Some(12));
+/// assert_eq!(group.callstack, ["printf", "my_fn", "main"]);
+/// assert_eq!((group.occurrences, group.host_count), (Some(12), Some(4)));
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -39,8 +42,8 @@ pub struct ErrorGroup {
     pub href: Option<String>,
     /// A link to the group.
     pub group_url: Option<String>,
-    /// The call stack, as text.
-    pub callstack: Option<String>,
+    /// The call stack's frames, innermost first (at most 1000: the rest are not kept).
+    pub callstack: Vec<String>,
     /// How many times it occurred.
     pub occurrences: Option<u64>,
     /// The id of the error object.
@@ -51,10 +54,16 @@ pub struct ErrorGroup {
     pub last_seen: Option<OffsetDateTime>,
     /// Its classifiers.
     pub classifiers: Vec<String>,
-    /// The hosts it occurred on.
+    /// The hosts it occurred on, when the body lists them.
     pub hosts: Vec<String>,
-    /// The ids of the devices or processes it occurred in.
+    /// How many hosts it occurred on, when the body counts them (as documented); written
+    /// in place of [`hosts`](Self::hosts) when set.
+    pub host_count: Option<u64>,
+    /// The ids of the devices or processes it occurred in, when the body lists them.
     pub guids: Vec<String>,
+    /// How many devices or processes it occurred in, when the body counts them (as
+    /// documented); written in place of [`guids`](Self::guids) when set.
+    pub guid_count: Option<u64>,
     /// Each attribute's values with their counts, as sent.
     pub attributes: Option<RawJson>,
 }
@@ -70,14 +79,16 @@ impl ErrorGroup {
             application: None,
             href: None,
             group_url: None,
-            callstack: None,
+            callstack: Vec::new(),
             occurrences: None,
             object_id: None,
             first_seen: None,
             last_seen: None,
             classifiers: Vec::new(),
             hosts: Vec::new(),
+            host_count: None,
             guids: Vec::new(),
+            guid_count: None,
             attributes: None,
         }
     }
@@ -88,7 +99,8 @@ impl ErrorGroup {
     }
 }
 
-/// Writes the notification's own shape: `timestamp` as `[first, last]` epoch seconds.
+/// Writes the notification's own shape: `timestamp` as `[first, last]` epoch seconds,
+/// `callstack` as a list of frames, `hosts` and `guids` as counts where counted.
 impl Serialize for ErrorGroup {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         let mut map = s.serialize_map(None)?;
@@ -99,7 +111,6 @@ impl Serialize for ErrorGroup {
             ("application", &self.application),
             ("href", &self.href),
             ("group_url", &self.group_url),
-            ("callstack", &self.callstack),
             ("object_id", &self.object_id),
         ];
         for (key, value) in texts {
@@ -114,8 +125,15 @@ impl Serialize for ErrorGroup {
             let seconds = [self.first_seen, self.last_seen].map(|at| at.map(OffsetDateTime::unix_timestamp));
             map.serialize_entry("timestamp", &seconds)?;
         }
-        for (key, list) in [("classifiers", &self.classifiers), ("hosts", &self.hosts), ("guids", &self.guids)] {
-            map.serialize_entry(key, list)?;
+        if !self.callstack.is_empty() {
+            map.serialize_entry("callstack", &self.callstack)?;
+        }
+        map.serialize_entry("classifiers", &self.classifiers)?;
+        for (key, count, list) in [("hosts", self.host_count, &self.hosts), ("guids", self.guid_count, &self.guids)] {
+            match count {
+                Some(count) => map.serialize_entry(key, &count)?,
+                None => map.serialize_entry(key, list)?,
+            }
         }
         if let Some(attributes) = &self.attributes {
             map.serialize_entry("attributes", attributes)?;

@@ -9,38 +9,50 @@ use super::limits::MAX_DEDUP_KEY_CHARS;
 use crate::event::{
     ApiTestResult, AppDistributionEvent, Concurrency, ErrorGroup, EventOf, EventText, Job, VisualBuild, VisualRun,
 };
+use crate::id::OrgId;
+use crate::routing::owners::Owners;
 
-/// The key of the test an event is a run of: its kind first (so that no job's parts can spell
-/// another kind's key), then organization, data type and test name for a job (`None` without
-/// a name to tell it by), organization, project (or build name) and branch for a visual build,
-/// organization and team for concurrency; `None` for an unknown event.
-pub(crate) fn of_test<T: EventText>(event: &EventOf<T>) -> Option<String> {
-    written(|key| write_test(key, event))
+/// Why an event's incident cannot be keyed: nothing says whose it is, or two things disagree.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Unowned {
+    /// It names no organization (a project's event), and the organization it was received
+    /// for is not known.
+    NoOrganization,
+    /// It names an organization other than the one it was received for.
+    OtherOrganization,
 }
 
-/// A job's identity across runs, `None` without a name to tell it by.
-pub(crate) fn of_job<T: EventText>(job: &Job<T>) -> Option<String> {
-    written(|key| write_job(key, job))
+/// The organization an event's incident keys name: its own, or, for an event that names
+/// none, the one it was received for, so that two organizations' projects or apps of one name
+/// never share an incident. `None` for a job without an `org_id` received for no known
+/// organization: its keys name none, as they always have.
+///
+/// # Errors
+/// [`Unowned::NoOrganization`] for a project's event received for no known organization,
+/// [`Unowned::OtherOrganization`] for an event naming another organization than the one it
+/// was received for (as `Router::route_for` would take it to no one).
+pub(crate) fn organization<'e, T: EventText>(
+    event: &'e EventOf<T>,
+    received_for: Option<&'e OrgId>,
+) -> Result<Option<&'e str>, Unowned> {
+    let owners = Owners::of(event);
+    let received = received_for.map(OrgId::as_str);
+    match (owners.organization, received) {
+        (Some(own), Some(received)) if own != received => Err(Unowned::OtherOrganization),
+        (Some(org), _) | (None, Some(org)) => Ok(Some(org)),
+        (None, None) if owners.is_a_projects() => Err(Unowned::NoOrganization),
+        (None, None) => Ok(None),
+    }
 }
 
-/// A visual build's identity across builds: its project (or name) and branch.
-pub(crate) fn of_visual_build(build: &VisualBuild) -> String {
-    of_parts(&visual_build_parts(build))
-}
-
-fn visual_build_parts(build: &VisualBuild) -> [&str; 4] {
-    let project = build.project.as_deref().unwrap_or(&build.build_name);
-    ["visual", build.org_id.as_str(), project, build.branch.as_deref().unwrap_or_default()]
-}
-
-/// Concurrency's identity: the organization and, when there is one, the team.
-pub(crate) fn of_concurrency(usage: &Concurrency) -> String {
-    of_parts(&concurrency_parts(usage))
-}
-
-fn concurrency_parts(usage: &Concurrency) -> [&str; 3] {
-    let team = usage.team.as_ref().map_or("", |team| team.id.as_str());
-    ["concurrency", usage.organization.id.as_str(), team]
+/// The key of the test an event is a run of, in the organization `org` (see
+/// [`organization`]): its kind first (so that no job's parts can spell another kind's key),
+/// then the organization, then data type and test name for a job (`None` without a name to
+/// tell it by), project (or build name) and branch for a visual build, team for concurrency,
+/// the project and what tells the test apart within it for a project's event; `None` for an
+/// unknown event.
+pub(crate) fn of_test<T: EventText>(event: &EventOf<T>, org: Option<&str>) -> Option<String> {
+    written(|key| write_test(key, event, org))
 }
 
 /// A check's identity across runs: its name.
@@ -57,47 +69,51 @@ pub(crate) fn of_parts(parts: &[&str]) -> String {
 
 /// [`of_test`], appended to `key`: the ledger writes its store key's prefix first, so that a
 /// key costs one allocation. Whether the event has one.
-pub(crate) fn write_test<T: EventText>(key: &mut String, event: &EventOf<T>) -> bool {
+pub(crate) fn write_test<T: EventText>(key: &mut String, event: &EventOf<T>, org: Option<&str>) -> bool {
+    let org = org.unwrap_or_default();
     match event {
-        EventOf::Job(job) => return write_job(key, job),
-        EventOf::ApiTest(result) => return write_api_test(key, result),
+        EventOf::Job(job) => return write_job(key, job, org),
+        EventOf::ApiTest(result) => return write_api_test(key, result, org),
         EventOf::Unknown(_) => return false,
-        EventOf::VisualBuild(build) => write_parts(key, &visual_build_parts(build)),
-        EventOf::Concurrency(usage) => write_parts(key, &concurrency_parts(usage)),
-        EventOf::ErrorGroup(group) => write_parts(key, &error_group_parts(group)),
-        EventOf::VisualRun(run) => write_parts(key, &visual_run_parts(run)),
-        EventOf::AppDistribution(app) => write_parts(key, &app_parts(app)),
+        EventOf::VisualBuild(build) => write_parts(key, &visual_build_parts(build, org)),
+        EventOf::Concurrency(usage) => write_parts(key, &concurrency_parts(usage, org)),
+        EventOf::ErrorGroup(group) => write_parts(key, &error_group_parts(group, org)),
+        EventOf::VisualRun(run) => write_parts(key, &visual_run_parts(run, org)),
+        EventOf::AppDistribution(app) => write_parts(key, &app_parts(app, org)),
     }
     true
 }
 
-/// An error group's identity: its universe, project and fingerprint.
-pub(crate) fn of_error_group(group: &ErrorGroup) -> String {
-    of_parts(&error_group_parts(group))
+/// A visual build's identity across builds: its project (or name) and branch.
+fn visual_build_parts<'a>(build: &'a VisualBuild, org: &'a str) -> [&'a str; 4] {
+    let project = build.project.as_deref().unwrap_or(&build.build_name);
+    ["visual", org, project, build.branch.as_deref().unwrap_or_default()]
 }
 
-fn error_group_parts(group: &ErrorGroup) -> [&str; 4] {
-    ["error_group", text(group.universe.as_deref()), text(group.project.as_deref()), trimmed(&group.fingerprint)]
+/// Concurrency's identity: the organization and, when there is one, the team.
+fn concurrency_parts<'a>(usage: &'a Concurrency, org: &'a str) -> [&'a str; 3] {
+    let team = usage.team.as_ref().map_or("", |team| team.id.as_str());
+    ["concurrency", org, team]
+}
+
+/// An error group's identity: its universe, project and fingerprint.
+fn error_group_parts<'a>(group: &'a ErrorGroup, org: &'a str) -> [&'a str; 5] {
+    let (universe, project) = (text(group.universe.as_deref()), text(group.project.as_deref()));
+    ["error_group", org, universe, project, trimmed(&group.fingerprint)]
 }
 
 /// A visual run's identity across runs: its project, group, resolution and environment.
-pub(crate) fn of_visual_run(run: &VisualRun) -> String {
-    of_parts(&visual_run_parts(run))
-}
-
-fn visual_run_parts(run: &VisualRun) -> [&str; 5] {
+fn visual_run_parts<'a>(run: &'a VisualRun, org: &'a str) -> [&'a str; 6] {
     let project = run.project_id.as_deref().or(run.project.as_deref());
     let group = run.group_id.as_deref().or(run.group.as_deref());
-    ["visual_run", text(project), text(group), text(run.resolution.as_deref()), text(run.environment.as_deref())]
+    let (resolution, environment) = (text(run.resolution.as_deref()), text(run.environment.as_deref()));
+    ["visual_run", org, text(project), text(group), resolution, environment]
 }
 
 /// An app's identity for its crashes: its name, platform and version.
-pub(crate) fn of_app(app: &AppDistributionEvent) -> String {
-    of_parts(&app_parts(app))
-}
-
-fn app_parts(app: &AppDistributionEvent) -> [&str; 4] {
-    ["app", trimmed(&app.app_name), text(app.platform.as_deref()), text(app.version.as_deref())]
+fn app_parts<'a>(app: &'a AppDistributionEvent, org: &'a str) -> [&'a str; 5] {
+    let (platform, version) = (text(app.platform.as_deref()), text(app.version.as_deref()));
+    ["app", org, text(app.app_name.as_deref()), platform, version]
 }
 
 /// An optional text as a key part: trimmed, empty when absent.
@@ -105,22 +121,17 @@ fn text(value: Option<&str>) -> &str {
     value.map(trimmed).unwrap_or_default()
 }
 
-/// [`write_api_test`] into a new string.
-pub(crate) fn of_api_test(result: &ApiTestResult) -> Option<String> {
-    written(|key| write_api_test(key, result))
-}
-
 /// An API test's identity across runs: its project and test, `None` without a test to tell
 /// it by.
-pub(crate) fn write_api_test(key: &mut String, result: &ApiTestResult) -> bool {
+fn write_api_test(key: &mut String, result: &ApiTestResult, org: &str) -> bool {
     let Some(test) = result.test() else { return false };
-    write_parts(key, &["api_test", result.project_id.as_deref().unwrap_or_default(), trimmed(test)]);
+    write_parts(key, &["api_test", org, result.project_id.as_deref().unwrap_or_default(), trimmed(test)]);
     true
 }
 
-/// [`of_job`], appended to `key`. Whether the job has one.
-pub(crate) fn write_job<T: EventText>(key: &mut String, job: &Job<T>) -> bool {
-    let org = job.org_id.as_ref().map_or("", |org| org.as_str());
+/// A job's identity across runs, appended to `key`: its organization, data type and name.
+/// Whether the job has one (a job without a name has none).
+pub(crate) fn write_job<T: EventText>(key: &mut String, job: &Job<T>, org: &str) -> bool {
     let Some(name) = job.name.as_deref() else { return false };
     write_parts(key, &["job", org, job.data_type.as_str(), trimmed(name)]);
     true

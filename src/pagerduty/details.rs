@@ -1,14 +1,15 @@
-//! An alert's custom details: the event's documented JSON, nulls dropped and long texts and
-//! lists shortened, so that however large an event's texts, the alert fits PagerDuty's 512 KB.
-//! Built as a map for any event, or written straight into a body for a job, byte for byte the
-//! same.
+//! An alert's custom details: the event's documented JSON, nulls dropped and long texts, lists
+//! and objects shortened, so that however large an event, the alert fits PagerDuty's 512 KB and
+//! building it holds no more than the event's JSON. Written again from that JSON for any event,
+//! or straight into a body for a job, byte for byte the same.
 
 use std::borrow::Cow;
 
-use serde_json::{Map, Value};
 use time::{OffsetDateTime, UtcOffset};
 
+use super::bounded_json::{Bounds, rewrite_object};
 use crate::event::{EventText, Job};
+use crate::raw_json::RawJson;
 use crate::support::clip::clip_json;
 use crate::support::json_out::{Object, plain_string, string};
 
@@ -21,32 +22,28 @@ const DETAIL_JSON_BYTES: usize = 4096;
 /// Most items kept of a list in custom details.
 const DETAIL_ITEMS: usize = 32;
 
-/// A value's documented JSON, as the alert's custom details: nulls dropped, long texts and
-/// lists shortened, so that however large an event's texts, the alert fits PagerDuty's 512 KB.
-pub(super) fn details(value: &impl serde::Serialize) -> Map<String, Value> {
-    fn bound(value: &mut Value) {
-        match value {
-            Value::String(text) => {
-                if let Cow::Owned(cut) = bounded(text) {
-                    *text = cut;
-                }
-            }
-            Value::Array(items) => {
-                items.truncate(DETAIL_ITEMS);
-                items.iter_mut().for_each(bound);
-            }
-            Value::Object(map) => map.values_mut().for_each(bound),
-            _ => {}
-        }
-    }
-    let Ok(mut value) = serde_json::to_value(value) else { return Map::new() };
-    // Keys sorted even where another crate turns on serde_json's `preserve_order`: the
-    // details then read the same, and a job's match what `write_job_details` writes.
-    value.sort_all_objects();
-    let Value::Object(mut map) = value else { return Map::new() };
-    map.retain(|_, value| !value.is_null());
-    map.values_mut().for_each(bound);
-    map
+/// The bounds of custom details: each text as [`bounded`] cuts it, lists of at most 32 items,
+/// objects of at most 64 entries (an event's documented JSON has about 30 keys at most), and
+/// nothing more kept past 320 KiB, so that with the rest of the alert the body stays under
+/// PagerDuty's 512 KB: what PagerDuty would refuse is cut here instead. A job's details never
+/// reach the last two (at most about 230 KB: 23 texts and 32 tags of at most 4 KB each).
+const DETAILS: Bounds = Bounds {
+    text_chars: DETAIL_CHARS,
+    text_json_bytes: DETAIL_JSON_BYTES,
+    items: DETAIL_ITEMS,
+    entries: 64,
+    total_bytes: 320 * 1024,
+};
+
+/// A value's documented JSON, as the alert's custom details: nulls dropped, long texts, lists
+/// and objects shortened, keys sorted. Written again from the value's JSON text, never read
+/// into a tree of values (sixteen to thirty times an event's kept JSON, such as an error
+/// group's `attributes`), so that building an alert holds at most about twice the event's
+/// JSON. Keys are sorted whether or not another crate turns on serde_json's `preserve_order`,
+/// so the details read the same, and a job's match what [`write_job_details`] writes.
+pub(super) fn details(value: &impl serde::Serialize) -> RawJson {
+    let written = serde_json::to_vec(value).ok().and_then(|json| rewrite_object(&json, &DETAILS));
+    written.and_then(RawJson::from_written).unwrap_or_else(RawJson::empty_object)
 }
 
 /// `text` as custom details keep it.

@@ -24,7 +24,7 @@ pub(super) struct JobTrigger<'j, T> {
     pub(super) routing_key: &'j RoutingKey,
     pub(super) source: &'j str,
     pub(super) client: &'j str,
-    pub(super) key: Option<String>,
+    pub(super) key: Option<&'j str>,
     pub(super) summary: String,
     pub(super) severity: Severity,
     pub(super) link: Option<WebUrl>,
@@ -39,7 +39,7 @@ pub(super) struct JobTrigger<'j, T> {
 pub(super) fn write_trigger<T: EventText>(out: &mut Vec<u8>, parts: &JobTrigger<'_, T>) -> Result<(), AlertError> {
     let mut body = Object::open(out);
     body.text("routing_key", parts.routing_key.expose());
-    if let Some(key) = &parts.key {
+    if let Some(key) = parts.key {
         body.text("dedup_key", &dedup::bounded(key));
     }
     body.key("event_action").extend_from_slice(b"\"trigger\"");

@@ -12,6 +12,7 @@
 //! [`webhook::Envelope::from_slice`].
 
 mod alert;
+mod bounded_json;
 mod change;
 mod check;
 pub(crate) mod dedup;

@@ -7,6 +7,7 @@ use super::error::AlertError;
 use super::limits::{MAX_FIELD_CHARS, MAX_SUMMARY_CHARS};
 use super::severity::Severity;
 use super::web_url::WebUrl;
+use crate::raw_json::RawJson;
 use crate::support::clip::clip;
 use crate::support::time::serialize_optional_time;
 
@@ -35,8 +36,10 @@ pub struct Payload {
     group: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     class: Option<String>,
+    /// Kept as the JSON text it is sent as: an event's details are written within bounds
+    /// straight from its JSON, never held as a tree of values.
     #[serde(skip_serializing_if = "Option::is_none")]
-    custom_details: Option<serde_json::Map<String, serde_json::Value>>,
+    custom_details: Option<RawJson>,
 }
 
 impl Payload {
@@ -92,6 +95,12 @@ impl Payload {
     /// fit PagerDuty's 512 KB ([`AlertEvent::body`](super::AlertEvent::body) says when not).
     #[must_use]
     pub fn with_custom_details(mut self, details: serde_json::Map<String, serde_json::Value>) -> Self {
+        self.custom_details = Some(RawJson::from_value(&serde_json::Value::Object(details)));
+        self
+    }
+
+    /// Details written as JSON text already (an object), as an event's are.
+    pub(crate) fn with_details_json(mut self, details: RawJson) -> Self {
         self.custom_details = Some(details);
         self
     }

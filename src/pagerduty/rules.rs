@@ -19,13 +19,19 @@ use super::web_url::WebUrl;
 use crate::event::{
     ApiTestResult, AppDistributionEvent, Concurrency, ErrorGroup, EventOf, EventText, Job, VisualBuild, VisualRun,
 };
+use crate::id::OrgId;
 
 /// Turns Sauce Labs events into PagerDuty alerts, as Sauce Labs' own PagerDuty connector does:
 /// a failure triggers an alert, and the next success of the same test resolves it.
 ///
 /// The dedup key names the test, never the run: organization, data type and test name for a
 /// job (so a run of the same test next hour resolves what this one opened), organization,
-/// project and branch for a visual build, organization and team for concurrency.
+/// project and branch for a visual build, organization and team for concurrency. An event
+/// that names no organization (API Testing, Error Reporting, a visual run, App Distribution:
+/// a project's) is keyed under the organization it was received for, so that acme's and
+/// globex's apps called "Shop" are two incidents: alert on it with
+/// [`alert_received_for`](Self::alert_received_for), as you route it with
+/// [`Router::route_for`](crate::Router::route_for).
 ///
 /// ```
 /// use sauce_webhooks::Event;
@@ -142,33 +148,67 @@ impl IncidentRules {
     }
 
     /// The alert an event calls for, if any: a trigger for a failed job or visual build, for
-    /// concurrency at or over its allowed slots (a warning), for an API Testing run with
-    /// failures, a new Error Reporting group, a visual run with rejected or changed
-    /// screenshots, an app's crash; a resolve for a passed or completed job, an approved or
-    /// equal build, concurrency below its limits, a passing API Testing run, a clean visual run;
-    /// `None` for jobs still running or queued, builds still in progress, other statuses, App
-    /// Distribution events other than crashes, and unknown events.
+    /// concurrency at or over its allowed slots (a warning); a resolve for a passed or
+    /// completed job, an approved or equal build, concurrency below its limits; `None` for
+    /// jobs still running or queued, builds still in progress, other statuses, and unknown
+    /// events. An event that names no organization (a project's) calls for none here: nothing
+    /// would tell two organizations' incidents apart; see
+    /// [`alert_received_for`](Self::alert_received_for).
     pub fn alert_for<T: EventText>(&self, event: &EventOf<T>) -> Option<AlertEvent> {
-        match Verdict::of(event) {
-            Verdict::Failure => self.trigger_for(event),
+        self.alert_within(event, None)
+    }
+
+    /// The alert `event`, received on an endpoint or with a secret of the organization
+    /// `received_for`, calls for: as [`alert_for`](Self::alert_for), and also a trigger for an
+    /// API Testing run with failures, a new Error Reporting group, a visual run with rejected
+    /// or changed screenshots, an app's crash, and a resolve for a passing API Testing run or
+    /// a clean visual run; keyed under `received_for` when the event names no organization.
+    /// `None` for an event that names another organization (which `Router::route_for` takes
+    /// to no one) and for App Distribution events other than crashes.
+    ///
+    /// ```
+    /// use sauce_webhooks::pagerduty::{IncidentRules, RoutingKey};
+    /// use sauce_webhooks::{Event, OrgId};
+    ///
+    /// let rules = IncidentRules::new(RoutingKey::new("R0UT1NGKEY0123456789ABCDEFGHIJKL")?);
+    /// let crash = Event::from_slice(br#"{"event":"crash","appName":"Shop","version":"1.4.2","platform":"ios"}"#)?;
+    /// let acme = rules.alert_received_for(&OrgId::from("acme"), &crash).unwrap();
+    /// let globex = rules.alert_received_for(&OrgId::from("globex"), &crash).unwrap();
+    /// assert_ne!(acme.dedup_key(), globex.dedup_key());
+    /// assert!(rules.alert_for(&crash).is_none(), "whose Shop?");
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn alert_received_for<T: EventText>(&self, received_for: &OrgId, event: &EventOf<T>) -> Option<AlertEvent> {
+        self.alert_within(event, Some(received_for))
+    }
+
+    fn alert_within<T: EventText>(&self, event: &EventOf<T>, received_for: Option<&OrgId>) -> Option<AlertEvent> {
+        let verdict = Verdict::of(event);
+        if verdict == Verdict::Neither {
+            return None;
+        }
+        let key = dedup::of_test(event, dedup::organization(event, received_for).ok()?);
+        match verdict {
+            Verdict::Failure => self.trigger_for(event, key.as_deref()),
             // A job without a name has no key to resolve by.
-            Verdict::Success => dedup::of_test(event).map(|key| self.resolve(key)),
-            Verdict::Neither => None,
+            _ => key.map(|key| self.resolve(key)),
         }
     }
 
-    /// The trigger for a failed event.
-    pub(crate) fn trigger_for<T: EventText>(&self, event: &EventOf<T>) -> Option<AlertEvent> {
-        match event {
-            EventOf::Job(job) => Some(self.job_trigger(job)),
-            EventOf::VisualBuild(build) => Some(self.build_trigger(build)),
-            EventOf::Concurrency(usage) => self.concurrency_trigger(usage),
-            EventOf::ApiTest(result) => Some(self.api_test_trigger(result)),
-            EventOf::ErrorGroup(group) => Some(self.error_group_trigger(group)),
-            EventOf::VisualRun(run) => Some(self.visual_run_trigger(run)),
-            EventOf::AppDistribution(app) => app.is_failure().then(|| self.app_crash_trigger(app)),
-            EventOf::Unknown(_) => None,
-        }
+    /// The trigger for a failed event, with the dedup key `key` (without one, PagerDuty opens
+    /// a new alert each time).
+    pub(crate) fn trigger_for<T: EventText>(&self, event: &EventOf<T>, key: Option<&str>) -> Option<AlertEvent> {
+        let alert = match event {
+            EventOf::Job(job) => self.job_trigger(job, key),
+            EventOf::VisualBuild(build) => self.build_trigger(build, key),
+            EventOf::Concurrency(usage) => self.concurrency_trigger(usage, key)?,
+            EventOf::ApiTest(result) => self.api_test_trigger(result, key),
+            EventOf::ErrorGroup(group) => self.error_group_trigger(group, key),
+            EventOf::VisualRun(run) => self.visual_run_trigger(run, key),
+            EventOf::AppDistribution(app) if app.is_failure() => self.app_crash_trigger(app, key),
+            EventOf::AppDistribution(_) | EventOf::Unknown(_) => return None,
+        };
+        Some(alert)
     }
 
     pub(crate) fn routing_key(&self) -> &RoutingKey {
@@ -198,24 +238,24 @@ impl IncidentRules {
         self.trigger(payload, Some(&key), link.map(|link| (link, "Report")))
     }
 
-    fn job_trigger<T: EventText>(&self, job: &Job<T>) -> AlertEvent {
-        let JobTrigger { key, summary, severity, link, component, group, class, .. } = self.job_trigger_parts(job);
+    fn job_trigger<T: EventText>(&self, job: &Job<T>, key: Option<&str>) -> AlertEvent {
+        let JobTrigger { summary, severity, link, component, group, class, .. } = self.job_trigger_parts(job, key);
         let mut payload = Payload::new(summary, &self.source, severity)
             .with_timestamp(job.modification_time)
             .with_class(format!("{class}{JOB_CLASS_TAIL}"))
-            .with_custom_details(details(job));
+            .with_details_json(details(job));
         if let Some(component) = component {
             payload = payload.with_component(component);
         }
         if let Some(group) = group {
             payload = payload.with_group(group);
         }
-        self.trigger(payload, key.as_deref(), link.map(|link| (link, JOB_LINK_TEXT)))
+        self.trigger(payload, key, link.map(|link| (link, JOB_LINK_TEXT)))
     }
 
     /// What a failed job's trigger says, found once for both [`AlertEvent`] and the body
     /// written straight from the job.
-    fn job_trigger_parts<'j, T: EventText>(&'j self, job: &'j Job<T>) -> JobTrigger<'j, T> {
+    fn job_trigger_parts<'j, T: EventText>(&'j self, job: &'j Job<T>, key: Option<&'j str>) -> JobTrigger<'j, T> {
         let name = job.name.as_deref().unwrap_or("an unnamed test");
         let component = job.browser_name.as_deref().or(job.device.as_deref());
         let platform = match (component, job.os_name.as_deref()) {
@@ -232,7 +272,7 @@ impl IncidentRules {
             routing_key: &self.routing_key,
             source: &self.source,
             client: &self.client,
-            key: dedup::of_job(job),
+            key,
             summary,
             severity: self.severity(&job.tags),
             link: self.job_link_base.as_ref().and_then(|base| base.join(&job.id)),
@@ -271,14 +311,39 @@ impl IncidentRules {
         event: &EventOf<T>,
         body: &mut Vec<u8>,
     ) -> Result<Option<Action>, AlertError> {
+        self.write_alert_within(event, None, body)
+    }
+
+    /// Writes into `body` the JSON body of the alert `event`, received for the organization
+    /// `received_for`, calls for: byte for byte what
+    /// [`alert_received_for`](Self::alert_received_for) gives, as
+    /// [`write_alert`](Self::write_alert) is what [`alert_for`](Self::alert_for) gives.
+    ///
+    /// # Errors
+    /// As [`write_alert`](Self::write_alert).
+    pub fn write_alert_received_for<T: EventText>(
+        &self,
+        received_for: &OrgId,
+        event: &EventOf<T>,
+        body: &mut Vec<u8>,
+    ) -> Result<Option<Action>, AlertError> {
+        self.write_alert_within(event, Some(received_for), body)
+    }
+
+    fn write_alert_within<T: EventText>(
+        &self,
+        event: &EventOf<T>,
+        received_for: Option<&OrgId>,
+        body: &mut Vec<u8>,
+    ) -> Result<Option<Action>, AlertError> {
         body.clear();
-        let written = if let Some(Ok(action)) = self.write_job_alert(event, body) {
+        let written = if let Some(Ok(action)) = self.write_job_alert(event, received_for, body) {
             Ok(action)
         } else {
             // Not a job, or a job the direct writer refuses (a time it cannot write): the
             // general path gives the same bytes, and the very error `alert_for(..).body()` gives.
             body.clear();
-            self.write_alert_event(event, body)
+            self.write_alert_event(event, received_for, body)
         };
         let checked = written.and_then(|action| request::check_size(body).map(|()| action));
         if checked.is_err() {
@@ -288,22 +353,27 @@ impl IncidentRules {
         checked
     }
 
-    /// A job's alert written straight from its fields; `None` for any other event.
+    /// A job's alert written straight from its fields; `None` for any other event, and for a
+    /// job of another organization than the one it was received for.
     fn write_job_alert<T: EventText>(
         &self,
         event: &EventOf<T>,
+        received_for: Option<&OrgId>,
         body: &mut Vec<u8>,
     ) -> Option<Result<Option<Action>, AlertError>> {
         let EventOf::Job(job) = event else { return None };
-        Some(match Verdict::of(event) {
-            Verdict::Failure => {
-                job_body::write_trigger(body, &self.job_trigger_parts(job)).map(|()| Some(Action::Trigger))
-            }
-            Verdict::Success => Ok(dedup::of_job(job).map(|key| {
+        let verdict = Verdict::of(event);
+        if verdict == Verdict::Neither {
+            return Some(Ok(None));
+        }
+        let key = dedup::of_test(event, dedup::organization(event, received_for).ok()?);
+        Some(match verdict {
+            Verdict::Failure => job_body::write_trigger(body, &self.job_trigger_parts(job, key.as_deref()))
+                .map(|()| Some(Action::Trigger)),
+            _ => Ok(key.map(|key| {
                 job_body::write_resolve(body, &self.routing_key, &key);
                 Action::Resolve
             })),
-            Verdict::Neither => Ok(None),
         })
     }
 
@@ -311,29 +381,28 @@ impl IncidentRules {
     fn write_alert_event<T: EventText>(
         &self,
         event: &EventOf<T>,
+        received_for: Option<&OrgId>,
         body: &mut Vec<u8>,
     ) -> Result<Option<Action>, AlertError> {
-        let Some(alert) = self.alert_for(event) else { return Ok(None) };
+        let Some(alert) = self.alert_within(event, received_for) else { return Ok(None) };
         request::write_body(&alert, body)?;
         Ok(Some(alert.action()))
     }
 
-    fn build_trigger(&self, build: &VisualBuild) -> AlertEvent {
-        let key = dedup::of_visual_build(build);
+    fn build_trigger(&self, build: &VisualBuild, key: Option<&str>) -> AlertEvent {
         let summary = format!(
             "Visual build {} is {}: {} unapproved, {} rejected, {} errored snapshots",
             build.build_name, build.status, build.summary.unapproved, build.summary.rejected, build.summary.errored
         );
         let payload = Payload::new(summary, &self.source, self.default_severity)
             .with_class("visual build")
-            .with_custom_details(details(build));
+            .with_details_json(details(build));
         let link = WebUrl::parse(&build.build_url);
-        self.trigger(payload, Some(&key), link.map(|link| (link, "Visual build")))
+        self.trigger(payload, key, link.map(|link| (link, "Visual build")))
     }
 
     /// The trigger for concurrency at its limit, `None` below.
-    fn concurrency_trigger(&self, usage: &Concurrency) -> Option<AlertEvent> {
-        let key = dedup::of_concurrency(usage);
+    fn concurrency_trigger(&self, usage: &Concurrency, key: Option<&str>) -> Option<AlertEvent> {
         let full = [Some(&usage.organization), usage.team.as_ref()]
             .into_iter()
             .flatten()
@@ -351,14 +420,13 @@ impl IncidentRules {
         let payload = Payload::new(summary, &self.source, Severity::Warning)
             .with_timestamp(usage.timestamp)
             .with_class("concurrency")
-            .with_custom_details(details(usage));
-        Some(self.trigger(payload, Some(&key), None))
+            .with_details_json(details(usage));
+        Some(self.trigger(payload, key, None))
     }
 
     /// A failed API test run: "<test> failed: <n> failures in <project>", keyed by its project
     /// and test; without a test to tell it by, an alert of its own.
-    fn api_test_trigger(&self, result: &ApiTestResult) -> AlertEvent {
-        let key = dedup::of_api_test(result);
+    fn api_test_trigger(&self, result: &ApiTestResult, key: Option<&str>) -> AlertEvent {
         let test = result.test_name.as_deref().or(result.test()).unwrap_or("an unnamed API test");
         let failures = result.failures_count.map(|n| format!(": {n} failures")).unwrap_or_default();
         let project = result.project_name.as_deref().map(|p| format!(" in {p}")).unwrap_or_default();
@@ -368,18 +436,17 @@ impl IncidentRules {
         }
         let payload = Payload::new(summary, &self.source, self.severity(&result.tags))
             .with_class("api test")
-            .with_custom_details(details(result))
+            .with_details_json(details(result))
             .with_known_timestamp(result.date);
-        self.trigger(payload, key.as_deref(), None)
+        self.trigger(payload, key, None)
     }
 
-    /// A new group of errors: "New error in <project>: <callstack's first line> (<n>
+    /// A new group of errors: "New error in <project>: <innermost frame> (<n>
     /// occurrences)", keyed by its universe, project and fingerprint, linked to the group.
-    fn error_group_trigger(&self, group: &ErrorGroup) -> AlertEvent {
-        let key = dedup::of_error_group(group);
+    fn error_group_trigger(&self, group: &ErrorGroup, key: Option<&str>) -> AlertEvent {
         let place = group.project.as_deref().or(group.application.as_deref()).unwrap_or("an application");
         let mut summary = format!("New error in {place}");
-        if let Some(first) = group.callstack.as_deref().and_then(first_line) {
+        if let Some(first) = group.callstack.iter().find_map(|frame| first_line(frame)) {
             summary = format!("{summary}: {first}");
         }
         if let Some(n) = group.occurrences {
@@ -387,45 +454,44 @@ impl IncidentRules {
         }
         let payload = Payload::new(summary, &self.source, Severity::Error)
             .with_class("error group")
-            .with_custom_details(details(group))
+            .with_details_json(details(group))
             .with_known_timestamp(group.last_seen);
         let link = group.group_url.as_deref().and_then(WebUrl::parse);
-        self.trigger(payload, Some(&key), link.map(|link| (link, "Error group")))
+        self.trigger(payload, key, link.map(|link| (link, "Error group")))
     }
 
     /// A visual run with rejected or changed screenshots: "<group> in <project>: <n>
     /// rejected, <m> changed screenshots", keyed by project, group, resolution and
     /// environment, linked to the run.
-    fn visual_run_trigger(&self, run: &VisualRun) -> AlertEvent {
-        let key = dedup::of_visual_run(run);
+    fn visual_run_trigger(&self, run: &VisualRun, key: Option<&str>) -> AlertEvent {
         let group = run.group.as_deref().or(run.name.as_deref()).unwrap_or("A visual run");
         let project = run.project.as_deref().map(|p| format!(" in {p}")).unwrap_or_default();
         let (rejected, changed) = (run.totals.rejected, run.totals.changed);
         let summary = format!("{group}{project}: {rejected} rejected, {changed} changed screenshots");
         let payload = Payload::new(summary, &self.source, Severity::Warning)
             .with_class("visual run")
-            .with_custom_details(details(run))
+            .with_details_json(details(run))
             .with_known_timestamp(run.end);
         let link = run.url.as_deref().and_then(WebUrl::parse);
-        self.trigger(payload, Some(&key), link.map(|link| (link, "Visual run")))
+        self.trigger(payload, key, link.map(|link| (link, "Visual run")))
     }
 
     /// An app's crash: "<app> <version> crashed on <platform>: <message>", keyed by app,
     /// platform and version, linked to the build.
-    fn app_crash_trigger(&self, app: &AppDistributionEvent) -> AlertEvent {
-        let key = dedup::of_app(app);
+    fn app_crash_trigger(&self, app: &AppDistributionEvent, key: Option<&str>) -> AlertEvent {
         let version = app.version.as_deref().map(|v| format!(" {v}")).unwrap_or_default();
         let platform = app.platform.as_deref().map(|p| format!(" on {p}")).unwrap_or_default();
-        let mut summary = format!("{}{version} crashed{platform}", app.app_name);
+        let name = app.app_name.as_deref().unwrap_or("An app");
+        let mut summary = format!("{name}{version} crashed{platform}");
         if let Some(message) = app.crash_message.as_deref().and_then(first_line) {
             summary = format!("{summary}: {message}");
         }
         let payload = Payload::new(summary, &self.source, Severity::Error)
             .with_class("app crash")
-            .with_custom_details(details(app))
+            .with_details_json(details(app))
             .with_known_timestamp(app.timestamp);
         let link = app.links.build_url.as_deref().and_then(WebUrl::parse);
-        self.trigger(payload, Some(&key), link.map(|link| (link, "Build")))
+        self.trigger(payload, key, link.map(|link| (link, "Build")))
     }
 
     /// A trigger, with a link (its URL also the client's) when there is one. Without a key to

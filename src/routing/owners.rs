@@ -55,6 +55,13 @@ impl<'e, T: EventText> Owners<'e, T> {
         }
     }
 
+    /// Whether the event is a project's (API Testing, Error Reporting, a visual run, App
+    /// Distribution): of a kind that names no user, team or organization.
+    #[cfg(feature = "pagerduty")]
+    pub(crate) fn is_a_projects(&self) -> bool {
+        self.event.is_some()
+    }
+
     /// The project of an event that names no organization.
     pub(crate) fn project(&self) -> Option<Project> {
         self.event.and_then(Project::of)

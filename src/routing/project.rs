@@ -66,7 +66,7 @@ impl Project {
                 _ => None,
             },
             EventOf::VisualRun(run) => run.project_id.clone().map(Self::VisualRuns),
-            EventOf::AppDistribution(app) => Some(Self::app(&app.app_name)),
+            EventOf::AppDistribution(app) => app.app_name.clone().map(Self::App),
             EventOf::Job(_) | EventOf::VisualBuild(_) | EventOf::Concurrency(_) | EventOf::Unknown(_) => None,
         }
     }

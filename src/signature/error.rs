@@ -54,6 +54,20 @@ pub enum SecretError {
     /// A secret must not be empty.
     #[error("the secret is empty")]
     Empty,
+    /// A secret holds a NUL byte, at byte `at` (of `user:password`, for Basic credentials):
+    /// HMAC pads short keys with NULs, so the secret without its trailing NULs would pass too.
+    #[error("the secret holds a NUL byte at byte {at}")]
+    Nul {
+        /// Where the first NUL byte is.
+        at: usize,
+    },
+    /// An HTTP Basic user name holds a `:`, at byte `at`: the credentials `user:password`
+    /// could then be split another way, `("a:b", "c")` being `("a", "b:c")` on the wire.
+    #[error("the Basic user name holds a `:` at byte {at}, which RFC 7617 does not allow")]
+    ColonInUserName {
+        /// Where the first `:` is.
+        at: usize,
+    },
     /// A Standard Webhooks secret is `whsec_` and standard base64.
     #[error("the secret is not whsec_ and base64")]
     NotBase64,

@@ -53,25 +53,52 @@ pub struct Secret {
 impl Secret {
     /// Takes a security token as bytes (a `&str`, `String`, `&[u8]`, ...).
     ///
+    /// A token holds no NUL byte: HMAC pads a short key with NULs, so a token configured with
+    /// NULs at its end would also take the token without them.
+    ///
     /// # Errors
-    /// [`SecretError::Empty`] for an empty token.
+    /// [`SecretError::Empty`] for an empty token, [`SecretError::Nul`] for one holding a NUL
+    /// byte.
     pub fn new(token: impl AsRef<[u8]>) -> Result<Self, SecretError> {
         let token = token.as_ref();
-        if token.is_empty() {
+        if let Some(at) = token.iter().position(|&byte| byte == 0) {
+            return Err(SecretError::Nul { at });
+        }
+        Self::from_key(token)
+    }
+
+    /// Keys a secret with `key` as it is, NULs included: for keys of random bytes (a Standard
+    /// Webhooks secret), which are never sent, so that no shorter key can pass for them.
+    pub(crate) fn from_key(key: &[u8]) -> Result<Self, SecretError> {
+        if key.is_empty() {
             return Err(SecretError::Empty);
         }
-        let keyed = boxed(|| HmacSha256::new_from_slice(token).map_err(|_| SecretError::Empty));
+        let keyed = boxed(|| HmacSha256::new_from_slice(key).map_err(|_| SecretError::Empty));
         scrub_stack();
         Ok(Self { keyed: keyed? })
     }
 
-    /// HTTP Basic credentials, for [`HttpBasic`](super::HttpBasic): `user:password`.
+    /// HTTP Basic credentials, for [`HttpBasic`](super::HttpBasic): `user:password`. The user
+    /// name holds no `:` (RFC 7617): `("a:b", "c")` and `("a", "b:c")` would be one credential.
+    ///
+    /// ```
+    /// use sauce_webhooks::signature::{Secret, SecretError};
+    ///
+    /// let credentials = Secret::basic("backtrace", "s3cret:with:colons")?;
+    /// assert_eq!(Secret::basic("back:trace", "s3cret").unwrap_err(), SecretError::ColonInUserName { at: 4 });
+    /// # let _ = credentials;
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     ///
     /// # Errors
-    /// [`SecretError::Empty`](SecretError::Empty) when the password is empty.
+    /// [`SecretError::Empty`] when the password is empty, [`SecretError::ColonInUserName`] when
+    /// the user name holds a `:`, [`SecretError::Nul`] when either holds a NUL byte.
     pub fn basic(user: &str, password: &str) -> Result<Self, SecretError> {
         if password.is_empty() {
             return Err(SecretError::Empty);
+        }
+        if let Some(at) = user.find(':') {
+            return Err(SecretError::ColonInUserName { at });
         }
         let credentials = zeroize::Zeroizing::new(format!("{user}:{password}"));
         Self::new(credentials.as_bytes())

@@ -120,7 +120,7 @@ impl Secret {
     pub fn from_standard_webhooks(secret: &str) -> Result<Self, SecretError> {
         let encoded = secret.strip_prefix("whsec_").unwrap_or(secret);
         let key = zeroize::Zeroizing::new(BASE64.decode(encoded).map_err(|_| SecretError::NotBase64)?);
-        Self::new(&*key)
+        Self::from_key(&key)
     }
 }
 

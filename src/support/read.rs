@@ -146,50 +146,52 @@ pub(crate) fn passed<'de, D: Deserializer<'de>>(d: D) -> Result<Option<bool>, D:
 
 /// A non-negative count or duration: an integer, a float (rounded) or a numeric string.
 fn count<'de, D: Deserializer<'de>>(d: D, max: u64) -> Result<Option<u64>, D::Error> {
-    struct CountVisitor(u64);
-    impl Visitor<'_> for CountVisitor {
-        type Value = Option<u64>;
-        fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-            write!(f, "an integer from 0 to {}", self.0)
-        }
-        fn visit_u64<E: de::Error>(self, v: u64) -> Result<Self::Value, E> {
-            if v <= self.0 { Ok(Some(v)) } else { Err(expected(&self, Unexpected::Unsigned(v))) }
-        }
-        fn visit_i64<E: de::Error>(self, v: i64) -> Result<Self::Value, E> {
-            match u64::try_from(v) {
-                Ok(v) => self.visit_u64(v),
-                Err(_) => Err(expected(&self, Unexpected::Signed(v))),
-            }
-        }
-        fn visit_f64<E: de::Error>(self, v: f64) -> Result<Self::Value, E> {
-            let rounded = v.round();
-            // 2^64 is exact as an f64, and every whole number below it converts exactly (the
-            // cast never saturates), so only values that fit get through, whatever `max` is.
-            #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
-            let whole = (0.0..18_446_744_073_709_551_616.0).contains(&rounded).then_some(rounded as u64);
-            match whole {
-                Some(n) if n <= self.0 => Ok(Some(n)),
-                _ => Err(expected(&self, Unexpected::Float(v))),
-            }
-        }
-        fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
-            let trimmed = v.trim();
-            if trimmed.is_empty() {
-                return Ok(None);
-            }
-            if let Ok(n) = trimmed.parse::<u64>() {
-                return self.visit_u64(n);
-            }
-            match trimmed.parse::<f64>() {
-                Ok(f) if f.is_finite() => self.visit_f64(f),
-                _ => Err(expected(&self, Unexpected::Str(&clip(v, ECHO)))),
-            }
-        }
-        fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
-            Ok(None)
+    d.deserialize_any(CountVisitor(max))
+}
+
+/// Reads a count of at most its `u64`.
+struct CountVisitor(u64);
+impl Visitor<'_> for CountVisitor {
+    type Value = Option<u64>;
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        write!(f, "an integer from 0 to {}", self.0)
+    }
+    fn visit_u64<E: de::Error>(self, v: u64) -> Result<Self::Value, E> {
+        if v <= self.0 { Ok(Some(v)) } else { Err(expected(&self, Unexpected::Unsigned(v))) }
+    }
+    fn visit_i64<E: de::Error>(self, v: i64) -> Result<Self::Value, E> {
+        match u64::try_from(v) {
+            Ok(v) => self.visit_u64(v),
+            Err(_) => Err(expected(&self, Unexpected::Signed(v))),
         }
     }
-    d.deserialize_any(CountVisitor(max))
+    fn visit_f64<E: de::Error>(self, v: f64) -> Result<Self::Value, E> {
+        let rounded = v.round();
+        // 2^64 is exact as an f64, and every whole number below it converts exactly (the
+        // cast never saturates), so only values that fit get through, whatever `max` is.
+        #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
+        let whole = (0.0..18_446_744_073_709_551_616.0).contains(&rounded).then_some(rounded as u64);
+        match whole {
+            Some(n) if n <= self.0 => Ok(Some(n)),
+            _ => Err(expected(&self, Unexpected::Float(v))),
+        }
+    }
+    fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
+        let trimmed = v.trim();
+        if trimmed.is_empty() {
+            return Ok(None);
+        }
+        if let Ok(n) = trimmed.parse::<u64>() {
+            return self.visit_u64(n);
+        }
+        match trimmed.parse::<f64>() {
+            Ok(f) if f.is_finite() => self.visit_f64(f),
+            _ => Err(expected(&self, Unexpected::Str(&clip(v, ECHO)))),
+        }
+    }
+    fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
+        Ok(None)
+    }
 }
 
 /// An optional count that fits `u64` (`duration_sec`).
@@ -224,6 +226,71 @@ pub(crate) fn lent_strings<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<Text<'
     d.deserialize_any(StringsVisitor(|text: Text<'de>| text))
 }
 
+/// A call stack (Error Reporting's `callstack`): its frames, innermost first, as an array of
+/// names (as Sauce Labs documents it) or as one text of a frame a line (as relays forward it),
+/// blank lines left out; `null` means none. Past [`MAX_LIST`] frames the rest are skipped,
+/// not refused: a deep recursion is a call stack too, and its innermost frames tell it.
+pub(crate) fn frames<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<String>, D::Error> {
+    struct FramesVisitor;
+    impl<'de> Visitor<'de> for FramesVisitor {
+        type Value = Vec<String>;
+        fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+            f.write_str("a list of frames, a text of a frame a line, or null")
+        }
+        fn visit_seq<A: de::SeqAccess<'de>>(self, seq: A) -> Result<Self::Value, A::Error> {
+            collect_strings(seq, |text: Text<'de>| text.into_owned(), PastLimit::Skip)
+        }
+        fn visit_str<E: de::Error>(self, text: &str) -> Result<Self::Value, E> {
+            let lines = text.lines().filter(|line| !line.trim().is_empty());
+            Ok(lines.take(MAX_LIST).map(str::to_owned).collect())
+        }
+        fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
+            Ok(Vec::new())
+        }
+    }
+    d.deserialize_any(FramesVisitor)
+}
+
+/// What a key that Error Reporting documents as a count and senders also list holds
+/// (`hosts`, `guids`).
+#[derive(Debug)]
+pub(crate) enum CountOrNames {
+    Count(u64),
+    Names(Vec<String>),
+}
+
+/// `hosts` and `guids`: a count (as Sauce Labs documents them: an integer, a float rounded
+/// or a numeric string), or a list of names (as [`strings`] reads it); `null` means neither.
+pub(crate) fn count_or_names<'de, D: Deserializer<'de>>(d: D) -> Result<Option<CountOrNames>, D::Error> {
+    struct CountOrNamesVisitor;
+    impl<'de> Visitor<'de> for CountOrNamesVisitor {
+        type Value = Option<CountOrNames>;
+        fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+            f.write_str("a count, a list of strings or null")
+        }
+        fn visit_u64<E: de::Error>(self, v: u64) -> Result<Self::Value, E> {
+            Ok(CountVisitor(u64::MAX).visit_u64(v)?.map(CountOrNames::Count))
+        }
+        fn visit_i64<E: de::Error>(self, v: i64) -> Result<Self::Value, E> {
+            Ok(CountVisitor(u64::MAX).visit_i64(v)?.map(CountOrNames::Count))
+        }
+        fn visit_f64<E: de::Error>(self, v: f64) -> Result<Self::Value, E> {
+            Ok(CountVisitor(u64::MAX).visit_f64(v)?.map(CountOrNames::Count))
+        }
+        fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
+            Ok(CountVisitor(u64::MAX).visit_str(v)?.map(CountOrNames::Count))
+        }
+        fn visit_seq<A: de::SeqAccess<'de>>(self, seq: A) -> Result<Self::Value, A::Error> {
+            let names = collect_strings(seq, |text: Text<'de>| text.into_owned(), PastLimit::Refuse)?;
+            Ok(Some(CountOrNames::Names(names)))
+        }
+        fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
+            Ok(None)
+        }
+    }
+    d.deserialize_any(CountOrNamesVisitor)
+}
+
 /// A list of strings, each made a `T` by the function it holds.
 struct StringsVisitor<F>(F);
 
@@ -232,20 +299,39 @@ impl<'de, T, F: Fn(Text<'de>) -> T> Visitor<'de> for StringsVisitor<F> {
     fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
         f.write_str("a list of strings or null")
     }
-    // Straight into the result, skipping nulls, so that a list costs one vector.
-    fn visit_seq<A: de::SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
-        let mut list = Vec::new();
-        while let Some(item) = seq.next_element_seed(Element)? {
-            if list.len() == MAX_LIST {
-                return Err(de::Error::custom(format_args!("expected at most {MAX_LIST} strings, found more")));
-            }
-            list.extend(item.map(&self.0));
-        }
-        Ok(list)
+    fn visit_seq<A: de::SeqAccess<'de>>(self, seq: A) -> Result<Self::Value, A::Error> {
+        collect_strings(seq, self.0, PastLimit::Refuse)
     }
     fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
         Ok(Vec::new())
     }
+}
+
+/// What a list does with strings past [`MAX_LIST`].
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum PastLimit {
+    Refuse,
+    Skip,
+}
+
+/// The strings of `seq`, each made a `T` by `make`, nulls left out: straight into the result,
+/// so that a list costs one vector.
+fn collect_strings<'de, A, T>(mut seq: A, make: impl Fn(Text<'de>) -> T, past: PastLimit) -> Result<Vec<T>, A::Error>
+where
+    A: de::SeqAccess<'de>,
+{
+    let mut list = Vec::new();
+    while let Some(item) = seq.next_element_seed(Element)? {
+        if list.len() == MAX_LIST {
+            if past == PastLimit::Skip {
+                while seq.next_element::<de::IgnoredAny>()?.is_some() {}
+                break;
+            }
+            return Err(de::Error::custom(format_args!("expected at most {MAX_LIST} strings, found more")));
+        }
+        list.extend(item.map(&make));
+    }
+    Ok(list)
 }
 
 /// One string of a list, `""` kept; `None` for a `null`.

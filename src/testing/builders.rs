@@ -351,7 +351,7 @@ impl ErrorGroupBuilder {
         let mut group = ErrorGroup::new("8a3c9e1f2b7d4c6a9e0f1a2b3c4d5e6f");
         group.universe = Some("acme".to_owned());
         group.project = Some("checkout-service".to_owned());
-        group.callstack = Some("NullPointerException at CartService.total".to_owned());
+        group.callstack = vec!["NullPointerException at CartService.total".to_owned()];
         group.occurrences = Some(12);
         (group.first_seen, group.last_seen) = (Some(CREATED - time::Duration::HOUR), Some(CREATED));
         Self(group)
@@ -429,7 +429,8 @@ impl Default for AppDistributionBuilder {
 impl AppDistributionBuilder {
     /// An upload with realistic fields.
     pub fn new() -> Self {
-        let mut app = AppDistributionEvent::new("upload", "Shop");
+        let mut app = AppDistributionEvent::new("upload");
+        app.app_name = Some("Shop".to_owned());
         (app.version, app.build) = (Some("1.4.2".to_owned()), Some("57".to_owned()));
         (app.platform, app.timestamp) = (Some("ios".to_owned()), Some(CREATED));
         Self(app)

@@ -17,6 +17,13 @@ use crate::event::Event;
 #[derive(Debug, Clone)]
 pub struct Batch<'a> {
     body: &'a [u8],
+    cursor: Cursor,
+}
+
+/// Where a batch's reading stands, apart from the body it reads: so that an owner of the body
+/// (a framework's bytes) can go on reading it where a [`Batch`] left off.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Cursor {
     state: State,
     lines: Lines,
 }
@@ -50,12 +57,19 @@ impl<'a> Batch<'a> {
         } else {
             State::Single
         };
-        Self { body, state, lines: Lines::new() }
+        Self { body, cursor: Cursor { state, lines: Lines::new() } }
     }
 
+    /// Where the reading stands: [`Cursor::next`] over the same body goes on from there.
+    #[cfg(feature = "axum")]
+    pub(crate) fn cursor(&self) -> Cursor {
+        self.cursor
+    }
+}
+
+impl Cursor {
     /// Reads the element starting at `at` (past any whitespace), moving past it.
-    fn element(&mut self, at: usize, index: usize) -> Result<Event, ParseError> {
-        let body = self.body;
+    fn element(&mut self, body: &[u8], at: usize, index: usize) -> Result<Event, ParseError> {
         let mut elements = serde_json::Deserializer::from_slice(&body[at..]).into_iter::<&RawValue>();
         match elements.next() {
             Some(Ok(raw)) => {
@@ -77,10 +91,39 @@ impl<'a> Batch<'a> {
     }
 
     /// After the closing `]` at `at`: nothing but whitespace may follow.
-    fn end(&mut self, at: usize) -> Option<Result<Event, ParseError>> {
+    fn end(&mut self, body: &[u8], at: usize) -> Option<Result<Event, ParseError>> {
         self.state = State::Done;
-        let rest = skip_whitespace(self.body, at + 1);
-        (rest < self.body.len()).then(|| Err(ParseError::syntax_at(self.body, rest, "trailing characters")))
+        let rest = skip_whitespace(body, at + 1);
+        (rest < body.len()).then(|| Err(ParseError::syntax_at(body, rest, "trailing characters")))
+    }
+
+    /// The next event of `body`, which must be the body this cursor started on.
+    pub(crate) fn next(&mut self, body: &[u8]) -> Option<Result<Event, ParseError>> {
+        let (at, expecting, index) = match self.state {
+            State::Done => return None,
+            State::Single => {
+                self.state = State::Done;
+                return Some(Event::from_slice(body));
+            }
+            State::Array { at, expecting, index } => (at, expecting, index),
+        };
+        let at = skip_whitespace(body, at);
+        match (body.get(at), expecting) {
+            (Some(b']'), Expecting::FirstElement | Expecting::Separator) => self.end(body, at),
+            (Some(b','), Expecting::Separator) => {
+                let next = skip_whitespace(body, at + 1);
+                Some(self.element(body, next, index))
+            }
+            (Some(_), Expecting::FirstElement) => Some(self.element(body, at, index)),
+            (None, _) => {
+                self.state = State::Done;
+                Some(Err(ParseError::syntax_at(body, at, "EOF while parsing a list")))
+            }
+            (Some(_), Expecting::Separator) => {
+                self.state = State::Done;
+                Some(Err(ParseError::syntax_at(body, at, "expected `,` or `]`")))
+            }
+        }
     }
 }
 
@@ -88,31 +131,7 @@ impl Iterator for Batch<'_> {
     type Item = Result<Event, ParseError>;
 
     fn next(&mut self) -> Option<Self::Item> {
-        let (at, expecting, index) = match self.state {
-            State::Done => return None,
-            State::Single => {
-                self.state = State::Done;
-                return Some(Event::from_slice(self.body));
-            }
-            State::Array { at, expecting, index } => (at, expecting, index),
-        };
-        let at = skip_whitespace(self.body, at);
-        match (self.body.get(at), expecting) {
-            (Some(b']'), Expecting::FirstElement | Expecting::Separator) => self.end(at),
-            (Some(b','), Expecting::Separator) => {
-                let next = skip_whitespace(self.body, at + 1);
-                Some(self.element(next, index))
-            }
-            (Some(_), Expecting::FirstElement) => Some(self.element(at, index)),
-            (None, _) => {
-                self.state = State::Done;
-                Some(Err(ParseError::syntax_at(self.body, at, "EOF while parsing a list")))
-            }
-            (Some(_), Expecting::Separator) => {
-                self.state = State::Done;
-                Some(Err(ParseError::syntax_at(self.body, at, "expected `,` or `]`")))
-            }
-        }
+        self.cursor.next(self.body)
     }
 }
 

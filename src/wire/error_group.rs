@@ -2,6 +2,7 @@
 
 use super::fields::Fields;
 use crate::event::ErrorGroup;
+use crate::support::read::CountOrNames;
 use crate::support::time::TimeOrSpan;
 
 /// Builds a group notification from the body's keys; the error names a missing required key.
@@ -21,8 +22,17 @@ pub(crate) fn from_fields(f: Fields) -> Result<ErrorGroup, &'static str> {
         None => (None, None),
     };
     group.classifiers = f.classifiers;
-    group.hosts = f.hosts;
-    group.guids = f.guids;
+    (group.hosts, group.host_count) = counted_or_named(f.hosts);
+    (group.guids, group.guid_count) = counted_or_named(f.guids);
     group.attributes = f.attributes;
     Ok(group)
+}
+
+/// The names a key lists, or the count it gives.
+fn counted_or_named(value: Option<CountOrNames>) -> (Vec<String>, Option<u64>) {
+    match value {
+        Some(CountOrNames::Names(names)) => (names, None),
+        Some(CountOrNames::Count(count)) => (Vec::new(), Some(count)),
+        None => (Vec::new(), None),
+    }
 }

@@ -15,7 +15,10 @@ use super::nested::{ConcurrencyBody, NamedRef, RdcOwnership, RdcPayload, named_r
 use crate::event::{BuildSummary, DataCenter, DataType, RunTotals, Visibility};
 use crate::raw_json::RawJson;
 use crate::support::open_enum::{Word, word};
-use crate::support::read::{id, lent_strings, lent_text, lent_version, optional_u64, passed, strings, text, version};
+use crate::support::read::{
+    CountOrNames, count_or_names, frames, id, lent_strings, lent_text, lent_version, optional_u64, passed, strings,
+    text, version,
+};
 use crate::support::time::{TimeOrSpan, time, time_or_span};
 use crate::text::Text;
 
@@ -184,12 +187,12 @@ fields! {
     application: Option<String> = text,
     href: Option<String> = text,
     group_url: Option<String> = text,
-    callstack: Option<String> = text,
+    callstack: Vec<String> = frames,
     occurrences: Option<u64> = optional_u64,
     object_id: Option<String> = id,
     classifiers: Vec<String> = strings,
-    hosts: Vec<String> = strings,
-    guids: Vec<String> = strings,
+    hosts: Option<CountOrNames> = count_or_names,
+    guids: Option<CountOrNames> = count_or_names,
     attributes: Option<RawJson> = Deserialize::deserialize,
     group: Option<String> = text,
     visual_group_id as "groupId": Option<String> = id,

@@ -6,15 +6,18 @@ use serde::Deserialize;
 use serde::de::IgnoredAny;
 
 use super::fields::Fields;
+use crate::event::AppDistributionEvent;
 
 /// The kind of event a body's keys reveal, in this order of precedence: `concurrency`;
-/// `eventPayload`; `eventId` (an API Testing result); `fingerprint` (an Error Reporting group); `totals` (a visual end-to-end run); `appName` (an App Distribution
-/// event);
+/// `eventPayload`; `eventId` (an API Testing result); `fingerprint` (an Error Reporting
+/// group); `totals` (a visual end-to-end run); `appName` (an App Distribution event);
 /// none at all when the body lists or counts other records (`jobs`, `builds`,
 /// `entities` or `items`: a Sauce Labs REST build record or a list envelope, never an event);
 /// `data_type`, `creation_time`, `modification_time` or `consolidated_status` (a job);
-/// `build_id`, `build_url` or `data_center` (a visual build). Jobs come before visual builds
-/// because relays add keys to jobs, and no visual build has a job's defining keys.
+/// `build_id`, `build_url` or `data_center` (a visual build); last, an `event` that is one of
+/// App Distribution's documented words (`upload`, `new-udid`, ...: an App Distribution event
+/// of no app). Jobs come before visual builds because relays add keys to jobs, and no visual
+/// build has a job's defining keys; the `event` word comes last, as the weakest sign.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Shape {
     Concurrency,
@@ -73,6 +76,8 @@ pub(crate) struct ShapeKeys {
     totals: Option<IgnoredAny>,
     #[serde(rename = "appName")]
     app_name: Option<IgnoredAny>,
+    #[serde(rename = "event", deserialize_with = "app_distribution_word")]
+    app_event: bool,
     build_id: Option<IgnoredAny>,
     build_url: Option<IgnoredAny>,
     data_center: Option<IgnoredAny>,
@@ -111,6 +116,8 @@ impl ShapeKeys {
             Shape::Job
         } else if self.build_id.is_some() || self.build_url.is_some() || self.data_center.is_some() {
             Shape::VisualBuild
+        } else if self.app_event {
+            Shape::AppDistribution
         } else {
             Shape::Unknown
         }
@@ -130,6 +137,7 @@ impl Fields<'_> {
             fingerprint: present(self.fingerprint.is_some()),
             totals: present(self.totals.is_some()),
             app_name: present(self.app_name.is_some()),
+            app_event: self.event.as_deref().is_some_and(AppDistributionEvent::is_documented_event),
             build_id: present(self.build_id.is_some()),
             build_url: present(self.build_url.is_some()),
             data_center: present(self.data_center.is_some()),
@@ -144,4 +152,43 @@ impl Fields<'_> {
         }
         .shape()
     }
+}
+
+/// Whether an `event` key holds one of App Distribution's documented words; any other value
+/// (another word, a PagerDuty webhook's `event` object) says nothing, and is no error.
+fn app_distribution_word<'de, D: serde::Deserializer<'de>>(d: D) -> Result<bool, D::Error> {
+    struct WordVisitor;
+    impl<'de> serde::de::Visitor<'de> for WordVisitor {
+        type Value = bool;
+        fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+            f.write_str("any value")
+        }
+        fn visit_str<E: serde::de::Error>(self, word: &str) -> Result<bool, E> {
+            Ok(AppDistributionEvent::is_documented_event(word))
+        }
+        fn visit_bool<E: serde::de::Error>(self, _: bool) -> Result<bool, E> {
+            Ok(false)
+        }
+        fn visit_i64<E: serde::de::Error>(self, _: i64) -> Result<bool, E> {
+            Ok(false)
+        }
+        fn visit_u64<E: serde::de::Error>(self, _: u64) -> Result<bool, E> {
+            Ok(false)
+        }
+        fn visit_f64<E: serde::de::Error>(self, _: f64) -> Result<bool, E> {
+            Ok(false)
+        }
+        fn visit_unit<E: serde::de::Error>(self) -> Result<bool, E> {
+            Ok(false)
+        }
+        fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<bool, A::Error> {
+            while seq.next_element::<IgnoredAny>()?.is_some() {}
+            Ok(false)
+        }
+        fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<bool, A::Error> {
+            while map.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
+            Ok(false)
+        }
+    }
+    d.deserialize_any(WordVisitor)
 }

@@ -51,15 +51,25 @@ impl FingerprintHasher {
 }
 
 /// How many of a key's latest results are remembered: a delivery of any of them again is a
-/// repeat. Relays retry within minutes, while a test runs again far less often.
-const REMEMBERED: usize = 8;
+/// repeat. It is the only thing that tells a replay of a result without a time of its own (a
+/// visual build, an API Testing run without a date) from a new result, however late the
+/// replay comes: relays retry for hours, and a visual build's branch may see dozens of builds
+/// a day. 64 fingerprints are 512 bytes a key in memory, about 1.2 KB of JSON stored.
+pub(crate) const REMEMBERED: usize = 64;
 
 /// The fingerprints of the latest results applied to a key, newest first. Stored as a list of
 /// 16 hex digits each: JSON numbers past 2^53 do not survive every database.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct Recent {
     fingerprints: [u64; REMEMBERED],
     len: usize,
+}
+
+// By hand: arrays longer than 32 have no `Default`.
+impl Default for Recent {
+    fn default() -> Self {
+        Self { fingerprints: [0; REMEMBERED], len: 0 }
+    }
 }
 
 impl Recent {
@@ -131,15 +141,17 @@ mod tests {
     #[test]
     fn the_latest_results_are_remembered_newest_first() {
         let mut recent = Recent::default();
-        for n in 1..=10 {
+        let newest = REMEMBERED as u64 + 2;
+        for n in 1..=newest {
             recent.push(Fingerprint(n));
         }
-        assert!(recent.contains(Fingerprint(10)) && recent.contains(Fingerprint(3)));
+        assert!(recent.contains(Fingerprint(newest)) && recent.contains(Fingerprint(3)));
         assert!(!recent.contains(Fingerprint(2)), "the oldest is forgotten past {REMEMBERED}");
         let stored = serde_json::to_string(&recent).unwrap();
-        assert!(stored.starts_with(r#"["000000000000000a","0000000000000009""#), "{stored}");
+        assert!(stored.starts_with(r#"["0000000000000042","0000000000000041""#), "{stored}");
         assert_eq!(serde_json::from_str::<Recent>(&stored).unwrap(), recent);
         assert!(serde_json::from_str::<Recent>(r#"["12"]"#).is_err());
-        assert!(serde_json::from_str::<Recent>(&format!("[{}]", [r#""0000000000000001""#; 9].join(","))).is_err());
+        let one_too_many = vec![r#""0000000000000001""#; REMEMBERED + 1].join(",");
+        assert!(serde_json::from_str::<Recent>(&format!("[{one_too_many}]")).is_err());
     }
 }

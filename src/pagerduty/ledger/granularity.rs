@@ -4,7 +4,7 @@ use std::fmt;
 use std::sync::Arc;
 
 use super::super::dedup;
-use crate::event::{Event, EventOf, EventText, Job};
+use crate::event::{Event, EventOf, EventText};
 use crate::routing::owners::Owners;
 
 /// What one incident covers: every run of the same test (the default), of the same build, of the
@@ -20,7 +20,14 @@ use crate::routing::owners::Owners;
 /// Under a key that spans several tests (a build, a team, an organization), results are
 /// ordered across them by their own times: a failure of one test arriving after a later result
 /// of another test of the key is stale, and does not count towards the failures a page needs.
-/// Jobs without an `org_id` share their keys with every organization's jobs without one.
+///
+/// Every key names an organization: the event's own, or, for an event that names none, the
+/// one it was received for ([`IncidentLedger::apply_for`](super::IncidentLedger::apply_for)).
+/// A project's event (API Testing, Error Reporting, a visual run, App Distribution) applied
+/// without it is not followed ([`Skip::NoOrganization`](super::Skip::NoOrganization)); a job
+/// without an `org_id` applied without it shares its keys with every organization's jobs
+/// without one. A custom key of an event that names no organization is kept apart per
+/// organization too: the ledger writes it after the organization.
 ///
 /// ```
 /// use sauce_webhooks::pagerduty::{Granularity, IncidentLedger, IncidentRules, RoutingKey};
@@ -70,37 +77,41 @@ impl Granularity {
         Self::Custom(Arc::new(key))
     }
 
-    /// Appends the incident key of `event` to `key`; whether it has one.
-    pub(crate) fn write_key<T: EventText>(&self, key: &mut String, event: &EventOf<T>) -> bool {
+    /// Appends the incident key of `event`, in the organization `org` (as
+    /// `dedup::organization` finds it), to `key`; whether it has one.
+    pub(crate) fn write_key<T: EventText>(&self, key: &mut String, event: &EventOf<T>, org: Option<&str>) -> bool {
         match (self, event) {
-            (Self::Custom(of), _) => of(&T::owned_event(event)).map(|custom| key.push_str(&custom)).is_some(),
-            (Self::Organization, _) => match Owners::of(event).organization {
+            (Self::Custom(of), _) => {
+                let Some(custom) = of(&T::owned_event(event)) else { return false };
+                match org.filter(|_| Owners::of(event).is_a_projects()) {
+                    Some(org) => dedup::write_parts(key, &[org, &custom]),
+                    None => key.push_str(&custom),
+                }
+                true
+            }
+            // A project's event is followed per test, within its organization.
+            (Self::Organization, _) => match org.filter(|_| !Owners::of(event).is_a_projects()) {
                 Some(org) => {
                     dedup::write_parts(key, &["organization", org]);
                     true
                 }
-                // A project's event names no organization: it is followed per test.
-                None => dedup::write_test(key, event),
+                None => dedup::write_test(key, event, org),
             },
             (Self::Build, EventOf::Job(job)) => match job.build.as_deref() {
                 Some(build) => {
-                    dedup::write_parts(key, &["build", org_of(job), dedup::trimmed(build)]);
+                    dedup::write_parts(key, &["build", org.unwrap_or_default(), dedup::trimmed(build)]);
                     true
                 }
-                None => dedup::write_job(key, job),
+                None => dedup::write_job(key, job, org.unwrap_or_default()),
             },
             (Self::Team, EventOf::Job(job)) => {
                 let team = job.team_id.as_ref().map_or("", |team| team.as_str());
-                dedup::write_parts(key, &["team", org_of(job), team]);
+                dedup::write_parts(key, &["team", org.unwrap_or_default(), team]);
                 true
             }
-            _ => dedup::write_test(key, event),
+            _ => dedup::write_test(key, event, org),
         }
     }
-}
-
-fn org_of<T: EventText>(job: &Job<T>) -> &str {
-    job.org_id.as_ref().map_or("", |org| org.as_str())
 }
 
 impl fmt::Debug for Granularity {

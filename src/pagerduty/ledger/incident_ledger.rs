@@ -9,7 +9,7 @@ use sha2::{Digest, Sha256};
 use time::{Duration, OffsetDateTime};
 
 use super::super::check::CheckRun;
-use super::super::dedup;
+use super::super::dedup::{self, Unowned};
 use super::super::rules::IncidentRules;
 use super::super::verdict::Verdict;
 use super::error::LedgerError;
@@ -18,6 +18,7 @@ use super::granularity::Granularity;
 use super::state::{Decision, IncidentState, Observation, Policy, Skip, Step, advance};
 use super::store::{IncidentStore, MemoryIncidentStore};
 use crate::event::{EventOf, EventText};
+use crate::id::OrgId;
 
 /// [`IncidentRules`] with a memory: over a stream of results, it pages once and resolves once
 /// per incident, whatever repeats or arrives out of order.
@@ -30,11 +31,20 @@ use crate::event::{EventOf, EventText};
 ///   incident then closes quietly.
 /// - A result older than the latest one applied to its key (by the event's own time: a job's
 ///   `modification_time`, a check's time) changes nothing, and neither does a repeated delivery
-///   of one of the key's latest 8 results. A result dated further ahead of `now` than the clock
-///   skew allows (5 minutes by default) changes nothing either: taken as it is, it would make
-///   every real result after it look stale. Results without a time of their own (visual builds,
-///   checks without one) are taken in the order they arrive.
-/// - What counts as one incident is yours to choose ([`Granularity`]).
+///   of one of the key's latest 64 results (by its id: a job's, a build's, an API Testing
+///   run's). A result dated further ahead of `now` than the clock skew allows (5 minutes by
+///   default) changes nothing either: taken as it is, it would make every real result after it
+///   look stale. Results without a time of their own (visual builds, API Testing runs without a
+///   date, checks without one) are taken in the order they arrive: only their ids, remembered
+///   for the key's latest 64 results, tell a replay from a new result, so a replay within that
+///   window never pages again nor resolves what a newer failure opened.
+/// - What counts as one incident is yours to choose ([`Granularity`]). Every key names an
+///   organization: an event that names none (API Testing, Error Reporting, a visual run, App
+///   Distribution: a project's) is followed under the organization it was received for,
+///   with [`apply_for`](Self::apply_for), as it is routed with
+///   [`Router::route_for`](crate::Router::route_for); [`apply`](Self::apply) leaves it
+///   unfollowed ([`Skip::NoOrganization`]), since nothing in it tells acme's app "Shop" from
+///   globex's.
 ///
 /// It reads no clock and does no I/O: `now` is an argument, and the states live in an
 /// [`IncidentStore`] (in memory by default; over your database to share them between
@@ -168,8 +178,9 @@ impl<S: IncidentStore> IncidentLedger<S> {
 
     /// The key under which the store keeps `event`'s incident, if it is followed: the routing
     /// key's short hash, `:`, and the alert's dedup key (`3f2a…:["job","acme","vdc","checkout"]`).
+    /// `None` for an event that names no organization: see [`key_for`](Self::key_for).
     pub fn key_of<T: EventText>(&self, event: &EventOf<T>) -> Option<String> {
-        self.stored_key(event)
+        self.stored_key(event, dedup::organization(event, None).ok()?)
     }
 
     /// What the ledger knows of the incident an alert with `dedup_key` is about: whether it is
@@ -198,12 +209,20 @@ impl<S: IncidentStore> IncidentLedger<S> {
         Ok(stored.map(|stored| stored.state))
     }
 
-    /// The store key of `event`, written in one allocation; the dedup key is what follows the
-    /// namespace.
-    fn stored_key<T: EventText>(&self, event: &EventOf<T>) -> Option<String> {
+    /// The key under which the store keeps the incident of `event`, received for the
+    /// organization `received_for`, if it is followed: as [`key_of`](Self::key_of), with
+    /// `received_for` in the key of an event that names no organization; `None` for an event
+    /// that names another organization.
+    pub fn key_for<T: EventText>(&self, received_for: &OrgId, event: &EventOf<T>) -> Option<String> {
+        self.stored_key(event, dedup::organization(event, Some(received_for)).ok()?)
+    }
+
+    /// The store key of `event` in the organization `org`, written in one allocation; the
+    /// dedup key is what follows the namespace.
+    fn stored_key<T: EventText>(&self, event: &EventOf<T>, org: Option<&str>) -> Option<String> {
         let mut key = String::with_capacity(self.namespace.len() + 64);
         key.push_str(&self.namespace);
-        if !self.granularity.write_key(&mut key, event) {
+        if !self.granularity.write_key(&mut key, event, org) {
             return None;
         }
         // Bounded as PagerDuty bounds it, so that a long test name cannot make a long key.
@@ -222,7 +241,9 @@ impl<S: IncidentStore> IncidentLedger<S> {
     /// Applies `event`, received at `now`, and says what to send.
     ///
     /// Every kind of event goes through the same rules as [`IncidentRules::alert_for`]: a
-    /// `COMPLETE` job without a verdict counts as a success.
+    /// `COMPLETE` job without a verdict counts as a success. An event that names no
+    /// organization (a project's) is not followed here ([`Skip::NoOrganization`]): apply it
+    /// with [`apply_for`](Self::apply_for).
     ///
     /// # Errors
     /// [`LedgerError::Store`] when the store fails, [`LedgerError::Contention`] when other
@@ -236,12 +257,63 @@ impl<S: IncidentStore> IncidentLedger<S> {
         event: &EventOf<T>,
         now: OffsetDateTime,
     ) -> Result<Decision, LedgerError<S::Error>> {
+        self.apply_within(event, None, now)
+    }
+
+    /// Applies `event`, received at `now` on an endpoint or with a secret of the organization
+    /// `received_for`, and says what to send: as [`apply`](Self::apply), with an event that
+    /// names no organization (a project's, or a job without an `org_id`) followed under
+    /// `received_for`, so that two organizations' apps or projects of one name are two
+    /// incidents. An event that names another organization than `received_for` changes
+    /// nothing ([`Skip::OtherOrganization`]), as [`Router::route_for`](crate::Router::route_for)
+    /// takes it to no one.
+    ///
+    /// ```
+    /// use sauce_webhooks::pagerduty::{Decision, IncidentLedger, IncidentRules, RoutingKey, Skip};
+    /// use sauce_webhooks::time::OffsetDateTime;
+    /// use sauce_webhooks::{Event, OrgId};
+    ///
+    /// let ledger = IncidentLedger::new(IncidentRules::new(RoutingKey::new("R0UT1NGKEY0123456789ABCDEFGHIJKL")?));
+    /// let crash = Event::from_slice(br#"{"event":"crash","appName":"Shop","version":"1.4.2","platform":"ios"}"#)?;
+    /// let now = OffsetDateTime::now_utc();
+    /// // acme's app "Shop" and globex's are two incidents, each paged once.
+    /// assert!(matches!(ledger.apply_for(&OrgId::from("acme"), &crash, now)?, Decision::Send(_)));
+    /// assert!(matches!(ledger.apply_for(&OrgId::from("globex"), &crash, now)?, Decision::Send(_)));
+    /// assert_eq!(ledger.apply(&crash, now)?, Decision::Skip(Skip::NoOrganization));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    ///
+    /// # Errors
+    /// As [`IncidentLedger::apply`].
+    pub fn apply_for<T: EventText>(
+        &self,
+        received_for: &OrgId,
+        event: &EventOf<T>,
+        now: OffsetDateTime,
+    ) -> Result<Decision, LedgerError<S::Error>> {
+        self.apply_within(event, Some(received_for), now)
+    }
+
+    fn apply_within<T: EventText>(
+        &self,
+        event: &EventOf<T>,
+        received_for: Option<&OrgId>,
+        now: OffsetDateTime,
+    ) -> Result<Decision, LedgerError<S::Error>> {
         let verdict = Verdict::of(event);
-        let Some(key) = self.stored_key(event) else {
+        if verdict == Verdict::Neither {
+            return Ok(Decision::Skip(Skip::NoVerdict));
+        }
+        let org = match dedup::organization(event, received_for) {
+            Ok(org) => org,
+            Err(Unowned::NoOrganization) => return Ok(Decision::Skip(Skip::NoOrganization)),
+            Err(Unowned::OtherOrganization) => return Ok(Decision::Skip(Skip::OtherOrganization)),
+        };
+        let Some(key) = self.stored_key(event, org) else {
             // Not followed across runs: a failure pages as the stateless rules would.
-            return Ok(match (verdict, self.rules.trigger_for(event)) {
+            let trigger = self.rules.trigger_for(event, dedup::of_test(event, org).as_deref());
+            return Ok(match (verdict, trigger) {
                 (Verdict::Failure, Some(trigger)) => Decision::Send(trigger),
-                (Verdict::Neither, _) => Decision::Skip(Skip::NoVerdict),
                 _ => Decision::Skip(Skip::NoKey),
             });
         };
@@ -249,10 +321,7 @@ impl<S: IncidentStore> IncidentLedger<S> {
             Observation { verdict, at: event_time(event), fingerprint: Some(fingerprint_of(event, verdict)) };
         let step = self.record(&key, &observation, now)?;
         let dedup_key = &key[self.namespace.len()..];
-        Ok(step.decide(
-            || self.rules.trigger_for(event).map(|alert| alert.with_dedup_key(dedup_key)),
-            || self.rules.resolve(dedup_key),
-        ))
+        Ok(step.decide(|| self.rules.trigger_for(event, Some(dedup_key)), || self.rules.resolve(dedup_key)))
     }
 
     /// Applies a check's run, received at `now`, keyed by the check's name and ordered by its

@@ -95,9 +95,19 @@ pub enum Skip {
     /// A success of a result that cannot be followed across runs (no key: a job without a name,
     /// say), so nothing was opened for it to resolve.
     NoKey,
+    /// An event that names no organization (API Testing, Error Reporting, a visual run, App
+    /// Distribution: a project's), applied without the organization it was received for:
+    /// nothing would tell two organizations' incidents apart. Apply it with
+    /// [`IncidentLedger::apply_for`](super::IncidentLedger::apply_for).
+    NoOrganization,
+    /// An event that names an organization other than the one it was received for
+    /// ([`IncidentLedger::apply_for`](super::IncidentLedger::apply_for)): whoever holds one
+    /// organization's secret must not close another's incident.
+    OtherOrganization,
     /// Older than the latest result applied to its key: out of order, and overtaken.
     Stale,
-    /// One of the latest results applied to its key (the last 8), delivered again.
+    /// One of the latest results applied to its key (the last 64, by their ids and
+    /// verdicts), delivered again, however late.
     Duplicate,
     /// A failure of a key whose incident is open (and not due to be paged again).
     AlreadyOpen,

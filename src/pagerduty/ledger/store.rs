@@ -39,7 +39,7 @@ pub struct Versioned {
 /// [`update`](IncidentStore::update) as it is unless your store can hold a key locked while the
 /// state changes (as the in-memory store does), which saves a read. Keys are at most about
 /// 1 KiB (`<16 hex digits>:<dedup key of at most 255 characters>`); states serialize to JSON of
-/// at most about 300 bytes.
+/// at most about 1.5 KB (most of it the ids of the key's latest 64 results).
 pub trait IncidentStore {
     /// What the database can fail with.
     type Error: std::error::Error + Send + Sync + 'static;
@@ -107,8 +107,9 @@ pub enum MemoryStoreError {
 /// through an `Arc`), lost when the process ends.
 ///
 /// Its memory is bounded: it holds at most 100,000 keys by default
-/// ([`with_max_keys`](MemoryIncidentStore::with_max_keys)), each at most about 1.3 KiB (a key
-/// is the routing key's hash and a dedup key of at most 255 characters), and refuses a new key
+/// ([`with_max_keys`](MemoryIncidentStore::with_max_keys)), each at most about 1.7 KiB (a key
+/// is the routing key's hash and a dedup key of at most 255 characters; a state, the ids of
+/// the key's latest 64 results and a few counts and times), and refuses a new key
 /// past that with [`MemoryStoreError::Full`]. [`prune`](MemoryIncidentStore::prune) drops the
 /// closed keys that have not changed for a while; an open incident stays until it is resolved,
 /// since forgetting it would leave it open in PagerDuty for good.
