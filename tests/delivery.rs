@@ -9,8 +9,8 @@ use std::sync::atomic::Ordering::SeqCst;
 use proptest::prelude::*;
 use sauce_webhooks::connector::WebhookConnector;
 use sauce_webhooks::delivery::{
-    EndpointHealth, GiveUp, MemoryOutboxStore, Message, Next, Outbox, OutboxStore, Outcome, QueuedMessage, Reported,
-    RetryPolicy, StoredMessage, Target,
+    Dispatcher, EndpointHealth, GiveUp, MemoryOutboxStore, Message, Next, Outbox, OutboxStore, Outcome, QueuedMessage,
+    Reported, RetryPolicy, StoredMessage, Target,
 };
 use sauce_webhooks::endpoint::Endpoint;
 use sauce_webhooks::pagerduty::{AlertEvent, RoutingKey};
@@ -514,4 +514,122 @@ fn four_workers_racing_for_the_same_heads_give_pagerduty_its_whole_rate() {
         let given: usize = workers.into_iter().map(|worker| worker.join().unwrap()).sum();
         assert_eq!(given, 120, "round {round}: the minute's whole rate, and no more");
     }
+}
+
+#[test]
+fn a_dispatcher_sends_reports_and_draws_its_jitter_from_its_seed() {
+    let run = |seed: u64| {
+        let outbox = Outbox::new();
+        for n in 0..3 {
+            outbox.enqueue(webhook_message(n, usize::from(n)), start()).unwrap();
+        }
+        let mut dispatcher = Dispatcher::new(seed);
+        let dispatched = dispatcher.deliver_due(&outbox, start(), 8, |_| Outcome::status(503)).unwrap();
+        dispatched
+            .iter()
+            .map(|sent| match sent.reported {
+                Reported::RetryAt(at) => at,
+                ref other => panic!("{other:?}"),
+            })
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(run(7), run(7), "the same seed, the same retries");
+    assert_ne!(run(7), run(8), "another seed, other retries");
+    assert_eq!(run(0).len(), 3, "a seed of zero still draws");
+}
+
+#[test]
+fn a_dispatcher_sends_nothing_its_lease_would_not_cover() {
+    let outbox = Outbox::new().with_lease(Duration::seconds(20));
+    outbox.enqueue(webhook_message(0, 1), start()).unwrap();
+    let mut sent = 0;
+    let mut slow = Dispatcher::new(1).with_request_timeout(Duration::seconds(30));
+    assert!(
+        slow.deliver_due(&outbox, start(), 8, |_| {
+            sent += 1;
+            Outcome::status(204)
+        })
+        .unwrap()
+        .is_empty()
+    );
+    assert_eq!(sent, 0, "a 30 s request under a 20 s lease is not begun");
+    let mut quick = Dispatcher::new(1).with_request_timeout(Duration::seconds(5));
+    let later = start() + Duration::seconds(21);
+    let dispatched = quick.deliver_due(&outbox, later, 8, |_| Outcome::status(204)).unwrap();
+    assert_eq!(dispatched.len(), 1, "given out again once the lease ended");
+    assert_eq!(dispatched[0].reported, Reported::Delivered);
+}
+
+/// A store that keeps what is given up, as a database with dead letters does.
+#[derive(Default)]
+struct KeepsDeadLetters {
+    inner: MemoryOutboxStore,
+    dead: std::sync::Mutex<Vec<(GiveUp, String)>>,
+}
+
+impl OutboxStore for KeepsDeadLetters {
+    type Error = <MemoryOutboxStore as OutboxStore>::Error;
+
+    fn push(&self, message: &QueuedMessage) -> Result<u64, Self::Error> {
+        self.inner.push(message)
+    }
+
+    fn due(&self, now: OffsetDateTime, limit: usize) -> Result<Vec<StoredMessage>, Self::Error> {
+        self.inner.due(now, limit)
+    }
+
+    fn replace(&self, sequence: u64, expected: u64, message: &QueuedMessage) -> Result<bool, Self::Error> {
+        self.inner.replace(sequence, expected, message)
+    }
+
+    fn remove(&self, sequence: u64, expected: u64) -> Result<bool, Self::Error> {
+        self.inner.remove(sequence, expected)
+    }
+
+    fn give_up(
+        &self,
+        sequence: u64,
+        expected: u64,
+        message: &QueuedMessage,
+        reason: GiveUp,
+    ) -> Result<bool, Self::Error> {
+        let removed = self.inner.remove(sequence, expected)?;
+        if removed {
+            self.dead.lock().unwrap().push((reason, message.ordering_key().to_owned()));
+        }
+        Ok(removed)
+    }
+
+    fn endpoint(&self, endpoint: &str) -> Result<EndpointHealth, Self::Error> {
+        self.inner.endpoint(endpoint)
+    }
+
+    fn set_endpoint(&self, endpoint: &str, health: EndpointHealth) -> Result<(), Self::Error> {
+        self.inner.set_endpoint(endpoint, health)
+    }
+
+    fn count(&self) -> Result<usize, Self::Error> {
+        self.inner.count()
+    }
+}
+
+#[test]
+fn a_message_given_up_goes_to_the_stores_dead_letters_and_nothing_else_does() {
+    let outbox = Outbox::new().with_store(KeepsDeadLetters::default());
+    let key = RoutingKey::new("R0UT1NGKEY0123456789ABCDEFGHIJKL").unwrap();
+    outbox.enqueue(Message::pagerduty(&AlertEvent::resolve(key.clone(), "refused")).unwrap(), start()).unwrap();
+    outbox.enqueue(Message::pagerduty(&AlertEvent::resolve(key, "fine")).unwrap(), start()).unwrap();
+    let mut dispatcher = Dispatcher::new(3);
+    let dispatched = dispatcher
+        .deliver_due(&outbox, start(), 8, |attempt| {
+            let refused = attempt.message().ordering_key().ends_with("refused");
+            Outcome::status(if refused { 400 } else { 202 })
+        })
+        .unwrap();
+    assert_eq!(dispatched.len(), 2);
+    assert_eq!(
+        outbox.store().dead.lock().unwrap().as_slice(),
+        [(GiveUp::Refused { status: 400 }, "pagerduty:refused".to_owned())]
+    );
+    assert!(outbox.is_empty().unwrap());
 }

@@ -31,6 +31,7 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
+mod dispatcher;
 mod message;
 mod outbox;
 mod outcome;
@@ -38,6 +39,7 @@ mod policy;
 mod rate;
 mod store;
 
+pub use dispatcher::{Dispatched, Dispatcher};
 pub use message::{Message, MessageId, QueuedMessage};
 pub use outbox::{Attempt, Outbox, OutboxError, Reported};
 pub use outcome::Outcome;

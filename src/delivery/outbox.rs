@@ -380,10 +380,14 @@ impl<S: OutboxStore> Outbox<S> {
         let disabled = matches!(health, EndpointHealth::Disabled { .. });
         let (sequence, version) = (attempt.stored.sequence, attempt.stored.version);
         let reported = match next {
-            Next::Done => self.settle(sequence, version, Reported::Delivered)?,
+            Next::Done => {
+                let removed = self.store.remove(sequence, version).map_err(OutboxError::Store)?;
+                if removed { Reported::Delivered } else { Reported::LeaseLost }
+            }
             Next::GiveUp(reason) => {
                 let message = Box::new(message.waiting_until(now));
-                self.settle(sequence, version, Reported::GaveUp { reason, message })?
+                let given_up = self.store.give_up(sequence, version, &message, reason).map_err(OutboxError::Store)?;
+                if given_up { Reported::GaveUp { reason, message } } else { Reported::LeaseLost }
             }
             Next::RetryAt(_) | Next::DisableEndpoint => {
                 let at = match next {
@@ -403,12 +407,6 @@ impl<S: OutboxStore> Outbox<S> {
             self.store.set_endpoint(message.endpoint(), health).map_err(OutboxError::Store)?;
         }
         Ok(reported)
-    }
-
-    /// Removes the message, if the attempt still holds it.
-    fn settle(&self, sequence: u64, version: u64, reported: Reported) -> Result<Reported, OutboxError<S::Error>> {
-        let removed = self.store.remove(sequence, version).map_err(OutboxError::Store)?;
-        Ok(if removed { reported } else { Reported::LeaseLost })
     }
 
     /// The endpoint's health after an attempt that ended as `next`, and whether it changed.

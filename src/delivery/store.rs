@@ -8,6 +8,7 @@ use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
 use super::message::{MessageId, QueuedMessage};
+use super::policy::GiveUp;
 use crate::support::time::{serialize_time, time};
 
 /// A message as a store holds it: the sequence number the store gave it, and its version,
@@ -111,6 +112,25 @@ pub trait OutboxStore {
     /// # Errors
     /// The database's.
     fn remove(&self, sequence: u64, expected: u64) -> Result<bool, Self::Error>;
+
+    /// Removes the message `sequence`, given up for `reason`, if its version is still
+    /// `expected`; `Ok(false)` when it was not. A store that keeps dead letters keeps
+    /// `message` as one, in the same step, so that no crash can lose it between the two; this
+    /// default only removes it (the outbox hands it back in
+    /// [`Reported::GaveUp`](super::Reported::GaveUp)).
+    ///
+    /// # Errors
+    /// The database's.
+    fn give_up(
+        &self,
+        sequence: u64,
+        expected: u64,
+        message: &QueuedMessage,
+        reason: GiveUp,
+    ) -> Result<bool, Self::Error> {
+        let _ = (message, reason);
+        self.remove(sequence, expected)
+    }
 
     /// The health of `endpoint` ([`EndpointHealth::Healthy`] for one never written).
     ///
@@ -333,6 +353,10 @@ impl<S: OutboxStore> OutboxStore for std::sync::Arc<S> {
 
     fn remove(&self, sequence: u64, expected: u64) -> Result<bool, S::Error> {
         (**self).remove(sequence, expected)
+    }
+
+    fn give_up(&self, sequence: u64, expected: u64, message: &QueuedMessage, reason: GiveUp) -> Result<bool, S::Error> {
+        (**self).give_up(sequence, expected, message, reason)
     }
 
     fn endpoint(&self, endpoint: &str) -> Result<EndpointHealth, S::Error> {
