@@ -4,11 +4,10 @@
 use std::collections::HashSet;
 use std::path::Path;
 
-use sauce_webhooks::delivery::OutboxStore;
-
 use crate::config;
+use crate::database::Database;
 use crate::setup::{self, Target};
-use crate::store::Store;
+use sauce_webhooks_sqlite::Store;
 
 /// What `check` found: lines to print, and whether `run` would start.
 #[derive(Debug, Default)]
@@ -72,7 +71,7 @@ pub fn check(path: &Path, env: &dyn Fn(&str) -> Option<String>) -> Report {
             Err(problem) => report.problems.push(format!("database {}: {problem}", database.display())),
         },
         Ok(Some(store)) => {
-            if let Err(err) = look_into(&store, signers.as_ref(), &mut report) {
+            if let Err(err) = look_into(&store, &database.display().to_string(), signers.as_ref(), &mut report) {
                 report.problems.push(format!("database {}: {err}", database.display()));
             }
         }
@@ -82,10 +81,14 @@ pub fn check(path: &Path, env: &dyn Fn(&str) -> Option<String>) -> Report {
 }
 
 /// Notes what the database holds, and the messages no configured secret can sign.
-fn look_into(store: &Store, signers: Option<&HashSet<String>>, report: &mut Report) -> rusqlite::Result<()> {
+fn look_into<D: Database>(
+    store: &D,
+    name: &str,
+    signers: Option<&HashSet<String>>,
+    report: &mut Report,
+) -> Result<(), D::Failure> {
     report.notes.push(format!(
-        "database {}: {} messages waiting, {} dead letters",
-        store.path().display(),
+        "database {name}: {} messages waiting, {} dead letters",
         store.count()?,
         store.count_dead_letters()?
     ));

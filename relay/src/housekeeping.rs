@@ -11,9 +11,9 @@ use sauce_webhooks::delivery::{EndpointHealth, Outbox};
 use sauce_webhooks::time::{Duration, OffsetDateTime};
 use serde_json::json;
 
+use crate::database::Database;
 use crate::log::log;
 use crate::metrics::{self, Metrics};
-use crate::store::Store;
 
 /// Bodies are forgotten every this many seconds: deleting as they expire would cost a write
 /// per webhook.
@@ -21,11 +21,11 @@ const FORGET_EVERY: u64 = 60;
 
 /// The housekeeping thread's state.
 #[derive(Debug)]
-pub struct Housekeeping {
+pub struct Housekeeping<D> {
     /// The database, on the thread's own connection.
-    pub store: Store,
+    pub store: D,
     /// The outbox, to enable endpoints through.
-    pub outbox: Arc<Outbox<Store>>,
+    pub outbox: Arc<Outbox<D>>,
     /// Where the gauges go.
     pub metrics: Arc<Metrics>,
     /// Messages in the outbox, for intake's bound.
@@ -44,7 +44,7 @@ pub struct Housekeeping {
     pub subscriptions: Vec<String>,
 }
 
-impl Housekeeping {
+impl<D: Database> Housekeeping<D> {
     /// Works every second until `stop` is set.
     pub fn run(self, stop: &AtomicBool) {
         let mut ticks: u64 = 0;
@@ -64,7 +64,7 @@ impl Housekeeping {
     ///
     /// # Errors
     /// The database's.
-    pub fn tick(&self, now: OffsetDateTime, forget: bool) -> rusqlite::Result<()> {
+    pub fn tick(&self, now: OffsetDateTime, forget: bool) -> Result<(), D::Failure> {
         self.store.ping()?;
         let depths = self.store.queue_depths()?;
         self.depth.store(depths.iter().map(|(_, count)| count).sum(), Ordering::Relaxed);
@@ -94,7 +94,7 @@ impl Housekeeping {
 
     /// Forgets what is past its time: events past the replay window, incidents closed for
     /// longer than the retention, dead letters past the most kept.
-    fn forget(&self, now: OffsetDateTime) -> rusqlite::Result<()> {
+    fn forget(&self, now: OffsetDateTime) -> Result<(), D::Failure> {
         self.store.forget_events(now - self.replay_window)?;
         self.store.forget_closed_incidents(now - self.incident_retention)?;
         let dropped = self.store.keep_newest_dead_letters(self.max_dead_letters)?;
@@ -109,7 +109,7 @@ impl Housekeeping {
     }
 
     /// Enables the endpoints disabled for `after` or longer.
-    fn reenable(&self, now: OffsetDateTime, after: Duration) -> rusqlite::Result<()> {
+    fn reenable(&self, now: OffsetDateTime, after: Duration) -> Result<(), D::Failure> {
         for (endpoint, health) in self.store.unhealthy_endpoints()? {
             let EndpointHealth::Disabled { at, .. } = health else { continue };
             if now - at < after {

@@ -21,6 +21,7 @@ use serde_json::json;
 use tokio::sync::{mpsc, oneshot};
 use tower_http::timeout::TimeoutLayer;
 
+use crate::database::Database;
 use crate::intake::{Answer, FULL_RETRY_AFTER_SECONDS, Intake};
 use crate::log::Sampled;
 use crate::metrics::{self, Metrics};
@@ -57,7 +58,7 @@ impl FromRef<Shared> for Arc<Verifier> {
 }
 
 /// Starts the intake thread: it takes bodies in one at a time until every sender is gone.
-pub fn intake_thread(intake: Intake, deaths: Arc<AtomicUsize>) -> (mpsc::Sender<Job>, JoinHandle<()>) {
+pub fn intake_thread<D: Database>(intake: Intake<D>, deaths: Arc<AtomicUsize>) -> (mpsc::Sender<Job>, JoinHandle<()>) {
     let (jobs, mut inbox) = mpsc::channel::<Job>(WAITING_BODIES);
     let thread = std::thread::spawn(move || {
         let _watch = crate::run::Watch(deaths);

@@ -20,40 +20,40 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use sauce_webhooks::Event;
 use sauce_webhooks::Router;
 use sauce_webhooks::connector::WebhookConnector;
-use sauce_webhooks::delivery::{Message, Outbox, OutboxError};
-use sauce_webhooks::pagerduty::{Decision, IncidentLedger, LedgerError};
+use sauce_webhooks::delivery::{DeadLetter, Kept, Message, Outbox, OutboxError};
+use sauce_webhooks::pagerduty::{Decision, IncidentLedger};
 use sauce_webhooks::signature::Verified;
 use sauce_webhooks::time::{Duration, OffsetDateTime};
 use serde_json::json;
 use sha2::{Digest, Sha256};
 
+use crate::database::Database;
 use crate::log::log;
 use crate::metrics::Metrics;
-use crate::store::{DeadLetter, Kept, Store};
 
 /// How long a sender told the outbox is full should wait before it sends again.
 pub const FULL_RETRY_AFTER_SECONDS: u32 = 60;
 
 /// What a subscription does with an event, over the relay's database.
 #[derive(Debug)]
-pub enum Action {
+pub enum Action<D> {
     /// Pages through this ledger.
-    Page(Box<IncidentLedger<Store>>),
+    Page(Box<IncidentLedger<D>>),
     /// Sends through this connector.
     Send(Box<WebhookConnector>),
 }
 
 /// What intake needs: the subscriptions, the outbox, and the bounds.
 #[derive(Debug)]
-pub struct Intake {
+pub struct Intake<D> {
     /// The database, on the intake thread's connection.
-    pub store: Store,
+    pub store: D,
     /// The subscriptions' filters, keyed by their place in `subscribers`.
     pub router: Router<usize>,
     /// Each subscription's id and action.
-    pub subscribers: Vec<(String, Action)>,
+    pub subscribers: Vec<(String, Action<D>)>,
     /// The outbox the messages go to.
-    pub outbox: Outbox<Store>,
+    pub outbox: Outbox<D>,
     /// How long an event taken in is remembered.
     pub replay_window: Duration,
     /// The most events one body may carry.
@@ -103,16 +103,11 @@ enum Failure {
     Database(String),
     NothingReadable(String),
     TooMany,
+    Abandoned,
 }
 
-impl From<rusqlite::Error> for Failure {
-    fn from(err: rusqlite::Error) -> Self {
-        Self::Database(err.to_string())
-    }
-}
-
-impl<E: std::error::Error> From<LedgerError<E>> for Failure {
-    fn from(err: LedgerError<E>) -> Self {
+impl<E: std::error::Error> From<E> for Failure {
+    fn from(err: E) -> Self {
         Self::Database(err.to_string())
     }
 }
@@ -133,7 +128,7 @@ struct Tally {
 /// Reasons kept per body for the log: a body of 700,000 bad elements logs one line, not 700,000.
 const REASONS_LOGGED: usize = 3;
 
-impl Intake {
+impl<D: Database> Intake<D> {
     /// Takes in the verified body; `waited_for` says whether the client still waits: if it
     /// gave up (a request timeout), nothing is kept, as it will send again.
     pub fn handle(&self, verified: &Verified<'_>, waited_for: impl FnOnce() -> bool) -> Answer {
@@ -143,23 +138,27 @@ impl Intake {
         }
         let now = OffsetDateTime::now_utc();
         let mut tally = Tally::default();
-        let taken = self.store.transaction(|| self.take_all(verified, now, &mut tally), waited_for);
+        // A client that gave up waiting will send again: what was taken in is rolled back.
+        let taken = self.store.transaction(|| {
+            self.take_all(verified, now, &mut tally)?;
+            if waited_for() { Ok(()) } else { Err(Failure::Abandoned) }
+        });
         self.metrics.events_refused.inc_by(tally.refused as u64);
         self.metrics.events_repeated.inc_by(tally.repeated as u64);
         let Tally { events, repeated, refused, queued, dead_letters, reasons } = tally;
         match taken {
-            Ok(Some(())) if events > 0 && repeated == events => {
+            Ok(()) if events > 0 && repeated == events => {
                 log("info", "taken in before, not again", json!({"events": events}));
                 Answer::AlreadyTaken
             }
-            Ok(Some(())) => {
+            Ok(()) => {
                 self.depth.fetch_add(queued, Ordering::Relaxed);
                 let fields = json!({"events": events, "repeated": repeated, "queued": queued, "refused": refused,
                                     "dead_letters": dead_letters, "reasons": reasons});
                 log(if refused + dead_letters > 0 { "warn" } else { "info" }, "taken in", fields);
                 Answer::Taken
             }
-            Ok(None) => {
+            Err(Failure::Abandoned) => {
                 log("warn", "abandoned by the client, nothing kept", json!({}));
                 Answer::Abandoned
             }
@@ -225,7 +224,7 @@ impl Intake {
             };
             let failed = match made {
                 Ok(None) => continue,
-                Ok(Some(message)) => match self.outbox.enqueue(of_subscription(id, message), now) {
+                Ok(Some(message)) => match self.outbox.enqueue(message.for_subscription(id), now) {
                     Ok(_) => {
                         tally.queued += 1;
                         continue;
@@ -236,7 +235,7 @@ impl Intake {
                 Err(reason) => reason,
             };
             let event_json = serde_json::to_string(event).unwrap_or_default();
-            let letter = DeadLetter { subscription: id.clone(), reason: failed.clone(), kept: Kept::Event(event_json) };
+            let letter = DeadLetter::new(id.clone(), failed.clone(), Kept::Event(event_json));
             self.store.add_dead_letter(&letter, now)?;
             self.metrics.dead_lettered(id);
             log("warn", "dead letter", json!({"subscription": id, "reason": failed}));
@@ -254,17 +253,4 @@ impl Intake {
 pub fn webhook_message(connector: &WebhookConnector, event: &Event) -> Result<Option<Message>, String> {
     let request = connector.request(event).map_err(|e| e.to_string())?;
     Ok(request.map(|request| Message::webhook(request).ordered_per_test(event)))
-}
-
-/// `message` as subscription `id` queues it: the id heads its ordering key, so that its
-/// messages wait only for its own and the queue is counted per subscription.
-pub fn of_subscription(id: &str, message: Message) -> Message {
-    let key = format!("{id}\n{}", message.ordering_key());
-    message.with_ordering_key(key)
-}
-
-/// The subscription that queued a message, from its ordering key ([`of_subscription`]); empty
-/// for one queued otherwise.
-pub fn subscription_of(ordering_key: &str) -> &str {
-    ordering_key.split_once('\n').map_or("", |(subscription, _)| subscription)
 }

@@ -9,11 +9,12 @@
 //! intake.rs    a body, in one transaction               deliver.rs   the delivery workers
 //! housekeeping.rs  counts, pruning, re-enabling         metrics.rs   what /metrics shows
 //! setup.rs     configuration to running parts           config.rs    the configuration file
-//! store/       the SQLite database                      log.rs, shown.rs   log lines, URLs shown
+//! database.rs  what it needs of a store crate             log.rs, shown.rs   log lines, URLs shown
 //! ```
 
 pub mod check;
 pub mod config;
+pub mod database;
 pub mod deliver;
 pub mod housekeeping;
 pub mod http;
@@ -25,4 +26,3 @@ pub mod run;
 pub mod server;
 pub mod setup;
 pub mod shown;
-pub mod store;

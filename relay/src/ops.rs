@@ -6,23 +6,26 @@ use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
 use sauce_webhooks::Event;
-use sauce_webhooks::delivery::{EndpointHealth, Message, Outbox, Target as DeliveryTarget};
+use sauce_webhooks::delivery::{
+    DeadLetterKind, DeadLetterSummary, EndpointHealth, Kept, Message, Outbox, StoredDeadLetter,
+    Target as DeliveryTarget,
+};
 use sauce_webhooks::pagerduty::IncidentLedger;
 use sauce_webhooks::time::OffsetDateTime;
 use sauce_webhooks::time::format_description::well_known::Rfc3339;
 
 use crate::config::{Config, TargetConfig};
-use crate::intake::{of_subscription, subscription_of, webhook_message};
+use crate::database::{Database, Failed};
+use crate::intake::webhook_message;
 use crate::setup::{self, Subscriber, Target};
 use crate::shown;
-use crate::store::{Failed, Kept, Store, StoredLetter, Summary, What};
 
 /// The endpoints that fail or are disabled, one line each, with the subscriptions that post to
 /// them.
 ///
 /// # Errors
 /// The database's.
-pub fn list_endpoints(config: &Config, store: &Store) -> Result<String, String> {
+pub fn list_endpoints<D: Database>(config: &Config, store: &D) -> Result<String, String> {
     let users = endpoint_users(config);
     let mut out = String::new();
     let endpoints = store.unhealthy_endpoints().map_err(|e| e.to_string())?;
@@ -48,7 +51,7 @@ pub fn list_endpoints(config: &Config, store: &Store) -> Result<String, String> 
 ///
 /// # Errors
 /// No such endpoint, or the database's.
-pub fn enable_endpoints(config: &Config, store: &Store, target: Option<&str>) -> Result<String, String> {
+pub fn enable_endpoints<D: Database>(config: &Config, store: &D, target: Option<&str>) -> Result<String, String> {
     let outbox = Outbox::new().with_store(store.clone());
     let disabled: Vec<String> = store
         .unhealthy_endpoints()
@@ -90,27 +93,27 @@ pub fn enable_endpoints(config: &Config, store: &Store, target: Option<&str>) ->
 ///
 /// # Errors
 /// The database's.
-pub fn list_dead_letters(store: &Store, limit: usize) -> Result<String, String> {
+pub fn list_dead_letters<D: Database>(store: &D, limit: usize) -> Result<String, String> {
     let letters = store.dead_letter_summaries(limit).map_err(|e| e.to_string())?;
     let mut out = String::new();
     if letters.is_empty() {
         out.push_str("no dead letters\n");
     }
-    for Summary { id, at, subscription, reason, what } in letters {
-        let what = match what {
-            What::Page { action, dedup_key } => format!(
+    for DeadLetterSummary { id, at, subscription, reason, kind, .. } in letters {
+        let what = match kind {
+            DeadLetterKind::Alert { action, dedup_key } => format!(
                 "pagerduty {} {}",
                 action.as_deref().unwrap_or("alert"),
                 dedup_key.as_deref().unwrap_or("(no dedup key)")
             ),
-            // The ordering key's last part is the test (subscription, endpoint, test).
-            What::Webhook { endpoint, ordering_key } => format!(
+            // A webhook message ordered per test: its key ends in the test, after a space.
+            DeadLetterKind::Webhook { endpoint, ordering_key } => format!(
                 "webhook to {} about {}",
                 shown::endpoint(&endpoint),
-                ordering_key.rsplit('\n').next().unwrap_or_default()
+                ordering_key.split_once(' ').map_or("(no test)", |(_, test)| test)
             ),
-            What::Event => "an event no message could be made of".to_owned(),
-            What::Unreadable => "unreadable".to_owned(),
+            DeadLetterKind::Event => "an event no message could be made of".to_owned(),
+            _ => "unreadable".to_owned(),
         };
         let subscription = if subscription.is_empty() { "-".to_owned() } else { subscription };
         // What the database holds is shown, never obeyed: no control character reaches the terminal.
@@ -130,10 +133,10 @@ pub fn list_dead_letters(store: &Store, limit: usize) -> Result<String, String> 
 /// # Errors
 /// The configuration's problems (its secrets sign and route the letters), the database's, or,
 /// with what was done, that some letters could not be sent and stay.
-pub fn retry_dead_letters(
+pub fn retry_dead_letters<D: Database>(
     config: &Config,
     env: &dyn Fn(&str) -> Option<String>,
-    store: &Store,
+    store: &D,
     ids: &[i64],
 ) -> Result<String, String> {
     let setup = setup::build(config, env).map_err(|problems| problems.to_string())?;
@@ -146,24 +149,20 @@ pub fn retry_dead_letters(
     let mut out = String::new();
     let mut kept = 0;
     for id in ids {
-        let sent = store.transaction(
-            || {
-                let letter = store.take_dead_letter(id)?.ok_or("no such dead letter")?;
-                let Some(message) = remade(&setup, letter)? else {
-                    return Ok(Some("nothing to send for it now".to_owned()));
-                };
-                if let Some(stale) = overtaken(&setup, store, &message)? {
-                    return Ok(Some(stale));
-                }
-                outbox.enqueue(message, now).map_err(|e| Failed(e.to_string()))?;
-                Ok::<_, Failed>(None)
-            },
-            || true,
-        );
+        let sent = store.transaction(|| {
+            let letter = store.take_dead_letter(id)?.ok_or_else(|| Failed("no such dead letter".into()))?;
+            let Some(message) = remade(&setup, letter).map_err(Failed)? else {
+                return Ok(Some("nothing to send for it now".to_owned()));
+            };
+            if let Some(stale) = overtaken(&setup, store, &message)? {
+                return Ok(Some(stale));
+            }
+            outbox.enqueue(message, now)?;
+            Ok::<_, Failed>(None)
+        });
         let _ = match sent {
-            Ok(Some(None)) => writeln!(out, "{id}: queued again"),
-            Ok(Some(Some(why))) => writeln!(out, "{id}: dropped: {why}"),
-            Ok(None) => writeln!(out, "{id}: kept"),
+            Ok(None) => writeln!(out, "{id}: queued again"),
+            Ok(Some(why)) => writeln!(out, "{id}: dropped: {why}"),
             Err(Failed(reason)) => {
                 kept += 1;
                 writeln!(out, "{id}: kept: {reason}")
@@ -177,12 +176,12 @@ pub fn retry_dead_letters(
 }
 
 /// Why a PagerDuty `message` no longer says what is true of its incident, if it does not.
-fn overtaken(setup: &setup::Setup, store: &Store, message: &Message) -> Result<Option<String>, Failed> {
+fn overtaken<D: Database>(setup: &setup::Setup, store: &D, message: &Message) -> Result<Option<String>, Failed> {
     if message.target() != DeliveryTarget::PagerDuty {
         return Ok(None);
     }
     let Some(Subscriber { target: Target::Page { rules, .. }, .. }) =
-        setup.subscribers.iter().find(|sub| sub.id == subscription_of(message.ordering_key()))
+        setup.subscribers.iter().find(|sub| Some(sub.id.as_str()) == message.subscription())
     else {
         return Ok(None);
     };
@@ -191,7 +190,7 @@ fn overtaken(setup: &setup::Setup, store: &Store, message: &Message) -> Result<O
         return Ok(None);
     };
     let ledger = IncidentLedger::new((**rules).clone()).with_store(store.clone());
-    let open = ledger.incident(dedup_key).map_err(|e| Failed(e.to_string()))?.is_some_and(|state| state.is_open());
+    let open = ledger.incident(dedup_key)?.is_some_and(|state| state.is_open());
     Ok(match action {
         "trigger" if !open => Some("its test passed since: the incident is closed, and a trigger would open it".into()),
         "resolve" if open => {
@@ -202,7 +201,7 @@ fn overtaken(setup: &setup::Setup, store: &Store, message: &Message) -> Result<O
 }
 
 /// The message a dead letter becomes again, if any.
-fn remade(setup: &setup::Setup, letter: StoredLetter) -> Result<Option<Message>, String> {
+fn remade(setup: &setup::Setup, letter: StoredDeadLetter) -> Result<Option<Message>, String> {
     match letter.letter.kept {
         Kept::Message(message) => Ok(Some((*message).into_message())),
         Kept::Unreadable(_) => Err("it cannot be read, so it cannot be sent".to_owned()),
@@ -222,7 +221,7 @@ fn remade(setup: &setup::Setup, letter: StoredLetter) -> Result<Option<Message>,
                     .map_err(|e| e.to_string())?,
                 Target::Send(connector) => webhook_message(connector, &event)?,
             };
-            Ok(message.map(|message| of_subscription(id, message)))
+            Ok(message.map(|message| message.for_subscription(id)))
         }
     }
 }

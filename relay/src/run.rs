@@ -12,13 +12,14 @@ use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::thread::JoinHandle;
 use std::time::{Duration as StdDuration, Instant};
 
-use sauce_webhooks::delivery::{Outbox, Target as DeliveryTarget};
+use sauce_webhooks::delivery::{Dispatcher, Outbox, Target as DeliveryTarget};
 use sauce_webhooks::pagerduty::IncidentLedger;
 use sauce_webhooks::signature::Verifier;
 use sauce_webhooks::time::{Duration, OffsetDateTime};
 use serde_json::json;
 
 use crate::config::Config;
+use crate::database::Database;
 use crate::deliver::{self, Worker};
 use crate::housekeeping::Housekeeping;
 use crate::http::{self, Shared};
@@ -27,7 +28,6 @@ use crate::log::log;
 use crate::metrics::Metrics;
 use crate::server::{self, Limits};
 use crate::setup::{self, Setup, Target};
-use crate::store::Store;
 
 /// Runs the relay until `shutdown` completes, then drains.
 ///
@@ -43,9 +43,21 @@ pub fn run(
     // Locked before anything reads or migrates it.
     let _lock = lock(&path)?;
     let max_bytes = config.max_database_megabytes.saturating_mul(1024 * 1024);
-    let store = Store::open_with_limit(&path, Some(max_bytes)).map_err(|e| format!("{}: {e}", path.display()))?;
-    recover(&store, &setup).map_err(|e| format!("{}: {e}", path.display()))?;
-    let parts = Parts::assemble(config, &store, setup);
+    let store = sauce_webhooks_sqlite::Store::open_with_limit(&path, Some(max_bytes))
+        .map_err(|e| format!("{}: {e}", path.display()))?;
+    run_on(&store, &path.display().to_string(), config, setup, shutdown)
+}
+
+/// Runs the relay on `store` (named `name` in its logs).
+fn run_on<D: Database>(
+    store: &D,
+    name: &str,
+    config: &Config,
+    setup: Setup,
+    shutdown: impl Future<Output = ()>,
+) -> Result<(), String> {
+    recover(store, &setup).map_err(|e| format!("{name}: {e}"))?;
+    let parts = Parts::assemble(config, store, setup);
     // The first count before the first webhook, so that a full outbox is known at once.
     parts.housekeeping.tick(OffsetDateTime::now_utc(), true).map_err(|e| e.to_string())?;
     let limits = Limits {
@@ -54,13 +66,13 @@ pub fn run(
         drain: parts.drain,
         ..Limits::default()
     };
-    parts.serve(config, &path, limits, shutdown)
+    parts.serve(config, name, limits, shutdown)
 }
 
 /// Puts right what a stopped relay left: its attempts under way are given out again at once,
 /// and messages no configured secret can sign become dead letters rather than hold up their
 /// keys.
-fn recover(store: &Store, setup: &Setup) -> rusqlite::Result<()> {
+fn recover<D: Database>(store: &D, setup: &Setup) -> Result<(), D::Failure> {
     let now = OffsetDateTime::now_utc();
     let released = store.release_leases(now)?;
     if released > 0 {
@@ -79,21 +91,21 @@ fn recover(store: &Store, setup: &Setup) -> rusqlite::Result<()> {
 }
 
 /// The relay's parts, before they start.
-struct Parts {
-    intake: Intake,
-    workers: Vec<Worker>,
-    housekeeping: Housekeeping,
+struct Parts<D> {
+    intake: Intake<D>,
+    workers: Vec<Worker<D>>,
+    housekeeping: Housekeeping<D>,
     verifier: Arc<Verifier>,
     metrics: Arc<Metrics>,
     ready: Arc<AtomicBool>,
     drain: StdDuration,
 }
 
-impl Parts {
-    fn assemble(config: &Config, store: &Store, setup: Setup) -> Self {
+impl<D: Database> Parts<D> {
+    fn assemble(config: &Config, store: &D, setup: Setup) -> Self {
         let Setup { sauce, router, subscribers, signers, policies, lease, endpoint_policy } = setup;
         let metrics = Arc::new(Metrics::new());
-        let outbox = |store: Store| {
+        let outbox = |store: D| {
             let mut outbox = Outbox::new().with_store(store).with_lease(lease);
             for policy in policies.clone() {
                 outbox = outbox.with_policy(policy);
@@ -111,18 +123,18 @@ impl Parts {
             (DeliveryTarget::Webhook, config.delivery_workers, config.max_attempts_per_endpoint),
         ];
         let timeout = deliver::request_timeout(lease.try_into().unwrap_or_default());
+        let request_timeout = Duration::try_from(timeout).unwrap_or(Duration::seconds(15));
         let seed = now_nanos();
         let mut workers = Vec::new();
         for (target, count, in_flight) in pools {
             let shared = Arc::new(outbox(store.clone().giving(target, in_flight)));
             for _ in 0..count {
+                let seed = 0x9E37_79B9_7F4A_7C15 ^ (workers.len() as u64 + 1) ^ seed;
                 workers.push(Worker {
                     outbox: Arc::clone(&shared),
-                    store: store.clone(),
+                    dispatcher: Dispatcher::new(seed).with_request_timeout(request_timeout),
                     agent: deliver::agent(endpoint_policy, timeout),
-                    timeout,
                     metrics: Arc::clone(&metrics),
-                    seed: 0x9E37_79B9_7F4A_7C15 ^ (workers.len() as u64 + 1) ^ seed,
                 });
             }
         }
@@ -172,7 +184,7 @@ impl Parts {
     fn serve(
         self,
         config: &Config,
-        path: &Path,
+        name: &str,
         limits: Limits,
         shutdown: impl Future<Output = ()>,
     ) -> Result<(), String> {
@@ -201,7 +213,7 @@ impl Parts {
             let listener =
                 tokio::net::TcpListener::bind(&config.listen).await.map_err(|e| format!("{}: {e}", config.listen))?;
             let address = listener.local_addr().map_err(|e| e.to_string())?;
-            log("info", "listening", json!({"address": address.to_string(), "database": path.display().to_string()}));
+            log("info", "listening", json!({"address": address.to_string(), "database": name}));
             server::serve(listener, http::routes(shared, &limits), limits, shutdown).await.map_err(|e| e.to_string())
         });
         // No request is served any more: the intake thread ends with its channel.

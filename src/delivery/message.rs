@@ -85,7 +85,7 @@ impl Message {
     /// let first = Message::webhook(connector.request(&checkout)?.unwrap()).ordered_per_test(&checkout);
     /// let second = Message::webhook(connector.request(&login)?.unwrap()).ordered_per_test(&login);
     /// assert_ne!(first.ordering_key(), second.ordering_key());
-    /// assert!(first.ordering_key().starts_with("https://chat.example.com/hooks/qa\n"));
+    /// assert!(first.ordering_key().starts_with("https://chat.example.com/hooks/qa "));
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     #[must_use]
@@ -93,8 +93,35 @@ impl Message {
         // Ordering needs no tenant: an event that names no organization is ordered by its test.
         let org = dedup::organization(event, None).unwrap_or(None);
         let test = dedup::of_test(event, org).unwrap_or_else(|| unordered_key(&self.request));
-        self.ordering_key = format!("{}\n{test}", self.ordering_key);
+        // A space: no URL holds one, and a line break heads the key with its subscription.
+        self.ordering_key = format!("{} {test}", self.ordering_key);
         self
+    }
+
+    /// Names the subscription it is for: its ordering key is headed by `id` (and a line
+    /// break), so that its messages wait only for the same subscription's, and a store counts
+    /// its queue and its dead letters under `id`, which holds no line break.
+    ///
+    /// ```
+    /// use sauce_webhooks::delivery::Message;
+    /// use sauce_webhooks::pagerduty::{AlertEvent, RoutingKey};
+    ///
+    /// let alert = AlertEvent::resolve(RoutingKey::new("R0UT1NGKEY0123456789ABCDEFGHIJKL")?, "checkout");
+    /// let message = Message::pagerduty(&alert)?.for_subscription("oncall");
+    /// assert_eq!(message.ordering_key(), "oncall\npagerduty:checkout");
+    /// assert_eq!(message.subscription(), Some("oncall"));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    #[must_use]
+    pub fn for_subscription(mut self, id: &str) -> Self {
+        self.ordering_key = format!("{id}\n{}", self.ordering_key);
+        self
+    }
+
+    /// The subscription it is for ([`for_subscription`](Self::for_subscription)), if it names
+    /// one.
+    pub fn subscription(&self) -> Option<&str> {
+        subscription_of(&self.ordering_key)
     }
 
     /// Orders it by `key` instead (messages of one key go one at a time, in order).
@@ -143,6 +170,11 @@ impl Message {
     pub(crate) fn signer(&self) -> Option<&str> {
         self.request.signer.as_deref()
     }
+}
+
+/// The subscription an ordering key is headed by: what comes before its first line break.
+fn subscription_of(ordering_key: &str) -> Option<&str> {
+    ordering_key.split_once('\n').map(|(id, _)| id)
 }
 
 /// The ordering key of a request with nothing to keep in order with: a key of its own, from
@@ -216,6 +248,11 @@ impl QueuedMessage {
     /// What orders it: only the message of lowest sequence of each key is ever given out.
     pub fn ordering_key(&self) -> &str {
         &self.ordering_key
+    }
+
+    /// The subscription it is for ([`Message::for_subscription`]), if it names one.
+    pub fn subscription(&self) -> Option<&str> {
+        subscription_of(&self.ordering_key)
     }
 
     /// The endpoint it goes to (its URL without query), whose health decides whether it is

@@ -31,6 +31,7 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
+mod dead_letter;
 mod dispatcher;
 mod message;
 mod outbox;
@@ -39,6 +40,7 @@ mod policy;
 mod rate;
 mod store;
 
+pub use dead_letter::{DeadLetter, DeadLetterKind, DeadLetterSummary, Kept, StoredDeadLetter};
 pub use dispatcher::{Dispatched, Dispatcher};
 pub use message::{Message, MessageId, QueuedMessage};
 pub use outbox::{Attempt, Outbox, OutboxError, Reported};

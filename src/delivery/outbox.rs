@@ -298,15 +298,20 @@ impl<S: OutboxStore> Outbox<S> {
     /// # Errors
     /// The store's.
     pub fn due(&self, now: OffsetDateTime, limit: usize) -> Result<Vec<Attempt>, OutboxError<S::Error>> {
+        self.store.claiming(|| self.take_due(now, limit)).map_err(OutboxError::Store)
+    }
+
+    /// [`due`](Self::due)'s work, within the store's [`claiming`](OutboxStore::claiming).
+    fn take_due(&self, now: OffsetDateTime, limit: usize) -> Result<Vec<Attempt>, S::Error> {
         let mut attempts = Vec::new();
-        for stored in self.store.due(now, limit).map_err(OutboxError::Store)? {
+        for stored in self.store.due(now, limit)? {
             let message = &stored.message;
             let signer = message.signer().map(|name| self.signers.get(name));
             if matches!(signer, Some(None)) {
                 // Out of the way for a lease's time, so that it does not fill every batch
                 // while nobody can sign it.
                 let waiting = message.waiting_until(now.saturating_add(self.lease));
-                self.store.replace(stored.sequence, stored.version, &waiting).map_err(OutboxError::Store)?;
+                self.store.replace(stored.sequence, stored.version, &waiting)?;
                 continue;
             }
             let signer = signer.flatten();
@@ -318,13 +323,13 @@ impl<S: OutboxStore> Outbox<S> {
             {
                 // Out of the way until there is room, so that it does not fill every batch.
                 let waiting = message.waiting_until(room_at);
-                self.store.replace(stored.sequence, stored.version, &waiting).map_err(OutboxError::Store)?;
+                self.store.replace(stored.sequence, stored.version, &waiting)?;
                 continue;
             }
             // Claimed before a send of the rate limit is spent on it: a worker that loses the
             // claim to another spends nothing.
             let claimed = message.leased(now.saturating_add(self.lease));
-            if !self.store.replace(stored.sequence, stored.version, &claimed).map_err(OutboxError::Store)? {
+            if !self.store.replace(stored.sequence, stored.version, &claimed)? {
                 continue; // another worker claimed it first
             }
             if let Some((key, per_minute)) = rate
@@ -333,7 +338,7 @@ impl<S: OutboxStore> Outbox<S> {
                 // Another worker took the last send since we looked: the claim goes back, the
                 // attempt uncounted.
                 let waiting = message.waiting_until(room_at);
-                self.store.replace(stored.sequence, stored.version + 1, &waiting).map_err(OutboxError::Store)?;
+                self.store.replace(stored.sequence, stored.version + 1, &waiting)?;
                 continue;
             }
             let stored = StoredMessage { sequence: stored.sequence, version: stored.version + 1, message: claimed };

@@ -149,6 +149,18 @@ pub trait OutboxStore {
     /// # Errors
     /// The database's.
     fn count(&self) -> Result<usize, Self::Error>;
+
+    /// Runs `claiming` (the outbox asking what is [`due`](OutboxStore::due) and claiming it) as
+    /// one unit, if the store can: a database that locks the rows `due` gives out
+    /// (`FOR UPDATE SKIP LOCKED`) until the claims are written lets other workers skip them
+    /// instead of racing for them. This default runs it as it is: the claims' compare-and-swap
+    /// keeps the order anyway.
+    ///
+    /// # Errors
+    /// `claiming`'s, or the database's.
+    fn claiming<T>(&self, claiming: impl FnOnce() -> Result<T, Self::Error>) -> Result<T, Self::Error> {
+        claiming()
+    }
 }
 
 /// Messages the in-memory store holds at most by default.
@@ -369,5 +381,9 @@ impl<S: OutboxStore> OutboxStore for std::sync::Arc<S> {
 
     fn count(&self) -> Result<usize, S::Error> {
         (**self).count()
+    }
+
+    fn claiming<T>(&self, claiming: impl FnOnce() -> Result<T, S::Error>) -> Result<T, S::Error> {
+        (**self).claiming(claiming)
     }
 }

@@ -5,8 +5,8 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
-use sauce_relay::store::Store;
 use sauce_relay::{check, config, log, ops, run, server};
+use sauce_webhooks_sqlite::Store;
 
 /// Sauce Labs webhooks in; PagerDuty pages and webhook posts out, nothing lost on a crash.
 #[derive(Parser)]

@@ -1,84 +1,10 @@
-//! Dead letters: what the relay could not deliver, kept with why, to be listed and sent again
-//! by an operator (`sauce-relay dead-letters`).
+//! Dead letters: what could not be delivered, kept with why, to be listed and sent again.
 
 use rusqlite::{Connection, OptionalExtension, params};
-use sauce_webhooks::delivery::QueuedMessage;
+use sauce_webhooks::delivery::{DeadLetter, DeadLetterKind, DeadLetterSummary, Kept, StoredDeadLetter};
 use sauce_webhooks::time::OffsetDateTime;
 
 use super::{Store, from_json, from_millis, integer, millis, to_json};
-
-/// What is kept of something the relay could not deliver.
-#[derive(Debug, Clone)]
-pub enum Kept {
-    /// A message given up (refused, out of retries, no secret to sign it): sent again as it is.
-    Message(Box<QueuedMessage>),
-    /// An event its subscription could not make a message of (a body past the template's
-    /// limit, an alert past PagerDuty's): made again from the event, with the configuration of
-    /// the time.
-    Event(String),
-    /// A row that could not be read back.
-    Unreadable(String),
-}
-
-/// One dead letter.
-#[derive(Debug, Clone)]
-pub struct DeadLetter {
-    /// The subscription it was for (empty when unknown).
-    pub subscription: String,
-    /// Why it was not delivered.
-    pub reason: String,
-    /// What is kept.
-    pub kept: Kept,
-}
-
-/// A dead letter as stored: its id and when.
-#[derive(Debug, Clone)]
-pub struct StoredLetter {
-    /// Its id, to send it again by.
-    pub id: i64,
-    /// When it became one.
-    pub at: OffsetDateTime,
-    /// The letter.
-    pub letter: DeadLetter,
-}
-
-/// A dead letter as a listing shows it.
-#[derive(Debug, Clone)]
-pub struct Summary {
-    /// Its id, to send it again by.
-    pub id: i64,
-    /// When it became one.
-    pub at: OffsetDateTime,
-    /// The subscription it was for (empty when unknown).
-    pub subscription: String,
-    /// Why it was not delivered.
-    pub reason: String,
-    /// What it keeps.
-    pub what: What,
-}
-
-/// What a dead letter keeps, as a listing shows it.
-#[derive(Debug, Clone)]
-pub enum What {
-    /// A PagerDuty alert: its action and dedup key.
-    Page {
-        /// `trigger`, `resolve` or `acknowledge`.
-        action: Option<String>,
-        /// Its dedup key.
-        dedup_key: Option<String>,
-    },
-    /// A webhook message: its endpoint and ordering key.
-    Webhook {
-        /// The endpoint (a URL whose path may be a token).
-        endpoint: String,
-        /// The ordering key: subscription, endpoint and test.
-        ordering_key: String,
-    },
-    /// An event no message could be made of.
-    Event,
-    /// Something that cannot be read back.
-    Unreadable,
-}
 
 impl Store {
     /// Keeps `letter`, at `now`.
@@ -101,7 +27,7 @@ impl Store {
     ///
     /// # Errors
     /// The database's.
-    pub fn dead_letter_summaries(&self, limit: usize) -> rusqlite::Result<Vec<Summary>> {
+    pub fn dead_letter_summaries(&self, limit: usize) -> rusqlite::Result<Vec<DeadLetterSummary>> {
         self.with_connection(|db| {
             db.prepare(
                 "SELECT id, at, subscription, reason, event IS NOT NULL, message IS NOT NULL AND json_valid(message),
@@ -115,24 +41,24 @@ impl Store {
             )?
             .query_map([i64::try_from(limit).unwrap_or(i64::MAX)], |row| {
                 let (event, message): (bool, bool) = (row.get(4)?, row.get(5)?);
-                let what = match (event, message) {
-                    (true, _) => What::Event,
+                let kind = match (event, message) {
+                    (true, _) => DeadLetterKind::Event,
                     (false, true) if row.get::<_, Option<String>>(6)?.as_deref() == Some("pager_duty") => {
-                        What::Page { action: row.get(9)?, dedup_key: row.get(10)? }
+                        DeadLetterKind::Alert { action: row.get(9)?, dedup_key: row.get(10)? }
                     }
-                    (false, true) => What::Webhook {
+                    (false, true) => DeadLetterKind::Webhook {
                         endpoint: row.get::<_, Option<String>>(7)?.unwrap_or_default(),
                         ordering_key: row.get::<_, Option<String>>(8)?.unwrap_or_default(),
                     },
-                    (false, false) => What::Unreadable,
+                    (false, false) => DeadLetterKind::Unreadable,
                 };
-                Ok(Summary {
-                    id: row.get(0)?,
-                    at: from_millis(row.get(1)?),
-                    subscription: row.get(2)?,
-                    reason: row.get(3)?,
-                    what,
-                })
+                Ok(DeadLetterSummary::new(
+                    row.get(0)?,
+                    from_millis(row.get(1)?),
+                    row.get::<_, String>(2)?,
+                    row.get::<_, String>(3)?,
+                    kind,
+                ))
             })?
             .collect()
         })
@@ -163,7 +89,7 @@ impl Store {
     ///
     /// # Errors
     /// The database's.
-    pub fn take_dead_letter(&self, id: i64) -> rusqlite::Result<Option<StoredLetter>> {
+    pub fn take_dead_letter(&self, id: i64) -> rusqlite::Result<Option<StoredDeadLetter>> {
         self.with_connection(|db| {
             db.prepare("DELETE FROM dead_letters WHERE id = ?1 RETURNING id, at, subscription, reason, message, event")?
                 .query_row([id], read)
@@ -195,7 +121,7 @@ pub(super) fn insert(
     Ok(())
 }
 
-fn read(row: &rusqlite::Row<'_>) -> rusqlite::Result<StoredLetter> {
+fn read(row: &rusqlite::Row<'_>) -> rusqlite::Result<StoredDeadLetter> {
     let (message, event): (Option<String>, Option<String>) = (row.get(4)?, row.get(5)?);
     let kept = match (message, event) {
         (_, Some(event)) => Kept::Event(event),
@@ -205,6 +131,6 @@ fn read(row: &rusqlite::Row<'_>) -> rusqlite::Result<StoredLetter> {
         },
         (None, None) => Kept::Unreadable(String::new()),
     };
-    let letter = DeadLetter { subscription: row.get(2)?, reason: row.get(3)?, kept };
-    Ok(StoredLetter { id: row.get(0)?, at: from_millis(row.get(1)?), letter })
+    let letter = DeadLetter::new(row.get::<_, String>(2)?, row.get::<_, String>(3)?, kept);
+    Ok(StoredDeadLetter::new(row.get(0)?, from_millis(row.get(1)?), letter))
 }

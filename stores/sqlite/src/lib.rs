@@ -1,9 +1,46 @@
-//! The relay's SQLite database: incident states, the outbox, endpoint health, dead letters and
-//! the events taken in, with the crate's store traits over them.
+//! The [`sauce-webhooks`](sauce_webhooks) incident ledger's and outbox's stores in one SQLite
+//! database, so that a receiver that restarts forgets no open incident and loses no queued
+//! page: incident states, the outbox, endpoint health, dead letters and the events taken in.
+//!
+//! One transaction per webhook taken in: the ledger's new states and the messages they call
+//! for commit together, or not at all.
+//!
+//! ```
+//! use sauce_webhooks::delivery::{Dispatcher, Message, Outbox, Outcome};
+//! use sauce_webhooks::pagerduty::{Decision, IncidentLedger, IncidentRules, RoutingKey};
+//! use sauce_webhooks::time::OffsetDateTime;
+//! use sauce_webhooks::Event;
+//! use sauce_webhooks_sqlite::Store;
+//!
+//! # let folder = std::env::temp_dir().join(format!("sqlite-doc-{}", std::process::id()));
+//! let store = Store::open(&folder.join("relay.db"))?;
+//! let rules = IncidentRules::new(RoutingKey::new("R0UT1NGKEY0123456789ABCDEFGHIJKL")?);
+//! let ledger = IncidentLedger::new(rules).with_store(store.clone());
+//! let outbox = Outbox::new().with_store(store.clone());
+//!
+//! // A webhook taken in: what it changes and what it asks to send, in one transaction.
+//! let body = br#"{"id":"r1","status":"FAILED","creation_time":0,"name":"checkout","org_id":"acme"}"#;
+//! let now = OffsetDateTime::now_utc();
+//! store.transaction(|| {
+//!     if let Decision::Send(alert) = ledger.apply(&Event::from_slice(body)?, now)? {
+//!         outbox.enqueue(Message::pagerduty(&alert)?, now)?;
+//!     }
+//!     Ok::<_, Box<dyn std::error::Error>>(())
+//! })?;
+//!
+//! // A sender, now or after a restart: the page is still there.
+//! let sent = Dispatcher::new(7).deliver_due(&outbox, now, 16, |_attempt| Outcome::status(202))?;
+//! assert_eq!(sent.len(), 1);
+//! # std::fs::remove_dir_all(folder)?;
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
 //!
 //! Each thread works on a connection of its own, so that a transaction one thread opens holds
 //! only that thread's writes; SQLite serializes the writers (WAL, a 10 s busy wait). The schema
-//! is versioned (`PRAGMA user_version`) and brought up to date when the database is opened.
+//! is versioned (`PRAGMA user_version`) and brought up to date when the database is opened,
+//! idempotently. A message names its subscription by
+//! [`Message::for_subscription`](sauce_webhooks::delivery::Message::for_subscription): queues
+//! and dead letters are counted under it.
 
 mod dead_letters;
 mod endpoints;
@@ -24,13 +61,13 @@ use rusqlite::{Connection, OpenFlags};
 use sauce_webhooks::delivery::Target;
 use sauce_webhooks::time::OffsetDateTime;
 
-pub use dead_letters::{DeadLetter, Kept, StoredLetter, Summary, What};
+pub use rusqlite::Error;
 
 /// SQLite's page size, which the size limit counts in.
 const PAGE_BYTES: u64 = 4096;
 
-/// The database, shared by the relay's threads: cloning it is cheap, and each thread that uses
-/// it opens its own connection the first time.
+/// The database, shared by threads: cloning it is cheap, and each thread that uses it opens a
+/// connection of its own the first time.
 #[derive(Clone)]
 pub struct Store {
     shared: Arc<Shared>,
@@ -51,7 +88,7 @@ struct Shared {
     path: PathBuf,
     read_only: bool,
     /// The most pages of 4 KiB the database may hold, past which writes fail ("database or
-    /// disk is full") and webhooks are answered 503.
+    /// disk is full").
     max_pages: Option<u64>,
     connections: Mutex<HashMap<ThreadId, Arc<Mutex<Connection>>>>,
 }
@@ -67,13 +104,13 @@ impl Store {
     /// schema up to date.
     ///
     /// # Errors
-    /// The database cannot be opened, or was written by a newer relay.
+    /// The database cannot be opened, or was written by a newer version of this crate.
     pub fn open(path: &Path) -> rusqlite::Result<Self> {
         Self::open_with_limit(path, None)
     }
 
     /// As [`open`](Self::open), holding at most `max_bytes` (rounded down to pages of 4 KiB):
-    /// past it, writes fail and the relay answers webhooks 503, rather than fill the disk.
+    /// past it, writes fail ("database or disk is full"), rather than fill the disk.
     ///
     /// The database and its folder, when it makes them, are readable by their owner only: the
     /// queued messages hold routing keys and header values.
@@ -103,8 +140,8 @@ impl Store {
     }
 
     /// This store, giving out only messages to `target` when asked what is due, and none to an
-    /// endpoint with `in_flight_per_endpoint` attempts under way: so that PagerDuty has workers
-    /// of its own, and one slow endpoint holds at most that many workers.
+    /// endpoint with `in_flight_per_endpoint` attempts under way: so that PagerDuty can have
+    /// workers of its own, and one slow endpoint holds at most that many workers.
     #[must_use]
     pub fn giving(mut self, target: Target, in_flight_per_endpoint: usize) -> Self {
         self.giving = Giving { target: Some(target), in_flight_per_endpoint: Some(in_flight_per_endpoint) };
@@ -114,7 +151,7 @@ impl Store {
     /// Opens an existing database to read, without changing it; `None` when there is none.
     ///
     /// # Errors
-    /// The database cannot be read, or its schema is not this relay's.
+    /// The database cannot be read, or its schema is newer than this crate's.
     pub fn open_to_read(path: &Path) -> rusqlite::Result<Option<Self>> {
         if !path.exists() {
             return Ok(None);
@@ -166,26 +203,31 @@ impl Store {
         Ok(connection)
     }
 
-    /// Runs `work` in one transaction on this thread's connection, committed only if it
-    /// succeeds and `keep` still says so after it: everything it writes, or nothing, also when
-    /// it panics or the commit fails.
+    /// Runs `work` in one transaction on this thread's connection: everything it writes
+    /// through this store (the ledger's states, the outbox's messages) commits together if it
+    /// returns `Ok`, and nothing does if it returns an error, panics, or the commit fails.
     ///
     /// # Errors
     /// `work`'s, or the database's.
-    pub fn transaction<T, E: From<rusqlite::Error>>(
-        &self,
-        work: impl FnOnce() -> Result<T, E>,
-        keep: impl FnOnce() -> bool,
-    ) -> Result<Option<T>, E> {
+    pub fn transaction<T, E: From<Error>>(&self, work: impl FnOnce() -> Result<T, E>) -> Result<T, E> {
         self.with_connection(|db| db.execute_batch("BEGIN IMMEDIATE"))?;
         let open = Open(self);
         let value = work()?;
-        if !keep() {
-            return Ok(None); // rolled back by `open`
-        }
         self.with_connection(|db| db.execute_batch("COMMIT"))?;
         std::mem::forget(open);
-        Ok(Some(value))
+        Ok(value)
+    }
+
+    /// The database's size, in bytes.
+    ///
+    /// # Errors
+    /// The database's.
+    pub fn size_bytes(&self) -> rusqlite::Result<u64> {
+        self.with_connection(|db| {
+            db.query_row("SELECT page_count * page_size FROM pragma_page_count(), pragma_page_size()", [], |row| {
+                row.get(0)
+            })
+        })
     }
 
     /// Whether the database answers.
@@ -194,28 +236,6 @@ impl Store {
     /// The database's.
     pub fn ping(&self) -> rusqlite::Result<()> {
         self.with_connection(|db| db.query_row("SELECT 1", [], |_| Ok(())))
-    }
-}
-
-/// Why work in a transaction failed, as text: the database's error, or the work's own.
-#[derive(Debug)]
-pub struct Failed(pub String);
-
-impl From<rusqlite::Error> for Failed {
-    fn from(err: rusqlite::Error) -> Self {
-        Self(err.to_string())
-    }
-}
-
-impl From<String> for Failed {
-    fn from(reason: String) -> Self {
-        Self(reason)
-    }
-}
-
-impl From<&str> for Failed {
-    fn from(reason: &str) -> Self {
-        Self(reason.to_owned())
     }
 }
 

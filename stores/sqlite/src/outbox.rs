@@ -5,10 +5,11 @@
 use std::collections::{BTreeMap, HashSet};
 
 use rusqlite::{Connection, OptionalExtension, params};
-use sauce_webhooks::delivery::{EndpointHealth, OutboxStore, QueuedMessage, StoredMessage, Target};
+use sauce_webhooks::delivery::{
+    DeadLetter, EndpointHealth, GiveUp, Kept, OutboxStore, QueuedMessage, StoredMessage, Target,
+};
 use sauce_webhooks::time::OffsetDateTime;
 
-use super::dead_letters::{DeadLetter, Kept};
 use super::{Giving, Store, atomically, from_json, integer, millis, to_json};
 
 impl OutboxStore for Store {
@@ -79,6 +80,22 @@ impl OutboxStore for Store {
         self.with_connection(|db| remove(db, sequence, expected))
     }
 
+    /// Removes it and keeps it as a dead letter, together, under the subscription it names.
+    fn give_up(&self, sequence: u64, expected: u64, message: &QueuedMessage, reason: GiveUp) -> rusqlite::Result<bool> {
+        let json = to_json(message)?;
+        let subscription = message.subscription().unwrap_or_default();
+        let now = message.ready_at();
+        self.with_connection(|db| {
+            atomically(db, |db| {
+                let removed = remove(db, sequence, expected)?;
+                if removed {
+                    super::dead_letters::insert(db, subscription, &reason.to_string(), Some(&json), None, now)?;
+                }
+                Ok(removed)
+            })
+        })
+    }
+
     fn endpoint(&self, endpoint: &str) -> rusqlite::Result<EndpointHealth> {
         let json: Option<String> = self.with_connection(|db| {
             db.prepare_cached("SELECT health FROM endpoints WHERE endpoint = ?1")?
@@ -141,27 +158,23 @@ impl Store {
         let orphans: Vec<(u64, u64, String)> =
             self.signed()?.into_iter().filter(|(_, _, signer)| !signers.contains(signer.as_str())).collect();
         for (sequence, version, signer) in &orphans {
-            self.transaction(
-                || {
-                    // One message read at a time: they may be many, and large.
-                    let json: Option<String> = self.with_connection(|db| {
-                        db.query_row("SELECT message FROM outbox WHERE sequence = ?1", [integer(*sequence)], |row| {
-                            row.get(0)
-                        })
-                        .optional()
-                    })?;
-                    let Some(json) = json else { return Ok(()) };
-                    let kept =
-                        from_json(0, &json).map_or_else(|_| Kept::Unreadable(json), |m| Kept::Message(Box::new(m)));
-                    let reason = format!("no subscription signs as {signer:?} any more (renamed or removed)");
-                    let letter = DeadLetter { subscription: signer.clone(), reason, kept };
-                    if self.remove(*sequence, *version)? {
-                        self.add_dead_letter(&letter, now)?;
-                    }
-                    Ok::<_, rusqlite::Error>(())
-                },
-                || true,
-            )?;
+            self.transaction(|| {
+                // One message read at a time: they may be many, and large.
+                let json: Option<String> = self.with_connection(|db| {
+                    db.query_row("SELECT message FROM outbox WHERE sequence = ?1", [integer(*sequence)], |row| {
+                        row.get(0)
+                    })
+                    .optional()
+                })?;
+                let Some(json) = json else { return Ok(()) };
+                let kept = from_json(0, &json).map_or_else(|_| Kept::Unreadable(json), |m| Kept::Message(Box::new(m)));
+                let reason = format!("no subscription signs as {signer:?} any more (renamed or removed)");
+                let letter = DeadLetter::new(signer.clone(), reason, kept);
+                if self.remove(*sequence, *version)? {
+                    self.add_dead_letter(&letter, now)?;
+                }
+                Ok::<_, rusqlite::Error>(())
+            })?;
         }
         Ok(orphans.len())
     }
@@ -238,7 +251,6 @@ fn set_aside(
     error: &str,
     now: OffsetDateTime,
 ) -> rusqlite::Result<()> {
-    crate::log::log("error", "unreadable message set aside", serde_json::json!({"sequence": sequence, "error": error}));
     atomically(db, |db| {
         if remove(db, sequence, version)? {
             super::dead_letters::insert(db, "", &format!("unreadable: {error}"), Some(json), None, now)?;

@@ -1,19 +1,19 @@
-//! The relay's SQLite store on its own: its schema brought up from the first relay's, bodies
-//! remembered for their window, and the outbox over it driven by random streams of outcomes,
-//! crashes and restarts.
+//! The SQLite store: its schema brought up from the first relay's, events remembered for their
+//! window, what is past its time forgotten, a size limit, and the outbox over it driven by
+//! random streams of outcomes, crashes and restarts.
 
 use std::collections::HashMap;
 use std::path::PathBuf;
 
 use proptest::prelude::*;
 use rusqlite::Connection;
-use sauce_relay::store::{DeadLetter, Kept, Store};
 use sauce_webhooks::connector::WebhookConnector;
-use sauce_webhooks::delivery::{Message, Outbox, OutboxStore, Outcome, Reported, RetryPolicy};
+use sauce_webhooks::delivery::{DeadLetter, Kept, Message, Outbox, OutboxStore, Outcome, Reported, RetryPolicy};
 use sauce_webhooks::endpoint::Endpoint;
 use sauce_webhooks::pagerduty::{Decision, IncidentLedger, IncidentRules, RoutingKey};
 use sauce_webhooks::time::{Duration, OffsetDateTime};
 use sauce_webhooks::{Event, Job, JobStatus};
+use sauce_webhooks_sqlite::Store;
 
 fn database(name: &str) -> PathBuf {
     let dir = std::env::temp_dir().join(format!("sauce-relay-store-{name}-{}", std::process::id()));
@@ -114,8 +114,7 @@ fn closed_incidents_and_old_dead_letters_are_forgotten_open_ones_kept() {
     assert_eq!(store.open_incidents().unwrap(), 1, "the open one stays, however old");
 
     for n in 0..5 {
-        let letter =
-            DeadLetter { subscription: "chat".into(), reason: format!("letter {n}"), kept: Kept::Event("{}".into()) };
+        let letter = DeadLetter::new("chat", format!("letter {n}"), Kept::Event("{}".into()));
         store.add_dead_letter(&letter, start()).unwrap();
     }
     assert_eq!(store.keep_newest_dead_letters(3).unwrap(), 2);
@@ -131,16 +130,12 @@ fn a_database_at_its_limit_refuses_writes_rather_than_fill_the_disk() {
     let big = "x".repeat(1024 * 1024);
     let written = (0..64)
         .take_while(|n| {
-            let letter =
-                DeadLetter { subscription: "chat".into(), reason: format!("{n}"), kept: Kept::Event(big.clone()) };
+            let letter = DeadLetter::new("chat", format!("{n}"), Kept::Event(big.clone()));
             store.add_dead_letter(&letter, start()).is_ok()
         })
         .count();
     assert!((10..16).contains(&written), "{written} MB taken");
-    let error = store.add_dead_letter(
-        &DeadLetter { subscription: String::new(), reason: String::new(), kept: Kept::Event(big) },
-        start(),
-    );
+    let error = store.add_dead_letter(&DeadLetter::new(String::new(), String::new(), Kept::Event(big)), start());
     assert!(error.unwrap_err().to_string().contains("full"), "a clear error");
     assert!(std::fs::metadata(&path).unwrap().len() <= 16 * 1024 * 1024);
     // What is full can still be read and emptied.
@@ -228,4 +223,55 @@ proptest! {
         prop_assert_eq!(delivered, order);
         let _ = std::fs::remove_dir_all(path.parent().unwrap());
     }
+}
+
+#[test]
+fn a_webhook_taken_in_commits_its_incident_and_its_page_together_or_neither() {
+    let store = Store::open(&database("unit")).unwrap();
+    let ledger = IncidentLedger::new(IncidentRules::new(RoutingKey::new("R0UT1NGKEY0123456789ABCDEFGHIJKL").unwrap()))
+        .with_store(store.clone());
+    let outbox = Outbox::new().with_store(store.clone());
+    let mut job = Job::new("r1", JobStatus::Failed, start());
+    job.name = Some("checkout".into());
+    let failed = Event::Job(job);
+    let take = |fail_after: bool| {
+        store.transaction(|| {
+            if let Decision::Send(alert) = ledger.apply(&failed, start())? {
+                outbox.enqueue(Message::pagerduty(&alert)?.for_subscription("oncall"), start())?;
+            }
+            if fail_after {
+                Err("the host failed after")?
+            }
+            Ok::<_, Box<dyn std::error::Error>>(())
+        })
+    };
+    assert!(take(true).is_err());
+    assert_eq!((store.open_incidents().unwrap(), outbox.len().unwrap()), (0, 0), "neither");
+    take(false).unwrap();
+    assert_eq!((store.open_incidents().unwrap(), outbox.len().unwrap()), (1, 1), "both");
+    assert_eq!(store.queue_depths().unwrap(), [("oncall".to_owned(), 1)]);
+}
+
+#[test]
+fn a_message_given_up_becomes_a_dead_letter_of_its_subscription_in_the_same_step() {
+    let store = Store::open(&database("give-up")).unwrap();
+    let outbox = Outbox::new().with_store(store.clone());
+    outbox.enqueue(message(1, 1).for_subscription("chat"), start()).unwrap();
+    let mut dispatcher = sauce_webhooks::delivery::Dispatcher::new(9);
+    let mut now = start();
+    // Refused until the short schedule for refusals is spent.
+    while !outbox.is_empty().unwrap() {
+        dispatcher.deliver_due(&outbox, now, 4, |_| Outcome::status(422)).unwrap();
+        now += Duration::minutes(10);
+    }
+    let letters = store.dead_letter_summaries(10).unwrap();
+    assert_eq!(letters.len(), 1);
+    assert_eq!(
+        (letters[0].subscription.as_str(), letters[0].reason.as_str()),
+        ("chat", "the target refused the request with 422")
+    );
+    let kept = store.take_dead_letter(letters[0].id).unwrap().unwrap();
+    let Kept::Message(message) = kept.letter.kept else { panic!("{:?}", kept.letter.kept) };
+    assert_eq!(message.subscription(), Some("chat"));
+    assert_eq!(store.count_dead_letters().unwrap(), 0);
 }
