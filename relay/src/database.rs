@@ -188,6 +188,7 @@ macro_rules! database {
 }
 
 database!(sauce_webhooks_sqlite::Store, sauce_webhooks_sqlite::Error);
+database!(sauce_webhooks_postgres::Store, sauce_webhooks_postgres::Error);
 
 /// Why work in a transaction failed, as text: the database's error, or the work's own.
 #[derive(Debug)]

@@ -6,6 +6,7 @@
 use time::OffsetDateTime;
 
 use super::message::QueuedMessage;
+use super::policy::Target;
 
 /// What is kept of something that could not be delivered. Not `#[non_exhaustive]`: a store
 /// keeps every kind, and must learn of a new one when it comes.
@@ -19,6 +20,26 @@ pub enum Kept {
     Event(String),
     /// What a store could not read back, as it was.
     Unreadable(String),
+}
+
+impl Kept {
+    /// What a listing says of it: a PagerDuty alert's action and dedup key (read from its
+    /// body), a webhook message's endpoint and ordering key, or what else it is.
+    pub fn kind(&self) -> DeadLetterKind {
+        match self {
+            Self::Message(message) if message.target() == Target::PagerDuty => {
+                let body: serde_json::Value = serde_json::from_slice(&message.request().body).unwrap_or_default();
+                let text = |key: &str| body.get(key).and_then(serde_json::Value::as_str).map(str::to_owned);
+                DeadLetterKind::Alert { action: text("event_action"), dedup_key: text("dedup_key") }
+            }
+            Self::Message(message) => DeadLetterKind::Webhook {
+                endpoint: message.endpoint().to_owned(),
+                ordering_key: message.ordering_key().to_owned(),
+            },
+            Self::Event(_) => DeadLetterKind::Event,
+            Self::Unreadable(_) => DeadLetterKind::Unreadable,
+        }
+    }
 }
 
 /// Something that could not be delivered, with why.

@@ -3,6 +3,7 @@
 
 #![allow(dead_code)] // each test binary uses a part
 
+pub mod databases;
 #[path = "../../../tests/common/pagerduty_schema.rs"]
 pub mod pagerduty_schema;
 pub mod relay;

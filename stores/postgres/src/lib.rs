@@ -1,0 +1,364 @@
+//! The [`sauce-webhooks`](sauce_webhooks) incident ledger's and outbox's stores in PostgreSQL,
+//! for a team that runs several receivers (or relays) behind a load balancer over one
+//! database: incident states, the outbox, endpoint health, dead letters and the events taken
+//! in, shared by every replica.
+//!
+//! What holds across processes:
+//! - one transaction per webhook taken in ([`Store::transaction`]): the ledger's new states and
+//!   the messages they call for commit together, or not at all;
+//! - the ledger's compare-and-swap on each incident's version: two replicas that take the same
+//!   result in page once;
+//! - the outbox's claims: what is due is read with `FOR UPDATE SKIP LOCKED` and claimed in the
+//!   same transaction ([`OutboxStore::claiming`](sauce_webhooks::delivery::OutboxStore::claiming)),
+//!   so that replicas take different messages, and each ordering key's messages are added
+//!   and promoted under a lock of their key, so that its order holds whoever adds or delivers;
+//! - leases named after the replica that took them: a replica that starts again gives out at
+//!   once what its crashed process left under way ([`Store::release_leases`]).
+//!
+//! ```no_run
+//! use sauce_webhooks::delivery::{Message, Outbox};
+//! use sauce_webhooks::pagerduty::{Decision, IncidentLedger, IncidentRules, RoutingKey};
+//! use sauce_webhooks::time::OffsetDateTime;
+//! use sauce_webhooks::Event;
+//! use sauce_webhooks_postgres::Store;
+//!
+//! let store = Store::connect("postgres://relay@10.0.0.5/relay", "replica-1")?;
+//! let rules = IncidentRules::new(RoutingKey::new("R0UT1NGKEY0123456789ABCDEFGHIJKL")?);
+//! let ledger = IncidentLedger::new(rules).with_store(store.clone());
+//! let outbox = Outbox::new().with_store(store.clone());
+//! let (body, now) = (br#"{"id":"r1","status":"FAILED","creation_time":0,"name":"checkout"}"#, OffsetDateTime::now_utc());
+//! store.transaction(|| {
+//!     if let Decision::Send(alert) = ledger.apply(&Event::from_slice(body)?, now)? {
+//!         outbox.enqueue(Message::pagerduty(&alert)?, now)?;
+//!     }
+//!     Ok::<_, Box<dyn std::error::Error>>(())
+//! })?;
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+//!
+//! The client is the synchronous `postgres` crate: the library's store traits are
+//! synchronous, so a thread per worker with a connection of its own is the simplest fit, and an
+//! async host calls the store from its blocking threads. Each thread works on a connection of
+//! its own (opened the first time, opened again if it broke), so that a transaction one thread
+//! opens holds only that thread's writes. The schema is versioned (a table of its own) and
+//! brought up to date when the first replica connects, under a lock, idempotently. A message
+//! names its subscription by
+//! [`Message::for_subscription`](sauce_webhooks::delivery::Message::for_subscription): queues
+//! and dead letters are counted under it. Connections are made without TLS: reach the database
+//! over a private network or a local socket.
+
+mod dead_letters;
+mod endpoints;
+mod incidents;
+mod outbox;
+mod schema;
+mod taken;
+
+use std::collections::HashMap;
+use std::fmt;
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::thread::ThreadId;
+use std::time::Duration;
+
+use postgres::types::ToSql;
+use postgres::{Client, NoTls, Row, Statement};
+use sauce_webhooks::delivery::Target;
+use sauce_webhooks::time::OffsetDateTime;
+
+/// What the store can fail with.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// The database or the connection to it.
+    #[error("postgres: {0}")]
+    Postgres(#[from] postgres::Error),
+    /// A value that could not be written or read as JSON.
+    #[error("a stored value: {0}")]
+    Json(#[from] serde_json::Error),
+    /// The database's schema is newer than this crate's.
+    #[error("the database has schema version {found}, written by a newer version (this one knows {known})")]
+    NewerSchema {
+        /// The database's version.
+        found: i32,
+        /// The latest this crate knows.
+        known: usize,
+    },
+    /// The database URL cannot be read.
+    #[error("the database URL: {0}")]
+    Url(String),
+}
+
+/// The database, shared by threads and by replicas: cloning it is cheap, and each thread that
+/// uses it opens a connection of its own the first time.
+#[derive(Clone)]
+pub struct Store {
+    shared: Arc<Shared>,
+    /// What this handle's [`due`](sauce_webhooks::delivery::OutboxStore::due) gives out.
+    giving: Giving,
+}
+
+/// Which messages a handle gives out, so that each pool of workers takes its own.
+#[derive(Debug, Clone, Copy, Default)]
+struct Giving {
+    /// Only messages to this kind of target, or every kind.
+    target: Option<Target>,
+    /// No message to an endpoint that has this many attempts under way already.
+    in_flight_per_endpoint: Option<usize>,
+}
+
+struct Shared {
+    config: postgres::Config,
+    /// The URL without its password, for logs.
+    shown: String,
+    /// The replica's name, on every lease it takes.
+    instance: String,
+    connections: Mutex<HashMap<ThreadId, Arc<Mutex<Connection>>>>,
+}
+
+/// One thread's connection, its prepared statements, and how deep in transactions it is.
+struct Connection {
+    client: Client,
+    statements: HashMap<&'static str, Statement>,
+    depth: usize,
+}
+
+impl fmt::Debug for Store {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Store")
+            .field("database", &self.shared.shown)
+            .field("instance", &self.shared.instance)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Store {
+    /// Connects to the database at `url` (`postgres://user:password@host:port/database`) as
+    /// the replica `instance` (a name of its own, the same after a restart: its leases are
+    /// given out again when a replica of that name starts), and brings its schema up to date.
+    ///
+    /// # Errors
+    /// The URL cannot be read, the database cannot be reached, or its schema is newer.
+    pub fn connect(url: &str, instance: &str) -> Result<Self, Error> {
+        let mut config: postgres::Config = url.parse().map_err(|e: postgres::Error| Error::Url(e.to_string()))?;
+        config.connect_timeout(Duration::from_secs(10));
+        config.application_name("sauce-webhooks");
+        let shared =
+            Shared { shown: shown(&config), config, instance: instance.to_owned(), connections: Mutex::default() };
+        let store = Self { shared: Arc::new(shared), giving: Giving::default() };
+        store.with_connection(schema::migrate)?;
+        Ok(store)
+    }
+
+    /// This store, giving out only messages to `target` when asked what is due, and none to an
+    /// endpoint with `in_flight_per_endpoint` attempts under way: so that PagerDuty can have
+    /// workers of its own, and one slow endpoint holds at most that many workers.
+    #[must_use]
+    pub fn giving(mut self, target: Target, in_flight_per_endpoint: usize) -> Self {
+        self.giving = Giving { target: Some(target), in_flight_per_endpoint: Some(in_flight_per_endpoint) };
+        self
+    }
+
+    /// The database, as logs may show it: its URL without the password.
+    pub fn name(&self) -> &str {
+        &self.shared.shown
+    }
+
+    /// The replica's name.
+    pub fn instance(&self) -> &str {
+        &self.shared.instance
+    }
+
+    /// Runs `work` on this thread's connection, opened (again) if need be.
+    fn with_connection<T>(&self, work: impl FnOnce(&mut Connection) -> Result<T, Error>) -> Result<T, Error> {
+        let connection = self.connection()?;
+        let mut connection = lock(&connection);
+        if connection.client.is_closed() && connection.depth == 0 {
+            *connection = Connection::open(&self.shared.config)?;
+        }
+        work(&mut connection)
+    }
+
+    fn connection(&self) -> Result<Arc<Mutex<Connection>>, Error> {
+        let thread = std::thread::current().id();
+        if let Some(connection) = lock(&self.shared.connections).get(&thread) {
+            return Ok(Arc::clone(connection));
+        }
+        let connection = Arc::new(Mutex::new(Connection::open(&self.shared.config)?));
+        lock(&self.shared.connections).insert(thread, Arc::clone(&connection));
+        Ok(connection)
+    }
+
+    /// Runs `work` in one transaction on this thread's connection: everything it writes
+    /// through this store (the ledger's states, the outbox's messages) commits together if it
+    /// returns `Ok`, and nothing does if it returns an error, panics, or the commit fails.
+    /// Within another transaction, it is a savepoint of it.
+    ///
+    /// # Errors
+    /// `work`'s, or the database's.
+    pub fn transaction<T, E: From<Error>>(&self, work: impl FnOnce() -> Result<T, E>) -> Result<T, E> {
+        self.with_connection(Connection::begin)?;
+        let open = Open(self);
+        let value = work()?;
+        self.with_connection(Connection::commit)?;
+        std::mem::forget(open);
+        Ok(value)
+    }
+
+    /// Whether the database answers.
+    ///
+    /// # Errors
+    /// The database's.
+    pub fn ping(&self) -> Result<(), Error> {
+        self.with_connection(|db| Ok(db.client.batch_execute("SELECT 1")?))
+    }
+
+    /// What the store's tables hold, in bytes.
+    ///
+    /// # Errors
+    /// The database's.
+    pub fn size_bytes(&self) -> Result<u64, Error> {
+        self.with_connection(|db| {
+            let row = db.query_one(
+                "size",
+                "SELECT (pg_total_relation_size('outbox') + pg_total_relation_size('incidents')
+                       + pg_total_relation_size('dead_letters') + pg_total_relation_size('taken')
+                       + pg_total_relation_size('endpoints'))::bigint",
+                &[],
+            )?;
+            Ok(row.get::<_, i64>(0).unsigned_abs())
+        })
+    }
+}
+
+impl Connection {
+    fn open(config: &postgres::Config) -> Result<Self, Error> {
+        Ok(Self { client: config.connect(NoTls)?, statements: HashMap::new(), depth: 0 })
+    }
+
+    /// The statement named `name`, prepared the first time.
+    fn statement(&mut self, name: &'static str, sql: &str) -> Result<Statement, Error> {
+        if let Some(statement) = self.statements.get(name) {
+            return Ok(statement.clone());
+        }
+        let statement = self.client.prepare(sql)?;
+        self.statements.insert(name, statement.clone());
+        Ok(statement)
+    }
+
+    fn execute(&mut self, name: &'static str, sql: &str, params: &[&(dyn ToSql + Sync)]) -> Result<u64, Error> {
+        let statement = self.statement(name, sql)?;
+        Ok(self.client.execute(&statement, params)?)
+    }
+
+    fn query(&mut self, name: &'static str, sql: &str, params: &[&(dyn ToSql + Sync)]) -> Result<Vec<Row>, Error> {
+        let statement = self.statement(name, sql)?;
+        Ok(self.client.query(&statement, params)?)
+    }
+
+    fn query_one(&mut self, name: &'static str, sql: &str, params: &[&(dyn ToSql + Sync)]) -> Result<Row, Error> {
+        let statement = self.statement(name, sql)?;
+        Ok(self.client.query_one(&statement, params)?)
+    }
+
+    fn query_opt(
+        &mut self,
+        name: &'static str,
+        sql: &str,
+        params: &[&(dyn ToSql + Sync)],
+    ) -> Result<Option<Row>, Error> {
+        let statement = self.statement(name, sql)?;
+        Ok(self.client.query_opt(&statement, params)?)
+    }
+
+    /// Opens a transaction, or a savepoint within the one open.
+    fn begin(&mut self) -> Result<(), Error> {
+        let sql = if self.depth == 0 { "BEGIN".to_owned() } else { format!("SAVEPOINT s{}", self.depth) };
+        self.client.batch_execute(&sql)?;
+        self.depth += 1;
+        Ok(())
+    }
+
+    /// Commits what [`begin`](Self::begin) opened; on an error, it is still open, for
+    /// [`rollback`](Self::rollback).
+    fn commit(&mut self) -> Result<(), Error> {
+        let sql = if self.depth <= 1 { "COMMIT".to_owned() } else { format!("RELEASE SAVEPOINT s{}", self.depth - 1) };
+        self.client.batch_execute(&sql)?;
+        self.depth = self.depth.saturating_sub(1);
+        Ok(())
+    }
+
+    /// Rolls back what [`begin`](Self::begin) opened, if anything is open.
+    fn rollback(&mut self) {
+        if self.depth == 0 {
+            return;
+        }
+        self.depth -= 1;
+        let sql = if self.depth == 0 {
+            "ROLLBACK".to_owned()
+        } else {
+            format!("ROLLBACK TO SAVEPOINT s{0}; RELEASE SAVEPOINT s{0}", self.depth)
+        };
+        let _ = self.client.batch_execute(&sql);
+    }
+
+    /// Runs `work` as a whole: in a transaction of its own, or a savepoint of the one open.
+    fn atomically<T>(&mut self, work: impl FnOnce(&mut Self) -> Result<T, Error>) -> Result<T, Error> {
+        self.begin()?;
+        let done = work(self).and_then(|value| self.commit().map(|()| value));
+        if done.is_err() {
+            self.rollback();
+        }
+        done
+    }
+}
+
+/// A transaction under way: rolled back when dropped (an error, a panic, a failed commit)
+/// unless committed first.
+struct Open<'a>(&'a Store);
+
+impl Drop for Open<'_> {
+    fn drop(&mut self) {
+        let _ = self.0.with_connection(|db| {
+            db.rollback();
+            Ok(())
+        });
+    }
+}
+
+/// A URL as logs may show it: without its password.
+fn shown(config: &postgres::Config) -> String {
+    let user = config.get_user().unwrap_or_default();
+    let hosts: Vec<String> = config
+        .get_hosts()
+        .iter()
+        .map(|host| match host {
+            postgres::config::Host::Tcp(name) => name.clone(),
+            postgres::config::Host::Unix(path) => path.display().to_string(),
+        })
+        .collect();
+    let port = config.get_ports().first().map(|port| format!(":{port}")).unwrap_or_default();
+    format!("postgres://{user}@{}{port}/{}", hosts.join(","), config.get_dbname().unwrap_or_default())
+}
+
+fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+/// Times as milliseconds since 1970, for the indexes.
+fn millis(at: OffsetDateTime) -> i64 {
+    i64::try_from(at.unix_timestamp_nanos() / 1_000_000).unwrap_or(i64::MAX)
+}
+
+/// A time stored as milliseconds since 1970.
+fn from_millis(millis: i64) -> OffsetDateTime {
+    OffsetDateTime::from_unix_timestamp_nanos(i128::from(millis) * 1_000_000).unwrap_or(OffsetDateTime::UNIX_EPOCH)
+}
+
+fn integer(value: u64) -> i64 {
+    i64::try_from(value).unwrap_or(i64::MAX)
+}
+
+/// A count read back.
+fn count(value: i64) -> u64 {
+    value.unsigned_abs()
+}
