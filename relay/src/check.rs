@@ -4,10 +4,10 @@
 use std::collections::HashSet;
 use std::path::Path;
 
-use crate::config;
-use crate::database::Database;
+use crate::config::{self, Location};
+use crate::database::{self, Database};
+use crate::on_database;
 use crate::setup::{self, Target};
-use sauce_webhooks_sqlite::Store;
 
 /// What `check` found: lines to print, and whether `run` would start.
 #[derive(Debug, Default)]
@@ -52,8 +52,8 @@ pub fn check(path: &Path, env: &dyn Fn(&str) -> Option<String>) -> Report {
             None
         }
     };
-    let database = match config.database(env) {
-        Ok(database) => database,
+    let location = match config.location(env) {
+        Ok(location) => location,
         Err(problem) => {
             report.problems.push(problem);
             return report;
@@ -65,17 +65,22 @@ pub fn check(path: &Path, env: &dyn Fn(&str) -> Option<String>) -> Report {
     if config.allow_private_targets {
         report.notes.push("allow_private_targets is on: for tests only, never in production".to_owned());
     }
-    match Store::open_to_read(&database) {
-        Ok(None) => match creatable(&database) {
-            Ok(()) => report.notes.push(format!("database {}: created on the first run", database.display())),
-            Err(problem) => report.problems.push(format!("database {}: {problem}", database.display())),
+    match database::open(&config, env, true) {
+        Ok(None) => match &location {
+            Location::File(path) => match creatable(path) {
+                Ok(()) => report.notes.push(format!("database {}: created on the first run", path.display())),
+                Err(problem) => report.problems.push(format!("database {}: {problem}", path.display())),
+            },
+            Location::Postgres(_) => report.notes.push("database: its tables are made on the first run".to_owned()),
         },
-        Ok(Some(store)) => {
-            if let Err(err) = look_into(&store, &database.display().to_string(), signers.as_ref(), &mut report) {
-                report.problems.push(format!("database {}: {err}", database.display()));
+        Ok(Some(opened)) => {
+            let name = opened.name();
+            let looked = on_database!(opened, store => look_into(&store, &name, signers.as_ref(), &mut report).map_err(|e| e.to_string()));
+            if let Err(err) = looked {
+                report.problems.push(format!("database {name}: {err}"));
             }
         }
-        Err(err) => report.problems.push(format!("database {}: {err}", database.display())),
+        Err(problem) => report.problems.push(problem),
     }
     report
 }

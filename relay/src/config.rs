@@ -15,11 +15,23 @@ pub struct Config {
     /// Where to listen (`127.0.0.1:3000` by default).
     #[serde(default = "default_listen")]
     pub listen: String,
-    /// The SQLite database holding subscriptions, incident states, the outbox and the dead
-    /// letters ([`default_database`] when absent; a relative path is taken from the working
-    /// folder, as it always was).
+    /// Where incident states, the outbox and the dead letters are kept: a SQLite file
+    /// ([`default_database`] when absent; a relative path is taken from the working folder, as
+    /// it always was), or a PostgreSQL database (`postgres://user@host:port/database`) that
+    /// several relays may share.
     #[serde(default)]
-    pub database: Option<PathBuf>,
+    pub database: Option<String>,
+    /// The environment variable holding the PostgreSQL user's password, if the URL has none.
+    #[serde(default)]
+    pub database_password_env: Option<String>,
+    /// This relay's name among the replicas sharing a PostgreSQL database, the same after a
+    /// restart (the host's name by default): its leases are given out again when it starts.
+    #[serde(default)]
+    pub instance: Option<String>,
+    /// PagerDuty events sent a minute per routing key, at most (120 by default, PagerDuty's
+    /// limit): with several replicas, give each its share.
+    #[serde(default = "default_pagerduty_rate")]
+    pub pagerduty_events_per_minute: u32,
     /// The environment variable holding Sauce Labs' webhook token.
     #[serde(default = "default_sauce_secret_env")]
     pub sauce_secret_env: String,
@@ -129,6 +141,10 @@ fn default_drain() -> u32 {
     10
 }
 
+fn default_pagerduty_rate() -> u32 {
+    120
+}
+
 fn default_database_megabytes() -> u64 {
     1024
 }
@@ -227,15 +243,39 @@ pub fn default_database(env: &dyn Fn(&str) -> Option<String>) -> Option<PathBuf>
     Some(state.join("sauce-relay").join("relay.db"))
 }
 
+/// Where the relay keeps its state.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Location {
+    /// A SQLite file: one relay.
+    File(PathBuf),
+    /// A PostgreSQL database: replicas may share it. The URL as configured.
+    Postgres(String),
+}
+
 impl Config {
-    /// The database's path, the configured one or [`default_database`].
+    /// Where the state is kept: the configured database, or [`default_database`].
     ///
     /// # Errors
     /// When neither names one (no `HOME`).
-    pub fn database(&self, env: &dyn Fn(&str) -> Option<String>) -> Result<PathBuf, String> {
-        self.database
+    pub fn location(&self, env: &dyn Fn(&str) -> Option<String>) -> Result<Location, String> {
+        match &self.database {
+            Some(url) if url.starts_with("postgres://") || url.starts_with("postgresql://") => {
+                Ok(Location::Postgres(url.clone()))
+            }
+            Some(path) => Ok(Location::File(PathBuf::from(path))),
+            None => default_database(env)
+                .map(Location::File)
+                .ok_or_else(|| "database: not set, and no HOME or XDG_STATE_HOME to keep it under".to_owned()),
+        }
+    }
+
+    /// This relay's name among replicas: the configured one, else the host's.
+    pub fn instance(&self, env: &dyn Fn(&str) -> Option<String>) -> String {
+        self.instance
             .clone()
-            .or_else(|| default_database(env))
-            .ok_or_else(|| "database: not set, and no HOME or XDG_STATE_HOME to keep it under".to_owned())
+            .or_else(|| env("HOSTNAME"))
+            .or_else(|| std::fs::read_to_string("/etc/hostname").ok().map(|name| name.trim().to_owned()))
+            .filter(|name| !name.is_empty())
+            .unwrap_or_else(|| "sauce-relay".to_owned())
     }
 }

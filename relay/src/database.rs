@@ -8,6 +8,8 @@ use sauce_webhooks::delivery::{DeadLetter, DeadLetterSummary, EndpointHealth, Ou
 use sauce_webhooks::pagerduty::IncidentStore;
 use sauce_webhooks::time::{Duration, OffsetDateTime};
 
+use crate::config::{Config, Location};
+
 /// A database the relay runs on: the ledger's and the outbox's store, with transactions, dead
 /// letters, the events taken in, and what operations and metrics read.
 pub trait Database:
@@ -197,5 +199,91 @@ pub struct Failed(pub String);
 impl<E: std::error::Error> From<E> for Failed {
     fn from(err: E) -> Self {
         Self(err.to_string())
+    }
+}
+
+/// A database opened for a command, of either kind.
+#[derive(Debug)]
+pub enum Opened {
+    /// A SQLite file.
+    Sqlite(sauce_webhooks_sqlite::Store),
+    /// A PostgreSQL database.
+    Postgres(sauce_webhooks_postgres::Store),
+}
+
+/// Runs `$work` with `$store` bound to whichever store `$opened` is.
+#[macro_export]
+macro_rules! on_database {
+    ($opened:expr, $store:ident => $work:expr) => {
+        match $opened {
+            $crate::database::Opened::Sqlite($store) => $work,
+            $crate::database::Opened::Postgres($store) => $work,
+        }
+    };
+}
+
+/// The settings for the PostgreSQL database at `url`, its password from the configured
+/// variable if the URL has none.
+///
+/// # Errors
+/// The URL cannot be read, or the password's variable is not set.
+pub fn postgres_settings(
+    url: &str,
+    config: &Config,
+    env: &dyn Fn(&str) -> Option<String>,
+) -> Result<sauce_webhooks_postgres::postgres::Config, String> {
+    let mut settings = sauce_webhooks_postgres::parse(url).map_err(|e| format!("database: {e}"))?;
+    if let Some(var) = &config.database_password_env {
+        let password = env(var).filter(|password| !password.is_empty());
+        let password =
+            password.ok_or_else(|| format!("database_password_env: the environment variable {var} is not set"))?;
+        settings.password(password);
+    }
+    Ok(settings)
+}
+
+/// Opens the configured database for a command: `None` when it holds nothing yet (no SQLite
+/// file, no schema in PostgreSQL). Reading only, when `to_read`; otherwise it is brought up
+/// to date.
+///
+/// # Errors
+/// It cannot be opened, with where and why.
+pub fn open(config: &Config, env: &dyn Fn(&str) -> Option<String>, to_read: bool) -> Result<Option<Opened>, String> {
+    match config.location(env)? {
+        Location::File(path) => {
+            let failed = |e: sauce_webhooks_sqlite::Error| format!("{}: {e}", path.display());
+            if to_read {
+                return sauce_webhooks_sqlite::Store::open_to_read(&path)
+                    .map(|store| store.map(Opened::Sqlite))
+                    .map_err(failed);
+            }
+            if !path.exists() {
+                return Ok(None);
+            }
+            sauce_webhooks_sqlite::Store::open(&path).map(|store| Some(Opened::Sqlite(store))).map_err(failed)
+        }
+        Location::Postgres(url) => {
+            let settings = postgres_settings(&url, config, env)?;
+            let instance = config.instance(env);
+            let failed = |e: sauce_webhooks_postgres::Error| format!("database: {e}");
+            let store = sauce_webhooks_postgres::Store::connect_to_read(&settings, &instance).map_err(failed)?;
+            match (store, to_read) {
+                (None, _) => Ok(None),
+                (Some(store), true) => Ok(Some(Opened::Postgres(store))),
+                (Some(_), false) => sauce_webhooks_postgres::Store::connect_with(&settings, &instance)
+                    .map(|store| Some(Opened::Postgres(store)))
+                    .map_err(failed),
+            }
+        }
+    }
+}
+
+impl Opened {
+    /// The database, as logs and messages may show it (a URL without its password).
+    pub fn name(&self) -> String {
+        match self {
+            Self::Sqlite(store) => store.path().display().to_string(),
+            Self::Postgres(store) => store.name().to_owned(),
+        }
     }
 }

@@ -30,6 +30,10 @@ pub struct Housekeeping<D> {
     pub metrics: Arc<Metrics>,
     /// Messages in the outbox, for intake's bound.
     pub depth: Arc<AtomicU64>,
+    /// Whether the database holds its most, for intake's bound.
+    pub full: Arc<AtomicBool>,
+    /// The most the database may hold, in bytes.
+    pub max_bytes: u64,
     /// Whether the database answered the last time it was asked.
     pub ready: Arc<AtomicBool>,
     /// How long events taken in are remembered.
@@ -66,6 +70,15 @@ impl<D: Database> Housekeeping<D> {
     /// The database's.
     pub fn tick(&self, now: OffsetDateTime, forget: bool) -> Result<(), D::Failure> {
         self.store.ping()?;
+        let size = self.store.size_bytes()?;
+        let full = size >= self.max_bytes;
+        if self.full.swap(full, Ordering::Relaxed) != full {
+            let fields = json!({"bytes": size, "max_database_megabytes": self.max_bytes / (1024 * 1024)});
+            match full {
+                true => log("error", "database full: webhooks answered 503 until it has room", fields),
+                false => log("info", "database has room again", fields),
+            }
+        }
         let depths = self.store.queue_depths()?;
         self.depth.store(depths.iter().map(|(_, count)| count).sum(), Ordering::Relaxed);
         self.metrics.queue_depth.clear();

@@ -15,7 +15,7 @@
 //! - a database failure answers 503 and keeps nothing.
 
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 
 use sauce_webhooks::Event;
 use sauce_webhooks::Router;
@@ -62,6 +62,8 @@ pub struct Intake<D> {
     pub max_queued: u64,
     /// Messages in the outbox, as last counted (and counted up by intake since).
     pub depth: Arc<AtomicU64>,
+    /// Whether the database holds its most, as last measured.
+    pub full: Arc<AtomicBool>,
     /// Where counts go.
     pub metrics: Arc<Metrics>,
 }
@@ -132,8 +134,8 @@ impl<D: Database> Intake<D> {
     /// Takes in the verified body; `waited_for` says whether the client still waits: if it
     /// gave up (a request timeout), nothing is kept, as it will send again.
     pub fn handle(&self, verified: &Verified<'_>, waited_for: impl FnOnce() -> bool) -> Answer {
-        if self.depth.load(Ordering::Relaxed) >= self.max_queued {
-            log("warn", "outbox full, refused for now", json!({"max_queued_messages": self.max_queued}));
+        if self.depth.load(Ordering::Relaxed) >= self.max_queued || self.full.load(Ordering::Relaxed) {
+            log("warn", "outbox or database full, refused for now", json!({"max_queued_messages": self.max_queued}));
             return Answer::Full;
         }
         let now = OffsetDateTime::now_utc();

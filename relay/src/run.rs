@@ -18,8 +18,8 @@ use sauce_webhooks::signature::Verifier;
 use sauce_webhooks::time::{Duration, OffsetDateTime};
 use serde_json::json;
 
-use crate::config::Config;
-use crate::database::Database;
+use crate::config::{Config, Location};
+use crate::database::{self, Database};
 use crate::deliver::{self, Worker};
 use crate::housekeeping::Housekeeping;
 use crate::http::{self, Shared};
@@ -39,13 +39,22 @@ pub fn run(
     shutdown: impl Future<Output = ()>,
 ) -> Result<(), String> {
     let setup = setup::build(config, env).map_err(|problems| format!("the configuration has problems:\n{problems}"))?;
-    let path = config.database(env)?;
-    // Locked before anything reads or migrates it.
-    let _lock = lock(&path)?;
-    let max_bytes = config.max_database_megabytes.saturating_mul(1024 * 1024);
-    let store = sauce_webhooks_sqlite::Store::open_with_limit(&path, Some(max_bytes))
-        .map_err(|e| format!("{}: {e}", path.display()))?;
-    run_on(&store, &path.display().to_string(), config, setup, shutdown)
+    match config.location(env)? {
+        Location::File(path) => {
+            // Locked before anything reads or migrates it: one relay per SQLite file.
+            let _lock = lock(&path)?;
+            let max_bytes = config.max_database_megabytes.saturating_mul(1024 * 1024);
+            let store = sauce_webhooks_sqlite::Store::open_with_limit(&path, Some(max_bytes))
+                .map_err(|e| format!("{}: {e}", path.display()))?;
+            run_on(&store, &path.display().to_string(), config, setup, shutdown)
+        }
+        Location::Postgres(url) => {
+            let settings = database::postgres_settings(&url, config, env)?;
+            let store = sauce_webhooks_postgres::Store::connect_with(&settings, &config.instance(env))
+                .map_err(|e| format!("database: {e}"))?;
+            run_on(&store, &store.name().to_owned(), config, setup, shutdown)
+        }
+    }
 }
 
 /// Runs the relay on `store` (named `name` in its logs).
@@ -106,7 +115,10 @@ impl<D: Database> Parts<D> {
         let Setup { sauce, router, subscribers, signers, policies, lease, endpoint_policy } = setup;
         let metrics = Arc::new(Metrics::new());
         let outbox = |store: D| {
-            let mut outbox = Outbox::new().with_store(store).with_lease(lease);
+            let mut outbox = Outbox::new()
+                .with_store(store)
+                .with_lease(lease)
+                .with_pagerduty_rate_limit(config.pagerduty_events_per_minute);
             for policy in policies.clone() {
                 outbox = outbox.with_policy(policy);
             }
@@ -139,6 +151,7 @@ impl<D: Database> Parts<D> {
             }
         }
         let depth = Arc::new(AtomicU64::new(0));
+        let full = Arc::new(AtomicBool::new(false));
         let ready = Arc::new(AtomicBool::new(true));
         let replay_window = Duration::seconds(config.replay_window_seconds.into());
         let ids = subscribers.iter().map(|sub| sub.id.clone()).collect();
@@ -160,6 +173,7 @@ impl<D: Database> Parts<D> {
             max_events: config.max_events_per_body,
             max_queued: config.max_queued_messages,
             depth: Arc::clone(&depth),
+            full: Arc::clone(&full),
             metrics: Arc::clone(&metrics),
         };
         let housekeeping = Housekeeping {
@@ -167,6 +181,8 @@ impl<D: Database> Parts<D> {
             outbox: Arc::new(outbox(store.clone())),
             metrics: Arc::clone(&metrics),
             depth,
+            full,
+            max_bytes: config.max_database_megabytes.saturating_mul(1024 * 1024),
             ready: Arc::clone(&ready),
             replay_window,
             incident_retention: Duration::days(config.incident_retention_days.into()),

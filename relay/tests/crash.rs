@@ -155,11 +155,20 @@ fn refused_triggers(log: &Log) -> usize {
 }
 
 #[test]
-fn a_killed_relay_loses_nothing_and_reorders_nothing() {
+fn a_killed_relay_on_sqlite_loses_nothing_and_reorders_nothing() {
+    a_killed_relay_loses_nothing_and_reorders_nothing("sqlite", None);
+}
+
+#[test]
+fn a_killed_relay_on_postgres_loses_nothing_and_reorders_nothing() {
+    a_killed_relay_loses_nothing_and_reorders_nothing("postgres", Some(common::databases::postgres_url("crash")));
+}
+
+fn a_killed_relay_loses_nothing_and_reorders_nothing(kind: &str, database: Option<String>) {
     let deadline = Instant::now() + Duration::from_secs(90);
     let (pagerduty_url, pd_received) = pagerduty_stand_in();
     let (chat, chat_received) = chat_stand_in();
-    let dir = Dir::new("crash");
+    let dir = Dir::new(&format!("crash-{kind}"));
     let mut chat_subscription = webhook(
         "chat",
         &format!("{chat}/hooks/qa"),
@@ -168,6 +177,7 @@ fn a_killed_relay_loses_nothing_and_reorders_nothing() {
     chat_subscription["target"]["webhook"]["standard_webhooks_secret_env"] = json!("CHAT_WEBHOOK_SECRET");
     // A lease of a minute: the restart must not wait it out.
     let (config, address) = dir.config(json!({
+        "database": database.unwrap_or_else(|| dir.0.join("relay.db").display().to_string()),
         "delivery_workers": 2,
         "pagerduty_events_url": format!("{pagerduty_url}/v2/enqueue"),
         "allow_private_targets": true,
@@ -222,7 +232,7 @@ fn a_killed_relay_loses_nothing_and_reorders_nothing() {
     assert!(resent_after < Duration::from_secs(20), "sent again {resent_after:?} after the kill, not a lease later");
     assert!(chat_received.lock().unwrap().iter().all(|r| r.headers.contains_key("webhook-signature")));
     println!(
-        "crash: {expected_total} pages and {} chat messages delivered in order; {delivered_before_kill} PagerDuty \
+        "crash ({kind}): {expected_total} pages and {} chat messages delivered in order; {delivered_before_kill} PagerDuty \
          requests before the kill, {} in all; the attempt under way at the kill sent again {:.0} ms after it",
         events.len(),
         received.len(),

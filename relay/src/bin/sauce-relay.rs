@@ -5,8 +5,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
-use sauce_relay::{check, config, log, ops, run, server};
-use sauce_webhooks_sqlite::Store;
+use sauce_relay::{check, config, database, log, ops, run, server};
 
 /// Sauce Labs webhooks in; PagerDuty pages and webhook posts out, nothing lost on a crash.
 #[derive(Parser)]
@@ -80,6 +79,20 @@ enum DeadLetters {
     },
 }
 
+/// Opens the database the configuration at `path` names, runs `work` on it, and prints what it
+/// says.
+macro_rules! with_database {
+    ($path:expr, $env:expr, |$config:ident, $store:ident| $work:expr) => {
+        (|| {
+            let $config = config::read($path)?;
+            let opened = database::open(&$config, $env, false)?.ok_or("no database yet: the relay has not run")?;
+            let said: String = sauce_relay::on_database!(opened, $store => { let $store = &$store; $work })?;
+            print!("{said}");
+            Ok::<(), String>(())
+        })()
+    };
+}
+
 fn main() -> ExitCode {
     let env = |var: &str| std::env::var(var).ok();
     let done = match Cli::parse().command {
@@ -112,15 +125,17 @@ fn main() -> ExitCode {
                 Err(format!("{count} problem{} in {}", if count == 1 { "" } else { "s" }, config.display()))
             }
         }
-        Command::Endpoints(Endpoints::List { config }) => with_store(&config, &env, ops::list_endpoints),
+        Command::Endpoints(Endpoints::List { config }) => {
+            with_database!(&config, &env, |config, store| ops::list_endpoints(&config, store))
+        }
         Command::Endpoints(Endpoints::Enable { config, target, all: _ }) => {
-            with_store(&config, &env, |config, store| ops::enable_endpoints(config, store, target.as_deref()))
+            with_database!(&config, &env, |config, store| ops::enable_endpoints(&config, store, target.as_deref()))
         }
         Command::DeadLetters(DeadLetters::List { config, limit }) => {
-            with_store(&config, &env, |_, store| ops::list_dead_letters(store, limit))
+            with_database!(&config, &env, |config, store| ops::list_dead_letters(store, limit))
         }
         Command::DeadLetters(DeadLetters::Retry { config, ids, all: _ }) => {
-            with_store(&config, &env, |config, store| ops::retry_dead_letters(config, &env, store, &ids))
+            with_database!(&config, &env, |config, store| ops::retry_dead_letters(&config, &env, store, &ids))
         }
     };
     match done {
@@ -130,20 +145,4 @@ fn main() -> ExitCode {
             ExitCode::FAILURE
         }
     }
-}
-
-/// Runs `work` on the database the configuration at `path` names, and prints what it says.
-fn with_store(
-    path: &std::path::Path,
-    env: &dyn Fn(&str) -> Option<String>,
-    work: impl FnOnce(&config::Config, &Store) -> Result<String, String>,
-) -> Result<(), String> {
-    let config = config::read(path)?;
-    let database = config.database(env)?;
-    if !database.exists() {
-        return Err(format!("{}: no database yet (the relay has not run)", database.display()));
-    }
-    let store = Store::open(&database).map_err(|e| format!("{}: {e}", database.display()))?;
-    print!("{}", work(&config, &store)?);
-    Ok(())
 }

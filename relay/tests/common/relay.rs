@@ -29,18 +29,24 @@ impl Dir {
 
     /// Writes `config` (with `listen` and `database` filled in when absent) as `relay.json`;
     /// its path and the relay's address.
-    pub fn config(&self, mut config: Value) -> (PathBuf, String) {
-        if config.get("listen").is_none() {
-            let listen = TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().to_string();
-            config["listen"] = json!(listen);
-        }
-        if config.get("database").is_none() {
-            config["database"] = json!(self.0.join("relay.db"));
-        }
-        let path = self.0.join("relay.json");
-        std::fs::write(&path, serde_json::to_vec_pretty(&config).unwrap()).unwrap();
-        (path, format!("http://{}", config["listen"].as_str().unwrap()))
+    pub fn config(&self, config: Value) -> (PathBuf, String) {
+        write_config(&self.0, config)
     }
+}
+
+/// Writes `config` in `folder` (with `listen` and `database` filled in when absent) as
+/// `relay.json`; its path and the relay's address.
+pub fn write_config(folder: &Path, mut config: Value) -> (PathBuf, String) {
+    if config.get("listen").is_none() {
+        let listen = TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().to_string();
+        config["listen"] = json!(listen);
+    }
+    if config.get("database").is_none() {
+        config["database"] = json!(folder.join("relay.db"));
+    }
+    let path = folder.join("relay.json");
+    std::fs::write(&path, serde_json::to_vec_pretty(&config).unwrap()).unwrap();
+    (path, format!("http://{}", config["listen"].as_str().unwrap()))
 }
 
 impl Drop for Dir {

@@ -60,6 +60,7 @@ use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::thread::ThreadId;
 use std::time::Duration;
 
+pub use postgres;
 use postgres::types::ToSql;
 use postgres::{Client, NoTls, Row, Statement};
 use sauce_webhooks::delivery::Target;
@@ -139,14 +140,38 @@ impl Store {
     /// # Errors
     /// The URL cannot be read, the database cannot be reached, or its schema is newer.
     pub fn connect(url: &str, instance: &str) -> Result<Self, Error> {
-        let mut config: postgres::Config = url.parse().map_err(|e: postgres::Error| Error::Url(e.to_string()))?;
+        Self::connect_with(&parse(url)?, instance)
+    }
+
+    /// As [`connect`](Self::connect), with the connection's settings made by you (a password
+    /// from elsewhere than the URL, say).
+    ///
+    /// # Errors
+    /// As [`connect`](Self::connect).
+    pub fn connect_with(config: &postgres::Config, instance: &str) -> Result<Self, Error> {
+        let store = Self::with(config, instance);
+        store.with_connection(schema::migrate)?;
+        Ok(store)
+    }
+
+    /// Connects to read what an existing database holds, without changing it; `None` when
+    /// this crate's schema is not there yet.
+    ///
+    /// # Errors
+    /// The database cannot be reached, or its schema is newer.
+    pub fn connect_to_read(config: &postgres::Config, instance: &str) -> Result<Option<Self>, Error> {
+        let store = Self::with(config, instance);
+        let found = store.with_connection(schema::version)?;
+        Ok(found.map(|_| store))
+    }
+
+    fn with(config: &postgres::Config, instance: &str) -> Self {
+        let mut config = config.clone();
         config.connect_timeout(Duration::from_secs(10));
         config.application_name("sauce-webhooks");
         let shared =
             Shared { shown: shown(&config), config, instance: instance.to_owned(), connections: Mutex::default() };
-        let store = Self { shared: Arc::new(shared), giving: Giving::default() };
-        store.with_connection(schema::migrate)?;
-        Ok(store)
+        Self { shared: Arc::new(shared), giving: Giving::default() }
     }
 
     /// This store, giving out only messages to `target` when asked what is due, and none to an
@@ -323,6 +348,14 @@ impl Drop for Open<'_> {
             Ok(())
         });
     }
+}
+
+/// The settings a URL (`postgres://user:password@host:port/database`) gives.
+///
+/// # Errors
+/// [`Error::Url`] for one that cannot be read.
+pub fn parse(url: &str) -> Result<postgres::Config, Error> {
+    url.parse().map_err(|e: postgres::Error| Error::Url(e.to_string()))
 }
 
 /// A URL as logs may show it: without its password.

@@ -45,6 +45,19 @@ const MIGRATIONS: [&str; 1] = [
 /// A number of this schema's own, for the lock replicas migrate under.
 const MIGRATION_LOCK: i64 = 0x5a11_ce5c_4e3a;
 
+/// The database's schema version, `None` before this crate's first migration; refused if newer.
+pub(super) fn version(db: &mut Connection) -> Result<Option<i32>, Error> {
+    let exists: bool = db.client.query_one("SELECT to_regclass('sauce_webhooks_schema') IS NOT NULL", &[])?.get(0);
+    if !exists {
+        return Ok(None);
+    }
+    let found: i32 = db.client.query_opt("SELECT version FROM sauce_webhooks_schema", &[])?.map_or(0, |row| row.get(0));
+    if usize::try_from(found).unwrap_or(usize::MAX) > MIGRATIONS.len() {
+        return Err(Error::NewerSchema { found, known: MIGRATIONS.len() });
+    }
+    Ok(Some(found))
+}
+
 /// Applies the migrations the database has not had, in one transaction.
 pub(super) fn migrate(db: &mut Connection) -> Result<(), Error> {
     db.atomically(|db| {
