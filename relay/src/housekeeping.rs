@@ -74,9 +74,10 @@ impl<D: Database> Housekeeping<D> {
         let full = size >= self.max_bytes;
         if self.full.swap(full, Ordering::Relaxed) != full {
             let fields = json!({"bytes": size, "max_database_megabytes": self.max_bytes / (1024 * 1024)});
-            match full {
-                true => log("error", "database full: webhooks answered 503 until it has room", fields),
-                false => log("info", "database has room again", fields),
+            if full {
+                log("error", "database full: webhooks answered 503 until it has room", fields);
+            } else {
+                log("info", "database has room again", fields);
             }
         }
         let depths = self.store.queue_depths()?;

@@ -52,7 +52,7 @@ pub fn run(
             let settings = database::postgres_settings(&url, config, env)?;
             let store = sauce_webhooks_postgres::Store::connect_with(&settings, &config.instance(env))
                 .map_err(|e| format!("database: {e}"))?;
-            run_on(&store, &store.name().to_owned(), config, setup, shutdown)
+            run_on(&store, store.name(), config, setup, shutdown)
         }
     }
 }
