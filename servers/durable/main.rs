@@ -69,6 +69,8 @@ fn send(agent: &ureq::Agent, attempt: &Attempt) -> Outcome {
     }
 }
 
+/// Opens the database, gives out again what a crash left under way, starts the sender, and
+/// serves `POST /webhooks/sauce`.
 #[tokio::main]
 pub async fn main() -> Result<(), Failure> {
     let env = |var: &str, default: &str| std::env::var(var).unwrap_or_else(|_| default.to_owned());
