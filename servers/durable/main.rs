@@ -1,6 +1,6 @@
 //! The service everyone wants, durable: Sauce Labs webhooks in, PagerDuty pages out, nothing
 //! forgotten or lost when it restarts. The ledger and the outbox live in SQLite; each webhook
-//! is one transaction; a sender thread delivers with `ureq`.
+//! is one transaction; a sender thread delivers with `ureq` (`servers/senders/ureq_sender.rs`).
 //!
 //! `cargo run -p sauce-webhooks-servers --example durable`, with `SAUCE_WEBHOOK_SECRET` and
 //! `PAGERDUTY_ROUTING_KEY` (and `LISTEN_ADDR`, `DATABASE`, `PAGERDUTY_EVENTS_URL` if not the
@@ -12,11 +12,14 @@ use std::time::Duration;
 use axum::extract::{FromRef, State};
 use axum::http::StatusCode;
 use sauce_webhooks::axum::SauceEvents;
-use sauce_webhooks::delivery::{Attempt, Dispatcher, Message, Outbox, Outcome};
+use sauce_webhooks::delivery::{Dispatcher, Message, Outbox};
 use sauce_webhooks::pagerduty::{Decision, IncidentLedger, IncidentRules, RoutingKey};
 use sauce_webhooks::signature::{Secret, Verifier};
 use sauce_webhooks::time::OffsetDateTime;
 use sauce_webhooks_sqlite::Store;
+
+#[path = "../senders/ureq_sender.rs"]
+mod ureq_sender;
 
 type Failure = Box<dyn std::error::Error + Send + Sync>;
 
@@ -51,24 +54,6 @@ async fn sauce(State(app): State<App>, events: SauceEvents) -> StatusCode {
     if matches!(taken.await, Ok(Ok(()))) { StatusCode::NO_CONTENT } else { StatusCode::SERVICE_UNAVAILABLE }
 }
 
-/// Sends an attempt with `ureq`, its answer or error as the outbox's outcome.
-fn send(agent: &ureq::Agent, attempt: &Attempt) -> Outcome {
-    let request = attempt.request();
-    let mut call = agent.post(request.url.as_str());
-    for (name, value) in &request.headers {
-        call = call.header(name, value);
-    }
-    match call.send(&request.body[..]) {
-        Ok(answer) => {
-            let retry_after = answer.headers().get("retry-after").and_then(|value| value.to_str().ok());
-            Outcome::status_with_retry_after(answer.status().as_u16(), retry_after, OffsetDateTime::now_utc())
-        }
-        Err(ureq::Error::Timeout(_)) => Outcome::Timeout,
-        Err(ureq::Error::HostNotFound) => Outcome::DnsFailed,
-        Err(_) => Outcome::ConnectionFailed,
-    }
-}
-
 /// Opens the database, gives out again what a crash left under way, starts the sender, and
 /// serves `POST /webhooks/sauce`.
 #[tokio::main]
@@ -81,11 +66,11 @@ pub async fn main() -> Result<(), Failure> {
     let outbox = Arc::new(Outbox::new().with_store(store.clone()));
     let sender = Arc::clone(&outbox);
     std::thread::spawn(move || {
-        let config = ureq::Agent::config_builder().http_status_as_error(false).max_redirects(0);
-        let agent: ureq::Agent = config.timeout_global(Some(Duration::from_secs(15))).build().into();
+        let agent = ureq_sender::agent(Duration::from_secs(15));
         let mut dispatcher = Dispatcher::new(std::process::id().into());
         loop {
-            let sent = dispatcher.deliver_due(&sender, OffsetDateTime::now_utc(), 16, |attempt| send(&agent, attempt));
+            let now = OffsetDateTime::now_utc();
+            let sent = dispatcher.deliver_due(&sender, now, 16, |attempt| ureq_sender::send(&agent, attempt));
             if !matches!(sent, Ok(sent) if !sent.is_empty()) {
                 std::thread::sleep(Duration::from_millis(100));
             }

@@ -58,7 +58,8 @@ pub struct Dispatched {
 /// | anything else: refused, reset, TLS | any other `Err` | any other `Err` | [`Outcome::ConnectionFailed`] |
 ///
 /// Never follow redirects (a 3xx is an answer, and retried): `max_redirects(0)` in `ureq`,
-/// `redirect::Policy::none()` in `reqwest`.
+/// `redirect::Policy::none()` in `reqwest`. The repository's `servers/senders/` has both,
+/// tested against a stand-in (`cargo run -p sauce-webhooks-servers --example senders`).
 #[derive(Debug, Clone)]
 pub struct Dispatcher {
     random: u64,
