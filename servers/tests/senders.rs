@@ -18,7 +18,7 @@ use sauce_webhooks::pagerduty::{AlertEvent, RoutingKey};
 use sauce_webhooks::time::{Duration as Wait, OffsetDateTime};
 
 /// A client sending an attempt.
-type Send = dyn Fn(&Attempt) -> Outcome;
+type Send<'a> = dyn Fn(&Attempt) -> Outcome + 'a;
 
 /// An attempt to post an alert to `url`.
 fn attempt(url: &str) -> Attempt {
@@ -42,7 +42,7 @@ fn each_client_answers_and_errors_become_the_outcomes_the_policy_expects() {
     let closed = format!("http://{}", TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap());
     let agent = ureq_sender::agent(Duration::from_millis(800));
     let client = reqwest_sender::client(Duration::from_millis(800)).unwrap();
-    let senders: [(&str, &Send); 2] = [
+    let senders: [(&str, &Send<'_>); 2] = [
         ("ureq", &|attempt| ureq_sender::send(&agent, attempt)),
         ("reqwest", &|attempt| reqwest_sender::send(&client, attempt)),
     ];
