@@ -198,3 +198,28 @@ fn the_first_relays_configuration_file_still_runs() {
     assert!(output.status.success(), "{said}{}", String::from_utf8_lossy(&output.stderr));
     assert!(said.contains("database relay.db: created on the first run"), "{said}");
 }
+
+#[test]
+fn check_and_the_command_line_work_on_postgres_too() {
+    let (chat, _) = stand_in(|_, _| (422, vec![]));
+    let dir = Dir::new("postgres-cli");
+    let database = common::databases::postgres_url("cli");
+    let (config, address) = dir.config(json!({
+        "database": database,
+        "instance": "r1",
+        "allow_private_targets": true,
+        "retry": {"refused_schedule_seconds": []},
+        "subscriptions": [webhook("chat", &format!("{chat}/hooks"), r#"{"run": "{{job.id}}"}"#)]
+    }));
+    let (code, said) = check(&config, &[]);
+    assert_eq!(code, Some(0), "{said}");
+    assert!(said.contains("its tables are made on the first run"), "{said}");
+    let relay = Relay::start(&config, &address);
+    assert_eq!(relay.post(&job("j-1", "checkout", "FAILED")).0, 204);
+    wait_for("the refusal a dead letter", Duration::from_secs(10), || relay.metric("sauce_relay_dead_letters ") == 1);
+    let listed = String::from_utf8(cli(&["dead-letters", "list", config.to_str().unwrap()]).stdout).unwrap();
+    assert!(listed.contains("refused the request with 422"), "{listed}");
+    let (_, said) = check(&config, &[]);
+    assert!(said.contains("0 messages waiting, 1 dead letters"), "{said}");
+    assert!(!said.contains("postgres://postgres:"), "no password shown: {said}");
+}
