@@ -9,8 +9,8 @@ use std::sync::atomic::Ordering::SeqCst;
 use proptest::prelude::*;
 use sauce_webhooks::connector::WebhookConnector;
 use sauce_webhooks::delivery::{
-    Dispatcher, EndpointHealth, GiveUp, MemoryOutboxStore, Message, Next, Outbox, OutboxStore, Outcome, QueuedMessage,
-    Reported, RetryPolicy, StoredMessage, Target,
+    Dispatcher, EndpointHealth, GiveUp, MAX_ORDERING_KEY_BYTES, MemoryOutboxStore, Message, Next, Outbox, OutboxStore,
+    Outcome, QueuedMessage, Reported, RetryPolicy, StoredMessage, Target,
 };
 use sauce_webhooks::endpoint::Endpoint;
 use sauce_webhooks::pagerduty::{AlertEvent, RoutingKey};
@@ -524,7 +524,7 @@ fn a_dispatcher_sends_reports_and_draws_its_jitter_from_its_seed() {
             outbox.enqueue(webhook_message(n, usize::from(n)), start()).unwrap();
         }
         let mut dispatcher = Dispatcher::new(seed);
-        let dispatched = dispatcher.deliver_due(&outbox, start(), 8, |_| Outcome::status(503)).unwrap();
+        let dispatched = dispatcher.deliver_due(&outbox, start, 8, |_| Outcome::status(503)).unwrap();
         dispatched
             .iter()
             .map(|sent| match sent.reported {
@@ -545,7 +545,7 @@ fn a_dispatcher_sends_nothing_its_lease_would_not_cover() {
     let mut sent = 0;
     let mut slow = Dispatcher::new(1).with_request_timeout(Duration::seconds(30));
     assert!(
-        slow.deliver_due(&outbox, start(), 8, |_| {
+        slow.deliver_due(&outbox, start, 8, |_| {
             sent += 1;
             Outcome::status(204)
         })
@@ -555,9 +555,47 @@ fn a_dispatcher_sends_nothing_its_lease_would_not_cover() {
     assert_eq!(sent, 0, "a 30 s request under a 20 s lease is not begun");
     let mut quick = Dispatcher::new(1).with_request_timeout(Duration::seconds(5));
     let later = start() + Duration::seconds(21);
-    let dispatched = quick.deliver_due(&outbox, later, 8, |_| Outcome::status(204)).unwrap();
+    let dispatched = quick.deliver_due(&outbox, || later, 8, |_| Outcome::status(204)).unwrap();
     assert_eq!(dispatched.len(), 1, "given out again once the lease ended");
     assert_eq!(dispatched[0].reported, Reported::Delivered);
+}
+
+#[test]
+fn a_dispatcher_checks_each_lease_when_its_turn_comes_not_when_the_batch_was_taken() {
+    let outbox = Outbox::new().with_lease(Duration::seconds(30));
+    for n in 0..3 {
+        outbox.enqueue(webhook_message(n, usize::from(n)), start()).unwrap();
+    }
+    // Each request takes 10 s of the clock: the third would begin 20 s into a 30 s lease, with
+    // less than its 15 s left.
+    let clock = std::cell::Cell::new(start());
+    let mut sent = Vec::new();
+    let dispatched = Dispatcher::new(1)
+        .deliver_due(
+            &outbox,
+            || clock.get(),
+            8,
+            |attempt| {
+                sent.push(attempt.message().ordering_key().to_owned());
+                clock.set(clock.get() + Duration::seconds(10));
+                Outcome::status(503)
+            },
+        )
+        .unwrap();
+    assert_eq!(sent.len(), 2, "the third is not begun: its lease would end mid-request");
+    let retries: Vec<_> = dispatched.iter().map(|d| d.reported.clone()).collect();
+    assert_eq!(
+        retries
+            .iter()
+            .map(|r| matches!(r, Reported::RetryAt(at) if *at > start() + Duration::seconds(10)))
+            .collect::<Vec<_>>(),
+        [true, true],
+        "retries are scheduled from when the answer came: {retries:?}"
+    );
+    let again = outbox.due(start() + Duration::seconds(31), 8).unwrap();
+    let unsent: Vec<_> =
+        again.iter().filter(|attempt| !sent.iter().any(|key| key == attempt.message().ordering_key())).collect();
+    assert_eq!(unsent.len(), 1, "the one left unsent is given out again once its lease ends: {again:?}");
 }
 
 /// A store that keeps what is given up, as a database with dead letters does.
@@ -621,7 +659,7 @@ fn a_message_given_up_goes_to_the_stores_dead_letters_and_nothing_else_does() {
     outbox.enqueue(Message::pagerduty(&AlertEvent::resolve(key, "fine")).unwrap(), start()).unwrap();
     let mut dispatcher = Dispatcher::new(3);
     let dispatched = dispatcher
-        .deliver_due(&outbox, start(), 8, |attempt| {
+        .deliver_due(&outbox, start, 8, |attempt| {
             let refused = attempt.message().ordering_key().ends_with("refused");
             Outcome::status(if refused { 400 } else { 202 })
         })
@@ -632,4 +670,26 @@ fn a_message_given_up_goes_to_the_stores_dead_letters_and_nothing_else_does() {
         [(GiveUp::Refused { status: 400 }, "pagerduty:refused".to_owned())]
     );
     assert!(outbox.is_empty().unwrap());
+}
+
+#[test]
+fn a_long_ordering_key_is_queued_bounded_apart_from_its_neighbours_and_under_its_subscription() {
+    let outbox = Outbox::new();
+    let long = |last: char| format!("oncall\n{}{last}", "é".repeat(3_000));
+    for last in ['a', 'b'] {
+        outbox.enqueue(webhook_message(0, 1).with_ordering_key(long(last)), start()).unwrap();
+    }
+    let attempts = outbox.due(start(), 8).unwrap();
+    assert_eq!(attempts.len(), 2, "two keys, not one: {attempts:?}");
+    for attempt in &attempts {
+        let key = attempt.message().ordering_key();
+        assert!(key.len() <= MAX_ORDERING_KEY_BYTES, "{} bytes", key.len());
+        assert_eq!(attempt.message().subscription(), Some("oncall"));
+    }
+    let short = webhook_message(0, 2).with_ordering_key("oncall\nshort");
+    outbox.enqueue(short, start()).unwrap();
+    assert!(
+        outbox.due(start(), 8).unwrap().iter().any(|a| a.message().ordering_key() == "oncall\nshort"),
+        "kept as given"
+    );
 }

@@ -96,7 +96,7 @@ impl<D: Database> Worker<D> {
     pub fn run(mut self, stop: &AtomicBool) {
         while !stop.load(Ordering::Relaxed) {
             let (agent, metrics) = (&self.agent, &self.metrics);
-            let sent = self.dispatcher.deliver_due(&self.outbox, OffsetDateTime::now_utc(), 1, |attempt| {
+            let sent = self.dispatcher.deliver_due(&self.outbox, OffsetDateTime::now_utc, 1, |attempt| {
                 if attempt.number() > 1 {
                     let subscription = attempt.message().subscription().unwrap_or_default().to_owned();
                     metrics.retries.get_or_create(&metrics::Subscription { subscription }).inc();

@@ -102,7 +102,7 @@ fn a_message_given_up_becomes_a_dead_letter_of_its_subscription<D: Database>(sto
     let mut now = start();
     // Refused until the short schedule for refusals is spent.
     while !outbox.is_empty().unwrap() {
-        dispatcher.deliver_due(&outbox, now, 4, |_| Outcome::status(422)).unwrap();
+        dispatcher.deliver_due(&outbox, || now, 4, |_| Outcome::status(422)).unwrap();
         now += Duration::minutes(10);
     }
     let letters = store.dead_letter_summaries(10).unwrap();
@@ -115,6 +115,35 @@ fn a_message_given_up_becomes_a_dead_letter_of_its_subscription<D: Database>(sto
     let Kept::Message(message) = kept.letter.kept else { panic!("{:?}", kept.letter.kept) };
     assert_eq!(message.subscription(), Some("chat"));
     assert_eq!(store.count_dead_letters().unwrap(), 0);
+}
+
+fn messages_of_ordering_keys_past_an_index_entry_are_queued_apart_and_delivered<D: Database>(store: &D) {
+    let outbox = Outbox::new().with_store(store.clone());
+    // Two keys of 3,000 bytes that differ only at their end: past what PostgreSQL indexes.
+    let long = |last: char| format!("{}{last}", "k".repeat(2_999));
+    for last in ['a', 'b'] {
+        outbox.enqueue(message(1, 1).with_ordering_key(format!("chat\n{}", long(last))), start()).unwrap();
+    }
+    let attempts = outbox.due(start(), 8).unwrap();
+    assert_eq!(attempts.len(), 2, "two keys, each given out");
+    let keys: HashSet<&str> = attempts.iter().map(|attempt| attempt.message().ordering_key()).collect();
+    assert_eq!(keys.len(), 2, "still apart: {keys:?}");
+    for attempt in &attempts {
+        assert!(attempt.message().ordering_key().len() <= sauce_webhooks::delivery::MAX_ORDERING_KEY_BYTES);
+        assert_eq!(attempt.message().subscription(), Some("chat"));
+        assert_eq!(outbox.report(attempt, &Outcome::status(204), start(), 1).unwrap(), Reported::Delivered);
+    }
+    assert!(outbox.is_empty().unwrap());
+}
+
+#[test]
+fn on_sqlite_messages_of_ordering_keys_past_an_index_entry_are_queued_apart_and_delivered() {
+    messages_of_ordering_keys_past_an_index_entry_are_queued_apart_and_delivered(&sqlite("long-keys"));
+}
+
+#[test]
+fn on_postgres_messages_of_ordering_keys_past_an_index_entry_are_queued_apart_and_delivered() {
+    messages_of_ordering_keys_past_an_index_entry_are_queued_apart_and_delivered(&postgres("long-keys", "a"));
 }
 
 #[test]
@@ -287,7 +316,7 @@ fn replicas_taking_from_one_queue_at_once_deliver_each_message_once_in_order() {
                     let mut idle = 0;
                     while idle < 20 {
                         let sent = dispatcher
-                            .deliver_due(&outbox, start(), 2, |attempt| {
+                            .deliver_due(&outbox, start, 2, |attempt| {
                                 let key = attempt.message().ordering_key().to_owned();
                                 let body = String::from_utf8(attempt.request().body.clone()).unwrap();
                                 received.lock().unwrap().push((key, body));

@@ -69,8 +69,8 @@ pub async fn main() -> Result<(), Failure> {
         let agent = ureq_sender::agent(Duration::from_secs(15));
         let mut dispatcher = Dispatcher::new(std::process::id().into());
         loop {
-            let now = OffsetDateTime::now_utc();
-            let sent = dispatcher.deliver_due(&sender, now, 16, |attempt| ureq_sender::send(&agent, attempt));
+            let sent = dispatcher
+                .deliver_due(&sender, OffsetDateTime::now_utc, 16, |attempt| ureq_sender::send(&agent, attempt));
             if !matches!(sent, Ok(sent) if !sent.is_empty()) {
                 std::thread::sleep(Duration::from_millis(100));
             }

@@ -24,7 +24,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let (agent, reqwest) =
         (ureq_sender::agent(Duration::from_secs(10)), reqwest_sender::client(Duration::from_secs(10))?);
     let mut dispatcher = Dispatcher::new(1);
-    for sent in dispatcher.deliver_due(&outbox, now, 8, |attempt| {
+    for sent in dispatcher.deliver_due(&outbox, OffsetDateTime::now_utc, 8, |attempt| {
         if attempt.message().ordering_key().ends_with("ureq") {
             ureq_sender::send(&agent, attempt)
         } else {

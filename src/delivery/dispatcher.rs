@@ -24,8 +24,10 @@ pub struct Dispatched {
 /// policy's jitter needs: a small generator (xorshift) seeded by the host, so that nothing
 /// reads a global one and a test can repeat a run exactly.
 ///
-/// It reads no clock: the host passes `now`, and each outcome is reported at it (a retry is
-/// scheduled from when the attempt was taken, early by at most the request's time).
+/// It reads no clock of its own: the host passes one (`OffsetDateTime::now_utc`, or a test's),
+/// read before each attempt is begun and after each answer, so that an attempt whose lease has
+/// run short while earlier ones were sent is left for later rather than sent out of order, and
+/// a retry is scheduled from when the answer came.
 ///
 /// ```
 /// use sauce_webhooks::delivery::{Dispatcher, Message, Outbox, Outcome, Reported};
@@ -38,10 +40,10 @@ pub struct Dispatched {
 /// outbox.enqueue(Message::pagerduty(&alert)?, now)?;
 ///
 /// let mut dispatcher = Dispatcher::new(0x5eed);
-/// let sent = dispatcher.deliver_due(&outbox, now, 16, |attempt| {
+/// let sent = dispatcher.deliver_due(&outbox, OffsetDateTime::now_utc, 16, |attempt| {
 ///     let request = attempt.request(); // POST request.body to request.url with request.headers
 ///     // ... with your HTTP client; its answer, Retry-After included, becomes the outcome:
-///     Outcome::status_with_retry_after(202, None, now)
+///     Outcome::status_with_retry_after(202, None, OffsetDateTime::now_utc())
 /// })?;
 /// assert_eq!(sent[0].reported, Reported::Delivered);
 /// assert!(outbox.is_empty()?);
@@ -84,9 +86,11 @@ impl Dispatcher {
         self
     }
 
-    /// Takes up to `limit` attempts due at `now`, sends each with `send` (which returns how it
-    /// ended), and reports each outcome to the outbox; what happened to each, in order. An
-    /// attempt its lease would not cover is left unsent, to be given out again.
+    /// Takes up to `limit` attempts due at `clock()`, sends each with `send` (which returns how
+    /// it ended), and reports each outcome to the outbox at `clock()`; what happened to each, in
+    /// order. An attempt its lease would no longer cover when its turn comes (the clock read
+    /// again) is left unsent, to be given out again once its lease ends: take no more at once
+    /// than you can send within a lease.
     ///
     /// # Errors
     /// The outbox's store's, for the first attempt that cannot be taken or reported; the
@@ -94,17 +98,17 @@ impl Dispatcher {
     pub fn deliver_due<S: OutboxStore>(
         &mut self,
         outbox: &Outbox<S>,
-        now: OffsetDateTime,
+        mut clock: impl FnMut() -> OffsetDateTime,
         limit: usize,
         mut send: impl FnMut(&Attempt) -> Outcome,
     ) -> Result<Vec<Dispatched>, OutboxError<S::Error>> {
         let mut dispatched = Vec::new();
-        for attempt in outbox.due(now, limit)? {
-            if now.saturating_add(self.request_timeout) >= attempt.lease_ends_at() {
+        for attempt in outbox.due(clock(), limit)? {
+            if clock().saturating_add(self.request_timeout) >= attempt.lease_ends_at() {
                 continue;
             }
             let outcome = send(&attempt);
-            let reported = outbox.report(&attempt, &outcome, now, self.next_random())?;
+            let reported = outbox.report(&attempt, &outcome, clock(), self.next_random())?;
             dispatched.push(Dispatched { attempt, outcome, reported });
         }
         Ok(dispatched)

@@ -138,7 +138,8 @@ impl Message {
         self
     }
 
-    /// What orders it.
+    /// What orders it. It is queued as at most [`MAX_ORDERING_KEY_BYTES`]: a longer key as
+    /// its start and a SHA-256 of the whole.
     pub fn ordering_key(&self) -> &str {
         &self.ordering_key
     }
@@ -155,7 +156,7 @@ impl Message {
 
     pub(crate) fn queue(self, now: OffsetDateTime) -> QueuedMessage {
         QueuedMessage {
-            ordering_key: self.ordering_key,
+            ordering_key: bounded_ordering_key(self.ordering_key),
             endpoint: self.endpoint,
             target: self.target,
             rate_key: self.rate_key,
@@ -170,6 +171,25 @@ impl Message {
     pub(crate) fn signer(&self) -> Option<&str> {
         self.request.signer.as_deref()
     }
+}
+
+/// The longest ordering key a message is queued under, in bytes: a store indexes it, and a
+/// database's index refuses a long entry (PostgreSQL's, past about 2,700 bytes).
+pub const MAX_ORDERING_KEY_BYTES: usize = 1024;
+
+/// An ordering key as queued: as given up to [`MAX_ORDERING_KEY_BYTES`], else its start and a
+/// SHA-256 of the whole, so that two long keys stay apart and the subscription that heads it
+/// stays readable.
+fn bounded_ordering_key(key: String) -> String {
+    if key.len() <= MAX_ORDERING_KEY_BYTES {
+        return key;
+    }
+    let digest = hex::encode(Sha256::digest(key.as_bytes()));
+    let mut cut = MAX_ORDERING_KEY_BYTES - digest.len() - 1;
+    while !key.is_char_boundary(cut) {
+        cut -= 1;
+    }
+    format!("{}#{digest}", &key[..cut])
 }
 
 /// The subscription an ordering key is headed by: what comes before its first line break.

@@ -42,7 +42,7 @@ mod store;
 
 pub use dead_letter::{DeadLetter, DeadLetterKind, DeadLetterSummary, Kept, StoredDeadLetter};
 pub use dispatcher::{Dispatched, Dispatcher};
-pub use message::{Message, MessageId, QueuedMessage};
+pub use message::{MAX_ORDERING_KEY_BYTES, Message, MessageId, QueuedMessage};
 pub use outbox::{Attempt, Outbox, OutboxError, Reported};
 pub use outcome::Outcome;
 pub use policy::{GiveUp, Next, RetryPolicy, Target};

@@ -51,16 +51,19 @@ mod dead_letters;
 mod endpoints;
 mod incidents;
 mod outbox;
+#[path = "../../per_thread.rs"]
+mod per_thread;
 mod schema;
 mod taken;
 
 use std::collections::HashMap;
 use std::fmt;
-use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
-use std::thread::ThreadId;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use per_thread::{PerThread, lock};
 pub use postgres;
+use postgres::error::SqlState;
 use postgres::types::ToSql;
 use postgres::{Client, NoTls, Row, Statement};
 use sauce_webhooks::delivery::Target;
@@ -70,8 +73,9 @@ use sauce_webhooks::time::OffsetDateTime;
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum Error {
-    /// The database or the connection to it.
-    #[error("postgres: {0}")]
+    /// The database or the connection to it: what the server said (its message, detail and
+    /// SQLSTATE code) when it said something.
+    #[error("postgres: {}", described(.0))]
     Postgres(#[from] postgres::Error),
     /// A value that could not be written or read as JSON.
     #[error("a stored value: {0}")]
@@ -87,6 +91,47 @@ pub enum Error {
     /// The database URL cannot be read.
     #[error("the database URL: {0}")]
     Url(String),
+    /// Another process connected as the same replica: each would give out the other's
+    /// attempts under way as its own.
+    #[error("another process is connected to this database as replica {0:?}: give each replica a name of its own")]
+    InstanceInUse(String),
+    /// A statement of the transaction failed, and the error was not passed on: PostgreSQL
+    /// would roll the whole transaction back while saying it committed.
+    #[error("a statement of this transaction failed earlier ({0}): nothing of it was committed")]
+    Aborted(String),
+}
+
+impl Error {
+    /// Whether the same work may pass if tried again: a deadlock or a serialization failure
+    /// between replicas, a lock not had within the lock timeout, or a connection that broke
+    /// (the next use opens another).
+    pub fn is_transient(&self) -> bool {
+        let Self::Postgres(err) = self else { return false };
+        if err.is_closed() || err.as_db_error().is_none() && std::error::Error::source(err).is_some() {
+            return true;
+        }
+        err.code().is_some_and(|code| {
+            [&SqlState::T_R_DEADLOCK_DETECTED, &SqlState::T_R_SERIALIZATION_FAILURE, &SqlState::LOCK_NOT_AVAILABLE]
+                .contains(&code)
+        })
+    }
+}
+
+/// A PostgreSQL error with all it knows on one line: `postgres::Error` shows "db error" alone.
+fn described(err: &postgres::Error) -> String {
+    match err.as_db_error() {
+        Some(db) => {
+            let mut said = format!("{}: {} (SQLSTATE {})", db.severity(), db.message(), db.code().code());
+            if let Some(detail) = db.detail() {
+                said.push_str(&format!("; {detail}"));
+            }
+            said.replace(['\n', '\r'], " ")
+        }
+        None => match std::error::Error::source(err) {
+            Some(source) => format!("{err}: {source}"),
+            None => err.to_string(),
+        },
+    }
 }
 
 /// The database, shared by threads and by replicas: cloning it is cheap, and each thread that
@@ -113,7 +158,9 @@ struct Shared {
     shown: String,
     /// The replica's name, on every lease it takes.
     instance: String,
-    connections: Mutex<HashMap<ThreadId, Arc<Mutex<Connection>>>>,
+    connections: PerThread<Connection>,
+    /// The connection holding the replica's name (a session lock) while the store lives.
+    named: Mutex<Option<Client>>,
 }
 
 /// One thread's connection, its prepared statements, and how deep in transactions it is.
@@ -121,7 +168,16 @@ struct Connection {
     client: Client,
     statements: HashMap<&'static str, Statement>,
     depth: usize,
+    /// The depth at which a statement failed, if one did inside the transaction open: its
+    /// commit must fail too.
+    failed: Option<(usize, String)>,
 }
+
+/// How long a statement waits for a lock, runs, or a transaction stays idle before the server
+/// gives up: a replica stopped mid-transaction (a frozen process, a network that went quiet)
+/// holds its locks until then, not forever.
+const SERVER_TIMEOUTS: &str =
+    "-c lock_timeout=5000 -c statement_timeout=30000 -c idle_in_transaction_session_timeout=60000";
 
 impl fmt::Debug for Store {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -148,9 +204,25 @@ impl Store {
     ///
     /// # Errors
     /// As [`connect`](Self::connect).
+    ///
+    /// The store holds the replica's name while it lives (a session lock on a connection of its
+    /// own): a second process connecting under the same name is refused
+    /// ([`Error::InstanceInUse`]).
     pub fn connect_with(config: &postgres::Config, instance: &str) -> Result<Self, Error> {
         let store = Self::with(config, instance);
         store.with_connection(schema::migrate)?;
+        let mut named = Connection::open(&store.shared.config)?;
+        let held: bool = named
+            .client
+            .query_one(
+                "SELECT pg_try_advisory_lock(hashtextextended('sauce-webhooks replica ' || $1, 0))",
+                &[&instance],
+            )?
+            .get(0);
+        if !held {
+            return Err(Error::InstanceInUse(instance.to_owned()));
+        }
+        *lock(&store.shared.named) = Some(named.client);
         Ok(store)
     }
 
@@ -167,10 +239,24 @@ impl Store {
 
     fn with(config: &postgres::Config, instance: &str) -> Self {
         let mut config = config.clone();
-        config.connect_timeout(Duration::from_secs(10));
-        config.application_name("sauce-webhooks");
-        let shared =
-            Shared { shown: shown(&config), config, instance: instance.to_owned(), connections: Mutex::default() };
+        // The host's own options last, so that theirs win.
+        let options = format!("{SERVER_TIMEOUTS} {}", config.get_options().unwrap_or_default());
+        config
+            .options(options.trim_end())
+            .connect_timeout(Duration::from_secs(10))
+            .keepalives(true)
+            .keepalives_idle(Duration::from_secs(30))
+            .keepalives_interval(Duration::from_secs(10))
+            .keepalives_retries(3)
+            .tcp_user_timeout(Duration::from_secs(60))
+            .application_name("sauce-webhooks");
+        let shared = Shared {
+            shown: shown(&config),
+            config,
+            instance: instance.to_owned(),
+            connections: PerThread::default(),
+            named: Mutex::default(),
+        };
         Self { shared: Arc::new(shared), giving: Giving::default() }
     }
 
@@ -204,13 +290,7 @@ impl Store {
     }
 
     fn connection(&self) -> Result<Arc<Mutex<Connection>>, Error> {
-        let thread = std::thread::current().id();
-        if let Some(connection) = lock(&self.shared.connections).get(&thread) {
-            return Ok(Arc::clone(connection));
-        }
-        let connection = Arc::new(Mutex::new(Connection::open(&self.shared.config)?));
-        lock(&self.shared.connections).insert(thread, Arc::clone(&connection));
-        Ok(connection)
+        self.shared.connections.get_or_open(|| Connection::open(&self.shared.config))
     }
 
     /// Runs `work` in one transaction on this thread's connection: everything it writes
@@ -229,12 +309,29 @@ impl Store {
         Ok(value)
     }
 
-    /// Whether the database answers.
+    /// Whether the database answers, with a schema this crate knows (a replica of a newer
+    /// version may have brought it up to date since).
+    ///
+    /// # Errors
+    /// The database's, or its schema is newer.
+    pub fn ping(&self) -> Result<(), Error> {
+        self.with_connection(|db| schema::version(db).map(drop))
+    }
+
+    /// How far the database's clock is ahead of this machine's: leases and retries are times
+    /// each replica writes from its own clock, so replicas whose clocks disagree by more than
+    /// a few seconds give out each other's attempts early (keep them on NTP).
     ///
     /// # Errors
     /// The database's.
-    pub fn ping(&self) -> Result<(), Error> {
-        self.with_connection(|db| Ok(db.client.batch_execute("SELECT 1")?))
+    pub fn clock_skew(&self) -> Result<sauce_webhooks::time::Duration, Error> {
+        let before = OffsetDateTime::now_utc();
+        let theirs = self.with_connection(|db| {
+            let row = db.query_one("clock", "SELECT (extract(epoch FROM clock_timestamp()) * 1000)::bigint", &[])?;
+            Ok(from_millis(row.get(0)))
+        })?;
+        let after = OffsetDateTime::now_utc();
+        Ok(theirs - (before + (after - before) / 2))
     }
 
     /// What the store's tables hold, in bytes.
@@ -257,7 +354,18 @@ impl Store {
 
 impl Connection {
     fn open(config: &postgres::Config) -> Result<Self, Error> {
-        Ok(Self { client: config.connect(NoTls)?, statements: HashMap::new(), depth: 0 })
+        Ok(Self { client: config.connect(NoTls)?, statements: HashMap::new(), depth: 0, failed: None })
+    }
+
+    /// `done`, its failure noted if inside a transaction.
+    fn noted<T>(&mut self, done: Result<T, postgres::Error>) -> Result<T, Error> {
+        done.map_err(|err| {
+            let err = Error::from(err);
+            if self.depth > 0 && self.failed.is_none() {
+                self.failed = Some((self.depth, err.to_string()));
+            }
+            err
+        })
     }
 
     /// The statement named `name`, prepared the first time.
@@ -265,24 +373,28 @@ impl Connection {
         if let Some(statement) = self.statements.get(name) {
             return Ok(statement.clone());
         }
-        let statement = self.client.prepare(sql)?;
+        let prepared = self.client.prepare(sql);
+        let statement = self.noted(prepared)?;
         self.statements.insert(name, statement.clone());
         Ok(statement)
     }
 
     fn execute(&mut self, name: &'static str, sql: &str, params: &[&(dyn ToSql + Sync)]) -> Result<u64, Error> {
         let statement = self.statement(name, sql)?;
-        Ok(self.client.execute(&statement, params)?)
+        let done = self.client.execute(&statement, params);
+        self.noted(done)
     }
 
     fn query(&mut self, name: &'static str, sql: &str, params: &[&(dyn ToSql + Sync)]) -> Result<Vec<Row>, Error> {
         let statement = self.statement(name, sql)?;
-        Ok(self.client.query(&statement, params)?)
+        let done = self.client.query(&statement, params);
+        self.noted(done)
     }
 
     fn query_one(&mut self, name: &'static str, sql: &str, params: &[&(dyn ToSql + Sync)]) -> Result<Row, Error> {
         let statement = self.statement(name, sql)?;
-        Ok(self.client.query_one(&statement, params)?)
+        let done = self.client.query_one(&statement, params);
+        self.noted(done)
     }
 
     fn query_opt(
@@ -292,7 +404,8 @@ impl Connection {
         params: &[&(dyn ToSql + Sync)],
     ) -> Result<Option<Row>, Error> {
         let statement = self.statement(name, sql)?;
-        Ok(self.client.query_opt(&statement, params)?)
+        let done = self.client.query_opt(&statement, params);
+        self.noted(done)
     }
 
     /// Opens a transaction, or a savepoint within the one open.
@@ -306,6 +419,9 @@ impl Connection {
     /// Commits what [`begin`](Self::begin) opened; on an error, it is still open, for
     /// [`rollback`](Self::rollback).
     fn commit(&mut self) -> Result<(), Error> {
+        if let Some((_, why)) = &self.failed {
+            return Err(Error::Aborted(why.clone()));
+        }
         let sql = if self.depth <= 1 { "COMMIT".to_owned() } else { format!("RELEASE SAVEPOINT s{}", self.depth - 1) };
         self.client.batch_execute(&sql)?;
         self.depth = self.depth.saturating_sub(1);
@@ -316,6 +432,10 @@ impl Connection {
     fn rollback(&mut self) {
         if self.depth == 0 {
             return;
+        }
+        // A failure within what is rolled back is undone with it.
+        if self.failed.as_ref().is_some_and(|(depth, _)| *depth >= self.depth) {
+            self.failed = None;
         }
         self.depth -= 1;
         let sql = if self.depth == 0 {
@@ -371,10 +491,6 @@ fn shown(config: &postgres::Config) -> String {
         .collect();
     let port = config.get_ports().first().map(|port| format!(":{port}")).unwrap_or_default();
     format!("postgres://{user}@{}{port}/{}", hosts.join(","), config.get_dbname().unwrap_or_default())
-}
-
-fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
-    mutex.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
 /// Times as milliseconds since 1970, for the indexes.

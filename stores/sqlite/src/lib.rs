@@ -29,7 +29,7 @@
 //! })?;
 //!
 //! // A sender, now or after a restart: the page is still there.
-//! let sent = Dispatcher::new(7).deliver_due(&outbox, now, 16, |_attempt| Outcome::status(202))?;
+//! let sent = Dispatcher::new(7).deliver_due(&outbox, || now, 16, |_attempt| Outcome::status(202))?;
 //! assert_eq!(sent.len(), 1);
 //! # std::fs::remove_dir_all(folder)?;
 //! # Ok::<(), Box<dyn std::error::Error>>(())
@@ -46,18 +46,19 @@ mod dead_letters;
 mod endpoints;
 mod incidents;
 mod outbox;
+#[path = "../../per_thread.rs"]
+mod per_thread;
 mod schema;
 mod taken;
 
-use std::collections::HashMap;
-use std::os::unix::fs::{DirBuilderExt, PermissionsExt};
+use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt, PermissionsExt};
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
-use std::thread::ThreadId;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use per_thread::{PerThread, lock};
 use rusqlite::types::Type;
-use rusqlite::{Connection, OpenFlags};
+use rusqlite::{Connection, ErrorCode, OpenFlags};
 use sauce_webhooks::delivery::Target;
 use sauce_webhooks::time::OffsetDateTime;
 
@@ -90,7 +91,7 @@ struct Shared {
     /// The most pages of 4 KiB the database may hold, past which writes fail ("database or
     /// disk is full").
     max_pages: Option<u64>,
-    connections: Mutex<HashMap<ThreadId, Arc<Mutex<Connection>>>>,
+    connections: PerThread<Connection>,
 }
 
 impl std::fmt::Debug for Store {
@@ -109,11 +110,17 @@ impl Store {
         Self::open_with_limit(path, None)
     }
 
-    /// As [`open`](Self::open), holding at most `max_bytes` (rounded down to pages of 4 KiB):
-    /// past it, writes fail ("database or disk is full"), rather than fill the disk.
+    /// As [`open`](Self::open), its file growing to at most `max_bytes` (rounded down to pages
+    /// of 4 KiB): past it, writes fail ("database or disk is full"), rather than fill the disk.
+    ///
+    /// Delivering and forgetting write too (a claim, a report, a deletion): a host that keeps
+    /// taking in until the limit leaves no room to drain what waits. Refuse new work well
+    /// before it instead, by [`size_bytes`](Self::size_bytes), which counts the pages in use
+    /// (the relay refuses webhooks at 80% of its limit).
     ///
     /// The database and its folder, when it makes them, are readable by their owner only: the
-    /// queued messages hold routing keys and header values.
+    /// queued messages hold routing keys and header values. The file is made so before SQLite
+    /// first writes to it.
     ///
     /// # Errors
     /// As [`open`](Self::open).
@@ -126,6 +133,13 @@ impl Store {
                 .create(folder)
                 .map_err(|e| failed(format!("cannot make its folder {}: {e}", folder.display())))?;
         }
+        std::fs::OpenOptions::new()
+            .write(true)
+            .create(true)
+            .truncate(false)
+            .mode(0o600)
+            .open(path)
+            .map_err(|e| failed(format!("{}: {e}", path.display())))?;
         let store = Self::with(path, false, max_bytes.map(|bytes| bytes / PAGE_BYTES));
         store.with_connection(schema::migrate)?;
         for file in ["", "-wal", "-shm"] {
@@ -162,7 +176,7 @@ impl Store {
     }
 
     fn with(path: &Path, read_only: bool, max_pages: Option<u64>) -> Self {
-        let shared = Shared { path: path.to_owned(), read_only, max_pages, connections: Mutex::default() };
+        let shared = Shared { path: path.to_owned(), read_only, max_pages, connections: PerThread::default() };
         Self { shared: Arc::new(shared), giving: Giving::default() }
     }
 
@@ -174,33 +188,28 @@ impl Store {
     /// Runs `work` on this thread's connection.
     fn with_connection<T>(&self, work: impl FnOnce(&mut Connection) -> rusqlite::Result<T>) -> rusqlite::Result<T> {
         let connection = self.connection()?;
-        let mut db = connection.lock().unwrap_or_else(PoisonError::into_inner);
+        let mut db = lock(&connection);
         work(&mut db)
     }
 
     fn connection(&self) -> rusqlite::Result<Arc<Mutex<Connection>>> {
-        let mut connections = lock(&self.shared.connections);
-        let thread = std::thread::current().id();
-        if let Some(connection) = connections.get(&thread) {
-            return Ok(Arc::clone(connection));
-        }
-        let flags = if self.shared.read_only {
-            OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX
-        } else {
-            OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_CREATE | OpenFlags::SQLITE_OPEN_NO_MUTEX
-        };
-        let db = Connection::open_with_flags(&self.shared.path, flags)?;
-        db.busy_timeout(Duration::from_secs(10))?;
-        if !self.shared.read_only {
-            db.pragma_update(None, "journal_mode", "WAL")?;
-            db.pragma_update(None, "page_size", PAGE_BYTES)?;
-        }
-        if let Some(pages) = self.shared.max_pages {
-            db.pragma_update(None, "max_page_count", pages)?;
-        }
-        let connection = Arc::new(Mutex::new(db));
-        connections.insert(thread, Arc::clone(&connection));
-        Ok(connection)
+        self.shared.connections.get_or_open(|| {
+            let flags = if self.shared.read_only {
+                OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX
+            } else {
+                OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_CREATE | OpenFlags::SQLITE_OPEN_NO_MUTEX
+            };
+            let db = Connection::open_with_flags(&self.shared.path, flags)?;
+            db.busy_timeout(Duration::from_secs(10))?;
+            if !self.shared.read_only {
+                db.pragma_update(None, "journal_mode", "WAL")?;
+                db.pragma_update(None, "page_size", PAGE_BYTES)?;
+            }
+            if let Some(pages) = self.shared.max_pages {
+                db.pragma_update(None, "max_page_count", pages)?;
+            }
+            Ok(db)
+        })
     }
 
     /// Runs `work` in one transaction on this thread's connection: everything it writes
@@ -218,24 +227,29 @@ impl Store {
         Ok(value)
     }
 
-    /// The database's size, in bytes.
+    /// What the database holds, in bytes: its pages in use, not those freed by what was
+    /// delivered or forgotten (the file keeps them, for what comes next).
     ///
     /// # Errors
     /// The database's.
     pub fn size_bytes(&self) -> rusqlite::Result<u64> {
         self.with_connection(|db| {
-            db.query_row("SELECT page_count * page_size FROM pragma_page_count(), pragma_page_size()", [], |row| {
-                row.get(0)
-            })
+            db.query_row(
+                "SELECT (page_count - freelist_count) * page_size
+                 FROM pragma_page_count(), pragma_freelist_count(), pragma_page_size()",
+                [],
+                |row| row.get(0),
+            )
         })
     }
 
-    /// Whether the database answers.
+    /// Whether the database answers, with a schema this crate knows (another process of a
+    /// newer version may have brought it up to date since it was opened).
     ///
     /// # Errors
-    /// The database's.
+    /// The database's, or its schema is newer.
     pub fn ping(&self) -> rusqlite::Result<()> {
-        self.with_connection(|db| db.query_row("SELECT 1", [], |_| Ok(())))
+        self.with_connection(|db| schema::check_version(db).map(drop))
     }
 }
 
@@ -255,23 +269,30 @@ impl Drop for Open<'_> {
 }
 
 /// Runs `work` inside a savepoint of its own: all of it or nothing, within a transaction or
-/// outside one.
+/// outside one, whether `work` returns an error or panics.
 fn atomically<T>(db: &Connection, work: impl FnOnce(&Connection) -> rusqlite::Result<T>) -> rusqlite::Result<T> {
     db.execute_batch("SAVEPOINT atomically")?;
-    match work(db) {
-        Ok(value) => {
-            db.execute_batch("RELEASE atomically")?;
-            Ok(value)
-        }
-        Err(err) => {
-            let _ = db.execute_batch("ROLLBACK TO atomically; RELEASE atomically");
-            Err(err)
-        }
+    let savepoint = Savepoint(db);
+    let value = work(db)?;
+    db.execute_batch("RELEASE atomically")?;
+    std::mem::forget(savepoint);
+    Ok(value)
+}
+
+/// A savepoint under way: rolled back when dropped (an error, a panic) unless released first,
+/// so that a connection never stays inside it.
+struct Savepoint<'a>(&'a Connection);
+
+impl Drop for Savepoint<'_> {
+    fn drop(&mut self) {
+        let _ = self.0.execute_batch("ROLLBACK TO atomically; RELEASE atomically");
     }
 }
 
-fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
-    mutex.lock().unwrap_or_else(PoisonError::into_inner)
+/// Whether `error` may pass if the same work is tried again: the database was busy or locked
+/// by another connection for longer than the wait.
+pub fn is_transient(error: &Error) -> bool {
+    matches!(error.sqlite_error_code(), Some(ErrorCode::DatabaseBusy | ErrorCode::DatabaseLocked))
 }
 
 fn to_json<T: serde::Serialize>(value: &T) -> rusqlite::Result<String> {
