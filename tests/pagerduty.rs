@@ -489,3 +489,67 @@ fn every_text_field_is_cut_to_its_limit() {
         Err(AlertError::InsecureImage { .. })
     ));
 }
+
+/// An error group whose `attributes` hold `objects` objects of 64 names each, every name
+/// `name` repeated `times` times and then its number: names that JSON writes longer than
+/// they read (a control character takes six bytes escaped, a quote two).
+fn group_with_escaped_names(objects: usize, name: &str, times: usize) -> Vec<u8> {
+    let mut attributes = String::from("{");
+    for object in 0..objects {
+        if object > 0 {
+            attributes.push(',');
+        }
+        attributes.push_str(&format!("\"a{object}\":{{"));
+        for entry in 0..64 {
+            if entry > 0 {
+                attributes.push(',');
+            }
+            attributes.push_str(&format!("\"{}{entry:03}\":[\"1.42.0\",3]", name.repeat(times)));
+        }
+        attributes.push('}');
+    }
+    attributes.push('}');
+    let head = r#"{"universe":"acme","project":"checkout-service","fingerprint":"8a3c9e1f","callstack":["CartService.total"]"#;
+    format!(r#"{head},"attributes":{attributes}}}"#).into_bytes()
+}
+
+/// An error group whose details come near the bound first (a call stack of 32 frames and
+/// `attributes` of 45 texts, each of 680 control characters: 4,080 bytes escaped), then whose
+/// `attributes` nest `depth` objects, each under one name of the same 680 characters.
+fn group_with_a_chain_of_long_names(depth: usize) -> Vec<u8> {
+    let name = "\\u0001".repeat(680);
+    let text = format!("\"{name}\"");
+    let callstack = vec![text.as_str(); 32].join(",");
+    let filler: Vec<String> = (0..45).map(|n| format!("\"f{n:02}\":{text}")).collect();
+    let chain = format!("{}0{}", format!("{{\"{name}\":").repeat(depth), "}".repeat(depth));
+    let head = r#"{"project":"checkout-service","fingerprint":"8a3c9e1f""#;
+    format!(r#"{head},"callstack":[{callstack}],"attributes":{{{},"z":{chain}}}}}"#, filler.join(",")).into_bytes()
+}
+
+#[test]
+fn attribute_names_that_escape_long_still_page_within_the_limit() {
+    let acme = sauce_webhooks::OrgId::from("acme");
+    let now = time::OffsetDateTime::now_utc();
+    let cases = [
+        ("3 x 64 names of 680 control characters", group_with_escaped_names(3, "\\u0001", 680)),
+        ("8 x 64 names of 679 control characters", group_with_escaped_names(8, "\\u0001", 679)),
+        ("3 x 64 names of 2,040 quotes", group_with_escaped_names(3, "\\\"", 2040)),
+        ("details near the bound, then a chain of 60 long names", group_with_a_chain_of_long_names(60)),
+    ];
+    for (what, body) in cases {
+        assert!(body.len() <= 2 * 1024 * 1024, "{what}: a body the verifier takes");
+        let event = Event::from_slice(&body).unwrap_or_else(|err| panic!("{what}: {err}"));
+        let alert = rules().alert_received_for(&acme, &event).expect("a group pages");
+        let sent = alert.body().unwrap_or_else(|err| panic!("{what}: {err}"));
+        eprintln!("{what}: {} in, {} out", body.len(), sent.len());
+        assert!(sent.len() <= MAX_BODY_BYTES, "{what}: {} bytes", sent.len());
+        assert_valid(&sent, "/enqueue");
+        let mut written = Vec::new();
+        rules().write_alert_received_for(&acme, &event, &mut written).unwrap_or_else(|err| panic!("{what}: {err}"));
+        assert_eq!(written, sent, "{what}: written as alert_for gives it");
+        // What the ledger sends, it can send: the page is not lost.
+        let ledger = IncidentLedger::new(rules());
+        let Decision::Send(trigger) = ledger.apply_for(&acme, &event, now).unwrap() else { panic!("{what}: a page") };
+        assert!(trigger.body().is_ok(), "{what}: the ledger's trigger has a body");
+    }
+}

@@ -6,7 +6,7 @@ use std::fmt;
 
 use serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 
-use crate::support::clip::clip_json;
+use crate::support::clip::{clip_json, escaped_len};
 use crate::support::json_out::string;
 
 /// How much of a JSON value is kept.
@@ -163,15 +163,19 @@ impl<'de> Visitor<'de> for Rewrite<'_, '_> {
             if map.next_key_seed(Key { keys: &mut keys, bounds: writer.bounds })?.is_none() {
                 break;
             }
+            // The key as written (escaped: a control character takes six bytes), its quotes
+            // and colon, and the comma before the entry; counted before the value is read, so
+            // that the values nested under it see the room it takes.
+            let key_bytes = escaped_len(&keys[key_start..]) + 4;
+            writer.written += key_bytes;
             let value_start = values.len();
             map.next_value_seed(Rewrite { writer: &mut *writer, out: &mut values, top: false })?;
             if top && values[value_start..] == *b"null" {
+                writer.written -= key_bytes + (values.len() - value_start);
                 keys.truncate(key_start);
                 values.truncate(value_start);
                 continue;
             }
-            // The key, its quotes and colon, and the comma before the entry.
-            writer.written += keys.len() - key_start + 4;
             entries.push(Entry { key: key_start..keys.len(), value: value_start..values.len() });
         }
         // Sorted as a `BTreeMap` keeps keys; of a repeated key, the last entry read.

@@ -35,6 +35,11 @@ pub(crate) fn clip_json(text: &str, max_chars: usize, max_json_bytes: usize) -> 
     Cow::Borrowed(text)
 }
 
+/// How many bytes `text` takes in a JSON string once escaped, without its quotes.
+pub(crate) fn escaped_len(text: &str) -> usize {
+    text.chars().map(json_len).sum()
+}
+
 /// How many bytes `c` takes in a JSON string, escaped as serde_json escapes it.
 fn json_len(c: char) -> usize {
     match c {
@@ -72,6 +77,9 @@ mod tests {
         assert!(escaped.len() - 2 <= 60, "{} bytes", escaped.len() - 2);
         assert!(clipped.ends_with('…'));
         assert_eq!(clip_json("plain", 100, 60), "plain");
+        for text in ["plain", "\"quoted\" \\ and \n", "ünïcødé \u{1f}\u{7f}", ""] {
+            assert_eq!(super::escaped_len(text), serde_json::to_string(text).unwrap().len() - 2, "{text:?}");
+        }
         for text in ["\"quoted\" \\ and \n", "ünïcødé \u{1f}", &"x".repeat(70)] {
             for limit in 0..40 {
                 let cut = clip_json(text, 1000, limit);
