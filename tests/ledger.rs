@@ -461,6 +461,30 @@ fn results_that_cannot_be_followed_page_as_the_rules_would() {
     assert!(ledger.store().is_empty());
 }
 
+#[test]
+fn what_the_ledger_says_to_send_can_always_be_sent() {
+    // A hand-built result whose time JSON cannot write (the year -1): `alert_for(..).body()`
+    // refuses it, and a ledger that counted it sent would hold the incident open with no page
+    // out. It sends the trigger without the details and time it cannot write, saying so.
+    let year_minus_one = sauce_webhooks::time::macros::datetime!(-0001-12-31 23:00 UTC);
+    let mut job = Job::new("j1", JobStatus::Failed, year_minus_one);
+    job.name = Some("checkout works".into());
+    job.org_id = Some("acme".into());
+    let event = Event::Job(job);
+    assert!(rules().alert_for(&event).unwrap().body().is_err(), "the stateless rules cannot write it");
+    let mut check = CheckRun::new("GET /health", true);
+    check.time = Some(year_minus_one);
+    let ledger = IncidentLedger::new(rules());
+    for decision in [ledger.apply(&event, arrival()).unwrap(), ledger.apply_check(&check, arrival()).unwrap()] {
+        let Decision::Send(trigger) = decision else { panic!("a page: {decision:?}") };
+        let body: serde_json::Value = serde_json::from_slice(&trigger.body().expect("a body")).unwrap();
+        assert_eq!(body["event_action"], "trigger");
+        let left_out = body["payload"]["custom_details"]["left_out"].as_str().unwrap();
+        assert!(left_out.contains("cannot be written"), "{left_out}");
+        assert!(body["payload"]["summary"].as_str().unwrap().contains("failed"));
+    }
+}
+
 /// A failure or success of test 0 at `minute`, with its own id.
 fn run(says: Says, minute: i64, id: &str) -> Event {
     Run { test: 0, says, at: start() + Duration::minutes(minute), id: id.into() }.event()

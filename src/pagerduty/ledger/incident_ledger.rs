@@ -313,7 +313,7 @@ impl<S: IncidentStore> IncidentLedger<S> {
             // Not followed across runs: a failure pages as the stateless rules would.
             let trigger = self.rules.trigger_for(event, dedup::of_test(event, org).as_deref());
             return Ok(match (verdict, trigger) {
-                (Verdict::Failure, Some(trigger)) => Decision::Send(trigger),
+                (Verdict::Failure, Some(trigger)) => Decision::Send(trigger.sendable()),
                 _ => Decision::Skip(Skip::NoKey),
             });
         };

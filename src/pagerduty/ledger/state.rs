@@ -75,7 +75,9 @@ impl IncidentState {
 #[non_exhaustive]
 pub enum Decision {
     /// Send this alert (a trigger or a resolve). The ledger counts it as sent: deliver it at
-    /// least once.
+    /// least once. Its body can always be written: a trigger whose details would pass
+    /// PagerDuty's limit, or whose time JSON cannot write (a hand-built one), comes without
+    /// them, its `custom_details` saying why in `left_out`.
     Send(AlertEvent),
     /// Send nothing, for this reason.
     Skip(Skip),
@@ -238,14 +240,15 @@ pub(crate) fn advance(
 }
 
 impl Step {
-    /// The decision this step makes, building the alert only when one is sent.
+    /// The decision this step makes, building the alert only when one is sent: one whose body
+    /// can be written (see [`AlertEvent::sendable`]), since the state already counts it sent.
     pub(crate) fn decide(
         self,
         trigger: impl FnOnce() -> Option<AlertEvent>,
         resolve: impl FnOnce() -> AlertEvent,
     ) -> Decision {
         match self {
-            Self::Trigger => trigger().map_or(Decision::Skip(Skip::NoVerdict), Decision::Send),
+            Self::Trigger => trigger().map_or(Decision::Skip(Skip::NoVerdict), |alert| Decision::Send(alert.sendable())),
             Self::Resolve => Decision::Send(resolve()),
             Self::Skip(skip) => Decision::Skip(skip),
         }
