@@ -55,9 +55,10 @@ pub(crate) fn of_test<T: EventText>(event: &EventOf<T>, org: Option<&str>) -> Op
     written(|key| write_test(key, event, org))
 }
 
-/// A check's identity across runs: its name.
+/// A check's identity across runs: its organization, if the host gave one, and its name.
 pub(crate) fn of_check(check: &CheckRun) -> String {
-    of_parts(&["check", trimmed(&check.name)])
+    let org = check.organization.as_ref().map_or("", OrgId::as_str);
+    of_parts(&["check", org, trimmed(&check.name)])
 }
 
 /// A dedup key from its parts: [`write_parts`] into a new string.
