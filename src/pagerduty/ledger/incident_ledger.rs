@@ -37,7 +37,11 @@ use crate::id::OrgId;
 ///   look stale. Results without a time of their own (visual builds, API Testing runs without a
 ///   date, checks without one) are taken in the order they arrive: only their ids, remembered
 ///   for the key's latest 64 results, tell a replay from a new result, so a replay within that
-///   window never pages again nor resolves what a newer failure opened.
+///   window never pages again nor resolves what a newer failure opened. A result with neither
+///   an id nor a time (a visual run without `start` and `end`, an app's crash or an error
+///   group without a time) counts anew at every delivery: a replay of it may page again,
+///   where anything else it could be told by (its group's dashboard link, its totals) would
+///   make the next real failure look like a replay and lose its page.
 /// - What counts as one incident is yours to choose ([`Granularity`]). Every key names an
 ///   organization: an event that names none (API Testing, Error Reporting, a visual run, App
 ///   Distribution: a project's) is followed under the organization it was received for,
@@ -317,8 +321,7 @@ impl<S: IncidentStore> IncidentLedger<S> {
                 _ => Decision::Skip(Skip::NoKey),
             });
         };
-        let observation =
-            Observation { verdict, at: event_time(event), fingerprint: Some(fingerprint_of(event, verdict)) };
+        let observation = Observation { verdict, at: event_time(event), fingerprint: fingerprint_of(event, verdict) };
         let step = self.record(&key, &observation, now)?;
         let dedup_key = &key[self.namespace.len()..];
         Ok(step.decide(|| self.rules.trigger_for(event, Some(dedup_key)), || self.rules.resolve(dedup_key)))
@@ -374,28 +377,40 @@ fn event_time<T: EventText>(event: &EventOf<T>) -> Option<OffsetDateTime> {
 }
 
 /// Which result an event is: its identity (a job's or build's id, a measure's time) and its
-/// verdict, so that the same result delivered twice is told from another result.
-fn fingerprint_of<T: EventText>(event: &EventOf<T>, verdict: Verdict) -> Fingerprint {
+/// verdict, so that the same result delivered twice is told from another result. `None` for
+/// a result with neither an id nor a time of its own (a visual run without `start` or `end`,
+/// whose `url` is its group's dashboard, the same for every run; an app's crash or an error
+/// group without a time): nothing tells it from the next result of its key, so each delivery
+/// counts as a new result. A repeated delivery may then page again, where a fingerprint of
+/// what runs share (`url`, totals, message) would skip a new failure as a duplicate and lose
+/// its page.
+fn fingerprint_of<T: EventText>(event: &EventOf<T>, verdict: Verdict) -> Option<Fingerprint> {
     let mut hash = FingerprintHasher::new();
+    let nanos = |at: OffsetDateTime| at.unix_timestamp_nanos().to_le_bytes();
     match event {
         EventOf::Job(job) => hash.write(job.id.as_bytes()),
         EventOf::VisualBuild(build) => hash.write(build.build_id.as_bytes()),
-        EventOf::Concurrency(usage) => hash.write(&usage.timestamp.unix_timestamp_nanos().to_le_bytes()),
+        EventOf::Concurrency(usage) => hash.write(&nanos(usage.timestamp)),
         EventOf::ApiTest(result) => hash.write(result.event_id.as_bytes()),
         EventOf::AppDistribution(app) => {
             hash.write(app.event.as_bytes());
             hash.write(app.crash_message.as_deref().unwrap_or_default().as_bytes());
-            hash.write(&app.timestamp.map_or(0, OffsetDateTime::unix_timestamp_nanos).to_le_bytes());
+            hash.write(&nanos(app.timestamp?));
         }
         EventOf::VisualRun(run) => {
+            if run.start.is_none() && run.end.is_none() {
+                return None;
+            }
             hash.write(run.url.as_deref().unwrap_or_default().as_bytes());
-            hash.write(&run.end.map_or(0, OffsetDateTime::unix_timestamp_nanos).to_le_bytes());
+            for at in [run.start, run.end] {
+                hash.write(&at.map_or(0, OffsetDateTime::unix_timestamp_nanos).to_le_bytes());
+            }
         }
         EventOf::ErrorGroup(group) => {
             hash.write(group.fingerprint.as_bytes());
-            hash.write(&group.last_seen.map_or(0, OffsetDateTime::unix_timestamp_nanos).to_le_bytes());
+            hash.write(&nanos(group.last_seen?));
         }
-        EventOf::Unknown(_) => {}
+        EventOf::Unknown(_) => return None,
     }
-    hash.finish(verdict)
+    Some(hash.finish(verdict))
 }
