@@ -15,7 +15,7 @@ use super::super::verdict::Verdict;
 use super::error::LedgerError;
 use super::fingerprint::{Fingerprint, FingerprintHasher};
 use super::granularity::Granularity;
-use super::state::{Decision, IncidentState, Observation, Policy, Skip, Step, advance};
+use super::state::{Decision, IncidentState, Observation, Policy, Skip, Step, advance, close};
 use super::store::{IncidentStore, MemoryIncidentStore};
 use crate::event::{EventOf, EventText};
 use crate::id::OrgId;
@@ -42,6 +42,12 @@ use crate::id::OrgId;
 ///   group without a time) counts anew at every delivery: a replay of it may page again,
 ///   where anything else it could be told by (its group's dashboard link, its totals) would
 ///   make the next real failure look like a replay and lose its page.
+/// - An error group or an app's crash is a failure that no success follows: someone resolves
+///   its incident in PagerDuty. Tell the ledger with [`resolve`](Self::resolve) (a PagerDuty
+///   v3 webhook says when); failing that, a failure of its key a day after its page pages
+///   again ([`with_unresolved_repage_after`](Self::with_unresolved_repage_after)), and
+///   [`MemoryIncidentStore::prune`] forgets it like a closed one. Any incident can be
+///   resolved by hand so.
 /// - What counts as one incident is yours to choose ([`Granularity`]). Every key names an
 ///   organization: an event that names none (API Testing, Error Reporting, a visual run, App
 ///   Distribution: a project's) is followed under the organization it was received for,
@@ -159,6 +165,18 @@ impl<S: IncidentStore> IncidentLedger<S> {
         self
     }
 
+    /// Pages an open incident that no result resolves (an error group, an app's crash: no
+    /// success follows them) again on a failure that arrives `interval` or more after it was
+    /// last paged, by the host's clock (a day by default, a minute at least). Someone resolves
+    /// those in PagerDuty, which the ledger does not see unless you tell it
+    /// ([`resolve`](Self::resolve)); without this, further crashes of a version, or the
+    /// group notified again, would be skipped as already open for good.
+    #[must_use]
+    pub fn with_unresolved_repage_after(mut self, interval: Duration) -> Self {
+        self.policy.unresolved_repage_after = interval.max(Duration::MINUTE);
+        self
+    }
+
     /// How far ahead of `now` a result's own time may be (5 minutes by default, and never
     /// less than zero): the sender's clock and the host's differ a little. A result dated
     /// further ahead is skipped ([`Skip::FromTheFuture`]).
@@ -211,6 +229,48 @@ impl<S: IncidentStore> IncidentLedger<S> {
     pub fn incident(&self, dedup_key: &str) -> Result<Option<IncidentState>, LedgerError<S::Error>> {
         let stored = self.store.load(&self.stored(dedup_key)).map_err(LedgerError::Store)?;
         Ok(stored.map(|stored| stored.state))
+    }
+
+    /// Closes the incident with `dedup_key` by hand, and gives the resolve to send:
+    /// [`Decision::Send`] of a resolve when it was open, [`Skip::NothingOpen`] when not (or
+    /// never followed). For what no result closes: an error group or an app's crash, whose
+    /// incidents someone resolves in PagerDuty. When PagerDuty tells you (a v3 webhook
+    /// `incident.resolved`, whose incident's
+    /// [`incident_key`](super::super::webhook::Incident::incident_key) is the dedup key), call
+    /// this; the resolve it gives may then be dropped, or sent all the same (PagerDuty ignores
+    /// a resolve of a resolved alert). The next failure of the key pages again; a replay of
+    /// the failure that opened it does not. Any incident can be closed so, an old key's too
+    /// (after keys changed, say).
+    ///
+    /// ```
+    /// use sauce_webhooks::pagerduty::{Action, Decision, IncidentLedger, IncidentRules, RoutingKey, Skip};
+    /// use sauce_webhooks::time::OffsetDateTime;
+    /// use sauce_webhooks::{Event, OrgId};
+    ///
+    /// let ledger = IncidentLedger::new(IncidentRules::new(RoutingKey::new("R0UT1NGKEY0123456789ABCDEFGHIJKL")?));
+    /// let (acme, now) = (OrgId::from("acme"), OffsetDateTime::now_utc());
+    /// let group = |last: i64| Event::from_slice(format!(r#"{{"universe":"acme","project":"checkout-service",
+    ///     "fingerprint":"8a3c9e1f","timestamp":[1714557600,{last}]}}"#).as_bytes());
+    /// let Decision::Send(page) = ledger.apply_for(&acme, &group(1714561200)?, now)? else { panic!() };
+    /// assert_eq!(ledger.apply_for(&acme, &group(1714561300)?, now)?, Decision::Skip(Skip::AlreadyOpen));
+    ///
+    /// // Someone resolved it in PagerDuty; the webhook says so.
+    /// let Decision::Send(resolve) = ledger.resolve(page.dedup_key().unwrap(), now)? else { panic!() };
+    /// assert_eq!(resolve.action(), Action::Resolve);
+    /// assert!(matches!(ledger.apply_for(&acme, &group(1714561400)?, now)?, Decision::Send(_)), "pages again");
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    ///
+    /// # Errors
+    /// As [`apply`](Self::apply).
+    pub fn resolve(&self, dedup_key: &str, now: OffsetDateTime) -> Result<Decision, LedgerError<S::Error>> {
+        let mut step = Step::Skip(Skip::NothingOpen);
+        self.store.update(&self.stored(dedup_key), &mut |state| {
+            let next;
+            (next, step) = close(state, now);
+            next
+        })?;
+        Ok(step.decide(|| None, || self.rules.resolve(dedup::bounded(dedup_key))))
     }
 
     /// The key under which the store keeps the incident of `event`, received for the
@@ -321,7 +381,12 @@ impl<S: IncidentStore> IncidentLedger<S> {
                 _ => Decision::Skip(Skip::NoKey),
             });
         };
-        let observation = Observation { verdict, at: event_time(event), fingerprint: fingerprint_of(event, verdict) };
+        let observation = Observation {
+            verdict,
+            at: event_time(event),
+            fingerprint: fingerprint_of(event, verdict),
+            resolves: Verdict::can_resolve(event),
+        };
         let step = self.record(&key, &observation, now)?;
         let dedup_key = &key[self.namespace.len()..];
         Ok(step.decide(|| self.rules.trigger_for(event, Some(dedup_key)), || self.rules.resolve(dedup_key)))
@@ -344,7 +409,7 @@ impl<S: IncidentStore> IncidentLedger<S> {
             hash.write(&check.time.map_or(0, OffsetDateTime::unix_timestamp_nanos).to_le_bytes());
             hash.finish(verdict)
         });
-        let observation = Observation { verdict, at: check.time, fingerprint };
+        let observation = Observation { verdict, at: check.time, fingerprint, resolves: true };
         let step = self.record(&self.stored(&dedup_key), &observation, now)?;
         Ok(step.decide(|| Some(self.rules.alert_for_check(check)), || self.rules.resolve(dedup_key)))
     }
