@@ -131,3 +131,28 @@ fn a_group_pages_once_however_often_it_is_notified() {
         .count();
     assert_eq!(pages, 1, "one page for the group, whatever repeats or follows");
 }
+
+#[test]
+fn first_and_last_times_read_back_as_they_were_read() {
+    // (timestamp as sent, first and last occurrence in nanoseconds since the epoch)
+    let s = 1_000_000_000_i128;
+    let cases = [
+        ("[1502953926,1502953926926]", 1_502_953_926 * s, 1_502_953_926_926_000_000),
+        (r#""2017-08-17T07:12:06.5Z""#, 1_502_953_926_500_000_000, 1_502_953_926_500_000_000),
+        ("[1714557600.25,1714561200]", 1_714_557_600_250_000_000, 1_714_561_200 * s),
+        (r#"["2024-05-01T10:00:00.123456789Z",null]"#, 1_714_557_600_123_456_789, 0),
+        (r#""6000-01-01T00:00:00Z""#, 127_174_492_800 * s, 127_174_492_800 * s),
+        // One time is both the first and the last; a pair the wrong way round is kept as sent
+        // (the ledger orders by the later).
+        ("[1714557600]", 1_714_557_600 * s, 1_714_557_600 * s),
+        ("[1714561200,1714557600]", 1_714_561_200 * s, 1_714_557_600 * s),
+    ];
+    for (timestamp, first, last) in cases {
+        let body = format!(r#"{{"project":"checkout-service","fingerprint":"8a3c9e1f","timestamp":{timestamp}}}"#);
+        let read = group(body.as_bytes());
+        let nanos = |at: Option<OffsetDateTime>| at.map_or(0, OffsetDateTime::unix_timestamp_nanos);
+        assert_eq!((nanos(read.first_seen), nanos(read.last_seen)), (first, last), "{timestamp}");
+        let written = serde_json::to_vec(&Event::ErrorGroup(read.clone())).unwrap();
+        assert_eq!(group(&written), read, "{timestamp} written as {}", String::from_utf8_lossy(&written));
+    }
+}

@@ -435,7 +435,8 @@ fn event_time<T: EventText>(event: &EventOf<T>) -> Option<OffsetDateTime> {
         EventOf::Job(job) => Some(job.modification_time),
         EventOf::Concurrency(usage) => Some(usage.timestamp),
         EventOf::ApiTest(result) => result.date,
-        EventOf::ErrorGroup(group) => group.last_seen,
+        // The later of the pair, should a sender have it the wrong way round.
+        EventOf::ErrorGroup(group) => group.last_seen.max(group.first_seen),
         EventOf::VisualRun(run) => run.end,
         EventOf::VisualBuild(_) | EventOf::AppDistribution(_) | EventOf::Unknown(_) => None,
     }
