@@ -553,3 +553,34 @@ fn attribute_names_that_escape_long_still_page_within_the_limit() {
         assert!(trigger.body().is_ok(), "{what}: the ledger's trigger has a body");
     }
 }
+
+#[test]
+fn deeply_nested_attributes_keep_the_rest_of_the_details() {
+    // `attributes` as deep as the parser takes: the details were rewritten through serde_json's
+    // 128 levels, which they passed, and came out `{}` (call stack and fingerprint gone); a
+    // little less deep, the alert nested deeper than serde_json reads.
+    let acme = sauce_webhooks::OrgId::from("acme");
+    let mut parsed = 0;
+    for depth in [100, 120, 125, 126, 127] {
+        for (open, close) in [("[", "]"), (r#"{"a":"#, "}")] {
+            let attributes = format!("{}1{}", open.repeat(depth), close.repeat(depth));
+            let body = format!(
+                r#"{{"project":"checkout-service","fingerprint":"8a3c9e1f","callstack":["CartService.total"],"attributes":{attributes}}}"#
+            );
+            let Ok(event) = Event::from_slice(body.as_bytes()) else { continue };
+            parsed += 1;
+            let alert = rules().alert_received_for(&acme, &event).unwrap();
+            let sent = assert_valid(&alert.body().unwrap(), "/enqueue");
+            let details = &sent["payload"]["custom_details"];
+            assert_eq!(details["fingerprint"], "8a3c9e1f", "depth {depth} {open}");
+            assert_eq!(details["callstack"][0], "CartService.total", "depth {depth} {open}");
+            let mut inner = &details["attributes"];
+            let mut levels = 0;
+            while let Some(next) = inner.get(0).or_else(|| inner.get("a")) {
+                (inner, levels) = (next, levels + 1);
+            }
+            assert!(levels < depth && *inner == "…", "depth {depth} {open}: cut at {levels} levels, {inner}");
+        }
+    }
+    assert!(parsed >= 9, "the parser takes up to 127 levels of attributes: {parsed} parsed");
+}
