@@ -632,3 +632,19 @@ fn stored_states_are_plain_json_numbers_and_strings() {
     assert!(json["recent"][0].as_str().is_some_and(|hex| hex.len() == 16), "{json}");
     assert_eq!(serde_json::from_value::<IncidentState>(json).unwrap(), state);
 }
+
+#[test]
+fn no_setting_nor_clock_makes_the_ledger_panic() {
+    // `now + clock skew` overflowed the time crate's range and panicked at every apply.
+    let far = [Duration::days(4_000_000), Duration::MAX];
+    let late = sauce_webhooks::time::macros::datetime!(9999-12-31 23:58 UTC);
+    for (skew, now) in [(far[0], arrival()), (far[1], arrival()), (Duration::minutes(5), late)] {
+        let ledger = IncidentLedger::new(rules())
+            .with_clock_skew(skew)
+            .with_repage_after(Duration::MAX)
+            .with_unresolved_repage_after(Duration::MAX);
+        let decision = ledger.apply(&run(Says::Failed, 1, "r1"), now).unwrap();
+        assert!(matches!(decision, Decision::Send(_)), "{skew} {now}: {decision:?}");
+        assert_eq!(ledger.apply(&run(Says::Failed, 2, "r2"), now).unwrap(), Decision::Skip(Skip::AlreadyOpen));
+    }
+}

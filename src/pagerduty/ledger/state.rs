@@ -2,7 +2,7 @@
 //! rule of the ledger can be checked on its own.
 
 use serde::{Deserialize, Serialize};
-use time::{Duration, OffsetDateTime};
+use time::{Date, Duration, OffsetDateTime, Time};
 
 use super::super::alert::AlertEvent;
 use super::super::verdict::Verdict;
@@ -217,7 +217,9 @@ pub(crate) fn advance(
     if result.verdict == Verdict::Neither {
         return (None, Step::Skip(Skip::NoVerdict));
     }
-    let horizon = now + policy.clock_skew;
+    // Past what a time can hold (a skew of millennia, a clock at the year 9999), nothing is
+    // from the future: `+` would panic there.
+    let horizon = now.checked_add(policy.clock_skew).unwrap_or(OffsetDateTime::new_utc(Date::MAX, Time::MAX));
     if result.at.is_some_and(|at| at > horizon) {
         return (None, Step::Skip(Skip::FromTheFuture));
     }
