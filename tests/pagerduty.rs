@@ -299,6 +299,17 @@ fn limits_are_enforced_when_building() {
     let huge = AlertEvent::trigger(key(), Payload::new("s", "s", Severity::Info).with_custom_details(details));
     assert!(matches!(huge.body(), Err(AlertError::TooLarge { .. })));
     assert!(matches!(huge.request(), Err(AlertError::TooLarge { .. })));
+    // PagerDuty says "512 KB" without saying which kilobyte: the smaller, 512,000 bytes, so
+    // that no body between the two is refused by PagerDuty and its page lost.
+    assert_eq!(MAX_BODY_BYTES, 512_000);
+    let body_of = |log: usize| {
+        let mut details = serde_json::Map::new();
+        details.insert("log".into(), "x".repeat(log).into());
+        AlertEvent::trigger(key(), Payload::new("s", "s", Severity::Info).with_custom_details(details)).body()
+    };
+    let overhead = body_of(0).unwrap().len();
+    assert_eq!(body_of(512_000 - overhead).unwrap().len(), 512_000);
+    assert_eq!(body_of(512_001 - overhead), Err(AlertError::TooLarge { size: 512_001 }));
 }
 
 #[test]
