@@ -152,3 +152,83 @@ fn the_kits_builders_build_each_family_and_read_back_equal() {
         assert_eq!(Event::from_slice(&serde_json::to_vec(&event).unwrap()).unwrap(), event);
     }
 }
+
+/// Keys that some kinds read without their telling a kind, each with a value of a form no
+/// kind reads it in, and the kinds that read it (for which such a body is refused).
+const MISREAD: &[(&str, &str, &[&str])] = &[
+    ("event", r#"{"type":"x"}"#, &["App Distribution"]),
+    ("version", r#"{"a":1}"#, &["App Distribution"]),
+    ("platform", "1", &["App Distribution"]),
+    ("email", "5", &["App Distribution"]),
+    ("text", "[1]", &["App Distribution"]),
+    ("filesize", r#""big""#, &["App Distribution"]),
+    ("hosts", "true", &["error group"]),
+    ("callstack", "5", &["error group"]),
+    ("occurrences", r#""many""#, &["error group"]),
+    ("group", "1", &["visual run"]),
+    ("url", "{}", &["visual run"]),
+    ("start", r#""yesterday""#, &["visual run"]),
+    ("summary", "5", &["visual build"]),
+    ("team_ids", "5", &["visual build"]),
+    ("failuresCount", r#""x""#, &["API test"]),
+    ("date", r#""yesterday""#, &["API test"]),
+    ("timestamp", r#""yesterday""#, &["concurrency", "error group", "App Distribution"]),
+    ("project", "5", &["visual build", "API test", "error group", "visual run"]),
+    ("tags", "5", &["job", "API test"]),
+    ("passed", r#""maybe""#, &["job"]),
+    ("duration_sec", r#""long""#, &["job"]),
+    ("browser_name", "{}", &["job"]),
+];
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(256))]
+
+    #[test]
+    fn another_kinds_key_of_any_form_changes_nothing(which in 0usize..14, misread in prop::collection::vec(0usize..22, 1..4)) {
+        // A relay or template adds a key that another kind reads, in a form of its own (a
+        // job with `"event":{...}` or `"hosts":true`): it was refused whole with a 400. Read
+        // as the kind its keys tell, the body's own keys are read as ever, the others skipped.
+        let (body, expected) = &fixtures()[which];
+        let Value::Object(mut object) = serde_json::from_slice::<Value>(body).unwrap() else { unreachable!() };
+        // Written again as the test writes the changed body (an error group keeps its
+        // attributes' text as written).
+        let original = Event::from_slice(&serde_json::to_vec(&object).unwrap()).unwrap();
+        let mut read_by_it = None;
+        for &at in &misread {
+            let (key, value, readers) = MISREAD[at];
+            if object.contains_key(key) {
+                continue;
+            }
+            object.insert(key.to_owned(), serde_json::from_str(value).unwrap());
+            // The raw real-device form is a job read from its `eventPayload` alone.
+            let raw_rdc = object.contains_key("eventPayload");
+            if readers.contains(expected) && !raw_rdc {
+                read_by_it = Some(key);
+            }
+        }
+        let parsed = Event::from_slice(&serde_json::to_vec(&object).unwrap());
+        match read_by_it {
+            None => prop_assert_eq!(parsed.unwrap(), original),
+            // A key the kind reads, in a form it does not take: refused, where it is.
+            Some(_) => {
+                let err = parsed.unwrap_err();
+                prop_assert!(misread.iter().any(|&at| err.path() == format!("$.{}", MISREAD[at].0)), "{}", err);
+            }
+        }
+    }
+}
+
+#[test]
+fn a_job_with_another_kinds_keys_is_read_as_a_job() {
+    // The attack review's bodies: each was refused with a 400.
+    let job = fixtures::VDC_JOB_FAILED;
+    let original = Event::from_slice(job).unwrap();
+    for extra in [r#""event":{"type":"x"}"#, r#""version":{"a":1}"#, r#""platform":1"#, r#""hosts":true"#, r#""callstack":5"#] {
+        let body = String::from_utf8_lossy(job).replacen('{', &format!("{{{extra},"), 1);
+        assert_eq!(Event::from_slice(body.as_bytes()).unwrap(), original, "{extra}");
+        assert_eq!(Event::from_slice_borrowed(body.as_bytes()).unwrap().into_owned(), original, "{extra}");
+    }
+    // The job's own keys are still checked, and named where they are wrong.
+    let body = String::from_utf8_lossy(job).replacen('{', r#"{"hosts":true,"duration_sec":"long","#, 1);
+    assert_eq!(Event::from_slice(body.as_bytes()).unwrap_err().path(), "$.duration_sec");
+}

@@ -12,7 +12,8 @@ use time::OffsetDateTime;
 
 use super::key_table::KeyTable;
 use super::nested::{ConcurrencyBody, NamedRef, RdcOwnership, RdcPayload, named_ref};
-use crate::event::{BuildSummary, DataCenter, DataType, RunTotals, Visibility};
+use super::shape::{Shape, ShapeKeys};
+use crate::event::{AppDistributionEvent, BuildSummary, DataCenter, DataType, RunTotals, Visibility};
 use crate::raw_json::RawJson;
 use crate::support::open_enum::{Word, word};
 use crate::support::read::{
@@ -33,6 +34,9 @@ macro_rules! fields {
         #[derive(Debug, Default)]
         pub(crate) struct Fields<'de> {
             $( pub $name: $ty, )+
+            /// The shape the keys are read as, when it is known before they are read: the
+            /// keys no builder of that shape takes are then skipped, whatever their values.
+            pub read_as: Option<Shape>,
         }
 
         #[allow(non_camel_case_types)]
@@ -54,7 +58,7 @@ macro_rules! fields {
         /// Reads the keys of one object, then hands them to a builder: the builder runs inside
         /// the deserializer, so a missing key's error gets the object's position, and the
         /// large `Fields` is never moved (a job's builder takes what it needs out of it).
-        struct FieldsVisitor<'de, T, E>(fn(&mut Fields<'de>) -> Result<T, E>);
+        struct FieldsVisitor<'de, T, E>(fn(&mut Fields<'de>) -> Result<T, E>, Option<Shape>);
 
         impl<'de, T, E: fmt::Display> Visitor<'de> for FieldsVisitor<'de, T, E> {
             type Value = T;
@@ -68,8 +72,12 @@ macro_rules! fields {
             }
 
             fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<T, A::Error> {
-                let mut fields = Fields::default();
+                let mut fields = Fields { read_as: self.1, ..Fields::default() };
                 while let Some(key) = map.next_key_seed(KeySeed)? {
+                    let key = match fields.read_as {
+                        Some(shape) => key.filter(|key| key.is_read_by(shape)),
+                        None => key,
+                    };
                     match key {
                         $( Some(Key::$name) => {
                             struct Read;
@@ -254,7 +262,202 @@ where
 {
     // `deserialize_any`, not `deserialize_map`, so that an array reaches `visit_seq` and its
     // error can point to `Event::from_slice_batch`.
-    d.deserialize_any(FieldsVisitor(build))
+    d.deserialize_any(FieldsVisitor(build, None))
+}
+
+/// As [`read_object`], reading the keys as `shape`: the keys no builder of that shape takes
+/// are skipped, whatever their values, and [`Fields::shape`] is `shape`.
+pub(crate) fn read_object_as<'de, D, T, E>(
+    d: D,
+    shape: Shape,
+    build: fn(&mut Fields<'de>) -> Result<T, E>,
+) -> Result<T, D::Error>
+where
+    D: Deserializer<'de>,
+    E: fmt::Display,
+{
+    d.deserialize_any(FieldsVisitor(build, Some(shape)))
+}
+
+impl Key {
+    /// Whether the builder of `shape` takes this key (in `wire/<kind>.rs`). A key of another
+    /// kind is then skipped when a body is read again as `shape` (see `wire/parse.rs`), so that
+    /// a value of another form there, meaning something else to this sender, refuses nothing.
+    fn is_read_by(self, shape: Shape) -> bool {
+        use Key::*;
+        match shape {
+            Shape::Job => matches!(
+                self,
+                id | data_type
+                    | status
+                    | consolidated_status
+                    | passed
+                    | creation_time
+                    | modification_time
+                    | owner
+                    | owner_sauce
+                    | owner_id
+                    | org_id
+                    | team_id
+                    | team_name
+                    | group_id
+                    | name
+                    | browser_name
+                    | browser
+                    | browser_version
+                    | os_name
+                    | os
+                    | os_version
+                    | duration_sec
+                    | visibility
+                    | public
+                    | tags
+                    | device
+                    | device_name
+                    | device_type
+                    | app
+                    | error
+                    | exception
+                    | commit_id
+                    | branch_name
+                    | build
+                    | automation_backend
+            ),
+            Shape::RawRdc => matches!(self, event_payload | ownership | team_name),
+            Shape::VisualBuild => matches!(
+                self,
+                org_id
+                    | user_id
+                    | team_ids
+                    | creator_id
+                    | build_id
+                    | build_name
+                    | build_url
+                    | status
+                    | branch
+                    | project
+                    | summary
+                    | data_center
+            ),
+            Shape::Concurrency => matches!(self, concurrency | timestamp),
+            Shape::ApiTest => matches!(
+                self,
+                event_id
+                    | failures_count
+                    | test_name
+                    | test_id
+                    | project_name
+                    | project_id
+                    | project
+                    | test
+                    | tags
+                    | date
+                    | critical_failures
+                    | http_failures
+                    | warnings_count
+                    | execution_time_seconds
+                    | api_build_id
+                    | exception
+            ),
+            Shape::ErrorGroup => matches!(
+                self,
+                fingerprint
+                    | universe
+                    | project
+                    | application
+                    | href
+                    | group_url
+                    | callstack
+                    | occurrences
+                    | object_id
+                    | timestamp
+                    | classifiers
+                    | hosts
+                    | guids
+                    | attributes
+            ),
+            Shape::VisualRun => matches!(
+                self,
+                totals
+                    | project
+                    | project_id
+                    | group
+                    | visual_group_id
+                    | name
+                    | resolution
+                    | environment
+                    | start
+                    | end
+                    | status
+                    | url
+            ),
+            Shape::AppDistribution => matches!(
+                self,
+                event
+                    | app_name
+                    | timestamp
+                    | version
+                    | build
+                    | platform
+                    | api_build_id
+                    | filesize
+                    | app_build_url
+                    | landing_page_url
+                    | landing_page_build_url
+                    | app_url
+                    | session_url
+                    | screenshot_url
+                    | icon_url
+                    | community_url
+                    | referer
+                    | change_log
+                    | tester_email
+                    | email
+                    | ip_address
+                    | udid
+                    | device
+                    | app_device_name
+                    | raw_device_name
+                    | crash_message
+                    | text
+                    | correlation_id
+            ),
+            Shape::Unknown => false,
+        }
+    }
+}
+
+impl Fields<'_> {
+    /// The shape these keys reveal (see [`Shape`]), or the one they were read as. A key whose
+    /// value was `null` or `""` counts as absent here, which only matters for bodies that are
+    /// nothing but empty values; a listing key counts whatever its value.
+    pub(crate) fn shape(&self) -> Shape {
+        if let Some(shape) = self.read_as {
+            return shape;
+        }
+        let present = |b: bool| b.then_some(IgnoredAny);
+        ShapeKeys {
+            concurrency: present(self.concurrency.is_some()),
+            event_payload: present(self.event_payload.is_some()),
+            event_id: present(self.event_id.is_some()),
+            fingerprint: present(self.fingerprint.is_some()),
+            totals: present(self.totals.is_some()),
+            app_name: present(self.app_name.is_some()),
+            app_event: self.event.as_deref().is_some_and(AppDistributionEvent::is_documented_event),
+            build_id: present(self.build_id.is_some()),
+            build_url: present(self.build_url.is_some()),
+            data_center: present(self.data_center.is_some()),
+            data_type: present(self.data_type.is_some()),
+            creation_time: present(self.creation_time.is_some()),
+            modification_time: present(self.modification_time.is_some()),
+            consolidated_status: present(self.consolidated_status.is_some()),
+            jobs: present(self.listing),
+            builds: None,
+            entities: None,
+            items: None,
+        }
+        .shape()
+    }
 }
 
 /// The REST API's `public` key: a visibility word, or a boolean (`true` public, `false` private).
