@@ -177,3 +177,29 @@ fn a_checks_key_names_its_organization_when_the_host_gives_one() {
     let Decision::Send(resolve) = ledger.apply_check(&check("acme", false), now).unwrap() else { panic!() };
     assert_eq!(resolve.dedup_key(), acme_page.dedup_key());
 }
+
+#[test]
+fn a_projects_event_naming_nothing_to_tell_it_by_pages_on_its_own() {
+    // A crash of no named app, and a visual run of neither project nor group: they shared one
+    // incident per organization (["app","acme","","ios","1.4.2"]), so the second nameless
+    // app's crash was "already open". Like a job without a name, each pages on its own now,
+    // with no dedup key; routing takes them to no one, so only a host that pages on
+    // everything it receives sees them.
+    let ledger = IncidentLedger::new(rules());
+    let now = OffsetDateTime::now_utc();
+    let nameless = [
+        AppDistributionBuilder::new().crash().with(|app| app.app_name = None).event(),
+        VisualRunBuilder::new().failed().with(|run| (run.project, run.project_id, run.group, run.group_id) = (None, None, None, None)).event(),
+    ];
+    for event in nameless {
+        assert_eq!(ledger.key_for(&acme(), &event), None, "{event:?}");
+        for _ in 0..2 {
+            let Decision::Send(page) = ledger.apply_for(&acme(), &event, now).unwrap() else { panic!("{event:?}") };
+            assert_eq!((page.action(), page.dedup_key()), (Action::Trigger, None));
+        }
+        assert_eq!(rules().alert_received_for(&acme(), &event).unwrap().dedup_key(), None);
+    }
+    // An error group is told by its fingerprint, named project or not.
+    let group = ErrorGroupBuilder::new().with(|group| (group.universe, group.project) = (None, None)).event();
+    assert!(ledger.key_for(&acme(), &group).is_some_and(|key| key.contains("error_group")));
+}

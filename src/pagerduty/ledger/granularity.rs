@@ -12,9 +12,11 @@ use crate::routing::owners::Owners;
 ///
 /// The key it gives is also the alert's dedup key, so the resolve closes what the trigger
 /// opened. A job without a build tag is followed per test under [`Granularity::Build`]. An
-/// event with no key at all (a job without a name, per test or build) cannot be followed across
-/// runs: its failures page as the stateless rules do (a new alert each time) and its successes
-/// resolve nothing. Checks ([`CheckRun`](super::super::CheckRun)) are always followed by their
+/// event with no key at all (a job without a name, per test or build; an app's crash naming no
+/// app; a visual run naming neither project nor group; an API Testing run naming no test)
+/// cannot be followed across runs: its failures page as the stateless rules do (a new alert
+/// each time, rather than every nameless app's crashes in one incident) and its successes
+/// resolve nothing. Routing takes a project's event that names no project to no one. Checks ([`CheckRun`](super::super::CheckRun)) are always followed by their
 /// organization and name.
 ///
 /// Under a key that spans several tests (a build, a team, an organization), results are
