@@ -202,6 +202,21 @@ pub(crate) fn serialize_epoch_float<S: Serializer>(t: &OffsetDateTime, s: S) -> 
     if from_epoch_float(seconds) == Some(*t) { s.serialize_f64(seconds) } else { serialize_time(t, s) }
 }
 
+/// Writes an optional time in App Distribution's form, `YYYY-MM-DD HH:MM:SS` in UTC (read
+/// back as UTC), or as RFC 3339 when it has a fraction that form cannot hold; or `null`.
+// serde's `serialize_with` hands over `&Option<T>`, so the reference to an `Option` is fixed.
+#[allow(clippy::ref_option)]
+pub(crate) fn serialize_optional_zoneless<S: Serializer>(t: &Option<OffsetDateTime>, s: S) -> Result<S::Ok, S::Error> {
+    let Some(t) = t else { return s.serialize_none() };
+    match t.checked_to_offset(UtcOffset::UTC) {
+        Some(utc) if utc.nanosecond() == 0 => {
+            let text = utc.format(ZONELESS).map_err(serde::ser::Error::custom)?;
+            s.serialize_str(&text)
+        }
+        _ => serialize_time(t, s),
+    }
+}
+
 /// Writes a time as epoch seconds, an Error Reporting `timestamp`'s form: an integer when it
 /// is a whole second that reads back as seconds (within 10^11 of 1970: past that, an integer
 /// reads as milliseconds), else as [`serialize_epoch_float`] writes it, so that a fraction
