@@ -35,7 +35,7 @@ fn a_notification_parses_with_its_span_and_attributes() {
 fn the_documented_notification_parses_with_its_frames_and_counts() {
     // Sauce Labs' Error Reporting webhook page, made JSON: its sample has comments, a comma
     // after the last frame and none after `"guids": 0`.
-    let group = group(&common::read("error_reporting_documented.json"));
+    let group = group(&common::read("error_group_documented.json"));
     assert_eq!(group.callstack, ["printf", "my_fn", "main"]);
     assert_eq!((group.host_count, group.guid_count), (Some(4), Some(0)));
     assert!(group.hosts.is_empty() && group.guids.is_empty());
@@ -110,7 +110,7 @@ fn a_group_pages_once_however_often_it_is_notified() {
         body["payload"]["summary"],
         "New error in checkout-service: NullPointerException at CartService.total (12 occurrences)"
     );
-    let documented = Event::from_slice(&common::read("error_reporting_documented.json")).unwrap();
+    let documented = Event::from_slice(&common::read("error_group_documented.json")).unwrap();
     let documented = rules.alert_received_for(&acme, &documented);
     let summary = serde_json::to_value(documented.unwrap()).unwrap()["payload"]["summary"].clone();
     assert_eq!(summary, "New error in my_project: printf (35 occurrences)", "the innermost frame");

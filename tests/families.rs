@@ -34,7 +34,7 @@ fn fixtures() -> Vec<(Vec<u8>, &'static str)> {
         (fixtures::API_TEST_FAILED.to_vec(), "API test"),
         (common::read("api_test_run_forwarded.json"), "API test"),
         (fixtures::ERROR_GROUP.to_vec(), "error group"),
-        (common::read("error_reporting_documented.json"), "error group"),
+        (common::read("error_group_documented.json"), "error group"),
         (fixtures::VISUAL_RUN.to_vec(), "visual run"),
         (fixtures::APP_DISTRIBUTION_UPLOAD.to_vec(), "App Distribution"),
         (common::read("app_distribution_crash_legacy.json"), "App Distribution"),

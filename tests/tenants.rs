@@ -32,7 +32,7 @@ fn project_failures() -> Vec<Event> {
         VisualRunBuilder::new().failed().event(),
         AppDistributionBuilder::new().crash().event(),
         Event::from_slice(&common::read("app_distribution_crash_legacy.json")).unwrap(),
-        Event::from_slice(&common::read("error_reporting_documented.json")).unwrap(),
+        Event::from_slice(&common::read("error_group_documented.json")).unwrap(),
     ]
 }
 
