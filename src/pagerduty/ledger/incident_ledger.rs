@@ -56,6 +56,20 @@ use crate::id::OrgId;
 ///   unfollowed ([`Skip::NoOrganization`]), since nothing in it tells acme's app "Shop" from
 ///   globex's.
 ///
+/// **Which call**: [`apply_for`](Self::apply_for), with the Sauce Labs organization whose
+/// webhook endpoint (and secret) took the request: its id, as jobs carry it in `org_id` (32
+/// hex digits, `7fb25570b4064716b9b6daae1a846790`; the examples here write `acme`). A receiver
+/// of one organization passes a constant of its configuration; one of several, the
+/// organization each endpoint or secret belongs to. [`apply`](Self::apply) suits a receiver of
+/// jobs, visual builds and concurrency only, which name their organization: it pages no
+/// project's event. Switching jobs without an `org_id` from `apply` to `apply_for` moves them
+/// from `["job","",…]` keys to `["job","<org>",…]` ones: resolve what stays open under the old
+/// keys with [`resolve`](Self::resolve).
+///
+/// The ids of a key's latest 64 results tell a replay from a new result; past them, a result
+/// without a time of its own is taken as new: see [`Skip::Duplicate`] for what that allows,
+/// and what to do.
+///
 /// It reads no clock and does no I/O: `now` is an argument, and the states live in an
 /// [`IncidentStore`] (in memory by default; over your database to share them between
 /// receivers, which then never both trigger or both resolve). **The state changes when the

@@ -132,6 +132,18 @@ pub enum Skip {
     Stale,
     /// One of the latest results applied to its key (the last 64, by their ids and
     /// verdicts), delivered again, however late.
+    ///
+    /// Past those 64, a result is known again only by its time: a late result with a time
+    /// of its own is [`Stale`](Self::Stale), but one without (a visual build, an API Testing
+    /// run the default template sends without a date) is taken as new, and may page again or
+    /// resolve what is open. A body signed with HMAC alone (Sauce Labs' scheme, a sent
+    /// secret) carries no time, so whoever captured one can send it again, forever; the
+    /// window bounds what that does only while the key stays busy. Take webhooks over TLS
+    /// only; have relays sign the Standard Webhooks way, whose signed timestamp
+    /// [`Verifier::verify_standard`](crate::signature::Verifier::verify_standard) checks
+    /// against a tolerance; and where bodies carry no time, drop a body seen before on the
+    /// host (a digest of each body, kept as long as replays matter: the relay's
+    /// `replay_window_seconds` does this).
     Duplicate,
     /// A failure of a key whose incident is open (and not due to be paged again).
     AlreadyOpen,
