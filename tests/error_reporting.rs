@@ -156,3 +156,14 @@ fn first_and_last_times_read_back_as_they_were_read() {
         assert_eq!(group(&written), read, "{timestamp} written as {}", String::from_utf8_lossy(&written));
     }
 }
+
+#[test]
+fn attributes_json_cannot_read_back_refuses_the_group_where_it_is() {
+    // Kept as sent, `attributes` must be JSON that reads back: a lone surrogate or a number
+    // past `f64` refuses the notification (as documented), saying where.
+    for attributes in [r#"{"a":"\ud800"}"#, r#"{"a":1e400}"#] {
+        let body = format!(r#"{{"fingerprint":"f","attributes":{attributes}}}"#);
+        let err = Event::from_slice(body.as_bytes()).unwrap_err();
+        assert!(err.path().starts_with("$.attributes") && err.line() == 1, "{attributes}: {err}");
+    }
+}

@@ -66,7 +66,9 @@ pub struct ErrorGroup {
     /// How many devices or processes it occurred in, when the body counts them (as
     /// documented); written in place of [`guids`](Self::guids) when set.
     pub guid_count: Option<u64>,
-    /// Each attribute's values with their counts, as sent.
+    /// Each attribute's values with their counts, as sent. JSON that cannot be read back (a
+    /// lone surrogate such as `"\ud800"`, a number past `f64` such as `1e400`) refuses the
+    /// whole notification, as anywhere in a body.
     pub attributes: Option<RawJson>,
 }
 
