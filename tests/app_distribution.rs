@@ -157,7 +157,9 @@ fn per_organization_a_project_event_is_followed_per_test() {
 fn a_documented_word_reads_as_documented_and_times_write_as_sent() {
     // `event` kept as sent made `app.event == "new-udid"` false for " NEW-UDID ", which a
     // sender's case and spaces can give: the documented words read in their documented form.
-    for (sent, read) in [(" NEW-UDID ", "new-udid"), ("Crash", "crash"), ("UPLOAD", "upload"), ("Uninstall", "Uninstall")] {
+    for (sent, read) in
+        [(" NEW-UDID ", "new-udid"), ("Crash", "crash"), ("UPLOAD", "upload"), ("Uninstall", "Uninstall")]
+    {
         let body = format!(r#"{{"event":"{sent}","appName":"Shop","timestamp":"2024-05-01 10:42:17"}}"#);
         assert_eq!(app(body.as_bytes()).event, read, "{sent:?}");
     }

@@ -7,8 +7,8 @@ mod common;
 
 use proptest::prelude::*;
 use sauce_webhooks::pagerduty::{
-    Action, Decision, IncidentLedger, IncidentRules, IncidentStore, LedgerError, MemoryIncidentStore,
-    MemoryStoreError, RoutingKey, Skip,
+    Action, Decision, IncidentLedger, IncidentRules, IncidentStore, LedgerError, MemoryIncidentStore, MemoryStoreError,
+    RoutingKey, Skip,
 };
 use sauce_webhooks::testing::{AppDistributionBuilder, ErrorGroupBuilder, JobBuilder};
 use sauce_webhooks::time::{Duration, OffsetDateTime};
@@ -30,7 +30,7 @@ fn now() -> OffsetDateTime {
 fn group(fingerprint: &str, minutes: i64) -> Event {
     ErrorGroupBuilder::new()
         .with(|group| {
-            group.fingerprint = fingerprint.to_owned();
+            fingerprint.clone_into(&mut group.fingerprint);
             group.last_seen = Some(now() - Duration::minutes(minutes));
         })
         .event()
@@ -140,12 +140,12 @@ fn one_organizations_passes_cannot_fill_a_shared_store() {
     let ledger = IncidentLedger::new(rules()).with_store(store);
     let globex = OrgId::from("globex");
     for test in 0..5_000 {
-        let pass = JobBuilder::new().with_org("globex").with_id(&format!("g{test}")).with_name(&format!("t{test}"));
+        let pass = JobBuilder::new().with_org("globex").with_id(format!("g{test}")).with_name(format!("t{test}"));
         assert_eq!(ledger.apply_for(&globex, &pass.event(), now()).unwrap(), Decision::Skip(Skip::NothingOpen));
     }
     assert_eq!(ledger.store().len(), 500);
     for test in 0..500 {
-        let failure = JobBuilder::new().with_org("acme").with_id(&format!("a{test}")).with_name(&format!("t{test}"));
+        let failure = JobBuilder::new().with_org("acme").with_id(format!("a{test}")).with_name(format!("t{test}"));
         assert!(matches!(ledger.apply_for(&acme(), &failure.failed().event(), now()).unwrap(), Decision::Send(_)));
     }
     // A test with a state keeps it: its passes and failures are followed as ever.
@@ -182,9 +182,9 @@ proptest! {
         let ledger = IncidentLedger::new(rules());
         let mut open = [false; 3];
         for (n, step) in steps.iter().enumerate() {
-            let at = now() + Duration::minutes(n as i64);
+            let at = now() + Duration::minutes(i64::try_from(n).unwrap());
             let job = |test: u8, failed: bool| {
-                let job = JobBuilder::new().with_org("acme").with_id(&format!("r{n}")).with_name(&format!("test {test}"));
+                let job = JobBuilder::new().with_org("acme").with_id(format!("r{n}")).with_name(format!("test {test}"));
                 let job = job.with(|job| job.modification_time = at);
                 if failed { job.failed().event() } else { job.event() }
             };

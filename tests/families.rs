@@ -171,9 +171,10 @@ fn read_by(kind: &str, raw_real_device: bool) -> Vec<String> {
         "API test" => &["project", "test"],
         _ => &[],
     };
-    let written = fixtures().into_iter().filter(|(_, of)| *of == kind).flat_map(|(body, _)| {
-        keys_of(&serde_json::to_vec(&Event::from_slice(&body).unwrap()).unwrap())
-    });
+    let written = fixtures()
+        .into_iter()
+        .filter(|(_, of)| *of == kind)
+        .flat_map(|(body, _)| keys_of(&serde_json::to_vec(&Event::from_slice(&body).unwrap()).unwrap()));
     written.chain(aliases.iter().map(|key| (*key).to_owned())).collect()
 }
 
@@ -222,7 +223,9 @@ fn a_job_with_another_kinds_keys_is_read_as_a_job() {
     // The attack review's bodies: each was refused with a 400.
     let job = fixtures::VDC_JOB_FAILED;
     let original = Event::from_slice(job).unwrap();
-    for extra in [r#""event":{"type":"x"}"#, r#""version":{"a":1}"#, r#""platform":1"#, r#""hosts":true"#, r#""callstack":5"#] {
+    for extra in
+        [r#""event":{"type":"x"}"#, r#""version":{"a":1}"#, r#""platform":1"#, r#""hosts":true"#, r#""callstack":5"#]
+    {
         let body = String::from_utf8_lossy(job).replacen('{', &format!("{{{extra},"), 1);
         assert_eq!(Event::from_slice(body.as_bytes()).unwrap(), original, "{extra}");
         assert_eq!(Event::from_slice_borrowed(body.as_bytes()).unwrap().into_owned(), original, "{extra}");

@@ -155,11 +155,12 @@ fn a_job_read_again_past_another_kinds_key_stays_within_the_bound() {
     // An escaped text (copied out of the body), then another kind's key of another form: the
     // body is read again as a job, the other kinds' keys skipped.
     let head = r#"{"id":"j","status":"FAILED","creation_time":0,"error":""#;
-    let body = repeated(head, r#"a\nb"#, "", r#"","hosts":true}"#);
+    let body = repeated(head, r"a\nb", "", r#"","hosts":true}"#);
     assert_bounded("a job of an escaped error read again past another kind's key", &body, |body| {
         Event::from_slice(body).unwrap()
     });
-    let batch = repeated("[", r#"{"id":"j","status":"FAILED","creation_time":0,"error":"a\nb","hosts":true}"#, ",", "]");
+    let batch =
+        repeated("[", r#"{"id":"j","status":"FAILED","creation_time":0,"error":"a\nb","hosts":true}"#, ",", "]");
     assert_bounded("a batch of jobs each read again", &batch, each_of_batch);
     assert_eq!(each_of_batch(&batch), Event::from_slice_batch(&batch).count(), "every element is a job");
 }

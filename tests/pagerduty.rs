@@ -7,6 +7,7 @@ use sauce_webhooks::pagerduty::{
 };
 use sauce_webhooks::{Event, time};
 use serde_json::Value;
+use std::fmt::Write as _;
 
 const KEY: &str = "R0UT1NGKEY0123456789ABCDEFGHIJKL";
 
@@ -510,17 +511,18 @@ fn group_with_escaped_names(objects: usize, name: &str, times: usize) -> Vec<u8>
         if object > 0 {
             attributes.push(',');
         }
-        attributes.push_str(&format!("\"a{object}\":{{"));
+        write!(attributes, "\"a{object}\":{{").unwrap();
         for entry in 0..64 {
             if entry > 0 {
                 attributes.push(',');
             }
-            attributes.push_str(&format!("\"{}{entry:03}\":[\"1.42.0\",3]", name.repeat(times)));
+            write!(attributes, "\"{}{entry:03}\":[\"1.42.0\",3]", name.repeat(times)).unwrap();
         }
         attributes.push('}');
     }
     attributes.push('}');
-    let head = r#"{"universe":"acme","project":"checkout-service","fingerprint":"8a3c9e1f","callstack":["CartService.total"]"#;
+    let head =
+        r#"{"universe":"acme","project":"checkout-service","fingerprint":"8a3c9e1f","callstack":["CartService.total"]"#;
     format!(r#"{head},"attributes":{attributes}}}"#).into_bytes()
 }
 

@@ -121,7 +121,10 @@ fn a_secret_no_sender_could_send_is_refused_when_configured() {
     assert_eq!(Secret::basic("", "s3cret").map(drop), Ok(()), "RFC 7617 allows an empty user name");
 
     let long = "a".repeat(2000);
-    assert_eq!(Secret::new(&long).unwrap_err(), SecretError::TooLong { part: SecretPart::Secret, len: 2000, max: 1024 });
+    assert_eq!(
+        Secret::new(&long).unwrap_err(),
+        SecretError::TooLong { part: SecretPart::Secret, len: 2000, max: 1024 }
+    );
     assert_eq!(
         Secret::new(&long).unwrap_err().to_string(),
         "the secret has 2000 bytes, over the 1024 a secret may have"

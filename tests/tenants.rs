@@ -173,7 +173,10 @@ fn a_checks_key_names_its_organization_when_the_host_gives_one() {
     let Decision::Send(acme_page) = ledger.apply_check(&check("acme", true), now).unwrap() else { panic!() };
     assert_eq!(acme_page.dedup_key(), Some(r#"["check","acme","GET /health"]"#));
     assert_eq!(ledger.apply_check(&check("globex", false), now).unwrap(), Decision::Skip(Skip::NothingOpen));
-    assert_eq!(rules().alert_for_check(&check("globex", false)).dedup_key(), Some(r#"["check","globex","GET /health"]"#));
+    assert_eq!(
+        rules().alert_for_check(&check("globex", false)).dedup_key(),
+        Some(r#"["check","globex","GET /health"]"#)
+    );
     let Decision::Send(resolve) = ledger.apply_check(&check("acme", false), now).unwrap() else { panic!() };
     assert_eq!(resolve.dedup_key(), acme_page.dedup_key());
 }
@@ -189,7 +192,10 @@ fn a_projects_event_naming_nothing_to_tell_it_by_pages_on_its_own() {
     let now = OffsetDateTime::now_utc();
     let nameless = [
         AppDistributionBuilder::new().crash().with(|app| app.app_name = None).event(),
-        VisualRunBuilder::new().failed().with(|run| (run.project, run.project_id, run.group, run.group_id) = (None, None, None, None)).event(),
+        VisualRunBuilder::new()
+            .failed()
+            .with(|run| (run.project, run.project_id, run.group, run.group_id) = (None, None, None, None))
+            .event(),
     ];
     for event in nameless {
         assert_eq!(ledger.key_for(&acme(), &event), None, "{event:?}");

@@ -97,7 +97,8 @@ fn a_run_without_times_pages_again_after_a_clean_run() {
     // dashboard, the same for every run: nothing tells one such run from the next, so each
     // delivery counts as a new run. Told apart by `url` and `end`, a new failing run after a
     // clean one was skipped as a duplicate of the first failure, and never paged.
-    let failing = std::fs::read(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/visual_run_without_times.json")).unwrap();
+    let failing =
+        std::fs::read(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/visual_run_without_times.json")).unwrap();
     let failing = Event::from_slice(&failing).unwrap();
     let Event::VisualRun(mut clean) = failing.clone() else { panic!("a visual run") };
     assert!(clean.start.is_none() && clean.end.is_none());

@@ -96,7 +96,11 @@ impl ParseError {
 
     /// As [`locate`](Self::locate), reading the body again with `seed` (a kind known before
     /// the body is read).
-    pub(crate) fn locate_as<'a, S: DeserializeSeed<'a> + Copy>(body: &'a [u8], err: &serde_json::Error, seed: S) -> Self {
+    pub(crate) fn locate_as<'a, S: DeserializeSeed<'a> + Copy>(
+        body: &'a [u8],
+        err: &serde_json::Error,
+        seed: S,
+    ) -> Self {
         // Raised after a value was read (by a check on text kept whole), the error has no
         // position; reading into every value finds the same fault with one.
         if err.line() == 0

@@ -261,7 +261,8 @@ pub(crate) fn advance(
         // No success will close an incident that no result resolves: it is paged again a
         // while after its page, so that one resolved in PagerDuty (and not in the ledger, by
         // hand) is not silenced for good.
-        let repage_due = policy.repage_after.is_some_and(due) || (!result.resolves && due(policy.unresolved_repage_after));
+        let repage_due =
+            policy.repage_after.is_some_and(due) || (!result.resolves && due(policy.unresolved_repage_after));
         if next.open && !repage_due {
             Step::Skip(Skip::AlreadyOpen)
         } else if next.open || next.failures >= policy.failures_to_page {
@@ -307,7 +308,9 @@ impl Step {
         resolve: impl FnOnce() -> AlertEvent,
     ) -> Decision {
         match self {
-            Self::Trigger => trigger().map_or(Decision::Skip(Skip::NoVerdict), |alert| Decision::Send(alert.sendable())),
+            Self::Trigger => {
+                trigger().map_or(Decision::Skip(Skip::NoVerdict), |alert| Decision::Send(alert.sendable()))
+            }
             Self::Resolve => Decision::Send(resolve()),
             Self::Skip(skip) => Decision::Skip(skip),
         }
