@@ -159,16 +159,17 @@ fn keys_of(json: &[u8]) -> Vec<String> {
     object.into_iter().map(|(key, _)| key).collect()
 }
 
-/// The keys an event of `kind` reads: what its events write, and the other names it takes
-/// (the REST API's and real devices' for a job's fields, an API test's `project` and `test`
-/// objects). The raw real-device form is a job read from its `eventPayload` alone.
+/// The keys an event of `kind` reads: what its fixtures' events write, and the other names it
+/// takes (the REST API's and real devices' for a job's fields, an API test's `project` and
+/// `test` objects) or that no fixture of it carries (an API test's `exception`). The raw
+/// real-device form is a job read from its `eventPayload` alone.
 fn read_by(kind: &str, raw_real_device: bool) -> Vec<String> {
     if raw_real_device {
         return vec!["ownership".into(), "team_name".into()];
     }
     let aliases: &[&str] = match kind {
         "job" => &["browser", "os", "public", "owner_sauce", "device_name", "device_type"],
-        "API test" => &["project", "test"],
+        "API test" => &["project", "test", "exception"],
         _ => &[],
     };
     let written = fixtures()
