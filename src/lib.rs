@@ -72,8 +72,8 @@
 //!
 //! Where to make a change:
 //! - **A new field of an event**: the struct in `event/` (say `event/job.rs`), one line in the
-//!   `fields!` list of `wire/fields.rs`, and one line in the kind's builder in `wire/` (for a
-//!   job, `assemble` in `wire/job.rs`). Templates pick it up as a placeholder by themselves,
+//!   `fields!` list of `wire/fields.rs` (naming the kinds that read it), and one line in the
+//!   kind's builder in `wire/` (for a job, `assemble` in `wire/job.rs`). Templates pick it up as a placeholder by themselves,
 //!   and `tests/fields.rs` fails until the parser reads what the struct writes (a field that is
 //!   not text also needs a sample value in that test's `sample`, which it asks for).
 //! - **A new kind of event**: its model in `event/`, an `Event` variant, its keys in

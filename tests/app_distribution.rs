@@ -152,3 +152,23 @@ fn per_organization_a_project_event_is_followed_per_test() {
         .count();
     assert_eq!(pages, 1, "the second delivery is told apart, not paged again");
 }
+
+#[test]
+fn a_documented_word_reads_as_documented_and_times_write_as_sent() {
+    // `event` kept as sent made `app.event == "new-udid"` false for " NEW-UDID ", which a
+    // sender's case and spaces can give: the documented words read in their documented form.
+    for (sent, read) in
+        [(" NEW-UDID ", "new-udid"), ("Crash", "crash"), ("UPLOAD", "upload"), ("Uninstall", "Uninstall")]
+    {
+        let body = format!(r#"{{"event":"{sent}","appName":"Shop","timestamp":"2024-05-01 10:42:17"}}"#);
+        assert_eq!(app(body.as_bytes()).event, read, "{sent:?}");
+    }
+    // Written back, a time is in App Distribution's own form (which names no zone, read as
+    // UTC); one with a fraction, which that form cannot hold, in RFC 3339.
+    let written = serde_json::to_value(Event::from_slice(fixtures::APP_DISTRIBUTION_UPLOAD).unwrap()).unwrap();
+    assert_eq!(written["timestamp"], "2024-05-01 10:15:30");
+    let mut fine = app(fixtures::APP_DISTRIBUTION_UPLOAD);
+    fine.timestamp = Some(datetime!(2024-05-01 10:15:30.25 UTC));
+    let written = serde_json::to_vec(&Event::AppDistribution(fine.clone())).unwrap();
+    assert_eq!(app(&written), fine);
+}

@@ -35,7 +35,7 @@ fn a_notification_parses_with_its_span_and_attributes() {
 fn the_documented_notification_parses_with_its_frames_and_counts() {
     // Sauce Labs' Error Reporting webhook page, made JSON: its sample has comments, a comma
     // after the last frame and none after `"guids": 0`.
-    let group = group(&common::read("error_reporting_documented.json"));
+    let group = group(&common::read("error_group_documented.json"));
     assert_eq!(group.callstack, ["printf", "my_fn", "main"]);
     assert_eq!((group.host_count, group.guid_count), (Some(4), Some(0)));
     assert!(group.hosts.is_empty() && group.guids.is_empty());
@@ -110,7 +110,7 @@ fn a_group_pages_once_however_often_it_is_notified() {
         body["payload"]["summary"],
         "New error in checkout-service: NullPointerException at CartService.total (12 occurrences)"
     );
-    let documented = Event::from_slice(&common::read("error_reporting_documented.json")).unwrap();
+    let documented = Event::from_slice(&common::read("error_group_documented.json")).unwrap();
     let documented = rules.alert_received_for(&acme, &documented);
     let summary = serde_json::to_value(documented.unwrap()).unwrap()["payload"]["summary"].clone();
     assert_eq!(summary, "New error in my_project: printf (35 occurrences)", "the innermost frame");
@@ -130,4 +130,40 @@ fn a_group_pages_once_however_often_it_is_notified() {
         .filter(|event| matches!(ledger.apply_for(&acme, event, now).unwrap(), Decision::Send(_)))
         .count();
     assert_eq!(pages, 1, "one page for the group, whatever repeats or follows");
+}
+
+#[test]
+fn first_and_last_times_read_back_as_they_were_read() {
+    // (timestamp as sent, first and last occurrence in nanoseconds since the epoch)
+    let s = 1_000_000_000_i128;
+    let cases = [
+        ("[1502953926,1502953926926]", 1_502_953_926 * s, 1_502_953_926_926_000_000),
+        (r#""2017-08-17T07:12:06.5Z""#, 1_502_953_926_500_000_000, 1_502_953_926_500_000_000),
+        ("[1714557600.25,1714561200]", 1_714_557_600_250_000_000, 1_714_561_200 * s),
+        (r#"["2024-05-01T10:00:00.123456789Z",null]"#, 1_714_557_600_123_456_789, 0),
+        (r#""6000-01-01T00:00:00Z""#, 127_174_492_800 * s, 127_174_492_800 * s),
+        // One time is both the first and the last; a pair the wrong way round is kept as sent
+        // (the ledger orders by the later).
+        ("[1714557600]", 1_714_557_600 * s, 1_714_557_600 * s),
+        ("[1714561200,1714557600]", 1_714_561_200 * s, 1_714_557_600 * s),
+    ];
+    for (timestamp, first, last) in cases {
+        let body = format!(r#"{{"project":"checkout-service","fingerprint":"8a3c9e1f","timestamp":{timestamp}}}"#);
+        let read = group(body.as_bytes());
+        let nanos = |at: Option<OffsetDateTime>| at.map_or(0, OffsetDateTime::unix_timestamp_nanos);
+        assert_eq!((nanos(read.first_seen), nanos(read.last_seen)), (first, last), "{timestamp}");
+        let written = serde_json::to_vec(&Event::ErrorGroup(read.clone())).unwrap();
+        assert_eq!(group(&written), read, "{timestamp} written as {}", String::from_utf8_lossy(&written));
+    }
+}
+
+#[test]
+fn attributes_json_cannot_read_back_refuses_the_group_where_it_is() {
+    // Kept as sent, `attributes` must be JSON that reads back: a lone surrogate or a number
+    // past `f64` refuses the notification (as documented), saying where.
+    for attributes in [r#"{"a":"\ud800"}"#, r#"{"a":1e400}"#] {
+        let body = format!(r#"{{"fingerprint":"f","attributes":{attributes}}}"#);
+        let err = Event::from_slice(body.as_bytes()).unwrap_err();
+        assert!(err.path().starts_with("$.attributes") && err.line() == 1, "{attributes}: {err}");
+    }
 }

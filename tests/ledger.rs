@@ -461,6 +461,30 @@ fn results_that_cannot_be_followed_page_as_the_rules_would() {
     assert!(ledger.store().is_empty());
 }
 
+#[test]
+fn what_the_ledger_says_to_send_can_always_be_sent() {
+    // A hand-built result whose time JSON cannot write (the year -1): `alert_for(..).body()`
+    // refuses it, and a ledger that counted it sent would hold the incident open with no page
+    // out. It sends the trigger without the details and time it cannot write, saying so.
+    let year_minus_one = sauce_webhooks::time::macros::datetime!(-0001-12-31 23:00 UTC);
+    let mut job = Job::new("j1", JobStatus::Failed, year_minus_one);
+    job.name = Some("checkout works".into());
+    job.org_id = Some("acme".into());
+    let event = Event::Job(job);
+    assert!(rules().alert_for(&event).unwrap().body().is_err(), "the stateless rules cannot write it");
+    let mut check = CheckRun::new("GET /health", true);
+    check.time = Some(year_minus_one);
+    let ledger = IncidentLedger::new(rules());
+    for decision in [ledger.apply(&event, arrival()).unwrap(), ledger.apply_check(&check, arrival()).unwrap()] {
+        let Decision::Send(trigger) = decision else { panic!("a page: {decision:?}") };
+        let body: serde_json::Value = serde_json::from_slice(&trigger.body().expect("a body")).unwrap();
+        assert_eq!(body["event_action"], "trigger");
+        let left_out = body["payload"]["custom_details"]["left_out"].as_str().unwrap();
+        assert!(left_out.contains("cannot be written"), "{left_out}");
+        assert!(body["payload"]["summary"].as_str().unwrap().contains("failed"));
+    }
+}
+
 /// A failure or success of test 0 at `minute`, with its own id.
 fn run(says: Says, minute: i64, id: &str) -> Event {
     Run { test: 0, says, at: start() + Duration::minutes(minute), id: id.into() }.event()
@@ -607,4 +631,20 @@ fn stored_states_are_plain_json_numbers_and_strings() {
     // Fingerprints are hex strings: JSON numbers past 2^53 do not survive every database.
     assert!(json["recent"][0].as_str().is_some_and(|hex| hex.len() == 16), "{json}");
     assert_eq!(serde_json::from_value::<IncidentState>(json).unwrap(), state);
+}
+
+#[test]
+fn no_setting_nor_clock_makes_the_ledger_panic() {
+    // `now + clock skew` overflowed the time crate's range and panicked at every apply.
+    let far = [Duration::days(4_000_000), Duration::MAX];
+    let late = sauce_webhooks::time::macros::datetime!(9999-12-31 23:58 UTC);
+    for (skew, now) in [(far[0], arrival()), (far[1], arrival()), (Duration::minutes(5), late)] {
+        let ledger = IncidentLedger::new(rules())
+            .with_clock_skew(skew)
+            .with_repage_after(Duration::MAX)
+            .with_unresolved_repage_after(Duration::MAX);
+        let decision = ledger.apply(&run(Says::Failed, 1, "r1"), now).unwrap();
+        assert!(matches!(decision, Decision::Send(_)), "{skew} {now}: {decision:?}");
+        assert_eq!(ledger.apply(&run(Says::Failed, 2, "r2"), now).unwrap(), Decision::Skip(Skip::AlreadyOpen));
+    }
 }

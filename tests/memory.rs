@@ -151,6 +151,21 @@ fn an_error_deep_in_a_long_body_is_located_within_the_bound() {
 const ENVELOPE_HEAD: &str = r#"{"event":{"id":"e","event_type":"incident.triggered","resource_type":"incident","occurred_at":"2024-05-01T10:00:00Z","#;
 
 #[test]
+fn a_job_read_again_past_another_kinds_key_stays_within_the_bound() {
+    // An escaped text (copied out of the body), then another kind's key of another form: the
+    // body is read again as a job, the other kinds' keys skipped.
+    let head = r#"{"id":"j","status":"FAILED","creation_time":0,"error":""#;
+    let body = repeated(head, r"a\nb", "", r#"","hosts":true}"#);
+    assert_bounded("a job of an escaped error read again past another kind's key", &body, |body| {
+        Event::from_slice(body).unwrap()
+    });
+    let batch =
+        repeated("[", r#"{"id":"j","status":"FAILED","creation_time":0,"error":"a\nb","hosts":true}"#, ",", "]");
+    assert_bounded("a batch of jobs each read again", &batch, each_of_batch);
+    assert_eq!(each_of_batch(&batch), Event::from_slice_batch(&batch).count(), "every element is a job");
+}
+
+#[test]
 fn pagerduty_envelopes_of_tiny_values() {
     let data_values = repeated(&format!(r#"{ENVELOPE_HEAD}"data":{{"id":"Q1","x":["#), "0", ",", "]}}}");
     assert_bounded("data:{x:[0,...]}", &data_values, Envelope::from_slice);

@@ -7,6 +7,7 @@ use sauce_webhooks::pagerduty::{
 };
 use sauce_webhooks::{Event, time};
 use serde_json::Value;
+use std::fmt::Write as _;
 
 const KEY: &str = "R0UT1NGKEY0123456789ABCDEFGHIJKL";
 
@@ -299,6 +300,17 @@ fn limits_are_enforced_when_building() {
     let huge = AlertEvent::trigger(key(), Payload::new("s", "s", Severity::Info).with_custom_details(details));
     assert!(matches!(huge.body(), Err(AlertError::TooLarge { .. })));
     assert!(matches!(huge.request(), Err(AlertError::TooLarge { .. })));
+    // PagerDuty says "512 KB" without saying which kilobyte: the smaller, 512,000 bytes, so
+    // that no body between the two is refused by PagerDuty and its page lost.
+    assert_eq!(MAX_BODY_BYTES, 512_000);
+    let body_of = |log: usize| {
+        let mut details = serde_json::Map::new();
+        details.insert("log".into(), "x".repeat(log).into());
+        AlertEvent::trigger(key(), Payload::new("s", "s", Severity::Info).with_custom_details(details)).body()
+    };
+    let overhead = body_of(0).unwrap().len();
+    assert_eq!(body_of(512_000 - overhead).unwrap().len(), 512_000);
+    assert_eq!(body_of(512_001 - overhead), Err(AlertError::TooLarge { size: 512_001 }));
 }
 
 #[test]
@@ -488,4 +500,100 @@ fn every_text_field_is_cut_to_its_limit() {
         Image::new(&format!("https://example.com/{}", "a".repeat(MAX_URL_BYTES))),
         Err(AlertError::InsecureImage { .. })
     ));
+}
+
+/// An error group whose `attributes` hold `objects` objects of 64 names each, every name
+/// `name` repeated `times` times and then its number: names that JSON writes longer than
+/// they read (a control character takes six bytes escaped, a quote two).
+fn group_with_escaped_names(objects: usize, name: &str, times: usize) -> Vec<u8> {
+    let mut attributes = String::from("{");
+    for object in 0..objects {
+        if object > 0 {
+            attributes.push(',');
+        }
+        write!(attributes, "\"a{object}\":{{").unwrap();
+        for entry in 0..64 {
+            if entry > 0 {
+                attributes.push(',');
+            }
+            write!(attributes, "\"{}{entry:03}\":[\"1.42.0\",3]", name.repeat(times)).unwrap();
+        }
+        attributes.push('}');
+    }
+    attributes.push('}');
+    let head =
+        r#"{"universe":"acme","project":"checkout-service","fingerprint":"8a3c9e1f","callstack":["CartService.total"]"#;
+    format!(r#"{head},"attributes":{attributes}}}"#).into_bytes()
+}
+
+/// An error group whose details come near the bound first (a call stack of 32 frames and
+/// `attributes` of 45 texts, each of 680 control characters: 4,080 bytes escaped), then whose
+/// `attributes` nest `depth` objects, each under one name of the same 680 characters.
+fn group_with_a_chain_of_long_names(depth: usize) -> Vec<u8> {
+    let name = "\\u0001".repeat(680);
+    let text = format!("\"{name}\"");
+    let callstack = vec![text.as_str(); 32].join(",");
+    let filler: Vec<String> = (0..45).map(|n| format!("\"f{n:02}\":{text}")).collect();
+    let chain = format!("{}0{}", format!("{{\"{name}\":").repeat(depth), "}".repeat(depth));
+    let head = r#"{"project":"checkout-service","fingerprint":"8a3c9e1f""#;
+    format!(r#"{head},"callstack":[{callstack}],"attributes":{{{},"z":{chain}}}}}"#, filler.join(",")).into_bytes()
+}
+
+#[test]
+fn attribute_names_that_escape_long_still_page_within_the_limit() {
+    let acme = sauce_webhooks::OrgId::from("acme");
+    let now = time::OffsetDateTime::now_utc();
+    let cases = [
+        ("3 x 64 names of 680 control characters", group_with_escaped_names(3, "\\u0001", 680)),
+        ("8 x 64 names of 679 control characters", group_with_escaped_names(8, "\\u0001", 679)),
+        ("3 x 64 names of 2,040 quotes", group_with_escaped_names(3, "\\\"", 2040)),
+        ("details near the bound, then a chain of 60 long names", group_with_a_chain_of_long_names(60)),
+    ];
+    for (what, body) in cases {
+        assert!(body.len() <= 2 * 1024 * 1024, "{what}: a body the verifier takes");
+        let event = Event::from_slice(&body).unwrap_or_else(|err| panic!("{what}: {err}"));
+        let alert = rules().alert_received_for(&acme, &event).expect("a group pages");
+        let sent = alert.body().unwrap_or_else(|err| panic!("{what}: {err}"));
+        eprintln!("{what}: {} in, {} out", body.len(), sent.len());
+        assert!(sent.len() <= MAX_BODY_BYTES, "{what}: {} bytes", sent.len());
+        assert_valid(&sent, "/enqueue");
+        let mut written = Vec::new();
+        rules().write_alert_received_for(&acme, &event, &mut written).unwrap_or_else(|err| panic!("{what}: {err}"));
+        assert_eq!(written, sent, "{what}: written as alert_for gives it");
+        // What the ledger sends, it can send: the page is not lost.
+        let ledger = IncidentLedger::new(rules());
+        let Decision::Send(trigger) = ledger.apply_for(&acme, &event, now).unwrap() else { panic!("{what}: a page") };
+        assert!(trigger.body().is_ok(), "{what}: the ledger's trigger has a body");
+    }
+}
+
+#[test]
+fn deeply_nested_attributes_keep_the_rest_of_the_details() {
+    // `attributes` as deep as the parser takes: the details were rewritten through serde_json's
+    // 128 levels, which they passed, and came out `{}` (call stack and fingerprint gone); a
+    // little less deep, the alert nested deeper than serde_json reads.
+    let acme = sauce_webhooks::OrgId::from("acme");
+    let mut parsed = 0;
+    for depth in [100, 120, 125, 126, 127] {
+        for (open, close) in [("[", "]"), (r#"{"a":"#, "}")] {
+            let attributes = format!("{}1{}", open.repeat(depth), close.repeat(depth));
+            let body = format!(
+                r#"{{"project":"checkout-service","fingerprint":"8a3c9e1f","callstack":["CartService.total"],"attributes":{attributes}}}"#
+            );
+            let Ok(event) = Event::from_slice(body.as_bytes()) else { continue };
+            parsed += 1;
+            let alert = rules().alert_received_for(&acme, &event).unwrap();
+            let sent = assert_valid(&alert.body().unwrap(), "/enqueue");
+            let details = &sent["payload"]["custom_details"];
+            assert_eq!(details["fingerprint"], "8a3c9e1f", "depth {depth} {open}");
+            assert_eq!(details["callstack"][0], "CartService.total", "depth {depth} {open}");
+            let mut inner = &details["attributes"];
+            let mut levels = 0;
+            while let Some(next) = inner.get(0).or_else(|| inner.get("a")) {
+                (inner, levels) = (next, levels + 1);
+            }
+            assert!(levels < depth && *inner == "…", "depth {depth} {open}: cut at {levels} levels, {inner}");
+        }
+    }
+    assert!(parsed >= 9, "the parser takes up to 127 levels of attributes: {parsed} parsed");
 }

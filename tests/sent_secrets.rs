@@ -46,7 +46,7 @@ fn http_basic_credentials_are_checked_whole() {
     for malformed in ["Bearer YmFja3RyYWNlOnMzY3JldA==", "Basic !!!", "YmFja3RyYWNlOnMzY3JldA=="] {
         assert!(matches!(verifier.verify(BODY, Some(malformed)), Err(SignatureError::Malformed { .. })), "{malformed}");
     }
-    assert_eq!(Secret::basic("user", "").unwrap_err(), sauce_webhooks::signature::SecretError::Empty);
+    assert_eq!(Secret::basic("user", "").unwrap_err(), sauce_webhooks::signature::SecretError::EmptyPassword);
 }
 
 #[test]
@@ -89,14 +89,59 @@ fn the_header_is_found_in_any_case() {
 
 #[test]
 fn a_configured_secret_with_nul_bytes_is_refused_where_they_are() {
-    use sauce_webhooks::signature::SecretError;
+    use sauce_webhooks::signature::{SecretError, SecretPart};
+    let nul = |part, at| SecretError::Control { part, at, character: '\0' };
     // HMAC pads a short key with NULs: configured as "t0ken\0\0", it would take "t0ken".
-    assert_eq!(Secret::new("t0ken\0\0").unwrap_err(), SecretError::Nul { at: 5 });
-    assert_eq!(Secret::new(b"\0t0ken").unwrap_err(), SecretError::Nul { at: 0 });
-    assert_eq!(Secret::basic("u", "p\0").unwrap_err(), SecretError::Nul { at: 3 });
-    assert_eq!(Secret::new("t0ken\0").unwrap_err().to_string(), "the secret holds a NUL byte at byte 5");
+    assert_eq!(Secret::new("t0ken\0\0").unwrap_err(), nul(SecretPart::Secret, 5));
+    assert_eq!(Secret::new(b"\0t0ken").unwrap_err(), nul(SecretPart::Secret, 0));
+    assert_eq!(Secret::new(b"\xff\xfe\0").unwrap_err(), nul(SecretPart::Secret, 2), "bytes that are not text too");
+    assert_eq!(Secret::basic("u", "p\0").unwrap_err(), nul(SecretPart::Password, 1));
+    assert_eq!(Secret::new("t0ken\0").unwrap_err().to_string(), "the secret holds a control character '\\0' at byte 5");
     // A Standard Webhooks key is random bytes, NULs included, and is never sent.
     assert!(Secret::from_standard_webhooks("whsec_AAAA").is_ok(), "three NUL bytes");
+}
+
+#[test]
+fn a_secret_no_sender_could_send_is_refused_when_configured() {
+    use sauce_webhooks::signature::{SecretError, SecretPart};
+    // Accepted, each of these made every request fail later, with a 401 that blamed the
+    // sender: a sent secret is at most 1 KiB of text without control characters.
+    let control = |part, at, character| SecretError::Control { part, at, character };
+    assert_eq!(Secret::new("tok\ten").unwrap_err(), control(SecretPart::Secret, 3, '\t'));
+    assert_eq!(Secret::new("3c1a7e0e-token\n").unwrap_err(), control(SecretPart::Secret, 14, '\n'), "read from a file");
+    assert_eq!(Secret::new("caf\u{e9}\u{85}").unwrap_err(), control(SecretPart::Secret, 5, '\u{85}'));
+    assert_eq!(Secret::basic("user", "pa\tss").unwrap_err(), control(SecretPart::Password, 2, '\t'));
+    assert_eq!(Secret::basic("us\u{7f}er", "s3cret").unwrap_err(), control(SecretPart::User, 2, '\u{7f}'));
+    assert_eq!(
+        Secret::basic("user", "pa\tss").unwrap_err().to_string(),
+        "the Basic password holds a control character '\\t' at byte 2"
+    );
+    assert_eq!(Secret::basic("user", "").unwrap_err(), SecretError::EmptyPassword);
+    assert_eq!(Secret::basic("user", "").unwrap_err().to_string(), "the Basic password is empty");
+    assert_eq!(Secret::basic("", "s3cret").map(drop), Ok(()), "RFC 7617 allows an empty user name");
+
+    let long = "a".repeat(2000);
+    assert_eq!(
+        Secret::new(&long).unwrap_err(),
+        SecretError::TooLong { part: SecretPart::Secret, len: 2000, max: 1024 }
+    );
+    assert_eq!(
+        Secret::new(&long).unwrap_err().to_string(),
+        "the secret has 2000 bytes, over the 1024 a secret may have"
+    );
+    let half = "b".repeat(600);
+    assert_eq!(
+        Secret::basic(&half, &half).unwrap_err(),
+        SecretError::TooLong { part: SecretPart::Credentials, len: 1201, max: 1024 }
+    );
+
+    // At the limit, a secret is taken, and a sender can send it.
+    let longest = "c".repeat(1024);
+    let verifier = Verifier::new(Secret::new(&longest).unwrap()).with_scheme(SharedSecret::header("x-webhook-token"));
+    assert!(verifier.verify(BODY, Some(&longest)).is_ok());
+    let (user, password) = ("u".repeat(511), "p".repeat(512));
+    let verifier = Verifier::new(Secret::basic(&user, &password).unwrap()).with_scheme(HttpBasic);
+    assert!(verifier.verify(BODY, Some(&basic(&format!("{user}:{password}")))).is_ok());
 }
 
 #[test]

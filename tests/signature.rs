@@ -300,7 +300,12 @@ proptest! {
 
     #[test]
     fn sign_then_verify_always_passes(token in proptest::collection::vec(1u8.., 1..100), body in proptest::collection::vec(any::<u8>(), 0..2000)) {
-        let key = Secret::new(&token).unwrap();
+        // Any key taken: text without control characters, or bytes that are not text.
+        let text = std::str::from_utf8(&token).ok();
+        let Ok(key) = Secret::new(&token) else {
+            prop_assert!(text.is_some_and(|text| text.chars().any(char::is_control)), "{token:?} refused");
+            return Ok(());
+        };
         let header = sign(&key, &body).to_string();
         let verifier = Verifier::new(key.clone());
         prop_assert!(verifier.verify(&body, Some(&header)).is_ok());

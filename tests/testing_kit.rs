@@ -106,3 +106,18 @@ fn fixtures_and_signed_bytes() {
     assert!(Envelope::from_slice(verified.body()).unwrap().event.incident_id().is_some());
     assert!(Envelope::from_slice(fixtures::PAGERDUTY_PING).is_ok());
 }
+
+#[test]
+fn the_kit_ships_the_documented_bodies_of_every_family() {
+    // The documented Error Reporting notification and App Distribution's registered device
+    // lived only in tests/data/, outside the package: a user testing a receiver had neither.
+    let Event::ErrorGroup(group) = Event::from_slice(fixtures::ERROR_GROUP_DOCUMENTED).unwrap() else { panic!() };
+    assert_eq!(group.callstack, ["printf", "my_fn", "main"], "frames, as documented");
+    assert_eq!((group.host_count, group.guid_count), (Some(4), Some(0)), "counts, as documented");
+    let Event::ErrorGroup(listed) = Event::from_slice(fixtures::ERROR_GROUP).unwrap() else { panic!() };
+    assert_eq!((listed.hosts.len(), listed.host_count), (1, None), "the list form, as some senders write it");
+    let Event::AppDistribution(device) = Event::from_slice(fixtures::APP_DISTRIBUTION_NEW_UDID).unwrap() else {
+        panic!()
+    };
+    assert_eq!((device.event.as_str(), device.app_name.as_deref()), ("new-udid", None));
+}

@@ -90,3 +90,29 @@ fn a_failed_run_pages_and_the_next_clean_run_resolves() {
         .collect();
     assert_eq!(answers, ["Trigger", "Resolve"]);
 }
+
+#[test]
+fn a_run_without_times_pages_again_after_a_clean_run() {
+    // The Screener form may leave out `start` and `end`, and its `url` is the group's
+    // dashboard, the same for every run: nothing tells one such run from the next, so each
+    // delivery counts as a new run. Told apart by `url` and `end`, a new failing run after a
+    // clean one was skipped as a duplicate of the first failure, and never paged.
+    let failing =
+        std::fs::read(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/visual_run_without_times.json")).unwrap();
+    let failing = Event::from_slice(&failing).unwrap();
+    let Event::VisualRun(mut clean) = failing.clone() else { panic!("a visual run") };
+    assert!(clean.start.is_none() && clean.end.is_none());
+    (clean.totals.rejected, clean.totals.accepted) = (0, 44);
+    let clean = Event::VisualRun(clean);
+    let ledger = IncidentLedger::new(IncidentRules::new(RoutingKey::new("R0UT1NGKEY0123456789ABCDEFGHIJKL").unwrap()));
+    let now = OffsetDateTime::now_utc();
+    let answers: Vec<String> = [&failing, &clean, &failing, &failing]
+        .into_iter()
+        .map(|event| match ledger.apply_for(&OrgId::from("acme"), event, now).unwrap() {
+            Decision::Send(alert) => format!("{:?}", alert.action()),
+            Decision::Skip(skip) => format!("{skip:?}"),
+            other => format!("{other:?}"),
+        })
+        .collect();
+    assert_eq!(answers, ["Trigger", "Resolve", "Trigger", "AlreadyOpen"]);
+}

@@ -345,3 +345,32 @@ async fn a_sent_secret_is_checked_from_its_configured_header() {
     assert_eq!(answer(app.clone(), request("9f8e7d6c-token")).await, (StatusCode::OK, "true".to_owned()));
     assert_eq!(answer(app, request("guess")).await.0, StatusCode::UNAUTHORIZED);
 }
+
+/// A handler written as one on `Vec<Event>` was: by reference, and its first event.
+async fn by_reference(events: SauceEvents) -> String {
+    let first = events.first().map(|event| matches!(event, Event::Job(_)));
+    let mut ids = Vec::new();
+    for event in &events {
+        if let Event::Job(job) = event {
+            ids.push(job.id);
+        }
+    }
+    format!("{first:?} {}", ids.join(" "))
+}
+
+#[tokio::test]
+async fn a_handler_reads_the_first_event_and_each_by_reference() {
+    // `events.first()` and `for event in &events` stopped compiling when `SauceEvents` stopped
+    // being a vector; both work again, the first without parsing it twice.
+    let verifier = Arc::new(Verifier::new(secret()).with_max_body(256 * 1024));
+    let app = Router::new().route("/webhooks/sauce", post(by_reference)).with_state(verifier);
+    let batch = signed_bytes(&secret(), fixtures::BATCH_OF_TWO_JOBS);
+    let (status, body) = answer(app, batch.http_request("/webhooks/sauce").unwrap().map(Body::from)).await;
+    let ids: Vec<String> = Event::from_slice_batch(fixtures::BATCH_OF_TWO_JOBS)
+        .map(|event| match event.unwrap() {
+            Event::Job(job) => job.id,
+            other => panic!("{other:?}"),
+        })
+        .collect();
+    assert_eq!((status, body), (StatusCode::OK, format!("Some(true) {}", ids.join(" "))));
+}

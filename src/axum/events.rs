@@ -60,10 +60,16 @@ impl SauceEvents {
         self.checked.len == 0
     }
 
-    /// The events, each parsed when reached, the first included.
-    pub fn iter(&self) -> impl Iterator<Item = Event> + '_ {
-        // Every element parsed once already: none gives an error.
-        Event::from_slice_batch(&self.body).filter_map(Result::ok)
+    /// The first event, parsed already (`None` for an empty array).
+    pub fn first(&self) -> Option<&Event> {
+        self.checked.first.as_ref()
+    }
+
+    /// The events, each parsed when reached (the first copied, the others parsed again at
+    /// each iteration): owned `Event`s, not references, as [`SauceEvents`] holds none but the
+    /// first. `for event in &events` is the same.
+    pub fn iter(&self) -> Events {
+        Events { first: self.checked.first.clone(), body: self.body.clone(), rest: self.checked.rest }
     }
 
     /// The verified body, as received.
@@ -80,6 +86,16 @@ impl IntoIterator for SauceEvents {
     fn into_iter(self) -> Events {
         let Checked { first, rest, .. } = self.checked;
         Events { first, body: self.body, rest }
+    }
+}
+
+/// The events, by value, each parsed when reached: as [`SauceEvents::iter`].
+impl IntoIterator for &SauceEvents {
+    type Item = Event;
+    type IntoIter = Events;
+
+    fn into_iter(self) -> Events {
+        self.iter()
     }
 }
 

@@ -64,8 +64,8 @@ pub enum RenderError {
     TooDeep,
 }
 
-/// The default largest body a template renders: 512 KiB, PagerDuty's own limit and more than
-/// any chat or ticketing webhook takes.
+/// The default largest body a template renders: 512 KiB, more than any chat or ticketing
+/// webhook takes.
 pub const DEFAULT_MAX_RENDERED_BODY: usize = 512 * 1024;
 
 /// A JSON body with `{{placeholders}}` ([`placeholders`](super::placeholders) lists them).

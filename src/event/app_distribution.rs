@@ -4,7 +4,7 @@
 use serde::Serialize;
 use time::OffsetDateTime;
 
-use crate::support::time::serialize_optional_time;
+use crate::support::time::serialize_optional_zoneless;
 
 /// An App Distribution webhook. `event` says what happened: `upload`, `download` or
 /// `new-udid`, and in the legacy (TestFairy) form `crash` or `feedback`; any other word is
@@ -28,13 +28,15 @@ use crate::support::time::serialize_optional_time;
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct AppDistributionEvent {
-    /// What happened: `upload`, `download`, `new-udid`, `crash`, `feedback`, or another word.
+    /// What happened: `upload`, `download`, `new-udid`, `crash`, `feedback` (read so whatever
+    /// their case, and spaces around), or another word, as sent.
     pub event: String,
     /// The app's name; `None` for an event of no app (a registered device).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub app_name: Option<String>,
-    /// When it happened.
-    #[serde(skip_serializing_if = "Option::is_none", serialize_with = "serialize_optional_time")]
+    /// When it happened. Written back in App Distribution's form (`2024-05-01 10:15:30`,
+    /// UTC), or in RFC 3339 when it has a fraction that form cannot hold.
+    #[serde(skip_serializing_if = "Option::is_none", serialize_with = "serialize_optional_zoneless")]
     pub timestamp: Option<OffsetDateTime>,
     /// The app's version (`1.2.3`).
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -167,7 +169,18 @@ const EVENTS: [&str; 5] = ["upload", "download", "new-udid", "crash", "feedback"
 impl AppDistributionEvent {
     /// Whether `word` is one of the `event` words App Distribution documents.
     pub(crate) fn is_documented_event(word: &str) -> bool {
+        Self::documented(word).is_some()
+    }
+
+    /// The documented word `word` is, in any case and with spaces around, as documented.
+    fn documented(word: &str) -> Option<&'static str> {
         let word = word.trim();
-        EVENTS.iter().any(|known| known.eq_ignore_ascii_case(word))
+        EVENTS.iter().copied().find(|known| known.eq_ignore_ascii_case(word))
+    }
+
+    /// `word` as an event reads it: a documented word in its documented form (`" NEW-UDID "`
+    /// is `new-udid`), any other as sent.
+    pub(crate) fn event_word(word: String) -> String {
+        Self::documented(&word).map_or(word, str::to_owned)
     }
 }

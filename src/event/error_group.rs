@@ -1,9 +1,10 @@
 //! An Error Reporting notification: a new group of errors.
 
-use serde::ser::{Serialize, SerializeMap, Serializer};
+use serde::ser::{Serialize, SerializeMap, SerializeTuple, Serializer};
 use time::OffsetDateTime;
 
 use crate::raw_json::RawJson;
+use crate::support::time::serialize_epoch_seconds;
 
 /// A group notification of Sauce Labs Error Reporting (Backtrace): a new group of errors,
 /// always a failure, told apart from other groups by its `fingerprint`. Its `timestamp` is the
@@ -48,9 +49,10 @@ pub struct ErrorGroup {
     pub occurrences: Option<u64>,
     /// The id of the error object.
     pub object_id: Option<String>,
-    /// When it first occurred.
+    /// When it first occurred: the pair's first time (`[t]` is both first and last). A pair
+    /// the wrong way round is kept as sent; the ledger orders groups by the later of the two.
     pub first_seen: Option<OffsetDateTime>,
-    /// When it last occurred.
+    /// When it last occurred: the pair's second time.
     pub last_seen: Option<OffsetDateTime>,
     /// Its classifiers.
     pub classifiers: Vec<String>,
@@ -64,7 +66,9 @@ pub struct ErrorGroup {
     /// How many devices or processes it occurred in, when the body counts them (as
     /// documented); written in place of [`guids`](Self::guids) when set.
     pub guid_count: Option<u64>,
-    /// Each attribute's values with their counts, as sent.
+    /// Each attribute's values with their counts, as sent. JSON that cannot be read back (a
+    /// lone surrogate such as `"\ud800"`, a number past `f64` such as `1e400`) refuses the
+    /// whole notification, as anywhere in a body.
     pub attributes: Option<RawJson>,
 }
 
@@ -99,7 +103,30 @@ impl ErrorGroup {
     }
 }
 
-/// Writes the notification's own shape: `timestamp` as `[first, last]` epoch seconds,
+/// `[first, last]` in epoch seconds, with their fractions (see [`serialize_epoch_seconds`]).
+struct Span(Option<OffsetDateTime>, Option<OffsetDateTime>);
+
+impl Serialize for Span {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        /// One time of the pair, or `null`.
+        struct Seconds(Option<OffsetDateTime>);
+        impl Serialize for Seconds {
+            fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                match &self.0 {
+                    Some(at) => serialize_epoch_seconds(at, s),
+                    None => s.serialize_none(),
+                }
+            }
+        }
+        let mut pair = s.serialize_tuple(2)?;
+        pair.serialize_element(&Seconds(self.0))?;
+        pair.serialize_element(&Seconds(self.1))?;
+        pair.end()
+    }
+}
+
+/// Writes the notification's own shape: `timestamp` as `[first, last]` epoch seconds (with a
+/// fraction where there is one),
 /// `callstack` as a list of frames, `hosts` and `guids` as counts where counted.
 impl Serialize for ErrorGroup {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -122,8 +149,7 @@ impl Serialize for ErrorGroup {
             map.serialize_entry("occurrences", &occurrences)?;
         }
         if self.first_seen.is_some() || self.last_seen.is_some() {
-            let seconds = [self.first_seen, self.last_seen].map(|at| at.map(OffsetDateTime::unix_timestamp));
-            map.serialize_entry("timestamp", &seconds)?;
+            map.serialize_entry("timestamp", &Span(self.first_seen, self.last_seen))?;
         }
         if !self.callstack.is_empty() {
             map.serialize_entry("callstack", &self.callstack)?;

@@ -174,6 +174,19 @@ impl AlertEvent {
         self
     }
 
+    /// This alert if its body can be written, else (a trigger whose details are too large or
+    /// whose time JSON cannot write) the same trigger without its details and time, saying
+    /// why: what the ledger counts as sent must be sendable, or the incident would stay open
+    /// with no page out. Only triggers carry what can fail.
+    pub(crate) fn sendable(mut self) -> Self {
+        let Err(err) = request::check_writable(&self) else { return self };
+        if let Some(details) = &mut self.trigger {
+            let payload = details.payload.clone().without_details(&format!("the details were left out: {err}"));
+            details.payload = payload;
+        }
+        self
+    }
+
     /// Trigger, acknowledge or resolve.
     pub fn action(&self) -> Action {
         self.action

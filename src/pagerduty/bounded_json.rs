@@ -6,7 +6,7 @@ use std::fmt;
 
 use serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 
-use crate::support::clip::clip_json;
+use crate::support::clip::{clip_json, escaped_len};
 use crate::support::json_out::string;
 
 /// How much of a JSON value is kept.
@@ -23,6 +23,11 @@ pub(super) struct Bounds {
     /// Past this many bytes written, no further item or entry is kept, so that what is
     /// written stays near it however the value nests.
     pub total_bytes: usize,
+    /// Most lists and objects inside one another (the top object counting one): a list or
+    /// object deeper is written as `"…"`, so that what is written nests within what JSON
+    /// readers take (serde_json's default, 128 levels, counting those around the details), and
+    /// reading it never reaches serde_json's limit however deep the value.
+    pub depth: usize,
 }
 
 /// The JSON object `json` written again within `bounds`, as serde_json would write the same
@@ -36,7 +41,7 @@ pub(super) fn rewrite_object(json: &[u8], bounds: &Bounds) -> Option<Vec<u8>> {
     let mut writer = Writer { bounds, written: 0 };
     let mut out = Vec::new();
     let mut reader = serde_json::Deserializer::from_slice(json);
-    Rewrite { writer: &mut writer, out: &mut out, top: true }.deserialize(&mut reader).ok()?;
+    Rewrite { writer: &mut writer, out: &mut out, top: true, depth: 0 }.deserialize(&mut reader).ok()?;
     reader.end().ok()?;
     out.starts_with(b"{").then_some(out)
 }
@@ -72,6 +77,20 @@ struct Rewrite<'w, 'b> {
     out: &'w mut Vec<u8>,
     /// Whether it is the top object, whose `null` values are left out.
     top: bool,
+    /// How many lists and objects the value is inside.
+    depth: usize,
+}
+
+impl Rewrite<'_, '_> {
+    /// Whether a list or object here is past the bounds' depth, and is written as `"…"`.
+    fn too_deep(&self) -> bool {
+        self.depth >= self.writer.bounds.depth
+    }
+
+    /// Writes `"…"` in place of a list or object too deep to keep.
+    fn cut(self) {
+        self.writer.text(self.out, "…");
+    }
 }
 
 impl<'de> DeserializeSeed<'de> for Rewrite<'_, '_> {
@@ -121,7 +140,13 @@ impl<'de> Visitor<'de> for Rewrite<'_, '_> {
     }
 
     fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
-        let Self { writer, out, .. } = self;
+        if self.too_deep() {
+            // Skipped without a depth limit: serde_json ignores a value without recursing.
+            while seq.next_element::<IgnoredAny>()?.is_some() {}
+            self.cut();
+            return Ok(());
+        }
+        let Self { writer, out, depth, .. } = self;
         writer.append(out, |out| out.push(b'['));
         let mut kept = 0;
         loop {
@@ -135,7 +160,8 @@ impl<'de> Visitor<'de> for Rewrite<'_, '_> {
             if kept > 0 {
                 out.push(b',');
             }
-            if seq.next_element_seed(Rewrite { writer: &mut *writer, out: &mut *out, top: false })?.is_none() {
+            let item = Rewrite { writer: &mut *writer, out: &mut *out, top: false, depth: depth + 1 };
+            if seq.next_element_seed(item)?.is_none() {
                 out.truncate(start);
                 break;
             }
@@ -147,7 +173,12 @@ impl<'de> Visitor<'de> for Rewrite<'_, '_> {
     }
 
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
-        let Self { writer, out, top } = self;
+        if self.too_deep() {
+            while map.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
+            self.cut();
+            return Ok(());
+        }
+        let Self { writer, out, top, depth } = self;
         // The entries as read, their keys in one text and their values in one buffer, so
         // that an entry costs its offsets and no allocation of its own.
         let (mut keys, mut values) = (String::new(), Vec::new());
@@ -163,15 +194,19 @@ impl<'de> Visitor<'de> for Rewrite<'_, '_> {
             if map.next_key_seed(Key { keys: &mut keys, bounds: writer.bounds })?.is_none() {
                 break;
             }
+            // The key as written (escaped: a control character takes six bytes), its quotes
+            // and colon, and the comma before the entry; counted before the value is read, so
+            // that the values nested under it see the room it takes.
+            let key_bytes = escaped_len(&keys[key_start..]) + 4;
+            writer.written += key_bytes;
             let value_start = values.len();
-            map.next_value_seed(Rewrite { writer: &mut *writer, out: &mut values, top: false })?;
+            map.next_value_seed(Rewrite { writer: &mut *writer, out: &mut values, top: false, depth: depth + 1 })?;
             if top && values[value_start..] == *b"null" {
+                writer.written -= key_bytes + (values.len() - value_start);
                 keys.truncate(key_start);
                 values.truncate(value_start);
                 continue;
             }
-            // The key, its quotes and colon, and the comma before the entry.
-            writer.written += keys.len() - key_start + 4;
             entries.push(Entry { key: key_start..keys.len(), value: value_start..values.len() });
         }
         // Sorted as a `BTreeMap` keeps keys; of a repeated key, the last entry read.
@@ -234,7 +269,8 @@ impl Visitor<'_> for Key<'_, '_> {
 mod tests {
     use super::{Bounds, rewrite_object};
 
-    const BOUNDS: Bounds = Bounds { text_chars: 5, text_json_bytes: 12, items: 2, entries: 3, total_bytes: 1000 };
+    const BOUNDS: Bounds =
+        Bounds { text_chars: 5, text_json_bytes: 12, items: 2, entries: 3, total_bytes: 1000, depth: 3 };
 
     fn rewritten(json: &str) -> String {
         String::from_utf8(rewrite_object(json.as_bytes(), &BOUNDS).unwrap()).unwrap()
@@ -256,6 +292,14 @@ mod tests {
         for not_an_object in ["[]", "1", "", "{", "{} {}"] {
             assert!(rewrite_object(not_an_object.as_bytes(), &BOUNDS).is_none(), "{not_an_object}");
         }
+    }
+
+    #[test]
+    fn lists_and_objects_past_the_depth_are_cut() {
+        assert_eq!(rewritten(r#"{"a":[[1,[2]],{"b":{"c":1}}]}"#), r#"{"a":[[1,"…"],{"b":"…"}]}"#);
+        // Deeper than serde_json reads whole, still rewritten.
+        let deep = format!(r#"{{"a":1,"z":{}0{}}}"#, "[".repeat(200), "]".repeat(200));
+        assert_eq!(rewritten(&deep), r#"{"a":1,"z":[["…"]]}"#);
     }
 
     #[test]

@@ -2,6 +2,8 @@
 
 use time::OffsetDateTime;
 
+use crate::id::OrgId;
+
 /// A result from any tool (an API test, an uptime monitor), to page on like a job with
 /// [`IncidentRules::alert_for_check`](super::IncidentRules::alert_for_check).
 ///
@@ -15,8 +17,13 @@ use time::OffsetDateTime;
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 #[non_exhaustive]
 pub struct CheckRun {
-    /// The check's name: its identity across runs.
+    /// The check's name: its identity across runs, within its organization.
     pub name: String,
+    /// The organization the check is of, if the host follows several in one ledger: its
+    /// incident key names it (`["check","acme","GET /health"]`), so that two organizations'
+    /// checks of one name are two incidents. `None` keys it under no organization
+    /// (`["check","","GET /health"]`).
+    pub organization: Option<OrgId>,
     /// This run's own id, if the tool gives one: with the time, what tells a run delivered
     /// again from the next run.
     pub id: Option<String>,

@@ -55,9 +55,10 @@ pub(crate) fn of_test<T: EventText>(event: &EventOf<T>, org: Option<&str>) -> Op
     written(|key| write_test(key, event, org))
 }
 
-/// A check's identity across runs: its name.
+/// A check's identity across runs: its organization, if the host gave one, and its name.
 pub(crate) fn of_check(check: &CheckRun) -> String {
-    of_parts(&["check", trimmed(&check.name)])
+    let org = check.organization.as_ref().map_or("", OrgId::as_str);
+    of_parts(&["check", org, trimmed(&check.name)])
 }
 
 /// A dedup key from its parts: [`write_parts`] into a new string.
@@ -78,8 +79,16 @@ pub(crate) fn write_test<T: EventText>(key: &mut String, event: &EventOf<T>, org
         EventOf::VisualBuild(build) => write_parts(key, &visual_build_parts(build, org)),
         EventOf::Concurrency(usage) => write_parts(key, &concurrency_parts(usage, org)),
         EventOf::ErrorGroup(group) => write_parts(key, &error_group_parts(group, org)),
-        EventOf::VisualRun(run) => write_parts(key, &visual_run_parts(run, org)),
-        EventOf::AppDistribution(app) => write_parts(key, &app_parts(app, org)),
+        // A run or a crash that names nothing to tell it by is not followed, as a job without
+        // a name: two nameless apps' crashes are two incidents, not one.
+        EventOf::VisualRun(run) => match visual_run_parts(run, org) {
+            Some(parts) => write_parts(key, &parts),
+            None => return false,
+        },
+        EventOf::AppDistribution(app) => match app_parts(app, org) {
+            Some(parts) => write_parts(key, &parts),
+            None => return false,
+        },
     }
     true
 }
@@ -102,18 +111,21 @@ fn error_group_parts<'a>(group: &'a ErrorGroup, org: &'a str) -> [&'a str; 5] {
     ["error_group", org, universe, project, trimmed(&group.fingerprint)]
 }
 
-/// A visual run's identity across runs: its project, group, resolution and environment.
-fn visual_run_parts<'a>(run: &'a VisualRun, org: &'a str) -> [&'a str; 6] {
-    let project = run.project_id.as_deref().or(run.project.as_deref());
-    let group = run.group_id.as_deref().or(run.group.as_deref());
+/// A visual run's identity across runs: its project, group, resolution and environment;
+/// `None` for a run of neither project nor group, which nothing tells from another's.
+fn visual_run_parts<'a>(run: &'a VisualRun, org: &'a str) -> Option<[&'a str; 6]> {
+    let project = text(run.project_id.as_deref().or(run.project.as_deref()));
+    let group = text(run.group_id.as_deref().or(run.group.as_deref()));
     let (resolution, environment) = (text(run.resolution.as_deref()), text(run.environment.as_deref()));
-    ["visual_run", org, text(project), text(group), resolution, environment]
+    (!project.is_empty() || !group.is_empty()).then_some(["visual_run", org, project, group, resolution, environment])
 }
 
-/// An app's identity for its crashes: its name, platform and version.
-fn app_parts<'a>(app: &'a AppDistributionEvent, org: &'a str) -> [&'a str; 5] {
+/// An app's identity for its crashes: its name, platform and version; `None` for an event
+/// of no named app.
+fn app_parts<'a>(app: &'a AppDistributionEvent, org: &'a str) -> Option<[&'a str; 5]> {
     let (platform, version) = (text(app.platform.as_deref()), text(app.version.as_deref()));
-    ["app", org, text(app.app_name.as_deref()), platform, version]
+    let name = text(app.app_name.as_deref());
+    (!name.is_empty()).then_some(["app", org, name, platform, version])
 }
 
 /// An optional text as a key part: trimmed, empty when absent.

@@ -23,16 +23,19 @@ const DETAIL_JSON_BYTES: usize = 4096;
 const DETAIL_ITEMS: usize = 32;
 
 /// The bounds of custom details: each text as [`bounded`] cuts it, lists of at most 32 items,
-/// objects of at most 64 entries (an event's documented JSON has about 30 keys at most), and
-/// nothing more kept past 320 KiB, so that with the rest of the alert the body stays under
-/// PagerDuty's 512 KB: what PagerDuty would refuse is cut here instead. A job's details never
-/// reach the last two (at most about 230 KB: 23 texts and 32 tags of at most 4 KB each).
+/// objects of at most 64 entries (an event's documented JSON has about 30 keys at most), 32
+/// levels of lists and objects (an event's documented JSON has 4; an alert body around them
+/// has 3 more, far within what any JSON reader takes), and nothing more kept past 320 KiB, so
+/// that with the rest of the alert the body stays under PagerDuty's 512 KB: what PagerDuty
+/// would refuse is cut here instead. A job's details never reach the last three (at most about
+/// 230 KB: 23 texts and 32 tags of at most 4 KB each).
 const DETAILS: Bounds = Bounds {
     text_chars: DETAIL_CHARS,
     text_json_bytes: DETAIL_JSON_BYTES,
     items: DETAIL_ITEMS,
     entries: 64,
     total_bytes: 320 * 1024,
+    depth: 32,
 };
 
 /// A value's documented JSON, as the alert's custom details: nulls dropped, long texts, lists

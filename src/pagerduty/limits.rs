@@ -1,7 +1,9 @@
 //! What PagerDuty's Events API v2 accepts.
 
-/// Largest body PagerDuty accepts, in bytes.
-pub const MAX_BODY_BYTES: usize = 512 * 1024;
+/// Largest body sent to PagerDuty, in bytes. PagerDuty documents "512 KB" without saying
+/// whether a kilobyte is 1,000 or 1,024 bytes: the smaller is taken, so that no body it could
+/// refuse (and whose page would be lost) is sent.
+pub const MAX_BODY_BYTES: usize = 512_000;
 /// Longest summary PagerDuty keeps, in characters.
 pub const MAX_SUMMARY_CHARS: usize = 1024;
 /// Longest dedup key PagerDuty accepts, in characters.

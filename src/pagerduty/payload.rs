@@ -105,6 +105,16 @@ impl Payload {
         self
     }
 
+    /// The payload without its custom details and time, which are what may be too large or
+    /// unwritable (every other field is bounded text), and with `left_out` saying why in
+    /// their place.
+    pub(crate) fn without_details(mut self, left_out: &str) -> Self {
+        let note = serde_json::json!({ "left_out": clip(left_out, MAX_FIELD_CHARS) });
+        self.custom_details = Some(RawJson::from_value(&note));
+        self.timestamp = None;
+        self
+    }
+
     /// The summary, as it will be sent.
     pub fn summary(&self) -> &str {
         &self.summary

@@ -82,6 +82,25 @@ pub(crate) fn write_body(value: &impl Serialize, out: &mut Vec<u8>) -> Result<()
     serde_json::to_writer(out, value).map_err(|err| AlertError::Unwritable { reason: err.to_string() })
 }
 
+/// Whether `value` serializes, within PagerDuty's limit, without keeping what it writes: for
+/// a check before a body is needed.
+pub(crate) fn check_writable(value: &impl Serialize) -> Result<(), AlertError> {
+    /// Counts what it is given, and keeps nothing.
+    struct Counter(usize);
+    impl std::io::Write for Counter {
+        fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+            self.0 += bytes.len();
+            Ok(bytes.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+    let mut counter = Counter(0);
+    serde_json::to_writer(&mut counter, value).map_err(|err| AlertError::Unwritable { reason: err.to_string() })?;
+    if counter.0 > MAX_BODY_BYTES { Err(AlertError::TooLarge { size: counter.0 }) } else { Ok(()) }
+}
+
 /// Whether `body` is within PagerDuty's limit.
 pub(crate) fn check_size(body: &[u8]) -> Result<(), AlertError> {
     if body.len() > MAX_BODY_BYTES { Err(AlertError::TooLarge { size: body.len() }) } else { Ok(()) }

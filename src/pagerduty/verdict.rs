@@ -40,4 +40,11 @@ impl Verdict {
     pub(crate) fn of_check(failed: bool) -> Self {
         if failed { Self::Failure } else { Self::Success }
     }
+
+    /// Whether a success can follow a failure of `event`'s kind and resolve it: not for an
+    /// error group (each notification is a new group's) nor an app's crash (nothing an app
+    /// sends says it is fixed).
+    pub(crate) fn can_resolve<T: EventText>(event: &EventOf<T>) -> bool {
+        !matches!(event, EventOf::ErrorGroup(_) | EventOf::AppDistribution(_))
+    }
 }

@@ -28,10 +28,10 @@ mod standard;
 mod token;
 mod verifier;
 
-pub use error::{SecretError, SignatureError};
+pub use error::{SecretError, SecretPart, SignatureError};
 pub use mac::{Signature, sign};
 pub use scheme::{OneHeader, PAGERDUTY_SIGNATURE_HEADER, PagerDutyV3, SIGNATURE_HEADER, SauceLabs, Scheme};
-pub use secret::Secret;
+pub use secret::{MAX_SECRET_BYTES, Secret};
 pub use standard::{
     StandardHeaders, StandardWebhooks, WEBHOOK_ID_HEADER, WEBHOOK_SIGNATURE_HEADER, WEBHOOK_TIMESTAMP_HEADER,
     standard_webhooks_headers,

@@ -8,7 +8,11 @@ use hmac::digest::block_api::{Buffer, FixedOutputCore, UpdateCore};
 use hmac::digest::zeroize::ZeroizeOnDrop;
 use sha2::Sha256;
 
-use super::error::SecretError;
+use super::error::{SecretError, SecretPart};
+
+/// Longest secret taken, in bytes (for Basic credentials, `user:password`): the longest a
+/// sender's header may carry, and far past any token a sender makes.
+pub const MAX_SECRET_BYTES: usize = 1024;
 
 /// HMAC-SHA256 at the block level, whose finalization works in place (`&mut self`), so that the
 /// copy a signature works on is dropped, and wiped, where it stands. `Hmac::finalize` takes its
@@ -53,17 +57,32 @@ pub struct Secret {
 impl Secret {
     /// Takes a security token as bytes (a `&str`, `String`, `&[u8]`, ...).
     ///
-    /// A token holds no NUL byte: HMAC pads a short key with NULs, so a token configured with
-    /// NULs at its end would also take the token without them.
+    /// Every sender's token is short text, so a token is at most [`MAX_SECRET_BYTES`] and,
+    /// as text, holds no control character: a line break read from a file, or a tab pasted
+    /// in, would make every request fail, and a secret sent in a header
+    /// ([`SharedSecret`](super::SharedSecret)) could never match. Bytes that are not text (a
+    /// binary key, for the schemes that sign the body) may be anything but NUL: HMAC pads a
+    /// short key with NULs, so a token with NULs at its end would also take the token without
+    /// them.
+    ///
+    /// ```
+    /// use sauce_webhooks::signature::{Secret, SecretError, SecretPart};
+    ///
+    /// assert!(Secret::new("3c1a7e0e-4f6b-4bd4-9d68-5b7c2e1f0a9d").is_ok());
+    /// let read_from_a_file = "3c1a7e0e-4f6b-4bd4-9d68-5b7c2e1f0a9d\n";
+    /// assert_eq!(
+    ///     Secret::new(read_from_a_file).unwrap_err(),
+    ///     SecretError::Control { part: SecretPart::Secret, at: 36, character: '\n' }
+    /// );
+    /// ```
     ///
     /// # Errors
-    /// [`SecretError::Empty`] for an empty token, [`SecretError::Nul`] for one holding a NUL
-    /// byte.
+    /// [`SecretError::Empty`] for an empty token, [`SecretError::TooLong`] for one over
+    /// [`MAX_SECRET_BYTES`], [`SecretError::Control`] for one holding a control character
+    /// (a NUL, for bytes that are not text), saying where.
     pub fn new(token: impl AsRef<[u8]>) -> Result<Self, SecretError> {
         let token = token.as_ref();
-        if let Some(at) = token.iter().position(|&byte| byte == 0) {
-            return Err(SecretError::Nul { at });
-        }
+        check_sendable(token, SecretPart::Secret)?;
         Self::from_key(token)
     }
 
@@ -78,30 +97,49 @@ impl Secret {
         Ok(Self { keyed: keyed? })
     }
 
-    /// HTTP Basic credentials, for [`HttpBasic`](super::HttpBasic): `user:password`. The user
-    /// name holds no `:` (RFC 7617): `("a:b", "c")` and `("a", "b:c")` would be one credential.
+    /// HTTP Basic credentials, for [`HttpBasic`](super::HttpBasic): `user:password`, of at
+    /// most [`MAX_SECRET_BYTES`] together, neither holding a control character. The user name
+    /// holds no `:` (RFC 7617): `("a:b", "c")` and `("a", "b:c")` would be one credential; it
+    /// may be empty, the password not.
     ///
     /// ```
-    /// use sauce_webhooks::signature::{Secret, SecretError};
+    /// use sauce_webhooks::signature::{Secret, SecretError, SecretPart};
     ///
     /// let credentials = Secret::basic("backtrace", "s3cret:with:colons")?;
     /// assert_eq!(Secret::basic("back:trace", "s3cret").unwrap_err(), SecretError::ColonInUserName { at: 4 });
+    /// assert_eq!(Secret::basic("backtrace", "").unwrap_err(), SecretError::EmptyPassword);
+    /// assert_eq!(
+    ///     Secret::basic("backtrace", "s3\tcret").unwrap_err(),
+    ///     SecretError::Control { part: SecretPart::Password, at: 2, character: '\t' }
+    /// );
     /// # let _ = credentials;
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     ///
     /// # Errors
-    /// [`SecretError::Empty`] when the password is empty, [`SecretError::ColonInUserName`] when
-    /// the user name holds a `:`, [`SecretError::Nul`] when either holds a NUL byte.
+    /// [`SecretError::EmptyPassword`] when the password is empty,
+    /// [`SecretError::ColonInUserName`] when the user name holds a `:`,
+    /// [`SecretError::Control`] when either holds a control character (naming which, and
+    /// where in it), [`SecretError::TooLong`] when `user:password` is over
+    /// [`MAX_SECRET_BYTES`].
     pub fn basic(user: &str, password: &str) -> Result<Self, SecretError> {
         if password.is_empty() {
-            return Err(SecretError::Empty);
+            return Err(SecretError::EmptyPassword);
         }
         if let Some(at) = user.find(':') {
             return Err(SecretError::ColonInUserName { at });
         }
+        for (part, text) in [(SecretPart::User, user), (SecretPart::Password, password)] {
+            if let Some((at, character)) = control(text.as_bytes()) {
+                return Err(SecretError::Control { part, at, character });
+            }
+        }
         let credentials = zeroize::Zeroizing::new(format!("{user}:{password}"));
-        Self::new(credentials.as_bytes())
+        if credentials.len() > MAX_SECRET_BYTES {
+            let (part, len) = (SecretPart::Credentials, credentials.len());
+            return Err(SecretError::TooLong { part, len, max: MAX_SECRET_BYTES });
+        }
+        Self::from_key(credentials.as_bytes())
     }
 
     /// The HMAC-SHA256 of `body` under this secret.
@@ -130,6 +168,27 @@ impl Clone for Secret {
         scrub_stack();
         // Cloning cannot fail.
         Self { keyed: keyed.unwrap_or_else(|_| unreachable!()) }
+    }
+}
+
+/// Whether `secret` could be a sender's secret: at most [`MAX_SECRET_BYTES`], and no control
+/// character (see [`control`]).
+fn check_sendable(secret: &[u8], part: SecretPart) -> Result<(), SecretError> {
+    if secret.len() > MAX_SECRET_BYTES {
+        return Err(SecretError::TooLong { part, len: secret.len(), max: MAX_SECRET_BYTES });
+    }
+    match control(secret) {
+        Some((at, character)) => Err(SecretError::Control { part, at, character }),
+        None => Ok(()),
+    }
+}
+
+/// The first control character of `secret` and where it is: of text, any (`char::is_control`:
+/// C0, DEL, C1); of bytes that are not text (a binary key), a NUL only.
+fn control(secret: &[u8]) -> Option<(usize, char)> {
+    match std::str::from_utf8(secret) {
+        Ok(text) => text.char_indices().find(|(_, c)| c.is_control()),
+        Err(_) => secret.iter().position(|&byte| byte == 0).map(|at| (at, '\0')),
     }
 }
 

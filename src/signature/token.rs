@@ -19,8 +19,8 @@ pub const AUTHORIZATION_HEADER: &str = "authorization";
 /// verifier keeping any secret's text.
 const TOKEN_CHECK: &[u8] = b"sauce-webhooks token check";
 
-/// Longest secret a header may carry, decoded.
-const MAX_TOKEN: usize = 1024;
+/// Longest secret a header may carry, decoded: the longest a verifier takes.
+const MAX_TOKEN: usize = super::secret::MAX_SECRET_BYTES;
 
 /// A secret sent as it is in a header the sender lets you configure (App Distribution's and
 /// API Testing's webhooks send whatever headers you set): the header's whole value must be

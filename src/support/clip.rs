@@ -35,6 +35,12 @@ pub(crate) fn clip_json(text: &str, max_chars: usize, max_json_bytes: usize) -> 
     Cow::Borrowed(text)
 }
 
+/// How many bytes `text` takes in a JSON string once escaped, without its quotes.
+#[cfg(feature = "pagerduty")]
+pub(crate) fn escaped_len(text: &str) -> usize {
+    text.chars().map(json_len).sum()
+}
+
 /// How many bytes `c` takes in a JSON string, escaped as serde_json escapes it.
 fn json_len(c: char) -> usize {
     match c {
@@ -62,6 +68,14 @@ mod tests {
         assert_eq!(clip("abc", 3), "abc");
         assert_eq!(clip("ab\u{e9}", 3), "ab\u{e9}");
         assert_eq!(clip("abcd", 3), "ab…");
+    }
+
+    #[cfg(feature = "pagerduty")]
+    #[test]
+    fn escaped_length_is_what_serde_json_writes() {
+        for text in ["plain", "\"quoted\" \\ and \n", "ünïcødé \u{1f}\u{7f}", ""] {
+            assert_eq!(super::escaped_len(text), serde_json::to_string(text).unwrap().len() - 2, "{text:?}");
+        }
     }
 
     #[test]

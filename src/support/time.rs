@@ -26,7 +26,7 @@ pub(crate) fn time<'de, D: Deserializer<'de>>(d: D) -> Result<Option<OffsetDateT
 }
 
 /// A `timestamp` key: one time (a concurrency event's), or the `[first, last]` pair of epoch
-/// seconds an Error Reporting notification sends.
+/// seconds an Error Reporting notification sends (`[t]` being `[t, t]`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum TimeOrSpan {
     At(OffsetDateTime),
@@ -65,7 +65,8 @@ pub(crate) fn time_or_span<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Tim
                 }
             }
             let first = seq.next_element_seed(Time)?.flatten();
-            let last = seq.next_element_seed(Time)?.flatten();
+            // A pair of one: that time is the first and the last.
+            let last = seq.next_element_seed(Time)?.unwrap_or(first);
             if seq.next_element::<de::IgnoredAny>()?.is_some() {
                 return Err(de::Error::invalid_length(3, &"a first and a last time"));
             }
@@ -199,6 +200,34 @@ pub(crate) fn serialize_epoch_float<S: Serializer>(t: &OffsetDateTime, s: S) -> 
     #[allow(clippy::cast_precision_loss)]
     let seconds = (t.unix_timestamp_nanos() / 1_000) as f64 / 1e6;
     if from_epoch_float(seconds) == Some(*t) { s.serialize_f64(seconds) } else { serialize_time(t, s) }
+}
+
+/// Writes an optional time in App Distribution's form, `YYYY-MM-DD HH:MM:SS` in UTC (read
+/// back as UTC), or as RFC 3339 when it has a fraction that form cannot hold; or `null`.
+// serde's `serialize_with` hands over `&Option<T>`, so the reference to an `Option` is fixed.
+#[allow(clippy::ref_option)]
+pub(crate) fn serialize_optional_zoneless<S: Serializer>(t: &Option<OffsetDateTime>, s: S) -> Result<S::Ok, S::Error> {
+    let Some(t) = t else { return s.serialize_none() };
+    match t.checked_to_offset(UtcOffset::UTC) {
+        Some(utc) if utc.nanosecond() == 0 => {
+            let text = utc.format(ZONELESS).map_err(serde::ser::Error::custom)?;
+            s.serialize_str(&text)
+        }
+        _ => serialize_time(t, s),
+    }
+}
+
+/// Writes a time as epoch seconds, an Error Reporting `timestamp`'s form: an integer when it
+/// is a whole second that reads back as seconds (within 10^11 of 1970: past that, an integer
+/// reads as milliseconds), else as [`serialize_epoch_float`] writes it, so that a fraction
+/// (`1502953926.926`) or a far year (RFC 3339) reads back the same time.
+pub(crate) fn serialize_epoch_seconds<S: Serializer>(t: &OffsetDateTime, s: S) -> Result<S::Ok, S::Error> {
+    let seconds = t.unix_timestamp();
+    if t.nanosecond() == 0 && seconds.unsigned_abs() <= EPOCH_MILLIS_ABOVE.unsigned_abs() {
+        s.serialize_i64(seconds)
+    } else {
+        serialize_epoch_float(t, s)
+    }
 }
 
 #[cfg(test)]

@@ -7,7 +7,7 @@ use crate::support::time::TimeOrSpan;
 /// Builds an App Distribution event from the body's keys; the error names a missing required
 /// key.
 pub(crate) fn from_fields(f: Fields) -> Result<AppDistributionEvent, &'static str> {
-    let mut app = AppDistributionEvent::new(f.event.ok_or("event")?);
+    let mut app = AppDistributionEvent::new(AppDistributionEvent::event_word(f.event.ok_or("event")?));
     app.app_name = f.app_name;
     app.timestamp = match f.timestamp {
         Some(TimeOrSpan::At(at)) => Some(at),

@@ -1,8 +1,10 @@
 //! The error for a body that cannot be read.
 
 use std::fmt::{self, Write};
+use std::marker::PhantomData;
 
 use serde::Deserialize;
+use serde::de::DeserializeSeed;
 
 use super::lines::Lines;
 use crate::raw_json::{WithinNesting, without_position};
@@ -89,17 +91,27 @@ impl ParseError {
     /// Tracking costs an allocation per key, so it runs only here, after a plain parse has
     /// already failed, and it keeps nothing but the path.
     pub(crate) fn locate<'a, T: Deserialize<'a>>(body: &'a [u8], err: &serde_json::Error) -> Self {
+        Self::locate_as(body, err, PhantomData::<T>)
+    }
+
+    /// As [`locate`](Self::locate), reading the body again with `seed` (a kind known before
+    /// the body is read).
+    pub(crate) fn locate_as<'a, S: DeserializeSeed<'a> + Copy>(
+        body: &'a [u8],
+        err: &serde_json::Error,
+        seed: S,
+    ) -> Self {
         // Raised after a value was read (by a check on text kept whole), the error has no
         // position; reading into every value finds the same fault with one.
         if err.line() == 0
             && let Err(positioned) = serde_json::from_slice::<WithinNesting>(body)
             && positioned.line() > 0
         {
-            return Self::locate::<T>(body, &positioned);
+            return Self::locate_as(body, &positioned, seed);
         }
         let path = match err.classify() {
-            serde_json::error::Category::Data => tracked_path::<T>(body),
-            _ => tracked_path::<WithinNesting>(body),
+            serde_json::error::Category::Data => tracked_path(body, seed),
+            _ => tracked_path(body, PhantomData::<WithinNesting>),
         };
         let (line, column) = (err.line(), err.column());
         let message = printable(&clip(&without_position(err), MAX_MESSAGE));
@@ -154,10 +166,11 @@ fn push_key(out: &mut String, key: &str) {
 }
 
 /// The path where reading `body` as `T` fails, `$` if it does not.
-fn tracked_path<'a, T: Deserialize<'a>>(body: &'a [u8]) -> String {
+fn tracked_path<'a, S: DeserializeSeed<'a>>(body: &'a [u8], seed: S) -> String {
     let mut de = serde_json::Deserializer::from_slice(body);
-    match serde_path_to_error::deserialize::<_, T>(&mut de) {
-        Err(tracked) => clip(&json_path(tracked.path()), MAX_PATH).into_owned(),
+    let mut track = serde_path_to_error::Track::new();
+    match seed.deserialize(serde_path_to_error::Deserializer::new(&mut de, &mut track)) {
+        Err(_) => clip(&json_path(&track.path()), MAX_PATH).into_owned(),
         Ok(_) => "$".to_owned(),
     }
 }

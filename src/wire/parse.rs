@@ -1,12 +1,12 @@
 //! The entry points: a body to an [`Event`], or to several.
 
 use serde::Deserialize;
-use serde::de::{self, Deserializer};
+use serde::de::{self, DeserializeSeed, Deserializer};
 use serde_json::Value;
 
 use super::batch::Batch;
 use super::error::ParseError;
-use super::fields::{Fields, read_object};
+use super::fields::{Fields, read_object, read_object_as};
 use super::shape::{Missing, Shape, ShapeKeys};
 use super::{api_test, app_distribution, concurrency, error_group, job, visual, visual_run};
 use crate::event::{Event, EventOf, EventRef};
@@ -21,8 +21,9 @@ impl Event {
     /// tests prove it on the worst shapes known).
     ///
     /// # Errors
-    /// [`ParseError`] when the body is not one JSON object, or when a key this crate reads
-    /// holds a value of no accepted form in an event of a known kind.
+    /// [`ParseError`] when the body is not one JSON object, or when a key that the event's
+    /// kind reads holds a value of no accepted form. A key only other kinds read is skipped,
+    /// whatever its value: a relay's `"event":{...}` on a job refuses nothing.
     ///
     /// ```
     /// use sauce_webhooks::{Event, JobStatus};
@@ -99,8 +100,54 @@ impl Event {
             Ok(KnownEvent(None)) => serde_json::from_slice::<RawJson>(body)
                 .map(EventOf::Unknown)
                 .map_err(|err| ParseError::locate::<WithinNesting>(body, &err)),
-            Err(err) => unknown_despite_known_keys(body).ok_or_else(|| ParseError::locate::<KnownEvent>(body, &err)),
+            Err(err) => read_again(body, &err),
         }
+    }
+}
+
+/// After a body failed to read as the kind its keys tell: a value of a form the crate does not
+/// take, perhaps under a key only another kind reads. Reads it again as that kind alone, the
+/// other kinds' keys skipped whatever their values (a relay's `"event":{...}` on a job means
+/// something else to it), so that only the kind's own keys refuse it; a body of no known kind
+/// is kept as [`Event::Unknown`]. Only bodies that failed pay for this.
+fn read_again<'a>(body: &'a [u8], err: &serde_json::Error) -> Result<EventRef<'a>, ParseError> {
+    let Some((raw, shape)) = shape_despite_values(body) else {
+        return Err(ParseError::locate::<KnownEvent>(body, err));
+    };
+    if shape == Shape::Unknown {
+        return Ok(EventOf::Unknown(raw));
+    }
+    let seed = KnownAs(shape);
+    let mut reader = serde_json::Deserializer::from_slice(body);
+    match seed.deserialize(&mut reader).and_then(|event| reader.end().map(|()| event)) {
+        Ok(KnownEvent(Some(event))) => Ok(event),
+        Ok(KnownEvent(None)) => Ok(EventOf::Unknown(raw)),
+        Err(again) => Err(ParseError::locate_as(body, &again, seed)),
+    }
+}
+
+/// The body's JSON and the kind its keys tell, whatever their values; `None` when it is not
+/// one JSON object. Only the keys that tell a kind are read, so this costs no more than the
+/// body's own copy.
+fn shape_despite_values(body: &[u8]) -> Option<(RawJson, Shape)> {
+    let raw: RawJson = serde_json::from_slice(body).ok()?;
+    let is_object = raw.as_str().starts_with('{');
+    let keys: ShapeKeys = serde_json::from_str(raw.as_str()).ok()?;
+    is_object.then(|| {
+        let shape = keys.shape();
+        (raw, shape)
+    })
+}
+
+/// A body read as the kind `.0`, the other kinds' keys skipped.
+#[derive(Clone, Copy)]
+struct KnownAs(Shape);
+
+impl<'de> DeserializeSeed<'de> for KnownAs {
+    type Value = KnownEvent<'de>;
+
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<KnownEvent<'de>, D::Error> {
+        read_object_as(d, self.0, |fields| known_event(fields).map(KnownEvent))
     }
 }
 
@@ -127,16 +174,6 @@ fn known_event<'de>(fields: &mut Fields<'de>) -> Result<Option<EventRef<'de>>, M
 /// errors then count from after it.
 pub(crate) fn without_bom(body: &[u8]) -> &[u8] {
     body.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(body)
-}
-
-/// An event of a kind this crate knows refuses a bad value; an event of another kind may use
-/// the same key names for other things and is kept as [`Event::Unknown`] all the same. Only
-/// the keys that tell a kind are read, so this costs no more than the body's own copy.
-fn unknown_despite_known_keys<T>(body: &[u8]) -> Option<EventOf<T>> {
-    let raw: RawJson = serde_json::from_slice(body).ok()?;
-    let is_object = raw.as_str().starts_with('{');
-    let keys: ShapeKeys = serde_json::from_str(raw.as_str()).ok()?;
-    (is_object && keys.shape() == Shape::Unknown).then_some(EventOf::Unknown(raw))
 }
 
 /// A known event, or `None` for an object of unknown kind, read straight from the deserializer.

@@ -5,7 +5,6 @@ use std::fmt;
 use serde::Deserialize;
 use serde::de::IgnoredAny;
 
-use super::fields::Fields;
 use crate::event::AppDistributionEvent;
 
 /// The kind of event a body's keys reveal, in this order of precedence: `concurrency`;
@@ -63,32 +62,33 @@ impl fmt::Display for Missing {
     }
 }
 
-/// The presence of each key that tells a shape, whatever its value.
+/// The presence of each key that tells a shape, whatever its value (`Fields::shape` fills it
+/// from the keys it read).
 #[derive(Debug, Default, Deserialize)]
 #[serde(default)]
 pub(crate) struct ShapeKeys {
-    concurrency: Option<IgnoredAny>,
+    pub(crate) concurrency: Option<IgnoredAny>,
     #[serde(rename = "eventPayload")]
-    event_payload: Option<IgnoredAny>,
+    pub(crate) event_payload: Option<IgnoredAny>,
     #[serde(rename = "eventId")]
-    event_id: Option<IgnoredAny>,
-    fingerprint: Option<IgnoredAny>,
-    totals: Option<IgnoredAny>,
+    pub(crate) event_id: Option<IgnoredAny>,
+    pub(crate) fingerprint: Option<IgnoredAny>,
+    pub(crate) totals: Option<IgnoredAny>,
     #[serde(rename = "appName")]
-    app_name: Option<IgnoredAny>,
+    pub(crate) app_name: Option<IgnoredAny>,
     #[serde(rename = "event", deserialize_with = "app_distribution_word")]
-    app_event: bool,
-    build_id: Option<IgnoredAny>,
-    build_url: Option<IgnoredAny>,
-    data_center: Option<IgnoredAny>,
-    data_type: Option<IgnoredAny>,
-    creation_time: Option<IgnoredAny>,
-    modification_time: Option<IgnoredAny>,
-    consolidated_status: Option<IgnoredAny>,
-    jobs: Option<IgnoredAny>,
-    builds: Option<IgnoredAny>,
-    entities: Option<IgnoredAny>,
-    items: Option<IgnoredAny>,
+    pub(crate) app_event: bool,
+    pub(crate) build_id: Option<IgnoredAny>,
+    pub(crate) build_url: Option<IgnoredAny>,
+    pub(crate) data_center: Option<IgnoredAny>,
+    pub(crate) data_type: Option<IgnoredAny>,
+    pub(crate) creation_time: Option<IgnoredAny>,
+    pub(crate) modification_time: Option<IgnoredAny>,
+    pub(crate) consolidated_status: Option<IgnoredAny>,
+    pub(crate) jobs: Option<IgnoredAny>,
+    pub(crate) builds: Option<IgnoredAny>,
+    pub(crate) entities: Option<IgnoredAny>,
+    pub(crate) items: Option<IgnoredAny>,
 }
 
 impl ShapeKeys {
@@ -121,36 +121,6 @@ impl ShapeKeys {
         } else {
             Shape::Unknown
         }
-    }
-}
-
-impl Fields<'_> {
-    /// The shape these keys reveal (see [`Shape`]). A key whose value was `null` or `""` counts
-    /// as absent here, which only matters for bodies that are nothing but empty values; a
-    /// listing key counts whatever its value.
-    pub(crate) fn shape(&self) -> Shape {
-        let present = |b: bool| b.then_some(IgnoredAny);
-        ShapeKeys {
-            concurrency: present(self.concurrency.is_some()),
-            event_payload: present(self.event_payload.is_some()),
-            event_id: present(self.event_id.is_some()),
-            fingerprint: present(self.fingerprint.is_some()),
-            totals: present(self.totals.is_some()),
-            app_name: present(self.app_name.is_some()),
-            app_event: self.event.as_deref().is_some_and(AppDistributionEvent::is_documented_event),
-            build_id: present(self.build_id.is_some()),
-            build_url: present(self.build_url.is_some()),
-            data_center: present(self.data_center.is_some()),
-            data_type: present(self.data_type.is_some()),
-            creation_time: present(self.creation_time.is_some()),
-            modification_time: present(self.modification_time.is_some()),
-            consolidated_status: present(self.consolidated_status.is_some()),
-            jobs: present(self.listing),
-            builds: None,
-            entities: None,
-            items: None,
-        }
-        .shape()
     }
 }
 

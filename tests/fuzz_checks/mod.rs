@@ -4,10 +4,11 @@
 use sauce_webhooks::connector::{RenderError, Template, WebhookConnector};
 use sauce_webhooks::endpoint::Endpoint;
 use sauce_webhooks::pagerduty::webhook::Envelope;
-use sauce_webhooks::pagerduty::{IncidentRules, MAX_BODY_BYTES, RoutingKey};
+use sauce_webhooks::pagerduty::{Decision, IncidentLedger, IncidentRules, MAX_BODY_BYTES, RoutingKey};
 use sauce_webhooks::routing::{Scope, Subscription, Topic};
 use sauce_webhooks::signature::{PagerDutyV3, Secret, Verifier, sign};
-use sauce_webhooks::{Event, Router};
+use sauce_webhooks::time::{self, OffsetDateTime};
+use sauce_webhooks::{Event, OrgId, Router};
 
 const JOB: &[u8] = include_bytes!("../../src/testing/payloads/vdc_job_failed.json");
 
@@ -25,7 +26,9 @@ pub const TARGETS: [(&str, Check); 5] = [
 
 /// Any bytes as a Sauce Labs body (one event or a batch): parsing never panics, and every
 /// event it accepts writes out as JSON that parses back to the same event, routes, makes an
-/// alert whose body fits PagerDuty's limit, and renders through a connector or says why not.
+/// alert whose body fits PagerDuty's limit (received for no organization and for one, written
+/// either way; what the ledger says to send included), and renders through a connector or
+/// says why not.
 pub fn event_from_slice(body: &[u8]) {
     for event in Event::from_slice_batch(body).flatten() {
         check_event(&event);
@@ -49,6 +52,11 @@ fn check_borrowed(body: &[u8], owned: &Result<Event, sauce_webhooks::ParseError>
             let expected_action = rules.write_alert(owned, &mut expected);
             assert_eq!(written_action.is_ok(), expected_action.is_ok());
             assert_eq!(written, expected, "the borrowed event's alert is the owned one's");
+            let acme = OrgId::from("acme");
+            let written_action = rules.write_alert_received_for(&acme, &borrowed, &mut written);
+            let expected_action = rules.write_alert_received_for(&acme, owned, &mut expected);
+            assert_eq!(written_action.is_ok(), expected_action.is_ok());
+            assert_eq!(written, expected, "received for an organization too");
             assert_eq!(&borrowed.into_owned(), owned);
         }
         (Err(borrowed), Err(owned)) => assert_eq!(borrowed.to_string(), owned.to_string()),
@@ -67,6 +75,27 @@ fn check_event(event: &Event) {
     if let Some(alert) = rules.alert_for(event) {
         let body = alert.body().expect("a parsed event's alert fits PagerDuty's limit");
         assert!(body.len() <= MAX_BODY_BYTES);
+    }
+    // Received for an organization, as a project's events (which name none) are alerted on;
+    // and through the ledger, whose trigger must have a body if it says to send one.
+    let acme = OrgId::from("acme");
+    let expected = match rules.alert_received_for(&acme, event) {
+        Some(alert) => {
+            let body = alert.body().expect("a parsed event's alert fits PagerDuty's limit");
+            assert!(body.len() <= MAX_BODY_BYTES);
+            serde_json::from_slice::<serde::de::IgnoredAny>(&body).expect("an alert body is JSON");
+            body
+        }
+        None => Vec::new(),
+    };
+    let mut written = Vec::new();
+    rules.write_alert_received_for(&acme, event, &mut written).expect("written as alert_received_for gives it");
+    assert_eq!(written, expected, "write_alert_received_for writes what alert_received_for gives");
+    // Late enough that no parsed time is from the future (times are within the years 0 to 9999).
+    let now = OffsetDateTime::new_utc(time::Date::MAX, time::Time::MIDNIGHT);
+    let ledger = IncidentLedger::new(rules);
+    if let Ok(Decision::Send(alert)) = ledger.apply_for(&acme, event, now) {
+        alert.body().expect("what the ledger says to send has a body");
     }
     let connector =
         WebhookConnector::new(Endpoint::parse("https://hooks.example.com/x").unwrap()).with_on_success(true);

@@ -12,10 +12,12 @@ use crate::routing::owners::Owners;
 ///
 /// The key it gives is also the alert's dedup key, so the resolve closes what the trigger
 /// opened. A job without a build tag is followed per test under [`Granularity::Build`]. An
-/// event with no key at all (a job without a name, per test or build) cannot be followed across
-/// runs: its failures page as the stateless rules do (a new alert each time) and its successes
-/// resolve nothing. Checks ([`CheckRun`](super::super::CheckRun)) are always followed by their
-/// name.
+/// event with no key at all (a job without a name, per test or build; an app's crash naming no
+/// app; a visual run naming neither project nor group; an API Testing run naming no test)
+/// cannot be followed across runs: its failures page as the stateless rules do (a new alert
+/// each time, rather than every nameless app's crashes in one incident) and its successes
+/// resolve nothing. Routing takes a project's event that names no project to no one. Checks ([`CheckRun`](super::super::CheckRun)) are always followed by their
+/// organization and name.
 ///
 /// Under a key that spans several tests (a build, a team, an organization), results are
 /// ordered across them by their own times: a failure of one test arriving after a later result
@@ -26,19 +28,24 @@ use crate::routing::owners::Owners;
 /// A project's event (API Testing, Error Reporting, a visual run, App Distribution) applied
 /// without it is not followed ([`Skip::NoOrganization`](super::Skip::NoOrganization)); a job
 /// without an `org_id` applied without it shares its keys with every organization's jobs
-/// without one. A custom key of an event that names no organization is kept apart per
-/// organization too: the ledger writes it after the organization.
+/// without one. A custom key is kept apart per organization too, whatever the event: the
+/// ledger writes your text after `"custom"` and the organization
+/// (`["custom","acme","main"]`), so that no text of yours, nor of a sender's, can spell
+/// another organization's key.
 ///
 /// ```
 /// use sauce_webhooks::pagerduty::{Granularity, IncidentLedger, IncidentRules, RoutingKey};
+/// use sauce_webhooks::Event;
 ///
 /// let rules = IncidentRules::new(RoutingKey::new("R0UT1NGKEY0123456789ABCDEFGHIJKL")?);
 /// let per_build = IncidentLedger::new(rules.clone()).with_granularity(Granularity::Build);
 /// let by_branch = IncidentLedger::new(rules).with_granularity(Granularity::custom(|event| match event {
-///     sauce_webhooks::Event::Job(job) => job.branch_name.clone(),
+///     Event::Job(job) => job.branch_name.clone(),
 ///     _ => None,
 /// }));
-/// # let _ = (per_build, by_branch);
+/// let on_main = Event::from_slice(br#"{"id":"j1","status":"FAILED","creation_time":0,"org_id":"acme","branch_name":"main"}"#)?;
+/// assert!(by_branch.key_of(&on_main).unwrap().ends_with(r#":["custom","acme","main"]"#));
+/// # let _ = per_build;
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 #[derive(Clone, Default)]
@@ -60,7 +67,8 @@ pub enum Granularity {
     /// Everything of one organization; an event that names none (API Testing, Error
     /// Reporting, a visual run, App Distribution: a project's), per test.
     Organization,
-    /// A key of your own; `None` leaves the event unfollowed.
+    /// A key of your own; `None` leaves the event unfollowed. Written after `"custom"` and
+    /// the organization: `["custom","acme","<your key>"]`.
     Custom(KeyFn),
 }
 
@@ -81,12 +89,11 @@ impl Granularity {
     /// `dedup::organization` finds it), to `key`; whether it has one.
     pub(crate) fn write_key<T: EventText>(&self, key: &mut String, event: &EventOf<T>, org: Option<&str>) -> bool {
         match (self, event) {
+            // Marked as a custom key and written after the organization, whatever the kind:
+            // the host's text alone could spell another organization's key.
             (Self::Custom(of), _) => {
                 let Some(custom) = of(&T::owned_event(event)) else { return false };
-                match org.filter(|_| Owners::of(event).is_a_projects()) {
-                    Some(org) => dedup::write_parts(key, &[org, &custom]),
-                    None => key.push_str(&custom),
-                }
+                dedup::write_parts(key, &["custom", org.unwrap_or_default(), &custom]);
                 true
             }
             // A project's event is followed per test, within its organization.

@@ -15,7 +15,7 @@ use super::super::verdict::Verdict;
 use super::error::LedgerError;
 use super::fingerprint::{Fingerprint, FingerprintHasher};
 use super::granularity::Granularity;
-use super::state::{Decision, IncidentState, Observation, Policy, Skip, Step, advance};
+use super::state::{Decision, IncidentState, Observation, Policy, Skip, Step, advance, close};
 use super::store::{IncidentStore, MemoryIncidentStore};
 use crate::event::{EventOf, EventText};
 use crate::id::OrgId;
@@ -37,7 +37,17 @@ use crate::id::OrgId;
 ///   look stale. Results without a time of their own (visual builds, API Testing runs without a
 ///   date, checks without one) are taken in the order they arrive: only their ids, remembered
 ///   for the key's latest 64 results, tell a replay from a new result, so a replay within that
-///   window never pages again nor resolves what a newer failure opened.
+///   window never pages again nor resolves what a newer failure opened. A result with neither
+///   an id nor a time (a visual run without `start` and `end`, an app's crash or an error
+///   group without a time) counts anew at every delivery: a replay of it may page again,
+///   where anything else it could be told by (its group's dashboard link, its totals) would
+///   make the next real failure look like a replay and lose its page.
+/// - An error group or an app's crash is a failure that no success follows: someone resolves
+///   its incident in PagerDuty. Tell the ledger with [`resolve`](Self::resolve) (a PagerDuty
+///   v3 webhook says when); failing that, a failure of its key a day after its page pages
+///   again ([`with_unresolved_repage_after`](Self::with_unresolved_repage_after)), and
+///   [`MemoryIncidentStore::prune`] forgets it like a closed one. Any incident can be
+///   resolved by hand so.
 /// - What counts as one incident is yours to choose ([`Granularity`]). Every key names an
 ///   organization: an event that names none (API Testing, Error Reporting, a visual run, App
 ///   Distribution: a project's) is followed under the organization it was received for,
@@ -45,6 +55,20 @@ use crate::id::OrgId;
 ///   [`Router::route_for`](crate::Router::route_for); [`apply`](Self::apply) leaves it
 ///   unfollowed ([`Skip::NoOrganization`]), since nothing in it tells acme's app "Shop" from
 ///   globex's.
+///
+/// **Which call**: [`apply_for`](Self::apply_for), with the Sauce Labs organization whose
+/// webhook endpoint (and secret) took the request: its id, as jobs carry it in `org_id` (32
+/// hex digits, `7fb25570b4064716b9b6daae1a846790`; the examples here write `acme`). A receiver
+/// of one organization passes a constant of its configuration; one of several, the
+/// organization each endpoint or secret belongs to. [`apply`](Self::apply) suits a receiver of
+/// jobs, visual builds and concurrency only, which name their organization: it pages no
+/// project's event. Switching jobs without an `org_id` from `apply` to `apply_for` moves them
+/// from `["job","",…]` keys to `["job","<org>",…]` ones: resolve what stays open under the old
+/// keys with [`resolve`](Self::resolve).
+///
+/// The ids of a key's latest 64 results tell a replay from a new result; past them, a result
+/// without a time of its own is taken as new: see [`Skip::Duplicate`] for what that allows,
+/// and what to do.
 ///
 /// It reads no clock and does no I/O: `now` is an argument, and the states live in an
 /// [`IncidentStore`] (in memory by default; over your database to share them between
@@ -155,6 +179,18 @@ impl<S: IncidentStore> IncidentLedger<S> {
         self
     }
 
+    /// Pages an open incident that no result resolves (an error group, an app's crash: no
+    /// success follows them) again on a failure that arrives `interval` or more after it was
+    /// last paged, by the host's clock (a day by default, a minute at least). Someone resolves
+    /// those in PagerDuty, which the ledger does not see unless you tell it
+    /// ([`resolve`](Self::resolve)); without this, further crashes of a version, or the
+    /// group notified again, would be skipped as already open for good.
+    #[must_use]
+    pub fn with_unresolved_repage_after(mut self, interval: Duration) -> Self {
+        self.policy.unresolved_repage_after = interval.max(Duration::MINUTE);
+        self
+    }
+
     /// How far ahead of `now` a result's own time may be (5 minutes by default, and never
     /// less than zero): the sender's clock and the host's differ a little. A result dated
     /// further ahead is skipped ([`Skip::FromTheFuture`]).
@@ -207,6 +243,48 @@ impl<S: IncidentStore> IncidentLedger<S> {
     pub fn incident(&self, dedup_key: &str) -> Result<Option<IncidentState>, LedgerError<S::Error>> {
         let stored = self.store.load(&self.stored(dedup_key)).map_err(LedgerError::Store)?;
         Ok(stored.map(|stored| stored.state))
+    }
+
+    /// Closes the incident with `dedup_key` by hand, and gives the resolve to send:
+    /// [`Decision::Send`] of a resolve when it was open, [`Skip::NothingOpen`] when not (or
+    /// never followed). For what no result closes: an error group or an app's crash, whose
+    /// incidents someone resolves in PagerDuty. When PagerDuty tells you (a v3 webhook
+    /// `incident.resolved`, whose incident's
+    /// [`incident_key`](super::super::webhook::Incident::incident_key) is the dedup key), call
+    /// this; the resolve it gives may then be dropped, or sent all the same (PagerDuty ignores
+    /// a resolve of a resolved alert). The next failure of the key pages again; a replay of
+    /// the failure that opened it does not. Any incident can be closed so, an old key's too
+    /// (after keys changed, say).
+    ///
+    /// ```
+    /// use sauce_webhooks::pagerduty::{Action, Decision, IncidentLedger, IncidentRules, RoutingKey, Skip};
+    /// use sauce_webhooks::time::OffsetDateTime;
+    /// use sauce_webhooks::{Event, OrgId};
+    ///
+    /// let ledger = IncidentLedger::new(IncidentRules::new(RoutingKey::new("R0UT1NGKEY0123456789ABCDEFGHIJKL")?));
+    /// let (acme, now) = (OrgId::from("acme"), OffsetDateTime::now_utc());
+    /// let group = |last: i64| Event::from_slice(format!(r#"{{"universe":"acme","project":"checkout-service",
+    ///     "fingerprint":"8a3c9e1f","timestamp":[1714557600,{last}]}}"#).as_bytes());
+    /// let Decision::Send(page) = ledger.apply_for(&acme, &group(1714561200)?, now)? else { panic!() };
+    /// assert_eq!(ledger.apply_for(&acme, &group(1714561300)?, now)?, Decision::Skip(Skip::AlreadyOpen));
+    ///
+    /// // Someone resolved it in PagerDuty; the webhook says so.
+    /// let Decision::Send(resolve) = ledger.resolve(page.dedup_key().unwrap(), now)? else { panic!() };
+    /// assert_eq!(resolve.action(), Action::Resolve);
+    /// assert!(matches!(ledger.apply_for(&acme, &group(1714561400)?, now)?, Decision::Send(_)), "pages again");
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    ///
+    /// # Errors
+    /// As [`apply`](Self::apply).
+    pub fn resolve(&self, dedup_key: &str, now: OffsetDateTime) -> Result<Decision, LedgerError<S::Error>> {
+        let mut step = Step::Skip(Skip::NothingOpen);
+        self.store.update(&self.stored(dedup_key), &mut |state| {
+            let next;
+            (next, step) = close(state, now);
+            next
+        })?;
+        Ok(step.decide(|| None, || self.rules.resolve(dedup::bounded(dedup_key))))
     }
 
     /// The key under which the store keeps the incident of `event`, received for the
@@ -313,12 +391,16 @@ impl<S: IncidentStore> IncidentLedger<S> {
             // Not followed across runs: a failure pages as the stateless rules would.
             let trigger = self.rules.trigger_for(event, dedup::of_test(event, org).as_deref());
             return Ok(match (verdict, trigger) {
-                (Verdict::Failure, Some(trigger)) => Decision::Send(trigger),
+                (Verdict::Failure, Some(trigger)) => Decision::Send(trigger.sendable()),
                 _ => Decision::Skip(Skip::NoKey),
             });
         };
-        let observation =
-            Observation { verdict, at: event_time(event), fingerprint: Some(fingerprint_of(event, verdict)) };
+        let observation = Observation {
+            verdict,
+            at: event_time(event),
+            fingerprint: fingerprint_of(event, verdict),
+            resolves: Verdict::can_resolve(event),
+        };
         let step = self.record(&key, &observation, now)?;
         let dedup_key = &key[self.namespace.len()..];
         Ok(step.decide(|| self.rules.trigger_for(event, Some(dedup_key)), || self.rules.resolve(dedup_key)))
@@ -341,7 +423,7 @@ impl<S: IncidentStore> IncidentLedger<S> {
             hash.write(&check.time.map_or(0, OffsetDateTime::unix_timestamp_nanos).to_le_bytes());
             hash.finish(verdict)
         });
-        let observation = Observation { verdict, at: check.time, fingerprint };
+        let observation = Observation { verdict, at: check.time, fingerprint, resolves: true };
         let step = self.record(&self.stored(&dedup_key), &observation, now)?;
         Ok(step.decide(|| Some(self.rules.alert_for_check(check)), || self.rules.resolve(dedup_key)))
     }
@@ -367,35 +449,48 @@ fn event_time<T: EventText>(event: &EventOf<T>) -> Option<OffsetDateTime> {
         EventOf::Job(job) => Some(job.modification_time),
         EventOf::Concurrency(usage) => Some(usage.timestamp),
         EventOf::ApiTest(result) => result.date,
-        EventOf::ErrorGroup(group) => group.last_seen,
+        // The later of the pair, should a sender have it the wrong way round.
+        EventOf::ErrorGroup(group) => group.last_seen.max(group.first_seen),
         EventOf::VisualRun(run) => run.end,
         EventOf::VisualBuild(_) | EventOf::AppDistribution(_) | EventOf::Unknown(_) => None,
     }
 }
 
 /// Which result an event is: its identity (a job's or build's id, a measure's time) and its
-/// verdict, so that the same result delivered twice is told from another result.
-fn fingerprint_of<T: EventText>(event: &EventOf<T>, verdict: Verdict) -> Fingerprint {
+/// verdict, so that the same result delivered twice is told from another result. `None` for
+/// a result with neither an id nor a time of its own (a visual run without `start` or `end`,
+/// whose `url` is its group's dashboard, the same for every run; an app's crash or an error
+/// group without a time): nothing tells it from the next result of its key, so each delivery
+/// counts as a new result. A repeated delivery may then page again, where a fingerprint of
+/// what runs share (`url`, totals, message) would skip a new failure as a duplicate and lose
+/// its page.
+fn fingerprint_of<T: EventText>(event: &EventOf<T>, verdict: Verdict) -> Option<Fingerprint> {
     let mut hash = FingerprintHasher::new();
+    let nanos = |at: OffsetDateTime| at.unix_timestamp_nanos().to_le_bytes();
     match event {
         EventOf::Job(job) => hash.write(job.id.as_bytes()),
         EventOf::VisualBuild(build) => hash.write(build.build_id.as_bytes()),
-        EventOf::Concurrency(usage) => hash.write(&usage.timestamp.unix_timestamp_nanos().to_le_bytes()),
+        EventOf::Concurrency(usage) => hash.write(&nanos(usage.timestamp)),
         EventOf::ApiTest(result) => hash.write(result.event_id.as_bytes()),
         EventOf::AppDistribution(app) => {
             hash.write(app.event.as_bytes());
             hash.write(app.crash_message.as_deref().unwrap_or_default().as_bytes());
-            hash.write(&app.timestamp.map_or(0, OffsetDateTime::unix_timestamp_nanos).to_le_bytes());
+            hash.write(&nanos(app.timestamp?));
         }
         EventOf::VisualRun(run) => {
+            if run.start.is_none() && run.end.is_none() {
+                return None;
+            }
             hash.write(run.url.as_deref().unwrap_or_default().as_bytes());
-            hash.write(&run.end.map_or(0, OffsetDateTime::unix_timestamp_nanos).to_le_bytes());
+            for at in [run.start, run.end] {
+                hash.write(&at.map_or(0, OffsetDateTime::unix_timestamp_nanos).to_le_bytes());
+            }
         }
         EventOf::ErrorGroup(group) => {
             hash.write(group.fingerprint.as_bytes());
-            hash.write(&group.last_seen.map_or(0, OffsetDateTime::unix_timestamp_nanos).to_le_bytes());
+            hash.write(&nanos(group.last_seen?));
         }
-        EventOf::Unknown(_) => {}
+        EventOf::Unknown(_) => return None,
     }
-    hash.finish(verdict)
+    Some(hash.finish(verdict))
 }

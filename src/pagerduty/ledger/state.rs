@@ -2,7 +2,7 @@
 //! rule of the ledger can be checked on its own.
 
 use serde::{Deserialize, Serialize};
-use time::{Duration, OffsetDateTime};
+use time::{Date, Duration, OffsetDateTime, Time};
 
 use super::super::alert::AlertEvent;
 use super::super::verdict::Verdict;
@@ -30,6 +30,10 @@ pub struct IncidentState {
     /// When the state last changed (the host's clock), to prune by.
     #[serde(serialize_with = "serialize_time", deserialize_with = "required_time")]
     changed_at: OffsetDateTime,
+    /// Whether the latest result was of a kind that no result resolves (an error group, an
+    /// app's crash). Written only when set, so that states of other keys read as before.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    never_resolves: bool,
 }
 
 fn required_time<'de, D: serde::Deserializer<'de>>(d: D) -> Result<OffsetDateTime, D::Error> {
@@ -46,6 +50,7 @@ impl IncidentState {
             recent: Recent::default(),
             paged_at: None,
             changed_at: now,
+            never_resolves: false,
         }
     }
 
@@ -68,6 +73,23 @@ impl IncidentState {
     pub fn changed_at(&self) -> OffsetDateTime {
         self.changed_at
     }
+
+    /// Whether it holds nothing a later result needs but the order and ids of results: no
+    /// incident, no failure in a row. A store may forget such a state when it runs short of
+    /// room, at the cost of telling a late result stale or a replay a duplicate.
+    pub(crate) fn holds_nothing(&self) -> bool {
+        !self.open && self.failures == 0
+    }
+
+    /// Whether a result will resolve it: an open incident of a kind that successes follow
+    /// (a job, a build, a visual run, ...). An error group or an app's crash is a failure no
+    /// success follows, so its open incident waits for no result (it is resolved by hand,
+    /// [`IncidentLedger::resolve`](super::IncidentLedger::resolve), or paged again a day
+    /// later). A store that forgets old states may forget every state for which this is false:
+    /// only forgetting one that awaits a resolve would leave its incident open in PagerDuty.
+    pub fn awaits_resolve(&self) -> bool {
+        self.open && !self.never_resolves
+    }
 }
 
 /// What the ledger answers for one result.
@@ -75,7 +97,9 @@ impl IncidentState {
 #[non_exhaustive]
 pub enum Decision {
     /// Send this alert (a trigger or a resolve). The ledger counts it as sent: deliver it at
-    /// least once.
+    /// least once. Its body can always be written: a trigger whose details would pass
+    /// PagerDuty's limit, or whose time JSON cannot write (a hand-built one), comes without
+    /// them, its `custom_details` saying why in `left_out`.
     Send(AlertEvent),
     /// Send nothing, for this reason.
     Skip(Skip),
@@ -108,6 +132,18 @@ pub enum Skip {
     Stale,
     /// One of the latest results applied to its key (the last 64, by their ids and
     /// verdicts), delivered again, however late.
+    ///
+    /// Past those 64, a result is known again only by its time: a late result with a time
+    /// of its own is [`Stale`](Self::Stale), but one without (a visual build, an API Testing
+    /// run the default template sends without a date) is taken as new, and may page again or
+    /// resolve what is open. A body signed with HMAC alone (Sauce Labs' scheme, a sent
+    /// secret) carries no time, so whoever captured one can send it again, forever; the
+    /// window bounds what that does only while the key stays busy. Take webhooks over TLS
+    /// only; have relays sign the Standard Webhooks way, whose signed timestamp
+    /// [`Verifier::verify_standard`](crate::signature::Verifier::verify_standard) checks
+    /// against a tolerance; and where bodies carry no time, drop a body seen before on the
+    /// host (a digest of each body, kept as long as replays matter: the relay's
+    /// `replay_window_seconds` does this).
     Duplicate,
     /// A failure of a key whose incident is open (and not due to be paged again).
     AlreadyOpen,
@@ -139,6 +175,9 @@ pub(crate) struct Policy {
     pub successes_to_resolve: u32,
     pub auto_resolve: bool,
     pub repage_after: Option<Duration>,
+    /// When an open incident that no result resolves (an error group, an app's crash) is
+    /// paged again on its next failure.
+    pub unresolved_repage_after: Duration,
     /// How far ahead of the host's clock a result's own time may be.
     pub clock_skew: Duration,
 }
@@ -150,6 +189,7 @@ impl Default for Policy {
             successes_to_resolve: 1,
             auto_resolve: true,
             repage_after: None,
+            unresolved_repage_after: Duration::DAY,
             clock_skew: Duration::minutes(5),
         }
     }
@@ -164,6 +204,9 @@ pub(crate) struct Observation {
     pub at: Option<OffsetDateTime>,
     /// Which result it is, to tell a repeated delivery; `None` when nothing tells it.
     pub fingerprint: Option<Fingerprint>,
+    /// Whether its kind is ever followed by a success that resolves it: not an error group's
+    /// nor an app's crash, which are paged again `Policy::unresolved_repage_after` later.
+    pub resolves: bool,
 }
 
 /// What the ledger does with a result: the key's next state, and what to send (a trigger,
@@ -186,7 +229,9 @@ pub(crate) fn advance(
     if result.verdict == Verdict::Neither {
         return (None, Step::Skip(Skip::NoVerdict));
     }
-    let horizon = now + policy.clock_skew;
+    // Past what a time can hold (a skew of millennia, a clock at the year 9999), nothing is
+    // from the future: `+` would panic there.
+    let horizon = now.checked_add(policy.clock_skew).unwrap_or(OffsetDateTime::new_utc(Date::MAX, Time::MAX));
     if result.at.is_some_and(|at| at > horizon) {
         return (None, Step::Skip(Skip::FromTheFuture));
     }
@@ -208,10 +253,16 @@ pub(crate) fn advance(
         next.recent.push(fingerprint);
     }
     next.changed_at = now;
+    next.never_resolves = !result.resolves;
     let step = if result.verdict == Verdict::Failure {
         next.failures = next.failures.saturating_add(1);
         next.successes = 0;
-        let repage_due = policy.repage_after.is_some_and(|every| next.paged_at.is_none_or(|at| now - at >= every));
+        let due = |every: Duration| next.paged_at.is_none_or(|at| now - at >= every);
+        // No success will close an incident that no result resolves: it is paged again a
+        // while after its page, so that one resolved in PagerDuty (and not in the ledger, by
+        // hand) is not silenced for good.
+        let repage_due =
+            policy.repage_after.is_some_and(due) || (!result.resolves && due(policy.unresolved_repage_after));
         if next.open && !repage_due {
             Step::Skip(Skip::AlreadyOpen)
         } else if next.open || next.failures >= policy.failures_to_page {
@@ -237,15 +288,29 @@ pub(crate) fn advance(
     (Some(next), step)
 }
 
+/// Closes the key's incident by hand (`state`: none for a key never written) at the host's
+/// `now`: the next state and [`Step::Resolve`] when it was open, `None` and
+/// [`Skip::NothingOpen`] when not. The results remembered stay, so that a replay of the
+/// failure that opened it does not open it again; the next failure counts from one.
+pub(crate) fn close(state: Option<&IncidentState>, now: OffsetDateTime) -> (Option<IncidentState>, Step) {
+    let Some(state) = state.filter(|state| state.open) else { return (None, Step::Skip(Skip::NothingOpen)) };
+    let mut next = state.clone();
+    (next.open, next.paged_at, next.failures, next.successes, next.changed_at) = (false, None, 0, 0, now);
+    (Some(next), Step::Resolve)
+}
+
 impl Step {
-    /// The decision this step makes, building the alert only when one is sent.
+    /// The decision this step makes, building the alert only when one is sent: one whose body
+    /// can be written (see [`AlertEvent::sendable`]), since the state already counts it sent.
     pub(crate) fn decide(
         self,
         trigger: impl FnOnce() -> Option<AlertEvent>,
         resolve: impl FnOnce() -> AlertEvent,
     ) -> Decision {
         match self {
-            Self::Trigger => trigger().map_or(Decision::Skip(Skip::NoVerdict), Decision::Send),
+            Self::Trigger => {
+                trigger().map_or(Decision::Skip(Skip::NoVerdict), |alert| Decision::Send(alert.sendable()))
+            }
             Self::Resolve => Decision::Send(resolve()),
             Self::Skip(skip) => Decision::Skip(skip),
         }

@@ -35,6 +35,11 @@ pub struct Versioned {
 /// `INSERT` that fails on a duplicate key for the first write); in Redis, `WATCH`/`MULTI` or a
 /// Lua script. The README shows one over SQLite, and the relay's (`relay/src/store/`) another.
 ///
+/// A store may forget a state that has not changed for a while and does not
+/// [`await a resolve`](IncidentState::awaits_resolve) (to bound its size, as
+/// [`MemoryIncidentStore::prune`] does): the key then starts afresh. Forgetting one that
+/// awaits a resolve would leave its incident open in PagerDuty for good.
+///
 /// Implement [`load`](IncidentStore::load) and [`replace`](IncidentStore::replace); leave
 /// [`update`](IncidentStore::update) as it is unless your store can hold a key locked while the
 /// state changes (as the in-memory store does), which saves a read. Keys are at most about
@@ -111,8 +116,16 @@ pub enum MemoryStoreError {
 /// is the routing key's hash and a dedup key of at most 255 characters; a state, the ids of
 /// the key's latest 64 results and a few counts and times), and refuses a new key
 /// past that with [`MemoryStoreError::Full`]. [`prune`](MemoryIncidentStore::prune) drops the
-/// closed keys that have not changed for a while; an open incident stays until it is resolved,
-/// since forgetting it would leave it open in PagerDuty for good.
+/// keys that have not changed for a while, except an open incident that a result will
+/// resolve, which stays until it is resolved, since forgetting it would leave it open in
+/// PagerDuty for good.
+///
+/// One store shared by several organizations (ledgers of one service, or of several) lets
+/// one affect the others: each key counts towards the limit for all. Successes of tests that
+/// hold no state yet, which anyone with an organization's secret can send by the hundred
+/// thousand, take at most half the limit (past it they are answered, and not kept); failures
+/// take the rest (each one a page of that organization's). Where organizations do not trust
+/// each other, give each its own store (and limit), and prune often.
 ///
 /// ```
 /// use sauce_webhooks::pagerduty::MemoryIncidentStore;
@@ -167,12 +180,24 @@ impl MemoryIncidentStore {
         self.shards[index].lock().unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
-    /// Counts a new key in, if the limit allows.
-    fn admit(&self) -> Result<(), MemoryStoreError> {
-        self.keys
-            .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |keys| (keys < self.max_keys).then_some(keys + 1))
-            .map(drop)
-            .map_err(|_| MemoryStoreError::Full { max_keys: self.max_keys })
+    /// Counts a new key with `state` in, if the limit allows: `Ok(false)` when the state is
+    /// not worth a key of its own, and is not kept.
+    ///
+    /// A state that holds nothing (a success of a test with no state: most results, and all
+    /// that one organization needs to send to fill a store it shares with others) is kept
+    /// only while the store holds fewer than half its limit of keys, so that successes alone
+    /// never leave other keys without room. Its answer was the same either way (nothing to
+    /// resolve); not kept, its key forgets the order and ids of its results, as a pruned key
+    /// does: a failure older than the success, arriving after it, then pages (and the next
+    /// success resolves it), and a replay of the success after a failure of the same second
+    /// resolves it.
+    fn admit(&self, state: &IncidentState) -> Result<bool, MemoryStoreError> {
+        let limit = if state.holds_nothing() { self.max_keys / 2 } else { self.max_keys };
+        match self.keys.fetch_update(Ordering::Relaxed, Ordering::Relaxed, |keys| (keys < limit).then_some(keys + 1)) {
+            Ok(_) => Ok(true),
+            Err(_) if state.holds_nothing() => Ok(false),
+            Err(_) => Err(MemoryStoreError::Full { max_keys: self.max_keys }),
+        }
     }
 
     /// How many keys it holds.
@@ -185,9 +210,13 @@ impl MemoryIncidentStore {
         self.len() == 0
     }
 
-    /// Forgets the keys with no open incident whose state has not changed since `before`, and
-    /// says how many. A pruned key starts afresh: choose a horizon longer than results take to
-    /// arrive, or an old one arriving late is no longer known to be stale.
+    /// Forgets the keys whose state has not changed since `before` and awaits no resolve
+    /// ([`IncidentState::awaits_resolve`]): closed incidents, and the open incidents that no
+    /// result resolves (an error group's, an app's crashes'), which would otherwise fill the
+    /// store for good; says how many. A pruned key starts afresh: choose a horizon longer than
+    /// results take to arrive, or an old one arriving late is no longer known to be stale, and
+    /// the next failure of a forgotten crash or group pages again (PagerDuty adds it to the
+    /// open alert, if there is one).
     pub fn prune(&self, before: OffsetDateTime) -> usize {
         let pruned = self
             .shards
@@ -195,7 +224,7 @@ impl MemoryIncidentStore {
             .map(|shard| {
                 let mut shard = shard.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
                 let held = shard.len();
-                shard.retain(|_, stored| stored.state.is_open() || stored.state.changed_at() >= before);
+                shard.retain(|_, stored| stored.state.awaits_resolve() || stored.state.changed_at() >= before);
                 held - shard.len()
             })
             .sum();
@@ -225,8 +254,9 @@ impl IncidentStore for MemoryIncidentStore {
                 }
             }
             None => {
-                if let Some(next) = change(None) {
-                    self.admit().map_err(LedgerError::Store)?;
+                if let Some(next) = change(None)
+                    && self.admit(&next).map_err(LedgerError::Store)?
+                {
                     shard.insert(key.to_owned(), Versioned { state: next, version: 1 });
                 }
             }
@@ -243,8 +273,7 @@ impl IncidentStore for MemoryIncidentStore {
         if let Some(stored) = shard.get_mut(key) {
             // In place: no new copy of the key for every write.
             *stored = Versioned { state: state.clone(), version: stored.version + 1 };
-        } else {
-            self.admit()?;
+        } else if self.admit(state)? {
             shard.insert(key.to_owned(), Versioned { state: state.clone(), version: 1 });
         }
         Ok(true)
