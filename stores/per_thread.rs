@@ -18,9 +18,12 @@ thread_local! {
     static ALIVE: Arc<()> = Arc::new(());
 }
 
+/// A thread's value, and the marker of its thread's life.
+type Held<C> = (Weak<()>, Arc<Mutex<C>>);
+
 /// One `C` per thread that asked for one.
 pub(crate) struct PerThread<C> {
-    values: Mutex<HashMap<ThreadId, (Weak<()>, Arc<Mutex<C>>)>>,
+    values: Mutex<HashMap<ThreadId, Held<C>>>,
 }
 
 impl<C> Default for PerThread<C> {

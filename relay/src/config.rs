@@ -20,7 +20,7 @@ pub struct Config {
     /// it always was), or a PostgreSQL database (`postgres://user@host:port/database`) that
     /// several relays may share.
     #[serde(default)]
-    pub database: Option<String>,
+    pub database: Option<DatabaseSetting>,
     /// The environment variable holding the PostgreSQL user's password, if the URL has none.
     #[serde(default)]
     pub database_password_env: Option<String>,
@@ -28,6 +28,13 @@ pub struct Config {
     /// restart (the host's name by default): its leases are given out again when it starts.
     #[serde(default)]
     pub instance: Option<String>,
+    /// The Sauce Labs organization (its `org_id`) whose webhooks this relay takes in, when it
+    /// takes one organization's: events are then routed and paged as received for it, so that
+    /// project events (API Testing, Error Reporting, visual runs, App Distribution), which name
+    /// no organization, reach its project subscriptions, and a body naming another
+    /// organization reaches no one. Without it, project events reach no one.
+    #[serde(default)]
+    pub organization: Option<String>,
     /// PagerDuty events sent a minute per routing key, at most (120 by default, PagerDuty's
     /// limit): with several replicas, give each its share.
     #[serde(default = "default_pagerduty_rate")]
@@ -60,8 +67,11 @@ pub struct Config {
     /// once (one hour by default).
     #[serde(default = "default_replay_window")]
     pub replay_window_seconds: u32,
-    /// The most the database may hold, in megabytes (1024 by default): past it, webhooks are
-    /// answered 503 rather than the disk filled.
+    /// The most the database may hold, in megabytes (1024 by default): from four fifths of it,
+    /// webhooks are answered 503 rather than the disk filled, while what waits is delivered
+    /// (which writes too) and room made. A SQLite file never grows past it; PostgreSQL's size
+    /// is its tables' and indexes' as the server counts them, which lags what was deleted
+    /// until it is vacuumed (automatically, by default).
     #[serde(default = "default_database_megabytes")]
     pub max_database_megabytes: u64,
     /// The most elements one body may carry (1000 by default): one body cannot queue more
@@ -243,13 +253,55 @@ pub fn default_database(env: &dyn Fn(&str) -> Option<String>) -> Option<PathBuf>
     Some(state.join("sauce-relay").join("relay.db"))
 }
 
+/// Whether `database` is a PostgreSQL URL: its scheme, in any case, is `postgres` or
+/// `postgresql`.
+fn is_postgres_url(database: &str) -> bool {
+    database
+        .split_once("://")
+        .is_some_and(|(scheme, _)| scheme.eq_ignore_ascii_case("postgres") || scheme.eq_ignore_ascii_case("postgresql"))
+}
+
+/// A database setting as logs and `Debug` may show it: a URL's password replaced by `***`.
+pub fn shown_database(database: &str) -> String {
+    let Some((scheme, rest)) = database.split_once("://") else { return database.to_owned() };
+    let authority_end = rest.find(['/', '?']).unwrap_or(rest.len());
+    match rest[..authority_end].rfind('@') {
+        Some(at) => {
+            let user = rest[..at].split(':').next().unwrap_or_default();
+            format!("{scheme}://{user}:***{}", &rest[at..])
+        }
+        None => database.to_owned(),
+    }
+}
+
+/// The `database` setting: a SQLite file's path or a PostgreSQL URL, which `Debug` shows
+/// without its password.
+#[derive(Clone, PartialEq, Eq, Deserialize)]
+#[serde(transparent)]
+pub struct DatabaseSetting(pub String);
+
+impl std::fmt::Debug for DatabaseSetting {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_tuple("DatabaseSetting").field(&shown_database(&self.0)).finish()
+    }
+}
+
 /// Where the relay keeps its state.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Clone, PartialEq, Eq)]
 pub enum Location {
     /// A SQLite file: one relay.
     File(PathBuf),
     /// A PostgreSQL database: replicas may share it. The URL as configured.
     Postgres(String),
+}
+
+impl std::fmt::Debug for Location {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::File(path) => f.debug_tuple("File").field(path).finish(),
+            Self::Postgres(url) => f.debug_tuple("Postgres").field(&shown_database(url)).finish(),
+        }
+    }
 }
 
 impl Config {
@@ -258,15 +310,38 @@ impl Config {
     /// # Errors
     /// When neither names one (no `HOME`).
     pub fn location(&self, env: &dyn Fn(&str) -> Option<String>) -> Result<Location, String> {
-        match &self.database {
-            Some(url) if url.starts_with("postgres://") || url.starts_with("postgresql://") => {
-                Ok(Location::Postgres(url.clone()))
+        let location = match self.database.as_ref().map(|setting| &setting.0) {
+            Some(url) if is_postgres_url(url) => Location::Postgres(url.clone()),
+            Some(other) if other.contains("://") => {
+                let scheme = other.split("://").next().unwrap_or_default();
+                return Err(format!(
+                    "database: a SQLite file's path, or a postgres:// URL; {:?} is neither",
+                    format!("{scheme}://…")
+                ));
             }
-            Some(path) => Ok(Location::File(PathBuf::from(path))),
+            Some(other) if other.contains('=') && other.contains(' ') => {
+                return Err("database: PostgreSQL's key=value settings are not read here; write a URL, \
+                            postgres://user@host:port/database"
+                    .to_owned());
+            }
+            Some(path) => Location::File(PathBuf::from(path)),
             None => default_database(env)
                 .map(Location::File)
-                .ok_or_else(|| "database: not set, and no HOME or XDG_STATE_HOME to keep it under".to_owned()),
+                .ok_or_else(|| "database: not set, and no HOME or XDG_STATE_HOME to keep it under".to_owned())?,
+        };
+        if let Location::File(path) = &location {
+            for (key, set) in
+                [("instance", self.instance.is_some()), ("database_password_env", self.database_password_env.is_some())]
+            {
+                if set {
+                    return Err(format!(
+                        "{key}: names a PostgreSQL replica's setting, but database is the SQLite file {}",
+                        path.display()
+                    ));
+                }
+            }
         }
+        Ok(location)
     }
 
     /// This relay's name among replicas: the configured one, else the host's.

@@ -18,6 +18,26 @@ pub trait Database:
     /// What it can fail with.
     type Failure: std::error::Error + Send + Sync + 'static;
 
+    /// Whether other relays may share it: then what one relay's configuration does not know
+    /// (a signer, say) may be another's, newer one, and is left alone.
+    const SHARED: bool;
+
+    /// Whether `error`, or an error it was caused by, is this database's failure that may pass
+    /// if the same work is tried again (a deadlock, a lock not had in time, a busy file).
+    fn is_transient(error: &(dyn std::error::Error + 'static)) -> bool {
+        let mut cause = Some(error);
+        while let Some(err) = cause {
+            if err.downcast_ref::<Self::Failure>().is_some_and(Self::failure_is_transient) {
+                return true;
+            }
+            cause = err.source();
+        }
+        false
+    }
+
+    /// Whether this failure may pass if the same work is tried again.
+    fn failure_is_transient(failure: &Self::Failure) -> bool;
+
     /// Runs `work` in one transaction on this thread's connection: all it writes, or nothing.
     ///
     /// # Errors
@@ -116,14 +136,20 @@ pub trait Database:
     ///
     /// # Errors
     /// The database's.
-    fn forget_closed_incidents(&self, before: OffsetDateTime) -> Result<usize, Self::Failure>;
+    fn forget_settled_incidents(&self, before: OffsetDateTime) -> Result<usize, Self::Failure>;
 }
 
 /// Implements [`Database`] for a store crate's `Store`, whose methods have these names.
 macro_rules! database {
-    ($store:ty, $failure:ty) => {
+    ($store:ty, $failure:ty, shared: $shared:expr, transient: $transient:expr) => {
         impl Database for $store {
             type Failure = $failure;
+
+            const SHARED: bool = $shared;
+
+            fn failure_is_transient(failure: &$failure) -> bool {
+                $transient(failure)
+            }
 
             fn transaction<T, E: From<$failure>>(&self, work: impl FnOnce() -> Result<T, E>) -> Result<T, E> {
                 <$store>::transaction(self, work)
@@ -182,15 +208,17 @@ macro_rules! database {
             fn open_incidents(&self) -> Result<u64, $failure> {
                 <$store>::open_incidents(self)
             }
-            fn forget_closed_incidents(&self, before: OffsetDateTime) -> Result<usize, $failure> {
-                <$store>::forget_closed_incidents(self, before)
+            fn forget_settled_incidents(&self, before: OffsetDateTime) -> Result<usize, $failure> {
+                <$store>::forget_settled_incidents(self, before)
             }
         }
     };
 }
 
-database!(sauce_webhooks_sqlite::Store, sauce_webhooks_sqlite::Error);
-database!(sauce_webhooks_postgres::Store, sauce_webhooks_postgres::Error);
+database!(sauce_webhooks_sqlite::Store, sauce_webhooks_sqlite::Error, shared: false,
+          transient: sauce_webhooks_sqlite::is_transient);
+database!(sauce_webhooks_postgres::Store, sauce_webhooks_postgres::Error, shared: true,
+          transient: sauce_webhooks_postgres::Error::is_transient);
 
 /// Why work in a transaction failed, as text: the database's error, or the work's own.
 #[derive(Debug)]
@@ -243,8 +271,9 @@ pub fn postgres_settings(
 }
 
 /// Opens the configured database for a command: `None` when it holds nothing yet (no SQLite
-/// file, no schema in PostgreSQL). Reading only, when `to_read`; otherwise it is brought up
-/// to date.
+/// file, no schema in PostgreSQL). A SQLite file is opened to read only when `to_read`, and
+/// brought up to date otherwise; a PostgreSQL database must be up to date already (a replica
+/// of this version has run on it), as the command works beside the running replicas.
 ///
 /// # Errors
 /// It cannot be opened, with where and why.
@@ -264,16 +293,11 @@ pub fn open(config: &Config, env: &dyn Fn(&str) -> Option<String>, to_read: bool
         }
         Location::Postgres(url) => {
             let settings = postgres_settings(&url, config, env)?;
-            let instance = config.instance(env);
+            // A command works beside the running replicas: it neither migrates the schema nor
+            // holds a replica's name, and PostgreSQL's commands only read or change rows.
             let failed = |e: sauce_webhooks_postgres::Error| format!("database: {e}");
-            let store = sauce_webhooks_postgres::Store::connect_to_read(&settings, &instance).map_err(failed)?;
-            match (store, to_read) {
-                (None, _) => Ok(None),
-                (Some(store), true) => Ok(Some(Opened::Postgres(store))),
-                (Some(_), false) => sauce_webhooks_postgres::Store::connect_with(&settings, &instance)
-                    .map(|store| Some(Opened::Postgres(store)))
-                    .map_err(failed),
-            }
+            let store = sauce_webhooks_postgres::Store::connect_existing(&settings).map_err(failed)?;
+            Ok(store.map(Opened::Postgres))
         }
     }
 }

@@ -12,6 +12,7 @@ use sauce_webhooks::time::{Duration, OffsetDateTime};
 use serde_json::json;
 
 use crate::database::Database;
+use crate::heartbeat::Heartbeat;
 use crate::log::log;
 use crate::metrics::{self, Metrics};
 
@@ -32,10 +33,11 @@ pub struct Housekeeping<D> {
     pub depth: Arc<AtomicU64>,
     /// Whether the database holds its most, for intake's bound.
     pub full: Arc<AtomicBool>,
-    /// The most the database may hold, in bytes.
+    /// The most the database may hold, in bytes: webhooks are refused from four fifths of it,
+    /// so that delivering and forgetting, which write too, always have room.
     pub max_bytes: u64,
-    /// Whether the database answered the last time it was asked.
-    pub ready: Arc<AtomicBool>,
+    /// When the database last answered, for `/ready`.
+    pub heartbeat: Arc<Heartbeat>,
     /// How long events taken in are remembered.
     pub replay_window: Duration,
     /// How long a closed incident is remembered.
@@ -58,7 +60,9 @@ impl<D: Database> Housekeeping<D> {
             if let Err(err) = &answered {
                 log("error", "database unavailable", json!({"error": err.to_string()}));
             }
-            self.ready.store(answered.is_ok(), Ordering::Relaxed);
+            if answered.is_ok() {
+                self.heartbeat.answered();
+            }
             ticks += 1;
             std::thread::sleep(StdDuration::from_secs(1));
         }
@@ -71,7 +75,7 @@ impl<D: Database> Housekeeping<D> {
     pub fn tick(&self, now: OffsetDateTime, forget: bool) -> Result<(), D::Failure> {
         self.store.ping()?;
         let size = self.store.size_bytes()?;
-        let full = size >= self.max_bytes;
+        let full = size >= self.max_bytes / 5 * 4;
         if self.full.swap(full, Ordering::Relaxed) != full {
             let fields = json!({"bytes": size, "max_database_megabytes": self.max_bytes / (1024 * 1024)});
             if full {
@@ -110,7 +114,7 @@ impl<D: Database> Housekeeping<D> {
     /// longer than the retention, dead letters past the most kept.
     fn forget(&self, now: OffsetDateTime) -> Result<(), D::Failure> {
         self.store.forget_events(now - self.replay_window)?;
-        self.store.forget_closed_incidents(now - self.incident_retention)?;
+        self.store.forget_settled_incidents(now - self.incident_retention)?;
         let dropped = self.store.keep_newest_dead_letters(self.max_dead_letters)?;
         if dropped > 0 {
             log(

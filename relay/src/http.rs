@@ -8,7 +8,7 @@
 //! at a time, each in its own transaction.
 
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::thread::JoinHandle;
 
 use axum::extract::{FromRef, State};
@@ -22,6 +22,7 @@ use tokio::sync::{mpsc, oneshot};
 use tower_http::timeout::TimeoutLayer;
 
 use crate::database::Database;
+use crate::heartbeat::Heartbeat;
 use crate::intake::{Answer, FULL_RETRY_AFTER_SECONDS, Intake};
 use crate::log::Sampled;
 use crate::metrics::{self, Metrics};
@@ -45,8 +46,8 @@ pub struct Shared {
     pub jobs: mpsc::Sender<Job>,
     /// Where counts go.
     pub metrics: Arc<Metrics>,
-    /// Whether the database answered when last asked.
-    pub ready: Arc<AtomicBool>,
+    /// Whether the database answers and intake is not stuck.
+    pub heartbeat: Arc<Heartbeat>,
     /// The relay's threads that died of a panic: one is enough for it to be broken.
     pub deaths: Arc<AtomicUsize>,
 }
@@ -58,12 +59,18 @@ impl FromRef<Shared> for Arc<Verifier> {
 }
 
 /// Starts the intake thread: it takes bodies in one at a time until every sender is gone.
-pub fn intake_thread<D: Database>(intake: Intake<D>, deaths: Arc<AtomicUsize>) -> (mpsc::Sender<Job>, JoinHandle<()>) {
+pub fn intake_thread<D: Database>(
+    intake: Intake<D>,
+    heartbeat: Arc<Heartbeat>,
+    deaths: Arc<AtomicUsize>,
+) -> (mpsc::Sender<Job>, JoinHandle<()>) {
     let (jobs, mut inbox) = mpsc::channel::<Job>(WAITING_BODIES);
     let thread = std::thread::spawn(move || {
         let _watch = crate::run::Watch(deaths);
         while let Some((signed, reply)) = inbox.blocking_recv() {
+            heartbeat.working();
             let answer = intake.handle(&signed.verified(), || !reply.is_closed());
+            heartbeat.done();
             let _ = reply.send(answer);
         }
     });
@@ -122,10 +129,11 @@ fn respond(answer: &Answer) -> Response {
     }
 }
 
-/// Ready when the database answers and no thread of the relay has died.
+/// Ready when the database answered lately, intake is not stuck on a body, and no thread of
+/// the relay has died.
 async fn ready(State(shared): State<Shared>) -> StatusCode {
     let alive = shared.deaths.load(Ordering::Relaxed) == 0;
-    if alive && shared.ready.load(Ordering::Relaxed) { StatusCode::OK } else { StatusCode::SERVICE_UNAVAILABLE }
+    if alive && shared.heartbeat.is_lively() { StatusCode::OK } else { StatusCode::SERVICE_UNAVAILABLE }
 }
 
 async fn metrics(State(shared): State<Shared>) -> Response {

@@ -12,24 +12,33 @@
 //! - what one subscription cannot make a message of (a body past its template's limit, an
 //!   alert past PagerDuty's) becomes a dead letter with why; the others' messages are queued;
 //! - a full outbox answers 503 with `Retry-After`, so that Sauce Labs sends again later;
-//! - a database failure answers 503 and keeps nothing.
+//! - a database failure answers 503 and keeps nothing; one that may pass if tried again (a
+//!   deadlock between replicas, a lock not had in time, a connection that broke) is tried
+//!   again twice first;
+//! - with the relay's `organization` set, events are routed and paged as received for it:
+//!   project events (API Testing, Error Reporting, visual runs, App Distribution) reach its
+//!   project subscriptions, and an event naming another organization reaches no one.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::time::Duration as StdDuration;
 
-use sauce_webhooks::Event;
 use sauce_webhooks::Router;
 use sauce_webhooks::connector::WebhookConnector;
 use sauce_webhooks::delivery::{DeadLetter, Kept, Message, Outbox, OutboxError};
 use sauce_webhooks::pagerduty::{Decision, IncidentLedger};
 use sauce_webhooks::signature::Verified;
 use sauce_webhooks::time::{Duration, OffsetDateTime};
+use sauce_webhooks::{Event, OrgId};
 use serde_json::json;
 use sha2::{Digest, Sha256};
 
 use crate::database::Database;
 use crate::log::log;
 use crate::metrics::Metrics;
+
+/// How many times a body is tried in all when the database fails in a way that may pass.
+const TRIES: u32 = 3;
 
 /// How long a sender told the outbox is full should wait before it sends again.
 pub const FULL_RETRY_AFTER_SECONDS: u32 = 60;
@@ -50,6 +59,8 @@ pub struct Intake<D> {
     pub store: D,
     /// The subscriptions' filters, keyed by their place in `subscribers`.
     pub router: Router<usize>,
+    /// The organization whose webhooks the relay takes in, when configured.
+    pub organization: Option<OrgId>,
     /// Each subscription's id and action.
     pub subscribers: Vec<(String, Action<D>)>,
     /// The outbox the messages go to.
@@ -102,15 +113,15 @@ impl Answer {
 /// Why a body could not be taken in: nothing of it is kept.
 #[derive(Debug)]
 enum Failure {
-    Database(String),
+    Database(Box<dyn std::error::Error + Send + Sync>),
     NothingReadable(String),
     TooMany,
     Abandoned,
 }
 
-impl<E: std::error::Error> From<E> for Failure {
+impl<E: std::error::Error + Send + Sync + 'static> From<E> for Failure {
     fn from(err: E) -> Self {
-        Self::Database(err.to_string())
+        Self::Database(Box::new(err))
     }
 }
 
@@ -122,7 +133,8 @@ struct Tally {
     repeated: usize,
     refused: usize,
     queued: u64,
-    dead_letters: usize,
+    /// The subscriptions of the dead letters kept, counted once the body commits.
+    dead_letters: Vec<String>,
     /// The first few reasons elements were refused for.
     reasons: Vec<String>,
 }
@@ -133,18 +145,29 @@ const REASONS_LOGGED: usize = 3;
 impl<D: Database> Intake<D> {
     /// Takes in the verified body; `waited_for` says whether the client still waits: if it
     /// gave up (a request timeout), nothing is kept, as it will send again.
-    pub fn handle(&self, verified: &Verified<'_>, waited_for: impl FnOnce() -> bool) -> Answer {
+    pub fn handle(&self, verified: &Verified<'_>, waited_for: impl Fn() -> bool) -> Answer {
         if self.depth.load(Ordering::Relaxed) >= self.max_queued || self.full.load(Ordering::Relaxed) {
             log("warn", "outbox or database full, refused for now", json!({"max_queued_messages": self.max_queued}));
             return Answer::Full;
         }
-        let now = OffsetDateTime::now_utc();
-        let mut tally = Tally::default();
-        // A client that gave up waiting will send again: what was taken in is rolled back.
-        let taken = self.store.transaction(|| {
-            self.take_all(verified, now, &mut tally)?;
-            if waited_for() { Ok(()) } else { Err(Failure::Abandoned) }
-        });
+        let mut tries = 0;
+        let (taken, tally) = loop {
+            tries += 1;
+            let now = OffsetDateTime::now_utc();
+            let mut tally = Tally::default();
+            // A client that gave up waiting will send again: what was taken in is rolled back.
+            let taken = self.store.transaction(|| {
+                self.take_all(verified, now, &mut tally)?;
+                if waited_for() { Ok(()) } else { Err(Failure::Abandoned) }
+            });
+            match &taken {
+                Err(Failure::Database(err)) if tries < TRIES && D::is_transient(err.as_ref()) => {
+                    log("warn", "database busy, tried again", json!({"error": err.to_string(), "try": tries}));
+                    std::thread::sleep(StdDuration::from_millis(50 * u64::from(tries)));
+                }
+                _ => break (taken, tally),
+            }
+        };
         self.metrics.events_refused.inc_by(tally.refused as u64);
         self.metrics.events_repeated.inc_by(tally.repeated as u64);
         let Tally { events, repeated, refused, queued, dead_letters, reasons } = tally;
@@ -155,9 +178,12 @@ impl<D: Database> Intake<D> {
             }
             Ok(()) => {
                 self.depth.fetch_add(queued, Ordering::Relaxed);
+                for id in &dead_letters {
+                    self.metrics.dead_lettered(id);
+                }
                 let fields = json!({"events": events, "repeated": repeated, "queued": queued, "refused": refused,
-                                    "dead_letters": dead_letters, "reasons": reasons});
-                log(if refused + dead_letters > 0 { "warn" } else { "info" }, "taken in", fields);
+                                    "dead_letters": dead_letters.len(), "reasons": reasons});
+                log(if refused + dead_letters.len() > 0 { "warn" } else { "info" }, "taken in", fields);
                 Answer::Taken
             }
             Err(Failure::Abandoned) => {
@@ -174,7 +200,7 @@ impl<D: Database> Intake<D> {
             }
             Err(Failure::Database(err)) => {
                 // Nothing was kept: Sauce Labs retries on a 5xx.
-                log("error", "not taken in", json!({"error": err}));
+                log("error", "not taken in", json!({"error": err.to_string(), "tries": tries}));
                 Answer::Unavailable
             }
         }
@@ -199,7 +225,7 @@ impl<D: Database> Intake<D> {
             }
             // The event as the crate writes it: the same result however its body spaced,
             // ordered or batched it.
-            let canonical = serde_json::to_vec(&event).map_err(|e| Failure::Database(e.to_string()))?;
+            let canonical = serde_json::to_vec(&event)?;
             if !self.store.remember_event(&Sha256::digest(&canonical), now, self.replay_window)? {
                 tally.repeated += 1;
                 continue;
@@ -215,10 +241,14 @@ impl<D: Database> Intake<D> {
     /// Queues what each subscription that gets `event` asks to send, or keeps it as a dead
     /// letter when it cannot be made a message of.
     fn take(&self, event: &Event, now: OffsetDateTime, tally: &mut Tally) -> Result<(), Failure> {
-        for &index in self.router.route(event) {
+        let routed: Vec<usize> = match &self.organization {
+            Some(org) => self.router.route_for(org, event).copied().collect(),
+            None => self.router.route(event).copied().collect(),
+        };
+        for index in routed {
             let (id, action) = &self.subscribers[index];
             let made = match action {
-                Action::Page(ledger) => match ledger.apply(event, now)? {
+                Action::Page(ledger) => match self.apply(ledger, event, now)? {
                     Decision::Send(alert) => Message::pagerduty(&alert).map(Some).map_err(|e| e.to_string()),
                     _ => Ok(None),
                 },
@@ -239,11 +269,23 @@ impl<D: Database> Intake<D> {
             let event_json = serde_json::to_string(event).unwrap_or_default();
             let letter = DeadLetter::new(id.clone(), failed.clone(), Kept::Event(event_json));
             self.store.add_dead_letter(&letter, now)?;
-            self.metrics.dead_lettered(id);
             log("warn", "dead letter", json!({"subscription": id, "reason": failed}));
-            tally.dead_letters += 1;
+            tally.dead_letters.push(id.clone());
         }
         Ok(())
+    }
+
+    /// What `ledger` decides for `event`: received for the relay's organization, if it has one.
+    fn apply(
+        &self,
+        ledger: &IncidentLedger<D>,
+        event: &Event,
+        now: OffsetDateTime,
+    ) -> Result<Decision, sauce_webhooks::pagerduty::LedgerError<D::Failure>> {
+        match &self.organization {
+            Some(org) => ledger.apply_for(org, event, now),
+            None => ledger.apply(event, now),
+        }
     }
 }
 

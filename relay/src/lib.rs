@@ -16,6 +16,7 @@ pub mod check;
 pub mod config;
 pub mod database;
 pub mod deliver;
+pub mod heartbeat;
 pub mod housekeeping;
 pub mod http;
 pub mod intake;

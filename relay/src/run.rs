@@ -12,6 +12,7 @@ use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::thread::JoinHandle;
 use std::time::{Duration as StdDuration, Instant};
 
+use sauce_webhooks::OrgId;
 use sauce_webhooks::delivery::{Dispatcher, Outbox, Target as DeliveryTarget};
 use sauce_webhooks::pagerduty::IncidentLedger;
 use sauce_webhooks::signature::Verifier;
@@ -21,6 +22,7 @@ use serde_json::json;
 use crate::config::{Config, Location};
 use crate::database::{self, Database};
 use crate::deliver::{self, Worker};
+use crate::heartbeat::Heartbeat;
 use crate::housekeeping::Housekeeping;
 use crate::http::{self, Shared};
 use crate::intake::{Action, Intake};
@@ -44,6 +46,8 @@ pub fn run(
             // Locked before anything reads or migrates it: one relay per SQLite file.
             let _lock = lock(&path)?;
             let max_bytes = config.max_database_megabytes.saturating_mul(1024 * 1024);
+            // The file's hard limit; webhooks are refused at four fifths of it (housekeeping),
+            // so that delivering and forgetting, which write too, always have room.
             let store = sauce_webhooks_sqlite::Store::open_with_limit(&path, Some(max_bytes))
                 .map_err(|e| format!("{}: {e}", path.display()))?;
             run_on(&store, &path.display().to_string(), config, setup, shutdown)
@@ -52,6 +56,15 @@ pub fn run(
             let settings = database::postgres_settings(&url, config, env)?;
             let store = sauce_webhooks_postgres::Store::connect_with(&settings, &config.instance(env))
                 .map_err(|e| format!("database: {e}"))?;
+            let skew = store.clock_skew().map_err(|e| format!("database: {e}"))?;
+            if skew.abs() > Duration::seconds(2) {
+                log(
+                    "warn",
+                    "this machine's clock and the database's disagree: replicas' leases and retries are \
+                     written by their own clocks (keep every replica on NTP)",
+                    json!({"database_ahead_by_seconds": skew.as_seconds_f64()}),
+                );
+            }
             run_on(&store, store.name(), config, setup, shutdown)
         }
     }
@@ -80,7 +93,8 @@ fn run_on<D: Database>(
 
 /// Puts right what a stopped relay left: its attempts under way are given out again at once,
 /// and messages no configured secret can sign become dead letters rather than hold up their
-/// keys.
+/// keys; in a database replicas share, they are left to the replicas that can (a rolling
+/// change of configuration: the newer replicas know the new signer), and counted.
 fn recover<D: Database>(store: &D, setup: &Setup) -> Result<(), D::Failure> {
     let now = OffsetDateTime::now_utc();
     let released = store.release_leases(now)?;
@@ -88,6 +102,17 @@ fn recover<D: Database>(store: &D, setup: &Setup) -> Result<(), D::Failure> {
         log("warn", "attempts a stopped relay left under way, given out again", json!({"messages": released}));
     }
     let signers: HashSet<&str> = setup.signers.iter().map(|(name, _)| name.as_str()).collect();
+    if D::SHARED {
+        let unsigned = store.unsigned(&signers)?;
+        if !unsigned.is_empty() {
+            log(
+                "warn",
+                "messages this relay cannot sign, left to the replicas that can (`sauce-relay check` lists them)",
+                json!({"signers": unsigned}),
+            );
+        }
+        return Ok(());
+    }
     let orphans = store.set_aside_unsigned(&signers, now)?;
     if orphans > 0 {
         log(
@@ -106,7 +131,7 @@ struct Parts<D> {
     housekeeping: Housekeeping<D>,
     verifier: Arc<Verifier>,
     metrics: Arc<Metrics>,
-    ready: Arc<AtomicBool>,
+    heartbeat: Arc<Heartbeat>,
     drain: StdDuration,
 }
 
@@ -152,7 +177,7 @@ impl<D: Database> Parts<D> {
         }
         let depth = Arc::new(AtomicU64::new(0));
         let full = Arc::new(AtomicBool::new(false));
-        let ready = Arc::new(AtomicBool::new(true));
+        let heartbeat = Arc::new(Heartbeat::default());
         let replay_window = Duration::seconds(config.replay_window_seconds.into());
         let ids = subscribers.iter().map(|sub| sub.id.clone()).collect();
         let actions = subscribers.into_iter().map(|sub| {
@@ -167,6 +192,7 @@ impl<D: Database> Parts<D> {
         let intake = Intake {
             store: store.clone(),
             router,
+            organization: config.organization.as_deref().map(OrgId::from),
             subscribers: actions.collect(),
             outbox: outbox(store.clone()),
             replay_window,
@@ -183,7 +209,7 @@ impl<D: Database> Parts<D> {
             depth,
             full,
             max_bytes: config.max_database_megabytes.saturating_mul(1024 * 1024),
-            ready: Arc::clone(&ready),
+            heartbeat: Arc::clone(&heartbeat),
             replay_window,
             incident_retention: Duration::days(config.incident_retention_days.into()),
             max_dead_letters: config.max_dead_letters,
@@ -192,7 +218,7 @@ impl<D: Database> Parts<D> {
         };
         let verifier = Arc::new(Verifier::new(sauce));
         let drain = StdDuration::from_secs(config.drain_seconds.into());
-        Self { intake, workers, housekeeping, verifier, metrics, ready, drain }
+        Self { intake, workers, housekeeping, verifier, metrics, heartbeat, drain }
     }
 
     /// Starts every thread and serves until `shutdown`; then intake stops, and the requests and
@@ -204,7 +230,7 @@ impl<D: Database> Parts<D> {
         limits: Limits,
         shutdown: impl Future<Output = ()>,
     ) -> Result<(), String> {
-        let Self { intake, workers, housekeeping, verifier, metrics, ready, drain } = self;
+        let Self { intake, workers, housekeeping, verifier, metrics, heartbeat, drain } = self;
         let stop = Arc::new(AtomicBool::new(false));
         let deaths = Arc::new(AtomicUsize::new(0));
         let spawn = |work: Box<dyn FnOnce(&AtomicBool) + Send>| {
@@ -216,8 +242,8 @@ impl<D: Database> Parts<D> {
         };
         let workers: Vec<_> = workers.into_iter().map(|worker| spawn(Box::new(move |stop| worker.run(stop)))).collect();
         let housekeeper = spawn(Box::new(move |stop| housekeeping.run(stop)));
-        let (jobs, intake_thread) = http::intake_thread(intake, Arc::clone(&deaths));
-        let shared = Shared { verifier, jobs, metrics, ready, deaths };
+        let (jobs, intake_thread) = http::intake_thread(intake, Arc::clone(&heartbeat), Arc::clone(&deaths));
+        let shared = Shared { verifier, jobs, metrics, heartbeat, deaths };
         // At the signal the workers begin no new attempt, while the server finishes its requests.
         let stopping = Arc::clone(&stop);
         let shutdown = async move {

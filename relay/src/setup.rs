@@ -120,6 +120,14 @@ pub fn build(config: &Config, env: &dyn Fn(&str) -> Option<String>) -> Result<Se
             problems.push(format!("{key}: must be 1 or more"));
         }
     }
+    if let Some(org) = &config.organization
+        && (org.is_empty() || org.len() > 64 || !org.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-'))
+    {
+        problems.push("organization: the Sauce Labs org_id (32 hex digits), as Sauce Labs sends it".to_owned());
+    }
+    if let Err(problem) = config.location(env) {
+        problems.push(problem);
+    }
     if config.max_database_megabytes < 16 {
         problems.push("max_database_megabytes: 16 at least (1024 by default)".to_owned());
     }

@@ -223,3 +223,83 @@ fn check_and_the_command_line_work_on_postgres_too() {
     assert!(said.contains("0 messages waiting, 1 dead letters"), "{said}");
     assert!(!said.contains("postgres://postgres:"), "no password shown: {said}");
 }
+
+#[test]
+fn check_refuses_a_database_it_cannot_tell_and_takes_a_postgres_url_in_any_case() {
+    let dir = Dir::new("database-settings");
+    for (settings, expected) in [
+        (json!({"database": "mysql://relay@db/relay"}), "a SQLite file's path, or a postgres:// URL"),
+        (json!({"database": "host=db user=relay dbname=relay"}), "key=value settings are not read here"),
+        (json!({"database": "relay.db", "instance": "r1"}), "instance: names a PostgreSQL replica's setting"),
+        (json!({"database": "relay.db", "database_password_env": "PGPASSWORD"}), "database_password_env: names"),
+    ] {
+        let mut config = settings.clone();
+        config["subscriptions"] = json!([pagerduty("oncall")]);
+        let (config, _) = dir.config(config);
+        let (code, said) = check(&config, &[]);
+        assert_eq!(code, Some(1), "{settings}: {said}");
+        assert!(said.contains(expected), "{settings}: {said}");
+    }
+    let url = common::databases::postgres_url("scheme");
+    let shouted = url.replacen("postgres://", "POSTGRESQL://", 1);
+    let (config, _) = dir.config(json!({"database": shouted, "subscriptions": [pagerduty("oncall")]}));
+    let (code, said) = check(&config, &[]);
+    assert_eq!(code, Some(0), "{said}");
+    assert!(said.contains("its tables are made on the first run"), "read as PostgreSQL, not a file: {said}");
+}
+
+#[test]
+fn a_database_that_hangs_makes_the_relay_unready_and_answer_503_in_seconds_then_recover() {
+    let (chat, posts) = stand_in(|_, _| (204, vec![]));
+    let dir = Dir::new("hanging-database");
+    let url = common::databases::postgres_url("hanging");
+    let (config, address) = dir.config(json!({
+        "database": url,
+        "instance": "r1",
+        "allow_private_targets": true,
+        "subscriptions": [webhook("chat", &format!("{chat}/hooks"), r#"{"run": "{{job.id}}"}"#)]
+    }));
+    let relay = Relay::start(&config, &address);
+    assert_eq!(relay.get("/ready").0, 200);
+    // Another process (a replica stopped mid-transaction) holds every table the relay writes.
+    let mut stalled = postgres::Client::connect(&url, postgres::NoTls).unwrap();
+    let mut held = stalled.transaction().unwrap();
+    held.batch_execute("LOCK TABLE outbox, incidents, taken, dead_letters IN ACCESS EXCLUSIVE MODE").unwrap();
+    let began = Instant::now();
+    let (status, _) = relay.post_waiting(&job("j-1", "checkout", "FAILED"), Duration::from_secs(40));
+    assert_eq!(status, 503, "nothing kept, so Sauce Labs sends it again");
+    assert!(began.elapsed() < Duration::from_secs(30), "answered in {:?}", began.elapsed());
+    wait_for("/ready to say 503", Duration::from_secs(30), || relay.get("/ready").0 == 503);
+    assert!(relay.log_text().contains("lock timeout"), "the log says why:\n{}", relay.log_text());
+    held.rollback().unwrap();
+    wait_for("/ready to say 200 again", Duration::from_secs(20), || relay.get("/ready").0 == 200);
+    assert_eq!(relay.post(&job("j-1", "checkout", "FAILED")).0, 204);
+    wait_for("the message delivered", Duration::from_secs(10), || posts.lock().unwrap().len() == 1);
+}
+
+#[test]
+fn a_relay_of_one_organization_pages_its_projects_events_and_no_one_elses() {
+    let (pagerduty_url, pages) = stand_in(|_, _| (202, vec![]));
+    let dir = Dir::new("organization");
+    let project = json!({"id": "api-oncall",
+        "filter": {"scope": {"project": {"org": common::relay::ORG, "project": {"api_testing": "65a7c0ffb3d4f50011aa2200"}}},
+                   "topics": [{"api_test_results": "all"}]},
+        "target": {"pagerduty": {"routing_key_env": "PAGERDUTY_ROUTING_KEY"}}});
+    let (config, address) = dir.config(json!({
+        "organization": common::relay::ORG,
+        "allow_private_targets": true,
+        "pagerduty_events_url": format!("{pagerduty_url}/v2/enqueue"),
+        "subscriptions": [project]
+    }));
+    let relay = Relay::start(&config, &address);
+    assert_eq!(relay.post(sauce_webhooks::testing::fixtures::API_TEST_FAILED).0, 204);
+    wait_for("the API test's page", Duration::from_secs(10), || pages.lock().unwrap().len() == 1);
+    let page: serde_json::Value = serde_json::from_slice(&pages.lock().unwrap()[0].body).unwrap();
+    assert_eq!(page["event_action"], "trigger");
+    assert!(page["dedup_key"].as_str().unwrap().contains(common::relay::ORG), "{page}");
+    // A job of another organization reaches no one here, whatever its body says.
+    let other = br#"{"id":"j-9","status":"FAILED","creation_time":0,"name":"checkout","org_id":"0123456789abcdef0123456789abcdef"}"#;
+    assert_eq!(relay.post(other).0, 204);
+    std::thread::sleep(Duration::from_millis(1500));
+    assert_eq!(pages.lock().unwrap().len(), 1);
+}

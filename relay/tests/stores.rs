@@ -18,7 +18,7 @@ use sauce_webhooks::delivery::{DeadLetter, Dispatcher, Kept, Message, Outbox, Ou
 use sauce_webhooks::endpoint::Endpoint;
 use sauce_webhooks::pagerduty::{Decision, IncidentLedger, IncidentRules, RoutingKey};
 use sauce_webhooks::time::{Duration, OffsetDateTime};
-use sauce_webhooks::{Event, Job, JobStatus};
+use sauce_webhooks::{Event, Job, JobStatus, OrgId};
 
 fn start() -> OffsetDateTime {
     OffsetDateTime::UNIX_EPOCH + Duration::days(20_000)
@@ -81,8 +81,12 @@ fn closed_incidents_and_old_dead_letters_are_forgotten_open_ones_kept<D: Databas
     ledger.apply(&failed("open", "o1", start(), JobStatus::Failed), start()).unwrap();
     ledger.apply(&failed("closed", "c1", start(), JobStatus::Failed), start()).unwrap();
     ledger.apply(&failed("closed", "c2", start() + Duration::SECOND, JobStatus::Passed), start()).unwrap();
-    assert_eq!(store.forget_closed_incidents(start() - Duration::days(1)).unwrap(), 0, "nothing that old");
-    assert_eq!(store.forget_closed_incidents(start() + Duration::days(31)).unwrap(), 1, "the closed one");
+    // An app's crash: paged, and no result will resolve it.
+    let crash = Event::from_slice(br#"{"event":"crash","appName":"Shop","version":"1.4.2","platform":"ios"}"#).unwrap();
+    assert!(matches!(ledger.apply_for(&OrgId::from("acme"), &crash, start()).unwrap(), Decision::Send(_)));
+    assert_eq!(store.open_incidents().unwrap(), 1, "the crash waits for no resolve");
+    assert_eq!(store.forget_settled_incidents(start() - Duration::days(1)).unwrap(), 0, "nothing that old");
+    assert_eq!(store.forget_settled_incidents(start() + Duration::days(31)).unwrap(), 2, "the closed one, the crash");
     assert_eq!(store.open_incidents().unwrap(), 1, "the open one stays, however old");
     for n in 0..5 {
         store
@@ -248,6 +252,8 @@ fn each_test_is_delivered_in_order_whatever_crashes<D: Database>(
                     // A new process, a second later: what was under way is given out again
                     // at once, not a lease later.
                     now += Duration::SECOND;
+                    // The process that crashed is gone, and its connections with it.
+                    drop(current);
                     current = outbox(open());
                     prop_assert!(current.store().release_leases(now).unwrap() >= 1);
                     let again = current.due(now, 64).unwrap();
@@ -295,7 +301,7 @@ fn replicas_taking_from_one_queue_at_once_deliver_each_message_once_in_order() {
     // Three replicas of four workers each, over one PostgreSQL, all taking at once: each
     // message is claimed by one worker at a time, each test's in order, none twice.
     let url = common::databases::postgres_url("replicas");
-    let first = sauce_webhooks_postgres::Store::connect(&url, "r0").unwrap();
+    let first = sauce_webhooks_postgres::Store::connect(&url, "seed").unwrap();
     let outbox = Outbox::new().with_store(first.clone());
     let mut order: HashMap<String, Vec<String>> = HashMap::new();
     for n in 0..300 {
@@ -398,4 +404,126 @@ fn one_result_taken_in_by_two_replicas_at_once_pages_once() {
     });
     assert_eq!(pages, 1);
     assert_eq!(Outbox::new().with_store(replicas[0].clone()).len().unwrap(), 1);
+}
+
+/// A raw connection to the database at `url`, as another process (a stalled replica) would
+/// hold one.
+fn other_process(url: &str) -> postgres::Client {
+    postgres::Client::connect(url, postgres::NoTls).unwrap()
+}
+
+#[test]
+fn a_lock_held_by_a_stalled_process_fails_a_webhooks_transaction_in_seconds_as_worth_trying_again() {
+    let url = common::databases::postgres_url("stalled");
+    let store = sauce_webhooks_postgres::Store::connect(&url, "a").unwrap();
+    let outbox = Outbox::new().with_store(store.clone());
+    let mut stalled = other_process(&url);
+    let mut transaction = stalled.transaction().unwrap();
+    transaction.batch_execute("LOCK TABLE outbox IN ACCESS EXCLUSIVE MODE").unwrap();
+    let began = std::time::Instant::now();
+    let failed = store
+        .transaction(|| {
+            outbox.enqueue(message(1, 1), start()).map_err(|e| match e {
+                sauce_webhooks::delivery::OutboxError::Store(err) => err,
+                other => panic!("{other}"),
+            })
+        })
+        .unwrap_err();
+    let waited = began.elapsed();
+    assert!(waited < std::time::Duration::from_secs(15), "not waiting forever: {waited:?}");
+    assert!(failed.is_transient(), "{failed}");
+    let said = failed.to_string();
+    assert!(said.contains("lock timeout") && said.contains("55P03"), "what the server said: {said}");
+    transaction.rollback().unwrap();
+    store
+        .transaction(|| {
+            outbox.enqueue(message(1, 1), start())?;
+            Ok::<_, Box<dyn std::error::Error>>(())
+        })
+        .unwrap();
+    assert_eq!(outbox.len().unwrap(), 1, "taken once the lock is gone");
+}
+
+#[test]
+fn a_transaction_whose_statement_failed_unnoticed_does_not_say_it_committed() {
+    let url = common::databases::postgres_url("swallowed");
+    let store = sauce_webhooks_postgres::Store::connect(&url, "a").unwrap();
+    let outbox = Outbox::new().with_store(store.clone());
+    let mut other = other_process(&url);
+    let mut held = other.transaction().unwrap();
+    held.batch_execute("LOCK TABLE dead_letters IN ACCESS EXCLUSIVE MODE").unwrap();
+    let committed = store.transaction(|| {
+        outbox.enqueue(message(1, 1), start())?;
+        // The host ignores a failure (a lock not had in time), and goes on to commit.
+        let ignored = store.add_dead_letter(&DeadLetter::new("chat", "x", Kept::Event("{}".into())), start());
+        assert!(ignored.is_err());
+        Ok::<_, Box<dyn std::error::Error>>(())
+    });
+    held.rollback().unwrap();
+    let failed = committed.unwrap_err().to_string();
+    assert!(failed.contains("nothing of it was committed"), "{failed}");
+    assert_eq!(outbox.len().unwrap(), 0, "and indeed nothing was");
+}
+
+#[test]
+fn one_replica_name_is_one_process_at_a_time() {
+    let url = common::databases::postgres_url("names");
+    let first = sauce_webhooks_postgres::Store::connect(&url, "r1").unwrap();
+    let again = sauce_webhooks_postgres::Store::connect(&url, "r1").unwrap_err();
+    assert!(matches!(again, sauce_webhooks_postgres::Error::InstanceInUse(ref name) if name == "r1"), "{again}");
+    let other = sauce_webhooks_postgres::Store::connect(&url, "r2");
+    assert!(other.is_ok(), "another name is another replica");
+    drop(first);
+    assert!(sauce_webhooks_postgres::Store::connect(&url, "r1").is_ok(), "free once its process is gone");
+}
+
+#[test]
+fn the_connections_of_threads_that_ended_are_closed() {
+    let url = common::databases::postgres_url("threads");
+    let store = sauce_webhooks_postgres::Store::connect(&url, "a").unwrap();
+    // As an async runtime's blocking pool does: a thread per call, each gone after.
+    for _ in 0..30 {
+        let store = store.clone();
+        std::thread::spawn(move || store.ping().unwrap()).join().unwrap();
+    }
+    store.ping().unwrap();
+    let database = url.rsplit('/').next().unwrap().to_owned();
+    let mut admin = other_process(&url);
+    let open: i64 = admin
+        .query_one(
+            "SELECT count(*) FROM pg_stat_activity WHERE datname = $1 AND application_name = 'sauce-webhooks'",
+            &[&database],
+        )
+        .unwrap()
+        .get(0);
+    // This thread's, the last thread's (closed when the next is opened), the replica's name,
+    // and the one that migrated the schema (the connecting thread's: this one).
+    assert!(open <= 3, "{open} connections open after 30 threads came and went");
+}
+
+#[test]
+fn a_sqlite_database_refused_at_four_fifths_of_its_limit_still_drains() {
+    let path = common::databases::sqlite_path("drain");
+    let limit = 1024 * 1024;
+    let store = sauce_webhooks_sqlite::Store::open_with_limit(&path, Some(limit)).unwrap();
+    let outbox = Outbox::new().with_store(store.clone());
+    // Taken in as the relay takes it: until four fifths of the limit.
+    let mut n = 0;
+    while store.size_bytes().unwrap() < limit / 5 * 4 {
+        store
+            .transaction(|| {
+                outbox.enqueue(message(u8::try_from(n % 200).unwrap(), n), start())?;
+                Ok::<_, Box<dyn std::error::Error>>(())
+            })
+            .unwrap();
+        n += 1;
+    }
+    let full = store.size_bytes().unwrap();
+    let mut now = start();
+    while !outbox.is_empty().unwrap() {
+        let sent = Dispatcher::new(1).deliver_due(&outbox, || now, 64, |_| Outcome::status(204)).unwrap();
+        assert!(!sent.is_empty(), "every claim and report has room");
+        now += Duration::SECOND;
+    }
+    assert!(store.size_bytes().unwrap() < full / 4, "{n} messages delivered, the room counted free again");
 }

@@ -79,18 +79,27 @@ enum DeadLetters {
     },
 }
 
-/// Opens the database the configuration at `path` names, runs `work` on it, and prints what it
-/// says.
+/// Opens the database the configuration at `path` names (to read only, or to change), runs
+/// `work` on it, and prints what it says.
 macro_rules! with_database {
-    ($path:expr, $env:expr, |$config:ident, $store:ident| $work:expr) => {
+    ($path:expr, $env:expr, $access:ident, |$config:ident, $store:ident| $work:expr) => {
         (|| {
             let $config = config::read($path)?;
-            let opened = database::open(&$config, $env, false)?.ok_or("no database yet: the relay has not run")?;
+            let to_read = matches!(Access::$access, Access::Read);
+            let opened = database::open(&$config, $env, to_read)?.ok_or("no database yet: the relay has not run")?;
             let said: String = sauce_relay::on_database!(opened, $store => { let $store = &$store; $work })?;
             print!("{said}");
             Ok::<(), String>(())
         })()
     };
+}
+
+/// What a command does with the database.
+enum Access {
+    /// Reads it only: it runs beside a relay, and on a database the relay's user owns.
+    Read,
+    /// Changes it.
+    Write,
 }
 
 fn main() -> ExitCode {
@@ -126,16 +135,20 @@ fn main() -> ExitCode {
             }
         }
         Command::Endpoints(Endpoints::List { config }) => {
-            with_database!(&config, &env, |config, store| ops::list_endpoints(&config, store))
+            with_database!(&config, &env, Read, |config, store| ops::list_endpoints(&config, store))
         }
         Command::Endpoints(Endpoints::Enable { config, target, all: _ }) => {
-            with_database!(&config, &env, |config, store| ops::enable_endpoints(&config, store, target.as_deref()))
+            with_database!(&config, &env, Write, |config, store| ops::enable_endpoints(
+                &config,
+                store,
+                target.as_deref()
+            ))
         }
         Command::DeadLetters(DeadLetters::List { config, limit }) => {
-            with_database!(&config, &env, |config, store| ops::list_dead_letters(store, limit))
+            with_database!(&config, &env, Read, |config, store| ops::list_dead_letters(store, limit))
         }
         Command::DeadLetters(DeadLetters::Retry { config, ids, all: _ }) => {
-            with_database!(&config, &env, |config, store| ops::retry_dead_letters(&config, &env, store, &ids))
+            with_database!(&config, &env, Write, |config, store| ops::retry_dead_letters(&config, &env, store, &ids))
         }
     };
     match done {

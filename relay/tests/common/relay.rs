@@ -113,8 +113,15 @@ impl Relay {
 
     /// Posts `body` signed with the Sauce Labs secret: the status and `Retry-After`, if any.
     pub fn post(&self, body: &[u8]) -> (u16, Option<String>) {
+        self.post_waiting(body, Duration::from_secs(10))
+    }
+
+    /// As [`post`](Self::post), waiting up to `within` for the answer.
+    pub fn post_waiting(&self, body: &[u8], within: Duration) -> (u16, Option<String>) {
         let signature = sign(&Secret::new(SAUCE_SECRET).unwrap(), body).to_string();
-        let response = agent()
+        let agent: ureq::Agent =
+            ureq::Agent::config_builder().http_status_as_error(false).timeout_global(Some(within)).build().into();
+        let response = agent
             .post(&format!("{}/webhooks/sauce", self.address))
             .header(SIGNATURE_HEADER, &signature)
             .send(body)

@@ -22,7 +22,8 @@ impl IncidentStore for Store {
 
     fn replace(&self, key: &str, expected: Option<u64>, state: &IncidentState) -> Result<bool, Error> {
         let json = serde_json::to_string(state)?;
-        let (open, changed_at) = (state.is_open(), millis(state.changed_at()));
+        // `open` is whether a result will resolve it: what may not be forgotten.
+        let (open, changed_at) = (state.awaits_resolve(), millis(state.changed_at()));
         let written = self.with_connection(|db| match expected {
             None => db.execute(
                 "insert incident",
@@ -42,7 +43,9 @@ impl IncidentStore for Store {
 }
 
 impl Store {
-    /// How many incidents are open: paged and not resolved since.
+    /// How many incidents wait for a resolve: paged, not resolved since, of a kind a result
+    /// resolves (an open error group's or app crash's incident is resolved by hand, and not
+    /// counted).
     ///
     /// # Errors
     /// The database's.
@@ -52,12 +55,12 @@ impl Store {
         })
     }
 
-    /// Forgets the incidents closed and unchanged since before `before`: a test not seen since
-    /// then starts afresh. How many.
+    /// Forgets the incidents no resolve waits for (closed, or of a kind no result resolves)
+    /// unchanged since before `before`: a test not seen since then starts afresh. How many.
     ///
     /// # Errors
     /// The database's.
-    pub fn forget_closed_incidents(&self, before: OffsetDateTime) -> Result<usize, Error> {
+    pub fn forget_settled_incidents(&self, before: OffsetDateTime) -> Result<usize, Error> {
         self.with_connection(|db| {
             let forgotten = db.execute(
                 "forget incidents",

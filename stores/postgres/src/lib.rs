@@ -88,6 +88,17 @@ pub enum Error {
         /// The latest this crate knows.
         known: usize,
     },
+    /// The database's schema is older than this crate's: a replica of this version brings it
+    /// up to date as it connects.
+    #[error(
+        "the database has schema version {found}, older than this version's {known}: start a replica of this version first"
+    )]
+    OlderSchema {
+        /// The database's version.
+        found: i32,
+        /// The latest this crate knows.
+        known: usize,
+    },
     /// The database URL cannot be read.
     #[error("the database URL: {0}")]
     Url(String),
@@ -121,10 +132,8 @@ impl Error {
 fn described(err: &postgres::Error) -> String {
     match err.as_db_error() {
         Some(db) => {
-            let mut said = format!("{}: {} (SQLSTATE {})", db.severity(), db.message(), db.code().code());
-            if let Some(detail) = db.detail() {
-                said.push_str(&format!("; {detail}"));
-            }
+            let detail = db.detail().map(|detail| format!("; {detail}")).unwrap_or_default();
+            let said = format!("{}: {} (SQLSTATE {}){detail}", db.severity(), db.message(), db.code().code());
             said.replace(['\n', '\r'], " ")
         }
         None => match std::error::Error::source(err) {
@@ -212,29 +221,34 @@ impl Store {
         let store = Self::with(config, instance);
         store.with_connection(schema::migrate)?;
         let mut named = Connection::open(&store.shared.config)?;
-        let held: bool = named
-            .client
-            .query_one(
-                "SELECT pg_try_advisory_lock(hashtextextended('sauce-webhooks replica ' || $1, 0))",
-                &[&instance],
-            )?
-            .get(0);
-        if !held {
-            return Err(Error::InstanceInUse(instance.to_owned()));
+        let name = "SELECT pg_try_advisory_lock(hashtextextended('sauce-webhooks replica ' || $1, 0))";
+        // A process of this name that just ended may still be ending on the server's side.
+        let mut tries = 0;
+        while !named.client.query_one(name, &[&instance])?.get::<_, bool>(0) {
+            tries += 1;
+            if tries == 20 {
+                return Err(Error::InstanceInUse(instance.to_owned()));
+            }
+            std::thread::sleep(Duration::from_millis(100));
         }
         *lock(&store.shared.named) = Some(named.client);
         Ok(store)
     }
 
-    /// Connects to read what an existing database holds, without changing it; `None` when
-    /// this crate's schema is not there yet.
+    /// Connects to a database a replica of this version brought up to date, without changing
+    /// its schema or holding a replica's name: for tools that work beside running replicas
+    /// (listing what waits, queueing dead letters again). `None` when this crate's schema is
+    /// not there yet.
     ///
     /// # Errors
-    /// The database cannot be reached, or its schema is newer.
-    pub fn connect_to_read(config: &postgres::Config, instance: &str) -> Result<Option<Self>, Error> {
-        let store = Self::with(config, instance);
-        let found = store.with_connection(schema::version)?;
-        Ok(found.map(|_| store))
+    /// The database cannot be reached, or its schema is another version's.
+    pub fn connect_existing(config: &postgres::Config) -> Result<Option<Self>, Error> {
+        let store = Self::with(config, "tool");
+        match store.with_connection(schema::version)? {
+            None => Ok(None),
+            Some(found) if schema::is_current(found) => Ok(Some(store)),
+            Some(found) => Err(Error::OlderSchema { found, known: schema::LATEST }),
+        }
     }
 
     fn with(config: &postgres::Config, instance: &str) -> Self {
@@ -475,6 +489,11 @@ impl Drop for Open<'_> {
 /// # Errors
 /// [`Error::Url`] for one that cannot be read.
 pub fn parse(url: &str) -> Result<postgres::Config, Error> {
+    // A scheme is read in any case (RFC 3986); the client reads only the lower.
+    let url = match url.split_once("://") {
+        Some((scheme, rest)) => format!("{}://{rest}", scheme.to_ascii_lowercase()),
+        None => url.to_owned(),
+    };
     url.parse().map_err(|e: postgres::Error| Error::Url(e.to_string()))
 }
 

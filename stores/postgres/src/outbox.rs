@@ -12,6 +12,24 @@ use sauce_webhooks::delivery::{
 use sauce_webhooks::time::OffsetDateTime;
 
 use super::dead_letters;
+
+/// What is due: the heads ready at `$1` (of one target, with `target_only`), of no disabled
+/// endpoint nor one with `$3` attempts under way (those endpoints found once, not per row: a
+/// backlog of one busy endpoint's heads costs a scan, not a count per head), locked for the
+/// claim, others' locked rows skipped; `$2` at most.
+macro_rules! due_sql {
+    ($target_only:literal) => {
+        concat!(
+            "SELECT sequence, version, message FROM outbox o WHERE head AND ready_at <= $1 ",
+            $target_only,
+            " AND NOT EXISTS (SELECT 1 FROM endpoints e WHERE e.endpoint = o.endpoint AND e.disabled)
+              AND o.endpoint <> ALL (ARRAY(SELECT f.endpoint FROM outbox f WHERE f.leased_until > $1
+                                           GROUP BY f.endpoint HAVING COUNT(*) >= $3))
+             ORDER BY ready_at, sequence LIMIT $2
+             FOR UPDATE SKIP LOCKED"
+        )
+    };
+}
 use super::{Connection, Error, Giving, Store, count, integer, millis};
 
 impl OutboxStore for Store {
@@ -38,20 +56,12 @@ impl OutboxStore for Store {
     fn due(&self, now: OffsetDateTime, limit: usize) -> Result<Vec<StoredMessage>, Error> {
         let Giving { target, in_flight_per_endpoint } = self.giving;
         let limit = i64::try_from(limit).unwrap_or(i64::MAX);
-        let cap = in_flight_per_endpoint.map(|cap| i64::try_from(cap).unwrap_or(i64::MAX));
-        let target = target.map(target_name);
-        let rows = self.with_connection(|db| {
-            db.query(
-                "due",
-                "SELECT sequence, version, message FROM outbox o
-                 WHERE head AND ready_at <= $1 AND ($3::text IS NULL OR target = $3)
-                   AND NOT EXISTS (SELECT 1 FROM endpoints e WHERE e.endpoint = o.endpoint AND e.disabled)
-                   AND ($4::bigint IS NULL OR (SELECT COUNT(*) FROM outbox f
-                                               WHERE f.endpoint = o.endpoint AND f.leased_until > $1) < $4)
-                 ORDER BY ready_at, sequence LIMIT $2
-                 FOR UPDATE SKIP LOCKED",
-                &[&millis(now), &limit, &target, &cap],
-            )
+        let cap = in_flight_per_endpoint.map_or(i64::MAX, |cap| i64::try_from(cap).unwrap_or(i64::MAX));
+        let rows = self.with_connection(|db| match target {
+            Some(target) => {
+                db.query("due for", due_sql!("AND target = $4"), &[&millis(now), &limit, &cap, &target_name(target)])
+            }
+            None => db.query("due", due_sql!(""), &[&millis(now), &limit, &cap]),
         })?;
         let mut due = Vec::with_capacity(rows.len());
         for row in rows {

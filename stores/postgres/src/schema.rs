@@ -30,6 +30,7 @@ const MIGRATIONS: [&str; 1] = [
      );
      CREATE INDEX outbox_by_key ON outbox (ordering_key, sequence);
      CREATE INDEX outbox_heads ON outbox (ready_at, sequence) WHERE head;
+     CREATE INDEX outbox_heads_by_target ON outbox (target, ready_at, sequence) WHERE head;
      CREATE INDEX outbox_in_flight ON outbox (endpoint, leased_until) WHERE leased_until IS NOT NULL;
      CREATE INDEX outbox_leases ON outbox (leased_by) WHERE leased_until IS NOT NULL;
      CREATE TABLE endpoints (endpoint TEXT PRIMARY KEY, health TEXT NOT NULL, disabled BOOLEAN NOT NULL);
@@ -41,6 +42,14 @@ const MIGRATIONS: [&str; 1] = [
      CREATE TABLE taken (digest BYTEA PRIMARY KEY, at BIGINT NOT NULL);
      CREATE INDEX taken_by_time ON taken (at);",
 ];
+
+/// The version the migrations bring a database to.
+pub(super) const LATEST: usize = MIGRATIONS.len();
+
+/// Whether a database of schema version `found` is up to date.
+pub(super) fn is_current(found: i32) -> bool {
+    usize::try_from(found).is_ok_and(|found| found == LATEST)
+}
 
 /// A number of this schema's own, for the lock replicas migrate under.
 const MIGRATION_LOCK: i64 = 0x5a11_ce5c_4e3a;

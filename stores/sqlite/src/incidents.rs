@@ -21,7 +21,8 @@ impl IncidentStore for Store {
 
     fn replace(&self, key: &str, expected: Option<u64>, state: &IncidentState) -> rusqlite::Result<bool> {
         let json = to_json(state)?;
-        let (open, changed_at) = (state.is_open(), millis(state.changed_at()));
+        // `open` is whether a result will resolve it: what may not be forgotten.
+        let (open, changed_at) = (state.awaits_resolve(), millis(state.changed_at()));
         let written = self.with_connection(|db| match expected {
             None => db
                 .prepare_cached(
@@ -40,7 +41,9 @@ impl IncidentStore for Store {
 }
 
 impl Store {
-    /// How many incidents are open: paged and not resolved since.
+    /// How many incidents wait for a resolve: paged, not resolved since, of a kind a result
+    /// resolves (an open error group's or app crash's incident is resolved by hand, and not
+    /// counted).
     ///
     /// # Errors
     /// The database's.
@@ -48,12 +51,12 @@ impl Store {
         self.with_connection(|db| db.query_row("SELECT COUNT(*) FROM incidents WHERE open = 1", [], |row| row.get(0)))
     }
 
-    /// Forgets the incidents closed and unchanged since before `before`: a test not seen since
-    /// then starts afresh. How many.
+    /// Forgets the incidents no resolve waits for (closed, or of a kind no result resolves)
+    /// unchanged since before `before`: a test not seen since then starts afresh. How many.
     ///
     /// # Errors
     /// The database's.
-    pub fn forget_closed_incidents(&self, before: OffsetDateTime) -> rusqlite::Result<usize> {
+    pub fn forget_settled_incidents(&self, before: OffsetDateTime) -> rusqlite::Result<usize> {
         self.with_connection(|db| {
             db.prepare_cached("DELETE FROM incidents WHERE open = 0 AND changed_at < ?1")?.execute([millis(before)])
         })

@@ -12,6 +12,22 @@ use sauce_webhooks::time::OffsetDateTime;
 
 use super::{Giving, Store, atomically, from_json, integer, millis, to_json};
 
+/// What is due: the heads ready at `?1` (of one target, with `target_only`), of no disabled
+/// endpoint nor one with `?3` attempts under way (those endpoints found once, not per row: a
+/// backlog of one busy endpoint's heads costs a scan, not a count per head); `?2` at most.
+macro_rules! due_sql {
+    ($target_only:literal) => {
+        concat!(
+            "SELECT sequence, version, message FROM outbox o WHERE head = 1 AND ready_at <= ?1 ",
+            $target_only,
+            " AND NOT EXISTS (SELECT 1 FROM endpoints e WHERE e.endpoint = o.endpoint AND e.disabled = 1)
+              AND o.endpoint NOT IN (SELECT f.endpoint FROM outbox f WHERE f.leased_until > ?1
+                                     GROUP BY f.endpoint HAVING COUNT(*) >= ?3)
+             ORDER BY ready_at, sequence LIMIT ?2"
+        )
+    };
+}
+
 impl OutboxStore for Store {
     type Error = rusqlite::Error;
 
@@ -31,21 +47,19 @@ impl OutboxStore for Store {
     fn due(&self, now: OffsetDateTime, limit: usize) -> rusqlite::Result<Vec<StoredMessage>> {
         let Giving { target, in_flight_per_endpoint } = self.giving;
         let limit = i64::try_from(limit).unwrap_or(i64::MAX);
-        let cap = in_flight_per_endpoint.map(|cap| i64::try_from(cap).unwrap_or(i64::MAX));
+        let cap = in_flight_per_endpoint.map_or(i64::MAX, |cap| i64::try_from(cap).unwrap_or(i64::MAX));
         self.with_connection(|db| {
-            let rows: Vec<(u64, u64, String)> = db
-                .prepare_cached(
-                    "SELECT sequence, version, message FROM outbox o
-                     WHERE head = 1 AND ready_at <= ?1 AND (?3 IS NULL OR target = ?3)
-                       AND NOT EXISTS (SELECT 1 FROM endpoints e WHERE e.endpoint = o.endpoint AND e.disabled = 1)
-                       AND (?4 IS NULL OR (SELECT COUNT(*) FROM outbox f
-                                           WHERE f.endpoint = o.endpoint AND f.leased_until > ?1) < ?4)
-                     ORDER BY ready_at, sequence LIMIT ?2",
-                )?
-                .query_map(params![millis(now), limit, target.map(target_name), cap], |row| {
-                    Ok((row.get(0)?, row.get(1)?, row.get(2)?))
-                })?
-                .collect::<rusqlite::Result<_>>()?;
+            let read = |row: &rusqlite::Row<'_>| Ok((row.get(0)?, row.get(1)?, row.get(2)?));
+            let rows: Vec<(u64, u64, String)> = match target {
+                Some(target) => db
+                    .prepare_cached(due_sql!("AND target = ?4"))?
+                    .query_map(params![millis(now), limit, cap, target_name(target)], read)?
+                    .collect::<rusqlite::Result<_>>()?,
+                None => db
+                    .prepare_cached(due_sql!(""))?
+                    .query_map(params![millis(now), limit, cap], read)?
+                    .collect::<rusqlite::Result<_>>()?,
+            };
             let mut due = Vec::with_capacity(rows.len());
             for (sequence, version, json) in rows {
                 match serde_json::from_str(&json) {
