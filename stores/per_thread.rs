@@ -1,5 +1,5 @@
-//! A connection per thread, closed once its thread has ended: both store crates include this
-//! file, so that a host whose blocking threads come and go (an async runtime's pool) does not
+//! A connection per thread, closed once its thread has ended: both store crates hold this file
+//! (a symbolic link in each `src/`, so that each packages it whole), so that a host whose blocking threads come and go (an async runtime's pool) does not
 //! leave a connection open for every thread it ever ran.
 //!
 //! A thread's end is seen through a marker each thread owns (a thread-local `Arc` with no

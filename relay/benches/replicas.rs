@@ -60,6 +60,7 @@ fn fresh(server: &str, name: &str) -> String {
 /// Starts a relay per database in `databases` (the same one, for replicas), posts the webhooks
 /// through all of them at once, and reports.
 fn run(label: &str, databases: &[String]) {
+    sauce_relay::log::write_from("warn");
     let (endpoint, received) = stand_in::stand_in(|_, _| (204, vec![]));
     let mut stops = Vec::new();
     let mut addresses = Vec::new();

@@ -6,7 +6,7 @@
 //! lines are dropped and counted, and the count is logged when there is room again.
 
 use std::io::Write as _;
-use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicU8, AtomicU64, AtomicUsize, Ordering};
 use std::sync::mpsc::{Receiver, SyncSender, TrySendError, sync_channel};
 use std::sync::{Mutex, OnceLock, PoisonError};
 use std::time::{Duration, Instant};
@@ -24,8 +24,29 @@ static PENDING: AtomicUsize = AtomicUsize::new(0);
 /// Lines dropped since the last said so.
 static DROPPED: AtomicU64 = AtomicU64::new(0);
 
+/// The least level written: 0 for `info`, 1 for `warn`, 2 for `error`.
+static LEAST: AtomicU8 = AtomicU8::new(0);
+
+/// A level's rank: `info` and anything unknown 0, `warn` 1, `error` 2.
+fn rank(level: &str) -> u8 {
+    match level {
+        "error" => 2,
+        "warn" => 1,
+        _ => 0,
+    }
+}
+
+/// Writes only lines of `level` (`info`, `warn` or `error`) or above from now on: a host that
+/// embeds the relay (a benchmark, say) and wants its own output readable.
+pub fn write_from(level: &str) {
+    LEAST.store(rank(level), Ordering::Relaxed);
+}
+
 /// Writes `{"ts": …, "level": …, "msg": …, …fields}`.
 pub fn log(level: &str, msg: &str, fields: Value) {
+    if rank(level) < LEAST.load(Ordering::Relaxed) {
+        return;
+    }
     let mut line = Map::new();
     line.insert("ts".into(), json!(OffsetDateTime::now_utc().format(&Rfc3339).unwrap_or_default()));
     line.insert("level".into(), json!(level));

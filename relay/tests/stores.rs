@@ -140,6 +140,42 @@ fn messages_of_ordering_keys_past_an_index_entry_are_queued_apart_and_delivered<
     assert!(outbox.is_empty().unwrap());
 }
 
+fn a_transaction_within_another_is_a_savepoint_of_it<D: Database>(store: &D) {
+    let outbox = Outbox::new().with_store(store.clone());
+    store
+        .transaction(|| {
+            outbox.enqueue(message(1, 1), start())?;
+            let inner = store.transaction(|| {
+                outbox.enqueue(message(2, 2), start())?;
+                Err::<(), Box<dyn std::error::Error>>("the inner work failed".into())
+            });
+            assert!(inner.is_err());
+            store.transaction(|| {
+                outbox.enqueue(message(3, 3), start())?;
+                Ok::<_, Box<dyn std::error::Error>>(())
+            })?;
+            Ok::<_, Box<dyn std::error::Error>>(())
+        })
+        .unwrap();
+    let tests: HashSet<String> = outbox
+        .due(start(), 8)
+        .unwrap()
+        .iter()
+        .map(|attempt| String::from_utf8(attempt.request().body.clone()).unwrap())
+        .collect();
+    assert_eq!(tests.len(), 2, "the outer and the second inner, not the failed one: {tests:?}");
+}
+
+#[test]
+fn on_sqlite_a_transaction_within_another_is_a_savepoint_of_it() {
+    a_transaction_within_another_is_a_savepoint_of_it(&sqlite("nested"));
+}
+
+#[test]
+fn on_postgres_a_transaction_within_another_is_a_savepoint_of_it() {
+    a_transaction_within_another_is_a_savepoint_of_it(&postgres("nested", "a"));
+}
+
 #[test]
 fn on_sqlite_messages_of_ordering_keys_past_an_index_entry_are_queued_apart_and_delivered() {
     messages_of_ordering_keys_past_an_index_entry_are_queued_apart_and_delivered(&sqlite("long-keys"));
@@ -526,4 +562,30 @@ fn a_sqlite_database_refused_at_four_fifths_of_its_limit_still_drains() {
         now += Duration::SECOND;
     }
     assert!(store.size_bytes().unwrap() < full / 4, "{n} messages delivered, the room counted free again");
+}
+
+#[test]
+fn an_async_host_uses_the_postgres_store_from_blocking_threads_and_drops_it_anywhere() {
+    let url = common::databases::postgres_url("async");
+    let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(1).enable_all().build().unwrap();
+    runtime.block_on(async {
+        let theirs = url.clone();
+        let store = tokio::task::spawn_blocking(move || sauce_webhooks_postgres::Store::connect(&theirs, "a"))
+            .await
+            .unwrap()
+            .unwrap();
+        let clone = store.clone();
+        tokio::task::spawn_blocking(move || clone.ping()).await.unwrap().unwrap();
+        // The last handle dropped here, on an async thread: no runtime started within this one.
+        drop(store);
+    });
+    // Its name is free again once its connections closed, elsewhere.
+    let mut again = sauce_webhooks_postgres::Store::connect(&url, "a");
+    for _ in 0..20 {
+        if again.is_ok() {
+            break;
+        }
+        again = sauce_webhooks_postgres::Store::connect(&url, "a");
+    }
+    assert!(again.is_ok(), "{again:?}");
 }

@@ -59,9 +59,11 @@ async fn sauce(State(app): State<App>, events: SauceEvents) -> StatusCode {
 #[tokio::main]
 pub async fn main() -> Result<(), Failure> {
     let env = |var: &str, default: &str| std::env::var(var).unwrap_or_else(|_| default.to_owned());
+    let needed = |var: &str| std::env::var(var).map_err(|_| format!("set {var} in the environment"));
+    let (routing_key, sauce_secret) = (needed("PAGERDUTY_ROUTING_KEY")?, needed("SAUCE_WEBHOOK_SECRET")?);
     let store = Store::open(env("DATABASE", "durable.db").as_ref())?;
     store.release_leases(OffsetDateTime::now_utc())?; // what a crash left under way goes again now
-    let rules = IncidentRules::new(RoutingKey::new(std::env::var("PAGERDUTY_ROUTING_KEY")?)?)
+    let rules = IncidentRules::new(RoutingKey::new(routing_key)?)
         .with_events_url(&env("PAGERDUTY_EVENTS_URL", sauce_webhooks::pagerduty::ENQUEUE_URL))?;
     let outbox = Arc::new(Outbox::new().with_store(store.clone()));
     let sender = Arc::clone(&outbox);
@@ -77,7 +79,7 @@ pub async fn main() -> Result<(), Failure> {
         }
     });
     let app = App {
-        verifier: Arc::new(Verifier::new(Secret::new(std::env::var("SAUCE_WEBHOOK_SECRET")?)?)),
+        verifier: Arc::new(Verifier::new(Secret::new(sauce_secret)?)),
         ledger: Arc::new(IncidentLedger::new(rules).with_store(store.clone())),
         store,
         outbox,

@@ -38,9 +38,13 @@
 //!
 //! The client is the synchronous `postgres` crate: the library's store traits are
 //! synchronous, so a thread per worker with a connection of its own is the simplest fit, and an
-//! async host calls the store from its blocking threads. Each thread works on a connection of
-//! its own (opened the first time, opened again if it broke), so that a transaction one thread
-//! opens holds only that thread's writes. The schema is versioned (a table of its own) and
+//! async host calls the store from its blocking threads (`spawn_blocking`), `connect` included:
+//! the client runs a small runtime of its own, which tokio will not start on an async worker
+//! thread (it panics there: "Cannot start a runtime from within a runtime"). Dropping the last
+//! handle is safe anywhere: on an async thread its connections are closed on a thread of their
+//! own. Each thread works on a connection of its own (opened the first time, opened again
+//! if it broke, closed once its thread has ended), so that a transaction one thread opens holds
+//! only that thread's writes. The schema is versioned (a table of its own) and
 //! brought up to date when the first replica connects, under a lock, idempotently. A message
 //! names its subscription by
 //! [`Message::for_subscription`](sauce_webhooks::delivery::Message::for_subscription): queues
@@ -51,7 +55,6 @@ mod dead_letters;
 mod endpoints;
 mod incidents;
 mod outbox;
-#[path = "../../per_thread.rs"]
 mod per_thread;
 mod schema;
 mod taken;
@@ -170,6 +173,17 @@ struct Shared {
     connections: PerThread<Connection>,
     /// The connection holding the replica's name (a session lock) while the store lives.
     named: Mutex<Option<Client>>,
+}
+
+impl Drop for Shared {
+    fn drop(&mut self) {
+        // Closing a connection blocks on the client's own runtime, which tokio refuses within
+        // another: dropped on an async thread, they are closed on a thread of their own.
+        if tokio::runtime::Handle::try_current().is_ok() {
+            let (connections, named) = (std::mem::take(&mut self.connections), lock(&self.named).take());
+            std::thread::spawn(move || drop((connections, named)));
+        }
+    }
 }
 
 /// One thread's connection, its prepared statements, and how deep in transactions it is.

@@ -46,7 +46,6 @@ mod dead_letters;
 mod endpoints;
 mod incidents;
 mod outbox;
-#[path = "../../per_thread.rs"]
 mod per_thread;
 mod schema;
 mod taken;
@@ -215,14 +214,19 @@ impl Store {
     /// Runs `work` in one transaction on this thread's connection: everything it writes
     /// through this store (the ledger's states, the outbox's messages) commits together if it
     /// returns `Ok`, and nothing does if it returns an error, panics, or the commit fails.
+    /// Within another transaction, it is a savepoint of it.
     ///
     /// # Errors
     /// `work`'s, or the database's.
     pub fn transaction<T, E: From<Error>>(&self, work: impl FnOnce() -> Result<T, E>) -> Result<T, E> {
-        self.with_connection(|db| db.execute_batch("BEGIN IMMEDIATE"))?;
-        let open = Open(self);
+        let nested = self.with_connection(|db| {
+            let nested = !db.is_autocommit();
+            db.execute_batch(if nested { "SAVEPOINT nested" } else { "BEGIN IMMEDIATE" })?;
+            Ok(nested)
+        })?;
+        let open = Open { store: self, nested };
         let value = work()?;
-        self.with_connection(|db| db.execute_batch("COMMIT"))?;
+        self.with_connection(|db| db.execute_batch(if nested { "RELEASE nested" } else { "COMMIT" }))?;
         std::mem::forget(open);
         Ok(value)
     }
@@ -253,14 +257,21 @@ impl Store {
     }
 }
 
-/// A transaction under way: rolled back when dropped (an error, a panic, a failed commit)
-/// unless committed first, so that the connection never stays inside a transaction.
-struct Open<'a>(&'a Store);
+/// A transaction (or a savepoint of one, when `nested`) under way: rolled back when dropped
+/// (an error, a panic, a failed commit) unless committed first, so that the connection never
+/// stays inside it.
+struct Open<'a> {
+    store: &'a Store,
+    nested: bool,
+}
 
 impl Drop for Open<'_> {
     fn drop(&mut self) {
-        let _ = self.0.with_connection(|db| {
-            if !db.is_autocommit() {
+        let nested = self.nested;
+        let _ = self.store.with_connection(|db| {
+            if nested {
+                db.execute_batch("ROLLBACK TO nested; RELEASE nested")?;
+            } else if !db.is_autocommit() {
                 db.execute_batch("ROLLBACK")?;
             }
             Ok(())
