@@ -66,16 +66,19 @@ fn run(label: &str, databases: &[String]) {
     let mut addresses = Vec::new();
     for (n, database) in databases.iter().enumerate() {
         let listen = TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().to_string();
-        let config: sauce_relay::config::Config = serde_json::from_value(json!({
+        let mut config = json!({
             "listen": listen,
             "database": database,
-            "instance": format!("r{n}"),
             "allow_private_targets": true,
             "max_attempts_per_endpoint": 8,
             "subscriptions": [{"id": "chat", "filter": {"scope": {"organization": ORG}, "topics": [{"virtual_device_jobs": "all"}]},
                 "target": {"webhook": {"url": format!("{endpoint}/in"), "on_success": true, "template": "{\"run\": \"{{job.id}}\"}"}}}]
-        }))
-        .unwrap();
+        });
+        if database.starts_with("postgres") {
+            // A replica's name; a SQLite relay is refused one (it is the only process on its file).
+            config["instance"] = json!(format!("r{n}"));
+        }
+        let config: sauce_relay::config::Config = serde_json::from_value(config).unwrap();
         let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
         let relay = std::thread::spawn(move || {
             let env = |var: &str| (var == "SAUCE_WEBHOOK_SECRET").then(|| SECRET.to_owned());
