@@ -51,8 +51,9 @@
 //! | `testing` | `testing`: builders, signed requests, the documented payloads | nothing more |
 //! | `full` | all of the above | 84 crates in all |
 //!
-//! The README has the guides: parsing rules, signatures, routing, PagerDuty, performance and
-//! robustness figures, and the semver policy.
+//! The [`guide`] module has the guides: parsing rules, signatures, axum, routing, PagerDuty,
+//! paging, delivery, the store crates, testing, robustness and the semver policy (each also a
+//! file of the repository's `src/guide/`); `benches/README.md` has the performance figures.
 //!
 //! # Architecture
 //!
@@ -109,6 +110,9 @@ pub mod delivery;
 #[cfg_attr(docsrs, doc(cfg(feature = "connector")))]
 pub mod endpoint;
 mod event;
+// Documentation only: pages, no code.
+#[cfg(doc)]
+pub mod guide;
 mod id;
 #[cfg(any(feature = "pagerduty", feature = "connector"))]
 #[cfg_attr(docsrs, doc(cfg(any(feature = "pagerduty", feature = "connector"))))]
@@ -145,5 +149,5 @@ pub use time;
 pub use wire::batch::Batch;
 pub use wire::error::{ParseError, ParseErrorKind};
 
-// The README's examples run as doctests of `servers/`, which has the crates they use
+// The README's and the guides' examples run as doctests of `servers/`, which has the crates they use
 // (axum, rusqlite) as dependencies.

@@ -27,7 +27,7 @@ fn assert_bounded<T>(what: &str, input: &[u8], parse: impl FnOnce(&[u8]) -> T) -
         info.bytes_max,
         input.len()
     );
-    // `cargo test --test memory -- --nocapture` prints the figures the README quotes.
+    // `cargo test --test memory -- --nocapture` prints the figures the robustness guide quotes.
     eprintln!("{what}: {} bytes in, peak {} bytes, bound {limit}", input.len(), info.bytes_max);
     info.bytes_max
 }

@@ -17,7 +17,7 @@ use tower::ServiceExt as _;
 
 const SECRET: &str = "3c1a7e0e-4f6b-4bd4-9d68-5b7c2e1f0a9d";
 
-/// A handler as the README writes it: the ids and statuses it took, as its answer's body.
+/// A handler as the axum guide writes it: the ids and statuses it took, as its answer's body.
 async fn sauce(events: SauceEvents) -> String {
     let taken: Vec<String> = events
         .iter()
@@ -196,7 +196,7 @@ async fn standard_webhooks_are_checked_against_the_clock() {
     assert!(reason.contains("outside the tolerance"), "{reason}");
 }
 
-/// The README's axum example and its test, as written there.
+/// The axum guide's example and its test, as written there.
 mod readme {
     use std::sync::Arc;
 

@@ -29,7 +29,7 @@ pub use visual_run::{RunTotals, VisualRun};
 /// One webhook event, its texts owned: the event most code handles.
 ///
 /// Its variants and methods are [`EventOf`]'s, with a job's texts as `String`s. Read one with
-/// [`Event::from_slice`] (or [`Event::from_slice_batch`] when the sender may post an array). The kind is told by the keys present (see the README's parsing rules); a body of
+/// [`Event::from_slice`] (or [`Event::from_slice_batch`] when the sender may post an array). The kind is told by the keys present (see the parsing rules, [`guide::parsing`](crate::guide::parsing)); a body of
 /// no known kind is kept whole, as its text, in [`Event::Unknown`]. Serializing writes the
 /// documented webhook shape, and parsing that gives back an equal event.
 ///

@@ -1,4 +1,4 @@
-//! Serde readers for the messy forms real payloads take (see the parsing rules in the README).
+//! Serde readers for the messy forms real payloads take (see the parsing rules, `src/guide/parsing.md`).
 //!
 //! Each reader accepts every form listed in the rules and refuses the rest with a message of the
 //! form `expected <what>, found <what>`, which [`ParseError`](crate::ParseError) prefixes with

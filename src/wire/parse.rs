@@ -17,7 +17,7 @@ impl Event {
     ///
     /// The bytes are read once for a known kind; only an unknown kind (or an error) reads them
     /// again, to keep the JSON or to find the error's path. What it holds at its peak is at most
-    /// eight times the body and 64 KiB (the README's robustness section says why, and the
+    /// eight times the body and 64 KiB (the robustness guide says why, and the
     /// tests prove it on the worst shapes known).
     ///
     /// # Errors

@@ -33,7 +33,7 @@ pub struct Versioned {
 /// never both trigger or both resolve. Every database offers the primitive: in SQL,
 /// `UPDATE incidents SET state = ?, version = version + 1 WHERE key = ? AND version = ?` (and an
 /// `INSERT` that fails on a duplicate key for the first write); in Redis, `WATCH`/`MULTI` or a
-/// Lua script. The README shows one over SQLite, and the relay's (`relay/src/store/`) another.
+/// Lua script. The store crates `sauce-webhooks-sqlite` and `sauce-webhooks-postgres` implement it.
 ///
 /// A store may forget a state that has not changed for a while and does not
 /// [`await a resolve`](IncidentState::awaits_resolve) (to bound its size, as
