@@ -13,8 +13,8 @@ use std::time::{Duration as StdDuration, Instant};
 use criterion::Criterion;
 use sauce_webhooks::connector::WebhookConnector;
 use sauce_webhooks::delivery::{Message, Outbox, Outcome};
-use sauce_webhooks::endpoint::Endpoint;
 use sauce_webhooks::outgoing::OutgoingRequest;
+use sauce_webhooks::outgoing::endpoint::Endpoint;
 use sauce_webhooks::time::OffsetDateTime;
 use sauce_webhooks::{Event, Job, JobStatus};
 

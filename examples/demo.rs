@@ -8,8 +8,8 @@
 
 use sauce_webhooks::connector::{Template, WebhookConnector};
 use sauce_webhooks::delivery::{Message, Outbox, Outcome, Reported};
-use sauce_webhooks::endpoint::Endpoint;
 use sauce_webhooks::outgoing::OutgoingRequest;
+use sauce_webhooks::outgoing::endpoint::Endpoint;
 use sauce_webhooks::pagerduty::{Decision, IncidentLedger, IncidentRules, RoutingKey};
 use sauce_webhooks::routing::{Outcomes, Scope, Subscription, Topic};
 use sauce_webhooks::signature::{PagerDutyV3, SIGNATURE_HEADER, Secret, Verifier, sign};

@@ -28,9 +28,8 @@
 //! | [`signature`] | [`Verifier`](signature::Verifier), [`Verified`](signature::Verified), [`Secret`](signature::Secret), [`sign`](signature::sign); the schemes [`SauceLabs`](signature::SauceLabs) and [`PagerDutyV3`](signature::PagerDutyV3) |
 //! | the root | the events: [`Event`], [`Job`], borrowed as [`EventRef`] and [`JobRef`] with [`Text`]s, [`Concurrency`], [`VisualBuild`] and their enums; [`RawJson`]; [`ParseError`]; [`Batch`]; the ids [`OrgId`], [`TeamId`], [`UserId`] |
 //! | [`routing`] | [`Subscription`](routing::Subscription), [`Scope`](routing::Scope), [`Topic`](routing::Topic), [`Router`] |
-//! | [`access`] | who may subscribe for what |
-//! | [`endpoint`] | which URLs webhooks may point at |
-//! | [`outgoing`] | [`OutgoingRequest`](outgoing::OutgoingRequest), what the crate asks the host to send |
+//! | [`routing::access`] | who may subscribe for what |
+//! | [`outgoing`] | [`OutgoingRequest`](outgoing::OutgoingRequest), what the crate asks the host to send; [`outgoing::endpoint`], which URLs webhooks may point at |
 //! | [`pagerduty`] | Events API v2 alerts and [`IncidentRules`](pagerduty::IncidentRules); v3 webhooks in [`pagerduty::webhook`] |
 //! | [`connector`] | the generic webhook connector and its templates |
 //! | [`axum`] | (feature `axum`) extractors that verify and parse: [`SauceEvents`](axum::SauceEvents), [`PagerDutyWebhook`](axum::PagerDutyWebhook), [`Signed`](axum::Signed) |
@@ -42,8 +41,8 @@
 //!
 //! | feature | adds | pulls in |
 //! |---|---|---|
-//! | `routing` | [`routing`], [`access`] | nothing more |
-//! | `connector` | [`connector`], [`endpoint`], [`outgoing`] | `url` (66 crates in all) |
+//! | `routing` | [`routing`] (with [`routing::access`]) | nothing more |
+//! | `connector` | [`connector`], [`outgoing`] (with [`outgoing::endpoint`]) | `url` (66 crates in all) |
 //! | `pagerduty` | [`pagerduty`] (alerts, incident rules and ledger, v3 webhooks), [`outgoing`]; `routing` | `url` |
 //! | `delivery` | [`delivery`] (the outbox, retry policies); `pagerduty`, `connector` | `url` |
 //! | `http` | `verify_headers`, `OutgoingRequest` ⇄ `http::Request`, testing requests as `http::Request`s | `http` |
@@ -62,12 +61,12 @@
 //! ```text
 //! act       pagerduty/ (alerts, rules, v3 webhooks)   connector/ (templates, webhook connector)
 //!              │                                          │
-//! outgoing  outgoing.rs (OutgoingRequest) ◄───────────────┘
+//! outgoing  outgoing/ (OutgoingRequest, endpoint checks) ◄──┘
 //! verify    signature/ (Secret, schemes, Verifier, Verified)
-//! route     routing/ (Topic, Project, Scope, Subscription, owners, Router)   access.rs   endpoint.rs
-//! wire      wire/ (fields: every key in one pass; shape; a builder per kind; parse; ParseError)
+//! route     routing/ (Topic, Project, Scope, Subscription, owners, Router, access)
+//! wire      wire/ (fields: every key in one pass; family (which kind a body is); a builder per kind; parse; ParseError)
 //! models    event/ (Event, Job, Concurrency, VisualBuild: data, behaviour, Serialize)
-//! values    id.rs (OrgId, TeamId, UserId), raw_json.rs (RawJson); the open enums beside their models
+//! values    values/ (OrgId, TeamId, UserId; RawJson; Text); the open enums beside their models
 //! support   support/ (lenient readers, time forms, open_enum!, clip): pub(crate) only
 //! ```
 //!
@@ -78,7 +77,7 @@
 //!   and `tests/fields.rs` fails until the parser reads what the struct writes (a field that is
 //!   not text also needs a sample value in that test's `sample`, which it asks for).
 //! - **A new kind of event**: its model in `event/`, an `Event` variant, its keys in
-//!   `wire/fields.rs`, a `Shape` in `wire/shape.rs` with its detecting keys, a builder in `wire/`,
+//!   `wire/fields.rs`, a `Shape` in `wire/family.rs` with its detecting keys, a builder in `wire/`,
 //!   and a branch in `wire/parse.rs`'s `known_event`. The compiler then points at every match
 //!   that must say what the new kind does: its owners in `routing/owners.rs` or its project in
 //!   `routing/project.rs` (with neither, it reaches no subscription), the topics that take it in `routing/topic.rs`, and its alert in
@@ -89,14 +88,11 @@
 //! - **A new PagerDuty v3 event type**: a variant of `EventType` in
 //!   `pagerduty/webhook/event_type.rs`, and its name in the documented list of
 //!   `tests/pagerduty_webhook.rs`; its data is typed by the shape it has, and its incident found
-//!   by `pagerduty/webhook/probe.rs`.
+//!   by `pagerduty/webhook/essentials.rs`.
 //! - **A new rule for paging**: `pagerduty/rules.rs`, which builds `AlertEvent`s from events.
 
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
-#[cfg(feature = "routing")]
-#[cfg_attr(docsrs, doc(cfg(feature = "routing")))]
-pub mod access;
 #[cfg(feature = "axum")]
 #[cfg_attr(docsrs, doc(cfg(feature = "axum")))]
 pub mod axum;
@@ -106,21 +102,16 @@ pub mod connector;
 #[cfg(feature = "delivery")]
 #[cfg_attr(docsrs, doc(cfg(feature = "delivery")))]
 pub mod delivery;
-#[cfg(feature = "connector")]
-#[cfg_attr(docsrs, doc(cfg(feature = "connector")))]
-pub mod endpoint;
 mod event;
 // Documentation only: pages, no code.
 #[cfg(doc)]
 pub mod guide;
-mod id;
 #[cfg(any(feature = "pagerduty", feature = "connector"))]
 #[cfg_attr(docsrs, doc(cfg(any(feature = "pagerduty", feature = "connector"))))]
 pub mod outgoing;
 #[cfg(feature = "pagerduty")]
 #[cfg_attr(docsrs, doc(cfg(feature = "pagerduty")))]
 pub mod pagerduty;
-mod raw_json;
 #[cfg(feature = "routing")]
 #[cfg_attr(docsrs, doc(cfg(feature = "routing")))]
 pub mod routing;
@@ -129,7 +120,7 @@ mod support;
 #[cfg(feature = "testing")]
 #[cfg_attr(docsrs, doc(cfg(feature = "testing")))]
 pub mod testing;
-mod text;
+mod values;
 mod wire;
 
 pub use event::{
@@ -137,15 +128,15 @@ pub use event::{
     ConcurrencyUsage, DataCenter, DataType, ErrorGroup, Event, EventOf, EventRef, EventText, Job, JobRef, JobStatus,
     RunTotals, Slots, Visibility, VisualBuild, VisualRun,
 };
-pub use id::{OrgId, TeamId, UserId};
-pub use raw_json::RawJson;
 #[cfg(feature = "routing")]
 #[cfg_attr(docsrs, doc(cfg(feature = "routing")))]
 pub use routing::Router;
-pub use text::Text;
 /// The `time` crate, whose `OffsetDateTime` the events' times are, re-exported so that your
 /// version always matches ours.
 pub use time;
+pub use values::id::{OrgId, TeamId, UserId};
+pub use values::raw_json::RawJson;
+pub use values::text::Text;
 pub use wire::batch::Batch;
 pub use wire::error::{ParseError, ParseErrorKind};
 

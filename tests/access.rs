@@ -2,8 +2,8 @@
 
 use std::collections::HashMap;
 
-use sauce_webhooks::access::{AccessDenied, Actor, Directory, Role, authorize};
 use sauce_webhooks::routing::Scope;
+use sauce_webhooks::routing::access::{AccessDenied, Actor, Directory, Role, authorize};
 use sauce_webhooks::{OrgId, TeamId, UserId};
 
 /// Two organizations: acme (teams checkout and search) and globex (team billing).

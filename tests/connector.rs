@@ -7,8 +7,8 @@ use sauce_webhooks::connector::{
     ConnectorError, DEFAULT_MAX_RENDERED_BODY, MAX_HEADER_NAME_BYTES, MAX_HEADER_VALUE_BYTES, RenderError, Template,
     TemplateError, WebhookConnector, placeholders,
 };
-use sauce_webhooks::endpoint::Endpoint;
 use sauce_webhooks::outgoing::OutgoingRequest;
+use sauce_webhooks::outgoing::endpoint::Endpoint;
 use sauce_webhooks::signature::{SIGNATURE_HEADER, Secret, Verifier};
 use serde_json::{Value, json};
 

@@ -9,10 +9,10 @@ use std::sync::atomic::Ordering::SeqCst;
 use proptest::prelude::*;
 use sauce_webhooks::connector::WebhookConnector;
 use sauce_webhooks::delivery::{
-    Dispatcher, EndpointHealth, GiveUp, MAX_ORDERING_KEY_BYTES, MemoryOutboxStore, Message, Next, Outbox, OutboxStore,
-    Outcome, QueuedMessage, Reported, RetryPolicy, StoredMessage, Target,
+    Dispatcher, EndpointHealth, EndpointKind, MAX_ORDERING_KEY_BYTES, MemoryOutboxStore, Message, Next, Outbox,
+    OutboxStore, Outcome, QueuedMessage, Reported, RetryPolicy, StoredMessage, Undeliverable,
 };
-use sauce_webhooks::endpoint::Endpoint;
+use sauce_webhooks::outgoing::endpoint::Endpoint;
 use sauce_webhooks::pagerduty::{AlertEvent, RoutingKey};
 use sauce_webhooks::signature::WEBHOOK_ID_HEADER;
 use sauce_webhooks::time::{Duration, OffsetDateTime};
@@ -57,9 +57,9 @@ proptest! {
         match (code, pagerduty) {
             (Some(200..=299), _) => prop_assert_eq!(next, Next::Done),
             (Some(410), false) => prop_assert_eq!(next, Next::DisableEndpoint),
-            (Some(code @ 400..=499), true) if !throttled => prop_assert_eq!(next, Next::GiveUp(GiveUp::Refused { status: code })),
-            (Some(code), false) if refused && spent => prop_assert_eq!(next, Next::GiveUp(GiveUp::Refused { status: code })),
-            _ if spent => prop_assert_eq!(next, Next::GiveUp(GiveUp::Exhausted { attempts })),
+            (Some(code @ 400..=499), true) if !throttled => prop_assert_eq!(next, Next::GiveUp(Undeliverable::Refused { status: code })),
+            (Some(code), false) if refused && spent => prop_assert_eq!(next, Next::GiveUp(Undeliverable::Refused { status: code })),
+            _ if spent => prop_assert_eq!(next, Next::GiveUp(Undeliverable::Exhausted { attempts })),
             _ => {
                 let Next::RetryAt(at) = next else { return Err(TestCaseError::fail(format!("{next:?}"))) };
                 let delay: Duration = schedule[usize::try_from(attempts.max(1) - 1).unwrap()];
@@ -166,8 +166,8 @@ proptest! {
                     Reported::GaveUp { reason, .. } => {
                         // Eight attempts (one more for each the lease gave out again), or a
                         // refusal once the short schedule for refusals is spent.
-                        let exhausted = matches!(reason, GiveUp::Exhausted { attempts } if attempts >= 8);
-                        let refused = reason == GiveUp::Refused { status: 400 } && attempt.number() > 3;
+                        let exhausted = matches!(reason, Undeliverable::Exhausted { attempts } if attempts >= 8);
+                        let refused = reason == Undeliverable::Refused { status: 400 } && attempt.number() > 3;
                         prop_assert!(exhausted || refused, "{reason:?} after {} attempts", attempt.number());
                         *settled.entry(key).or_default() += 1;
                     }
@@ -300,7 +300,7 @@ fn pagerduty_gets_no_more_than_its_rate_limit() {
     assert!(at >= start() + Duration::minutes(3));
     assert!(outbox.due(start() + Duration::minutes(1), 8).unwrap().is_empty(), "the whole key waits");
     assert_eq!(outbox.due(at, 8).unwrap().len(), 3);
-    let _ = Target::PagerDuty;
+    let _ = EndpointKind::PagerDuty;
     let _ = outbox.store().count();
 }
 
@@ -369,7 +369,7 @@ fn a_429_that_ends_the_schedule_still_pauses_its_routing_key() {
     }
     let attempt = outbox.due(start(), 1).unwrap().pop().unwrap();
     let reported = outbox.report(&attempt, &Outcome::status(429), start(), 0).unwrap();
-    assert!(matches!(reported, Reported::GaveUp { reason: GiveUp::Exhausted { attempts: 1 }, .. }));
+    assert!(matches!(reported, Reported::GaveUp { reason: Undeliverable::Exhausted { attempts: 1 }, .. }));
     assert!(outbox.due(start() + Duration::seconds(30), 8).unwrap().is_empty(), "the key waits a minute");
     assert_eq!(outbox.due(start() + Duration::minutes(1), 8).unwrap().len(), 1);
 }
@@ -477,7 +477,7 @@ fn a_refused_webhook_gives_up_within_minutes_not_a_day() {
             next => break next,
         }
     };
-    assert_eq!(gave_up, Next::GiveUp(GiveUp::Refused { status: 400 }));
+    assert_eq!(gave_up, Next::GiveUp(Undeliverable::Refused { status: 400 }));
     assert_eq!(attempts, 4, "the first attempt and three retries");
     assert!(now - start() < Duration::minutes(10), "given up after {}", now - start());
     // Configurable, and a 5xx still gets the full schedule.
@@ -602,7 +602,7 @@ fn a_dispatcher_checks_each_lease_when_its_turn_comes_not_when_the_batch_was_tak
 #[derive(Default)]
 struct KeepsDeadLetters {
     inner: MemoryOutboxStore,
-    dead: std::sync::Mutex<Vec<(GiveUp, String)>>,
+    dead: std::sync::Mutex<Vec<(Undeliverable, String)>>,
 }
 
 impl OutboxStore for KeepsDeadLetters {
@@ -629,7 +629,7 @@ impl OutboxStore for KeepsDeadLetters {
         sequence: u64,
         expected: u64,
         message: &QueuedMessage,
-        reason: GiveUp,
+        reason: Undeliverable,
     ) -> Result<bool, Self::Error> {
         let removed = self.inner.remove(sequence, expected)?;
         if removed {
@@ -667,7 +667,7 @@ fn a_message_given_up_goes_to_the_stores_dead_letters_and_nothing_else_does() {
     assert_eq!(dispatched.len(), 2);
     assert_eq!(
         outbox.store().dead.lock().unwrap().as_slice(),
-        [(GiveUp::Refused { status: 400 }, "pagerduty:refused".to_owned())]
+        [(Undeliverable::Refused { status: 400 }, "pagerduty:refused".to_owned())]
     );
     assert!(outbox.is_empty().unwrap());
 }

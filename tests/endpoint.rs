@@ -3,7 +3,7 @@
 use std::net::IpAddr;
 
 use proptest::prelude::*;
-use sauce_webhooks::endpoint::{Endpoint, EndpointError, EndpointPolicy, MAX_URL_LEN};
+use sauce_webhooks::outgoing::endpoint::{Endpoint, EndpointError, EndpointPolicy, MAX_URL_LEN};
 
 fn refused_address(url: &str) -> bool {
     matches!(Endpoint::parse(url), Err(EndpointError::ForbiddenAddress(_)))

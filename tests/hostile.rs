@@ -6,7 +6,7 @@
 
 use sauce_webhooks::Event;
 use sauce_webhooks::connector::{DEFAULT_MAX_RENDERED_BODY, RenderError, Template, TemplateError};
-use sauce_webhooks::endpoint::{Endpoint, EndpointError, MAX_URL_LEN};
+use sauce_webhooks::outgoing::endpoint::{Endpoint, EndpointError, MAX_URL_LEN};
 use sauce_webhooks::pagerduty::webhook::Envelope;
 use sauce_webhooks::signature::{PagerDutyV3, Secret, SignatureError, Verifier, sign};
 

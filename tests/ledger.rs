@@ -7,7 +7,7 @@ use std::sync::Arc;
 use proptest::prelude::*;
 use sauce_webhooks::pagerduty::{
     Action, CheckRun, Decision, IncidentLedger, IncidentRules, IncidentState, IncidentStore, LedgerError,
-    MemoryIncidentStore, MemoryStoreError, RoutingKey, Skip, Versioned,
+    MemoryIncidentStore, MemoryStoreError, RoutingKey, Skip, StoredState,
 };
 use sauce_webhooks::time::{Duration, OffsetDateTime};
 use sauce_webhooks::{
@@ -82,7 +82,7 @@ struct CompareAndSwapOnly(Arc<MemoryIncidentStore>);
 impl IncidentStore for CompareAndSwapOnly {
     type Error = MemoryStoreError;
 
-    fn load(&self, key: &str) -> Result<Option<Versioned>, Self::Error> {
+    fn load(&self, key: &str) -> Result<Option<StoredState>, Self::Error> {
         self.0.load(key)
     }
 
@@ -384,7 +384,7 @@ fn a_keys_state_is_as_small_as_documented() {
     let value: serde_json::Value = serde_json::from_slice(&json).unwrap();
     assert_eq!(value["recent"].as_array().map(Vec::len), Some(64));
     assert!(json.len() <= 1500, "{} bytes", json.len());
-    let in_memory = std::mem::size_of::<(String, Versioned)>() + 17 + 4 * 255;
+    let in_memory = std::mem::size_of::<(String, StoredState)>() + 17 + 4 * 255;
     assert!(in_memory <= 1740, "{in_memory} bytes");
 }
 

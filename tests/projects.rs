@@ -2,7 +2,7 @@
 //! end-to-end runs, App Distribution) reach only the subscriptions that name their project,
 //! and only an organization the directory says owns the project may take them.
 
-use sauce_webhooks::access::{AccessDenied, Actor, Directory, Role, authorize};
+use sauce_webhooks::routing::access::{AccessDenied, Actor, Directory, Role, authorize};
 use sauce_webhooks::routing::{Outcomes, Project, Scope, Subscription, Topic};
 use sauce_webhooks::testing::{
     API_TESTING_PROJECT_ID, ApiTestBuilder, AppDistributionBuilder, ErrorGroupBuilder, JobBuilder, ORG_ID,

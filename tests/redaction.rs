@@ -4,7 +4,7 @@
 
 use sauce_webhooks::Event;
 use sauce_webhooks::connector::{Template, WebhookConnector};
-use sauce_webhooks::endpoint::Endpoint;
+use sauce_webhooks::outgoing::endpoint::Endpoint;
 use sauce_webhooks::pagerduty::{AlertEvent, ChangeEvent, IncidentRules, Payload, RoutingKey, Severity};
 use sauce_webhooks::signature::{PagerDutyV3, Secret, Verifier, sign};
 

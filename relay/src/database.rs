@@ -4,7 +4,9 @@
 
 use std::collections::{BTreeMap, HashSet};
 
-use sauce_webhooks::delivery::{DeadLetter, DeadLetterSummary, EndpointHealth, OutboxStore, StoredDeadLetter, Target};
+use sauce_webhooks::delivery::{
+    DeadLetter, DeadLetterSummary, EndpointHealth, EndpointKind, OutboxStore, StoredDeadLetter,
+};
 use sauce_webhooks::pagerduty::IncidentStore;
 use sauce_webhooks::time::{Duration, OffsetDateTime};
 
@@ -56,7 +58,7 @@ pub trait Database:
     /// This database, giving out only messages to `target`, and none to an endpoint with
     /// `in_flight` attempts under way.
     #[must_use]
-    fn giving(self, target: Target, in_flight: usize) -> Self;
+    fn giving(self, target: EndpointKind, in_flight: usize) -> Self;
     /// Gives out again at once what this relay's stopped process left under way.
     ///
     /// # Errors
@@ -160,7 +162,7 @@ macro_rules! database {
             fn size_bytes(&self) -> Result<u64, $failure> {
                 <$store>::size_bytes(self)
             }
-            fn giving(self, target: Target, in_flight: usize) -> Self {
+            fn giving(self, target: EndpointKind, in_flight: usize) -> Self {
                 <$store>::giving(self, target, in_flight)
             }
             fn release_leases(&self, now: OffsetDateTime) -> Result<usize, $failure> {

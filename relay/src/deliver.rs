@@ -6,8 +6,8 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration as StdDuration;
 
-use sauce_webhooks::delivery::{Attempt, Dispatched, Dispatcher, Outbox, Outcome, Reported, Target};
-use sauce_webhooks::endpoint::EndpointPolicy;
+use sauce_webhooks::delivery::{Attempt, Dispatched, Dispatcher, EndpointKind, Outbox, Outcome, Reported};
+use sauce_webhooks::outgoing::endpoint::EndpointPolicy;
 use sauce_webhooks::time::OffsetDateTime;
 use sauce_webhooks::time::format_description::well_known::Rfc3339;
 use serde_json::json;
@@ -132,7 +132,7 @@ fn count(metrics: &Metrics, dispatched: &Dispatched, now: OffsetDateTime) {
         Reported::Delivered => {
             let waited = (now - attempt.message().enqueued_at()).as_seconds_f64().max(0.0);
             let target = match attempt.message().target() {
-                Target::PagerDuty => "pagerduty",
+                EndpointKind::PagerDuty => "pagerduty",
                 _ => "webhook",
             };
             metrics.latency.get_or_create(&metrics::TargetKind { target }).observe(waited);

@@ -7,8 +7,7 @@ use std::fmt::Write as _;
 
 use sauce_webhooks::Event;
 use sauce_webhooks::delivery::{
-    DeadLetterKind, DeadLetterSummary, EndpointHealth, Kept, Message, Outbox, StoredDeadLetter,
-    Target as DeliveryTarget,
+    DeadLetterKind, DeadLetterSummary, EndpointHealth, EndpointKind, Kept, Message, Outbox, StoredDeadLetter,
 };
 use sauce_webhooks::pagerduty::IncidentLedger;
 use sauce_webhooks::time::OffsetDateTime;
@@ -177,7 +176,7 @@ pub fn retry_dead_letters<D: Database>(
 
 /// Why a PagerDuty `message` no longer says what is true of its incident, if it does not.
 fn overtaken<D: Database>(setup: &setup::Setup, store: &D, message: &Message) -> Result<Option<String>, Failed> {
-    if message.target() != DeliveryTarget::PagerDuty {
+    if message.target() != EndpointKind::PagerDuty {
         return Ok(None);
     }
     let Some(Subscriber { target: Target::Page { rules, .. }, .. }) =

@@ -13,7 +13,7 @@ use std::thread::JoinHandle;
 use std::time::{Duration as StdDuration, Instant};
 
 use sauce_webhooks::OrgId;
-use sauce_webhooks::delivery::{Dispatcher, Outbox, Target as DeliveryTarget};
+use sauce_webhooks::delivery::{Dispatcher, EndpointKind, Outbox};
 use sauce_webhooks::pagerduty::IncidentLedger;
 use sauce_webhooks::signature::Verifier;
 use sauce_webhooks::time::{Duration, OffsetDateTime};
@@ -156,8 +156,8 @@ impl<D: Database> Parts<D> {
         // pause per routing key): no webhook endpoint, however slow, holds up a page, and one
         // endpoint holds at most `max_attempts_per_endpoint` webhook workers.
         let pools = [
-            (DeliveryTarget::PagerDuty, config.pagerduty_workers, config.pagerduty_workers),
-            (DeliveryTarget::Webhook, config.delivery_workers, config.max_attempts_per_endpoint),
+            (EndpointKind::PagerDuty, config.pagerduty_workers, config.pagerduty_workers),
+            (EndpointKind::Webhook, config.delivery_workers, config.max_attempts_per_endpoint),
         ];
         let timeout = deliver::request_timeout(lease.try_into().unwrap_or_default());
         let request_timeout = Duration::try_from(timeout).unwrap_or(Duration::seconds(15));

@@ -8,7 +8,7 @@ use std::fmt;
 use sauce_webhooks::Router;
 use sauce_webhooks::connector::{Template, WebhookConnector};
 use sauce_webhooks::delivery::RetryPolicy;
-use sauce_webhooks::endpoint::{Endpoint, EndpointPolicy};
+use sauce_webhooks::outgoing::endpoint::{Endpoint, EndpointPolicy};
 use sauce_webhooks::pagerduty::{IncidentRules, RoutingKey};
 use sauce_webhooks::routing::{Outcomes, Topic};
 use sauce_webhooks::signature::Secret;
@@ -359,7 +359,7 @@ fn policies(config: &Config) -> [RetryPolicy; 2] {
                 policy = policy.with_throttled_wait(Duration::seconds(wait.into()));
             }
             if let Some(refused) = &retry.refused_schedule_seconds
-                && policy.target() == sauce_webhooks::delivery::Target::Webhook
+                && policy.target() == sauce_webhooks::delivery::EndpointKind::Webhook
             {
                 policy = policy.with_refused_schedule(seconds(refused));
             }

@@ -14,8 +14,10 @@ use common::databases::{postgres, sqlite};
 use proptest::prelude::*;
 use sauce_relay::database::Database;
 use sauce_webhooks::connector::WebhookConnector;
-use sauce_webhooks::delivery::{DeadLetter, Dispatcher, Kept, Message, Outbox, Outcome, Reported, RetryPolicy, Target};
-use sauce_webhooks::endpoint::Endpoint;
+use sauce_webhooks::delivery::{
+    DeadLetter, Dispatcher, EndpointKind, Kept, Message, Outbox, Outcome, Reported, RetryPolicy,
+};
+use sauce_webhooks::outgoing::endpoint::Endpoint;
 use sauce_webhooks::pagerduty::{Decision, IncidentLedger, IncidentRules, RoutingKey};
 use sauce_webhooks::time::{Duration, OffsetDateTime};
 use sauce_webhooks::{Event, Job, JobStatus, OrgId};
@@ -350,7 +352,7 @@ fn replicas_taking_from_one_queue_at_once_deliver_each_message_once_in_order() {
     std::thread::scope(|scope| {
         for replica in 0..3 {
             let store = sauce_webhooks_postgres::Store::connect(&url, &format!("r{replica}")).unwrap();
-            let outbox = std::sync::Arc::new(Outbox::new().with_store(store.giving(Target::Webhook, 64)));
+            let outbox = std::sync::Arc::new(Outbox::new().with_store(store.giving(EndpointKind::Webhook, 64)));
             for worker in 0..4 {
                 let (outbox, received) = (std::sync::Arc::clone(&outbox), &received);
                 scope.spawn(move || {

@@ -3,7 +3,7 @@
 //!
 //! ```
 //! use sauce_webhooks::connector::{Template, WebhookConnector};
-//! use sauce_webhooks::endpoint::Endpoint;
+//! use sauce_webhooks::outgoing::endpoint::Endpoint;
 //! use sauce_webhooks::Event;
 //!
 //! let connector = WebhookConnector::new(Endpoint::parse("https://chat.example.com/hooks/T123")?)

@@ -11,7 +11,7 @@ use crate::event::{
     ApiTestResult, AppDistributionEvent, BuildStatus, Concurrency, ConcurrencyUsage, DataCenter, ErrorGroup, Event,
     Job, JobStatus, RunTotals, Slots, VisualBuild, VisualRun,
 };
-use crate::raw_json::RawJson;
+use crate::values::raw_json::RawJson;
 
 /// What a placeholder stands for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -5,9 +5,9 @@ use serde_json::Value;
 
 use super::placeholder::Placeholder;
 use crate::event::Event;
-use crate::raw_json::WithinNesting;
 use crate::support::clip::clip;
 use crate::support::printable::printable;
+use crate::values::raw_json::WithinNesting;
 
 /// What is wrong with a template.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

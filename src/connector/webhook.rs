@@ -3,9 +3,9 @@
 use std::fmt;
 
 use super::template::{RenderError, Template};
-use crate::endpoint::Endpoint;
 use crate::event::Event;
 use crate::outgoing::OutgoingRequest;
+use crate::outgoing::endpoint::Endpoint;
 use crate::signature::{SIGNATURE_HEADER, Secret, sign};
 
 /// Longest header name accepted, in bytes (the `http` crate refuses names over 65,535).

@@ -6,7 +6,7 @@
 use time::OffsetDateTime;
 
 use super::message::QueuedMessage;
-use super::policy::Target;
+use super::policy::EndpointKind;
 
 /// What is kept of something that could not be delivered. Not `#[non_exhaustive]`: a store
 /// keeps every kind, and must learn of a new one when it comes.
@@ -27,7 +27,7 @@ impl Kept {
     /// body), a webhook message's endpoint and ordering key, or what else it is.
     pub fn kind(&self) -> DeadLetterKind {
         match self {
-            Self::Message(message) if message.target() == Target::PagerDuty => {
+            Self::Message(message) if message.target() == EndpointKind::PagerDuty => {
                 let body: serde_json::Value = serde_json::from_slice(&message.request().body).unwrap_or_default();
                 let text = |key: &str| body.get(key).and_then(serde_json::Value::as_str).map(str::to_owned);
                 DeadLetterKind::Alert { action: text("event_action"), dedup_key: text("dedup_key") }

@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use time::OffsetDateTime;
 
-use super::policy::Target;
+use super::policy::EndpointKind;
 use crate::event::{EventOf, EventText};
 use crate::outgoing::OutgoingRequest;
 use crate::pagerduty::dedup;
@@ -31,7 +31,7 @@ use crate::support::time::{serialize_optional_time, serialize_time, time};
 pub struct Message {
     request: OutgoingRequest,
     ordering_key: String,
-    target: Target,
+    target: EndpointKind,
     endpoint: String,
     rate_key: Option<String>,
 }
@@ -55,7 +55,7 @@ impl Message {
             endpoint: endpoint_of(&request),
             request,
             ordering_key,
-            target: Target::PagerDuty,
+            target: EndpointKind::PagerDuty,
             rate_key: Some(rate_key),
         })
     }
@@ -64,7 +64,7 @@ impl Message {
     /// endpoint's health tracked.
     pub fn webhook(request: OutgoingRequest) -> Self {
         let endpoint = endpoint_of(&request);
-        Self { ordering_key: endpoint.clone(), endpoint, request, target: Target::Webhook, rate_key: None }
+        Self { ordering_key: endpoint.clone(), endpoint, request, target: EndpointKind::Webhook, rate_key: None }
     }
 
     /// Orders it per test as well as by its key: only the messages of the same test (what
@@ -76,7 +76,7 @@ impl Message {
     /// ```
     /// use sauce_webhooks::connector::WebhookConnector;
     /// use sauce_webhooks::delivery::Message;
-    /// use sauce_webhooks::endpoint::Endpoint;
+    /// use sauce_webhooks::outgoing::endpoint::Endpoint;
     /// use sauce_webhooks::Event;
     ///
     /// let connector = WebhookConnector::new(Endpoint::parse("https://chat.example.com/hooks/qa")?);
@@ -150,7 +150,7 @@ impl Message {
     }
 
     /// Whose rules it follows.
-    pub fn target(&self) -> Target {
+    pub fn target(&self) -> EndpointKind {
         self.target
     }
 
@@ -241,7 +241,7 @@ impl fmt::Display for MessageId {
 pub struct QueuedMessage {
     ordering_key: String,
     endpoint: String,
-    target: Target,
+    target: EndpointKind,
     #[serde(default)]
     rate_key: Option<String>,
     request: OutgoingRequest,
@@ -282,7 +282,7 @@ impl QueuedMessage {
     }
 
     /// Whose rules it follows.
-    pub fn target(&self) -> Target {
+    pub fn target(&self) -> EndpointKind {
         self.target
     }
 
@@ -349,10 +349,10 @@ impl QueuedMessage {
 
 /// What orders a message, as `Debug` may show it: a webhook's endpoint is its URL, whose path
 /// is the secret of many hooks (`hooks.slack.com/services/…`).
-fn shown_key(target: Target, key: &str) -> String {
+fn shown_key(target: EndpointKind, key: &str) -> String {
     match (target, url::Url::parse(key)) {
-        (Target::Webhook, Ok(url)) => redacted(&url),
-        (Target::Webhook, Err(_)) => "<redacted>".to_owned(),
+        (EndpointKind::Webhook, Ok(url)) => redacted(&url),
+        (EndpointKind::Webhook, Err(_)) => "<redacted>".to_owned(),
         _ => key.to_owned(),
     }
 }

@@ -8,7 +8,7 @@
 //! ```
 //! use sauce_webhooks::delivery::{Message, Outbox, Outcome, Reported};
 //! use sauce_webhooks::connector::WebhookConnector;
-//! use sauce_webhooks::endpoint::Endpoint;
+//! use sauce_webhooks::outgoing::endpoint::Endpoint;
 //! use sauce_webhooks::signature::Secret;
 //! use sauce_webhooks::time::{Duration, OffsetDateTime};
 //! use sauce_webhooks::Event;
@@ -45,7 +45,7 @@ pub use dispatcher::{Dispatched, Dispatcher};
 pub use message::{MAX_ORDERING_KEY_BYTES, Message, MessageId, QueuedMessage};
 pub use outbox::{Attempt, Outbox, OutboxError, Reported};
 pub use outcome::Outcome;
-pub use policy::{GiveUp, Next, RetryPolicy, Target};
+pub use policy::{EndpointKind, Next, RetryPolicy, Undeliverable};
 pub use store::{
     DEFAULT_MAX_MESSAGE_BYTES, DEFAULT_MAX_MESSAGES, EndpointHealth, MemoryOutboxError, MemoryOutboxStore, OutboxStore,
     StoredMessage,

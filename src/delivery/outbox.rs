@@ -8,7 +8,7 @@ use time::{Duration, OffsetDateTime};
 
 use super::message::{Message, MessageId, QueuedMessage};
 use super::outcome::Outcome;
-use super::policy::{GiveUp, Next, RetryPolicy, Target};
+use super::policy::{EndpointKind, Next, RetryPolicy, Undeliverable};
 use super::rate::RateLimiter;
 use super::store::{EndpointHealth, MemoryOutboxStore, OutboxStore, StoredMessage};
 use crate::outgoing::OutgoingRequest;
@@ -74,7 +74,7 @@ pub enum Reported {
     /// It will not be delivered: it is gone from the outbox, handed back here to log or keep.
     GaveUp {
         /// Why.
-        reason: GiveUp,
+        reason: Undeliverable,
         /// The message.
         message: Box<QueuedMessage>,
     },
@@ -194,8 +194,8 @@ impl<S: OutboxStore> Outbox<S> {
     #[must_use]
     pub fn with_policy(mut self, policy: RetryPolicy) -> Self {
         match policy.target() {
-            Target::PagerDuty => self.pagerduty = policy,
-            Target::Webhook => self.webhook = policy,
+            EndpointKind::PagerDuty => self.pagerduty = policy,
+            EndpointKind::Webhook => self.webhook = policy,
         }
         self
     }
@@ -348,10 +348,10 @@ impl<S: OutboxStore> Outbox<S> {
         Ok(attempts)
     }
 
-    fn rate_limit(&self, target: Target, key: &str) -> Option<u32> {
+    fn rate_limit(&self, target: EndpointKind, key: &str) -> Option<u32> {
         match self.rate_limits.get(key) {
             Some(&per_minute) => Some(per_minute),
-            None => (target == Target::PagerDuty).then_some(self.pagerduty_per_minute),
+            None => (target == EndpointKind::PagerDuty).then_some(self.pagerduty_per_minute),
         }
     }
 
@@ -369,8 +369,8 @@ impl<S: OutboxStore> Outbox<S> {
     ) -> Result<Reported, OutboxError<S::Error>> {
         let message = &attempt.stored.message;
         let policy = match message.target() {
-            Target::PagerDuty => &self.pagerduty,
-            Target::Webhook => &self.webhook,
+            EndpointKind::PagerDuty => &self.pagerduty,
+            EndpointKind::Webhook => &self.webhook,
         };
         let next = policy.decide(attempt.number(), outcome, now, random);
         if let (Some(key), Outcome::Status { code: 429, .. }) = (message.rate_key(), outcome) {
@@ -421,7 +421,7 @@ impl<S: OutboxStore> Outbox<S> {
         next: Next,
         now: OffsetDateTime,
     ) -> Result<(EndpointHealth, bool), OutboxError<S::Error>> {
-        if message.target() != Target::Webhook {
+        if message.target() != EndpointKind::Webhook {
             return Ok((EndpointHealth::Healthy, false));
         }
         let endpoint = message.endpoint();
@@ -429,7 +429,7 @@ impl<S: OutboxStore> Outbox<S> {
         let updated = match (next, current) {
             // A 4xx given up is the request's fault, not the endpoint's; a disabled endpoint
             // stays so until the host enables it.
-            (_, EndpointHealth::Disabled { .. }) | (Next::GiveUp(GiveUp::Refused { .. }), _) => current,
+            (_, EndpointHealth::Disabled { .. }) | (Next::GiveUp(Undeliverable::Refused { .. }), _) => current,
             (Next::Done, _) => EndpointHealth::Healthy,
             (Next::DisableEndpoint, _) => EndpointHealth::Disabled { at: now, gone: true },
             (_, EndpointHealth::Failing { since }) if now - since >= self.disable_after => {
@@ -462,7 +462,7 @@ impl<S: OutboxStore> Outbox<S> {
 /// The request of this attempt: webhooks get the message's id, and its signature at `now`.
 fn attempt_request(stored: &StoredMessage, signer: Option<&Secret>, now: OffsetDateTime) -> OutgoingRequest {
     let mut request = stored.message.request().clone();
-    if stored.message.target() == Target::Webhook {
+    if stored.message.target() == EndpointKind::Webhook {
         let id = stored.id();
         match signer {
             Some(secret) => {

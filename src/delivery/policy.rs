@@ -10,7 +10,7 @@ use super::outcome::Outcome;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 #[non_exhaustive]
-pub enum Target {
+pub enum EndpointKind {
     /// PagerDuty's Events API: a 400 (or another 4xx) is never retried.
     PagerDuty,
     /// A webhook endpoint, as Svix and the Standard Webhooks spec treat one: every answer but a
@@ -27,7 +27,7 @@ pub enum Next {
     /// Send it again at this time.
     RetryAt(OffsetDateTime),
     /// Stop trying: it will not be delivered.
-    GiveUp(GiveUp),
+    GiveUp(Undeliverable),
     /// The endpoint said it is gone (`410`): send nothing more to it until the host enables it
     /// again.
     DisableEndpoint,
@@ -37,7 +37,7 @@ pub enum Next {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, thiserror::Error, Serialize, Deserialize)]
 #[serde(tag = "reason", rename_all = "snake_case")]
 #[non_exhaustive]
-pub enum GiveUp {
+pub enum Undeliverable {
     /// The target refused the request itself (PagerDuty's `400` at once; a webhook's `4xx`
     /// after the short schedule for refusals): sending it again cannot help.
     #[error("the target refused the request with {status}")]
@@ -85,20 +85,20 @@ pub enum GiveUp {
 /// passes `now` and a random `u64` for the jitter.
 ///
 /// ```
-/// use sauce_webhooks::delivery::{GiveUp, Next, Outcome, RetryPolicy};
+/// use sauce_webhooks::delivery::{Undeliverable, Next, Outcome, RetryPolicy};
 /// use sauce_webhooks::time::{Duration, OffsetDateTime};
 ///
 /// let policy = RetryPolicy::pagerduty();
 /// let now = OffsetDateTime::now_utc();
 /// let random = 0x5eed; // from the host's random number generator
 /// assert_eq!(policy.decide(1, &Outcome::status(202), now, random), Next::Done);
-/// assert_eq!(policy.decide(1, &Outcome::status(400), now, random), Next::GiveUp(GiveUp::Refused { status: 400 }));
+/// assert_eq!(policy.decide(1, &Outcome::status(400), now, random), Next::GiveUp(Undeliverable::Refused { status: 400 }));
 /// let Next::RetryAt(at) = policy.decide(1, &Outcome::status(429), now, random) else { unreachable!() };
 /// assert!(at - now >= Duration::minutes(1), "a 429 waits a minute at least");
 /// ```
 #[derive(Debug, Clone, PartialEq)]
 pub struct RetryPolicy {
-    target: Target,
+    target: EndpointKind,
     schedule: Vec<Duration>,
     refused_schedule: Vec<Duration>,
     jitter: f64,
@@ -110,17 +110,17 @@ impl RetryPolicy {
     /// PagerDuty's Events API: a 4xx is final, retries spread over about 41 hours.
     pub fn pagerduty() -> Self {
         let schedule = [5, 30, 120, 300, 900, 1800, 3600, 7200, 14_400, 28_800, 43_200, 43_200];
-        Self::new(Target::PagerDuty, schedule.map(Duration::seconds), [])
+        Self::new(EndpointKind::PagerDuty, schedule.map(Duration::seconds), [])
     }
 
     /// A webhook endpoint: Svix's schedule, every failure retried, `410` disabling the endpoint.
     pub fn webhook() -> Self {
         let schedule = [5, 300, 1800, 7200, 18_000, 36_000, 36_000];
-        Self::new(Target::Webhook, schedule.map(Duration::seconds), [5, 60, 300].map(Duration::seconds))
+        Self::new(EndpointKind::Webhook, schedule.map(Duration::seconds), [5, 60, 300].map(Duration::seconds))
     }
 
     fn new(
-        target: Target,
+        target: EndpointKind,
         schedule: impl IntoIterator<Item = Duration>,
         refused: impl IntoIterator<Item = Duration>,
     ) -> Self {
@@ -135,10 +135,10 @@ impl RetryPolicy {
     }
 
     /// The policy for `target`.
-    pub fn for_target(target: Target) -> Self {
+    pub fn for_target(target: EndpointKind) -> Self {
         match target {
-            Target::PagerDuty => Self::pagerduty(),
-            Target::Webhook => Self::webhook(),
+            EndpointKind::PagerDuty => Self::pagerduty(),
+            EndpointKind::Webhook => Self::webhook(),
         }
     }
 
@@ -184,7 +184,7 @@ impl RetryPolicy {
     }
 
     /// Whose rules it follows.
-    pub fn target(&self) -> Target {
+    pub fn target(&self) -> EndpointKind {
         self.target
     }
 
@@ -208,12 +208,12 @@ impl RetryPolicy {
     pub fn decide(&self, attempts: u32, outcome: &Outcome, now: OffsetDateTime, random: u64) -> Next {
         let (throttled, retry_after, schedule) = match *outcome {
             Outcome::Status { code: 200..=299, .. } => return Next::Done,
-            Outcome::Status { code: 410, .. } if self.target == Target::Webhook => return Next::DisableEndpoint,
+            Outcome::Status { code: 410, .. } if self.target == EndpointKind::Webhook => return Next::DisableEndpoint,
             Outcome::Status { code: 408 | 429, retry_after } => (true, retry_after, &self.schedule),
             Outcome::Status { code: code @ 400..=499, retry_after } => {
                 let index = usize::try_from(attempts.max(1) - 1).unwrap_or(usize::MAX);
                 if index >= self.refused_schedule.len() {
-                    return Next::GiveUp(GiveUp::Refused { status: code });
+                    return Next::GiveUp(Undeliverable::Refused { status: code });
                 }
                 (false, retry_after, &self.refused_schedule)
             }
@@ -223,7 +223,7 @@ impl RetryPolicy {
         };
         let index = usize::try_from(attempts.max(1) - 1).unwrap_or(usize::MAX);
         let Some(&delay) = schedule.get(index) else {
-            return Next::GiveUp(GiveUp::Exhausted { attempts });
+            return Next::GiveUp(Undeliverable::Exhausted { attempts });
         };
         let mut wait = self.jittered(delay, random);
         if let Some(asked) = retry_after {

@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
 use super::message::{MessageId, QueuedMessage};
-use super::policy::GiveUp;
+use super::policy::Undeliverable;
 use crate::support::time::{serialize_time, time};
 
 /// A message as a store holds it: the sequence number the store gave it, and its version,
@@ -126,7 +126,7 @@ pub trait OutboxStore {
         sequence: u64,
         expected: u64,
         message: &QueuedMessage,
-        reason: GiveUp,
+        reason: Undeliverable,
     ) -> Result<bool, Self::Error> {
         let _ = (message, reason);
         self.remove(sequence, expected)
@@ -367,7 +367,13 @@ impl<S: OutboxStore> OutboxStore for std::sync::Arc<S> {
         (**self).remove(sequence, expected)
     }
 
-    fn give_up(&self, sequence: u64, expected: u64, message: &QueuedMessage, reason: GiveUp) -> Result<bool, S::Error> {
+    fn give_up(
+        &self,
+        sequence: u64,
+        expected: u64,
+        message: &QueuedMessage,
+        reason: Undeliverable,
+    ) -> Result<bool, S::Error> {
         (**self).give_up(sequence, expected, message, reason)
     }
 

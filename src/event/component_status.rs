@@ -4,7 +4,7 @@
 use serde::Deserializer;
 use serde::de::{DeserializeSeed, IgnoredAny, MapAccess, SeqAccess, Visitor};
 
-use crate::raw_json::RawJson;
+use crate::values::raw_json::RawJson;
 
 /// The outcome of a Visual Testing component (Storybook) build, as its notification names it:
 /// `build.status.error`, `build.status.failure` or `build.status.success`. Sauce Labs documents

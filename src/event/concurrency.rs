@@ -3,7 +3,7 @@
 use serde::{Deserialize, Serialize, Serializer};
 use time::OffsetDateTime;
 
-use crate::support::read::u32_count;
+use crate::support::lenient::u32_count;
 use crate::support::time::serialize_epoch_float;
 
 /// A concurrency usage event: the organization's slots and, when the session belongs to a

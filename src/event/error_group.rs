@@ -3,8 +3,8 @@
 use serde::ser::{Serialize, SerializeMap, SerializeTuple, Serializer};
 use time::OffsetDateTime;
 
-use crate::raw_json::RawJson;
 use crate::support::time::serialize_epoch_seconds;
+use crate::values::raw_json::RawJson;
 
 /// A group notification of Sauce Labs Error Reporting (Backtrace): a new group of errors,
 /// always a failure, told apart from other groups by its `fingerprint`. Its `timestamp` is the

@@ -7,7 +7,7 @@ use std::ops::Deref;
 use serde::Serialize;
 
 use super::{Event, EventOf};
-use crate::text::Text;
+use crate::values::text::Text;
 
 /// The text type of an event's job: `String` in an owned [`Event`], [`Text`] in an
 /// [`EventRef`](crate::EventRef). Sealed: only these two. Routing, the incident ledger and the

@@ -4,10 +4,10 @@ use serde::Serialize;
 use time::OffsetDateTime;
 
 use super::EventText;
-use crate::id::{OrgId, TeamId, UserId};
 use crate::support::open_enum::open_enum;
 use crate::support::time::serialize_time;
-use crate::text::Text;
+use crate::values::id::{OrgId, TeamId, UserId};
+use crate::values::text::Text;
 
 /// A test job, as the VDC and RDC webhook events describe it.
 ///

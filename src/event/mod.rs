@@ -13,8 +13,8 @@ mod visual_run;
 
 use serde::Serialize;
 
-use crate::raw_json::RawJson;
-use crate::text::Text;
+use crate::values::raw_json::RawJson;
+use crate::values::text::Text;
 
 pub use api_test::ApiTestResult;
 pub use app_distribution::{AppDistributionEvent, AppLinks};

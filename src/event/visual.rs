@@ -2,9 +2,9 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::id::{OrgId, TeamId, UserId};
+use crate::support::lenient::u32_count;
 use crate::support::open_enum::open_enum;
-use crate::support::read::u32_count;
+use crate::values::id::{OrgId, TeamId, UserId};
 
 /// A finished visual-testing build.
 ///

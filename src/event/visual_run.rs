@@ -3,7 +3,7 @@
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
-use crate::support::read::u32_count;
+use crate::support::lenient::u32_count;
 use crate::support::time::serialize_optional_time;
 
 /// A visual end-to-end test run completed, as Sauce Labs Visual Testing's Screener form

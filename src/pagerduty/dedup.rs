@@ -4,13 +4,13 @@ use std::borrow::Cow;
 
 use sha2::{Digest, Sha256};
 
-use super::check::CheckRun;
+use super::check_run::CheckRun;
 use super::limits::MAX_DEDUP_KEY_CHARS;
 use crate::event::{
     ApiTestResult, AppDistributionEvent, Concurrency, ErrorGroup, EventOf, EventText, Job, VisualBuild, VisualRun,
 };
-use crate::id::OrgId;
 use crate::routing::owners::Owners;
+use crate::values::id::OrgId;
 
 /// Why an event's incident cannot be keyed: nothing says whose it is, or two things disagree.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -9,9 +9,9 @@ use time::{OffsetDateTime, UtcOffset};
 
 use super::bounded_json::{Bounds, rewrite_object};
 use crate::event::{EventText, Job};
-use crate::raw_json::RawJson;
 use crate::support::clip::clip_json;
 use crate::support::json_out::{Object, plain_string, string};
+use crate::values::raw_json::RawJson;
 
 /// Longest text kept in custom details, in characters: 2048 and an ellipsis (at most 8 KB of
 /// UTF-8 each).

@@ -14,7 +14,7 @@
 mod alert;
 mod bounded_json;
 mod change;
-mod check;
+mod check_run;
 pub(crate) mod dedup;
 mod details;
 mod error;
@@ -32,11 +32,11 @@ pub mod webhook;
 
 pub use alert::{Action, AlertEvent};
 pub use change::ChangeEvent;
-pub use check::CheckRun;
+pub use check_run::CheckRun;
 pub use error::AlertError;
 pub use ledger::{
     DEFAULT_MAX_INCIDENT_KEYS, Decision, Granularity, IncidentLedger, IncidentState, IncidentStore, KeyFn, LedgerError,
-    MemoryIncidentStore, MemoryStoreError, Skip, Versioned,
+    MemoryIncidentStore, MemoryStoreError, Skip, StoredState,
 };
 pub use limits::{MAX_BODY_BYTES, MAX_DEDUP_KEY_CHARS, MAX_FIELD_CHARS, MAX_SUMMARY_CHARS, MAX_URL_BYTES};
 pub use payload::{Image, Link, Payload};

@@ -7,9 +7,9 @@ use super::error::AlertError;
 use super::limits::{MAX_FIELD_CHARS, MAX_SUMMARY_CHARS};
 use super::severity::Severity;
 use super::web_url::WebUrl;
-use crate::raw_json::RawJson;
 use crate::support::clip::clip;
 use crate::support::time::serialize_optional_time;
+use crate::values::raw_json::RawJson;
 
 /// What a triggered alert says. `summary`, `source` and `severity` are required; the summary is
 /// cut to 1024 characters (on a character boundary, ending in `…`) as PagerDuty would, and

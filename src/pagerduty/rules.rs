@@ -5,7 +5,7 @@ use std::sync::Arc;
 use url::Url;
 
 use super::alert::{Action, AlertEvent};
-use super::check::CheckRun;
+use super::check_run::CheckRun;
 use super::dedup;
 use super::details::details;
 use super::error::AlertError;
@@ -19,7 +19,7 @@ use super::web_url::WebUrl;
 use crate::event::{
     ApiTestResult, AppDistributionEvent, Concurrency, ErrorGroup, EventOf, EventText, Job, VisualBuild, VisualRun,
 };
-use crate::id::OrgId;
+use crate::values::id::OrgId;
 
 /// Turns Sauce Labs events into PagerDuty alerts, as Sauce Labs' own PagerDuty connector does:
 /// a failure triggers an alert, and the next success of the same test resolves it.

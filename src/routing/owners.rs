@@ -3,7 +3,7 @@
 use super::project::Project;
 use super::scope::Scope;
 use crate::event::{EventOf, EventText};
-use crate::id::{OrgId, TeamId, UserId};
+use crate::values::id::{OrgId, TeamId, UserId};
 
 /// The user, teams and organization an event belongs to, as ids. A user has no concurrency
 /// usage of their own, so a concurrency event has no user. An event without an organization

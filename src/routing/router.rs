@@ -10,7 +10,7 @@ use super::scope::Scope;
 use super::subscription::Subscription;
 use super::topic::Topics;
 use crate::event::{EventOf, EventText};
-use crate::id::{OrgId, TeamId, UserId};
+use crate::values::id::{OrgId, TeamId, UserId};
 
 /// Subscriptions indexed by organization, then by user or team, so that routing an event costs
 /// what the subscriptions of its own organization's user, teams and whole organization cost,

@@ -3,7 +3,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::project::Project;
-use crate::id::{OrgId, TeamId, UserId};
+use crate::values::id::{OrgId, TeamId, UserId};
 
 /// Whose events a subscription receives. Every scope names the organization it was authorised
 /// in, and takes only events that carry that organization's id: a team or user id that happens
@@ -41,7 +41,7 @@ pub enum Scope {
     /// in them can prove whose they are, so authorise such a subscription only for an
     /// organization you know owns the project ([`Directory::owns_project`]).
     ///
-    /// [`Directory::owns_project`]: crate::access::Directory::owns_project
+    /// [`Directory::owns_project`]: crate::routing::access::Directory::owns_project
     Project {
         /// The organization the subscription was authorised in.
         org: OrgId,

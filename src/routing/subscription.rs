@@ -6,7 +6,7 @@ use super::owners::Owners;
 use super::scope::Scope;
 use super::topic::{Topic, Topics};
 use crate::event::{EventOf, EventText};
-use crate::id::OrgId;
+use crate::values::id::OrgId;
 
 /// One webhook configuration's filter: a scope and the topics it receives.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -4,9 +4,9 @@
 pub(crate) mod clip;
 #[cfg(feature = "pagerduty")]
 pub(crate) mod json_out;
+pub(crate) mod lenient;
 pub(crate) mod open_enum;
 pub(crate) mod printable;
-pub(crate) mod read;
 #[cfg(any(feature = "pagerduty", feature = "connector"))]
 pub(crate) mod redact;
 pub(crate) mod time;

@@ -7,7 +7,7 @@ use serde::ser::Serializer;
 use time::format_description::well_known::Rfc3339;
 use time::{OffsetDateTime, UtcOffset};
 
-use super::read::{ECHO, expected};
+use super::lenient::{ECHO, expected};
 use crate::support::clip::clip;
 
 /// Epoch numbers whose magnitude is above this are milliseconds: 10^11 seconds is in the year

@@ -8,7 +8,7 @@ use crate::event::{
     ApiTestResult, AppDistributionEvent, BuildStatus, Concurrency, ConcurrencyUsage, DataCenter, DataType, ErrorGroup,
     Event, Job, JobStatus, RunTotals, Slots, Visibility, VisualBuild, VisualRun,
 };
-use crate::id::{OrgId, TeamId, UserId};
+use crate::values::id::{OrgId, TeamId, UserId};
 
 /// When built events happen unless told otherwise (no clock is read).
 const CREATED: OffsetDateTime = datetime!(2024-05-01 10:15:30 UTC);

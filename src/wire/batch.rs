@@ -4,7 +4,7 @@ use serde::de::IgnoredAny;
 use serde_json::value::RawValue;
 
 use super::error::ParseError;
-use super::lines::Lines;
+use super::position::Lines;
 use crate::event::Event;
 
 /// The events of a body holding one JSON object or an array of them, from

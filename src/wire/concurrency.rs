@@ -2,8 +2,8 @@
 
 use serde::{Deserialize, Deserializer};
 
+use super::family::Shape;
 use super::fields::{Fields, read_object};
-use super::shape::Shape;
 use crate::event::Concurrency;
 use crate::support::time::TimeOrSpan;
 

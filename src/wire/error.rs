@@ -6,10 +6,10 @@ use std::marker::PhantomData;
 use serde::Deserialize;
 use serde::de::DeserializeSeed;
 
-use super::lines::Lines;
-use crate::raw_json::{WithinNesting, without_position};
+use super::position::Lines;
 use crate::support::clip::clip;
 use crate::support::printable::printable;
+use crate::values::raw_json::{WithinNesting, without_position};
 
 /// A body that could not be parsed, with where and what.
 ///

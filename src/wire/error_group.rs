@@ -2,7 +2,7 @@
 
 use super::fields::Fields;
 use crate::event::ErrorGroup;
-use crate::support::read::CountOrNames;
+use crate::support::lenient::CountOrNames;
 use crate::support::time::TimeOrSpan;
 
 /// Builds a group notification from the body's keys; the error names a missing required key.

@@ -10,18 +10,18 @@ use serde::Deserialize;
 use serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, Visitor};
 use time::OffsetDateTime;
 
+use super::family::{Shape, ShapeKeys};
 use super::key_table::KeyTable;
-use super::nested::{ConcurrencyBody, NamedRef, RdcOwnership, RdcPayload, named_ref};
-use super::shape::{Shape, ShapeKeys};
+use super::nested_objects::{ConcurrencyBody, NamedRef, RdcOwnership, RdcPayload, named_ref};
 use crate::event::{AppDistributionEvent, BuildSummary, DataCenter, DataType, RunTotals, Visibility};
-use crate::raw_json::RawJson;
-use crate::support::open_enum::{Word, word};
-use crate::support::read::{
+use crate::support::lenient::{
     CountOrNames, count_or_names, frames, id, lent_strings, lent_text, lent_version, optional_u64, passed, strings,
     text, version,
 };
+use crate::support::open_enum::{Word, word};
 use crate::support::time::{TimeOrSpan, time, time_or_span};
-use crate::text::Text;
+use crate::values::raw_json::RawJson;
+use crate::values::text::Text;
 
 /// Declares [`Fields`] from one list of `name [as "wire key" | ...] in [shapes that read it]:
 /// type = reader`, with a visitor that writes each key's value straight into its field.

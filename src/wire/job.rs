@@ -3,12 +3,12 @@
 use serde::{Deserialize, Deserializer};
 use time::OffsetDateTime;
 
+use super::family::Shape;
 use super::fields::{Fields, read_object};
-use super::shape::Shape;
 use crate::event::{DataType, Job, JobRef, JobStatus};
-use crate::id::{OrgId, TeamId, UserId};
 use crate::support::open_enum::{Word, same_word};
-use crate::text::Text;
+use crate::values::id::{OrgId, TeamId, UserId};
+use crate::values::text::Text;
 
 impl Job {
     /// A VDC job with the fields every job has; the modification time is the creation time,

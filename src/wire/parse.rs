@@ -6,11 +6,11 @@ use serde_json::Value;
 
 use super::batch::Batch;
 use super::error::ParseError;
+use super::family::{Missing, Shape, ShapeKeys};
 use super::fields::{Fields, read_object, read_object_as};
-use super::shape::{Missing, Shape, ShapeKeys};
 use super::{api_test, app_distribution, concurrency, error_group, job, visual, visual_run};
 use crate::event::{Event, EventOf, EventRef};
-use crate::raw_json::{RawJson, WithinNesting};
+use crate::values::raw_json::{RawJson, WithinNesting};
 
 impl Event {
     /// Parses a body holding one JSON object.

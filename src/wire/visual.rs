@@ -2,11 +2,11 @@
 
 use serde::{Deserialize, Deserializer};
 
+use super::family::Shape;
 use super::fields::{Fields, read_object};
-use super::shape::Shape;
 use crate::event::{BuildStatus, VisualBuild};
-use crate::id::TeamId;
 use crate::support::open_enum::Word;
+use crate::values::id::TeamId;
 
 /// Builds a visual build from the body's keys; the error names a missing required key.
 pub(crate) fn from_fields(f: Fields) -> Result<VisualBuild, &'static str> {

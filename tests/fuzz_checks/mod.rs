@@ -2,7 +2,7 @@
 //! replays every input the fuzzers once failed on (kept in `tests/data/fuzz/<target>/`).
 
 use sauce_webhooks::connector::{RenderError, Template, WebhookConnector};
-use sauce_webhooks::endpoint::Endpoint;
+use sauce_webhooks::outgoing::endpoint::Endpoint;
 use sauce_webhooks::pagerduty::webhook::Envelope;
 use sauce_webhooks::pagerduty::{Decision, IncidentLedger, IncidentRules, MAX_BODY_BYTES, RoutingKey};
 use sauce_webhooks::routing::{Scope, Subscription, Topic};

@@ -8,7 +8,7 @@ use sha2::{Digest, Sha256};
 
 use time::{Duration, OffsetDateTime};
 
-use super::super::check::CheckRun;
+use super::super::check_run::CheckRun;
 use super::super::dedup::{self, Unowned};
 use super::super::rules::IncidentRules;
 use super::super::verdict::Verdict;
@@ -18,7 +18,7 @@ use super::granularity::Granularity;
 use super::state::{Decision, IncidentState, Observation, Policy, Skip, Step, advance, close};
 use super::store::{IncidentStore, MemoryIncidentStore};
 use crate::event::{EventOf, EventText};
-use crate::id::OrgId;
+use crate::values::id::OrgId;
 
 /// [`IncidentRules`] with a memory: over a stream of results, it pages once and resolves once
 /// per incident, whatever repeats or arrives out of order.

@@ -12,4 +12,4 @@ pub use error::LedgerError;
 pub use granularity::{Granularity, KeyFn};
 pub use incident_ledger::IncidentLedger;
 pub use state::{Decision, IncidentState, Skip};
-pub use store::{DEFAULT_MAX_INCIDENT_KEYS, IncidentStore, MemoryIncidentStore, MemoryStoreError, Versioned};
+pub use store::{DEFAULT_MAX_INCIDENT_KEYS, IncidentStore, MemoryIncidentStore, MemoryStoreError, StoredState};

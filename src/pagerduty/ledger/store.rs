@@ -17,7 +17,7 @@ const MAX_ATTEMPTS: usize = 64;
 
 /// A state as stored, with the version that changes at every write.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Versioned {
+pub struct StoredState {
     /// The state.
     pub state: IncidentState,
     /// Its version: 1 for the first write of a key, one more at every write after.
@@ -53,7 +53,7 @@ pub trait IncidentStore {
     ///
     /// # Errors
     /// The database's.
-    fn load(&self, key: &str) -> Result<Option<Versioned>, Self::Error>;
+    fn load(&self, key: &str) -> Result<Option<StoredState>, Self::Error>;
 
     /// Writes `state` for `key` if the key's version is still `expected` (`None`: the key
     /// must not exist), as version `expected + 1` (or 1); `Ok(false)` when it was not, and
@@ -138,7 +138,7 @@ pub enum MemoryStoreError {
 /// ```
 #[derive(Debug)]
 pub struct MemoryIncidentStore {
-    shards: Box<[Mutex<HashMap<String, Versioned>>]>,
+    shards: Box<[Mutex<HashMap<String, StoredState>>]>,
     keys: AtomicUsize,
     max_keys: usize,
 }
@@ -166,7 +166,7 @@ impl MemoryIncidentStore {
         self
     }
 
-    fn shard(&self, key: &str) -> std::sync::MutexGuard<'_, HashMap<String, Versioned>> {
+    fn shard(&self, key: &str) -> std::sync::MutexGuard<'_, HashMap<String, StoredState>> {
         // Only the shard is chosen here, from the key's last 16 bytes (which differ from key to
         // key, past the shared namespace and kind): a key crafted to land in one shard costs
         // only parallelism, as each shard's map hashes with its own random keys.
@@ -236,7 +236,7 @@ impl MemoryIncidentStore {
 impl IncidentStore for MemoryIncidentStore {
     type Error = MemoryStoreError;
 
-    fn load(&self, key: &str) -> Result<Option<Versioned>, MemoryStoreError> {
+    fn load(&self, key: &str) -> Result<Option<StoredState>, MemoryStoreError> {
         Ok(self.shard(key).get(key).cloned())
     }
 
@@ -250,14 +250,14 @@ impl IncidentStore for MemoryIncidentStore {
         match shard.get_mut(key) {
             Some(stored) => {
                 if let Some(next) = change(Some(&stored.state)) {
-                    *stored = Versioned { state: next, version: stored.version + 1 };
+                    *stored = StoredState { state: next, version: stored.version + 1 };
                 }
             }
             None => {
                 if let Some(next) = change(None)
                     && self.admit(&next).map_err(LedgerError::Store)?
                 {
-                    shard.insert(key.to_owned(), Versioned { state: next, version: 1 });
+                    shard.insert(key.to_owned(), StoredState { state: next, version: 1 });
                 }
             }
         }
@@ -272,9 +272,9 @@ impl IncidentStore for MemoryIncidentStore {
         }
         if let Some(stored) = shard.get_mut(key) {
             // In place: no new copy of the key for every write.
-            *stored = Versioned { state: state.clone(), version: stored.version + 1 };
+            *stored = StoredState { state: state.clone(), version: stored.version + 1 };
         } else if self.admit(state)? {
-            shard.insert(key.to_owned(), Versioned { state: state.clone(), version: 1 });
+            shard.insert(key.to_owned(), StoredState { state: state.clone(), version: 1 });
         }
         Ok(true)
     }
@@ -284,7 +284,7 @@ impl IncidentStore for MemoryIncidentStore {
 impl<S: IncidentStore> IncidentStore for std::sync::Arc<S> {
     type Error = S::Error;
 
-    fn load(&self, key: &str) -> Result<Option<Versioned>, S::Error> {
+    fn load(&self, key: &str) -> Result<Option<StoredState>, S::Error> {
         (**self).load(key)
     }
 

@@ -7,12 +7,12 @@ use serde::de::{self, Deserializer, SeqAccess, Visitor};
 use serde::{Deserialize, Serialize, Serializer};
 use time::OffsetDateTime;
 
+use super::essentials::Probe;
 use super::event_type::EventType;
-use super::probe::Probe;
-use crate::raw_json::RawJson;
+use crate::support::lenient::{optional_u64, text};
 use crate::support::open_enum::open_enum;
-use crate::support::read::{optional_u64, text};
 use crate::support::time::{serialize_optional_time, time};
+use crate::values::raw_json::RawJson;
 
 /// Most references an incident's `assignees` or `teams` may list: more make the incident
 /// untyped (kept as [`WebhookData::Other`]), so that a list of tiny references cannot make a

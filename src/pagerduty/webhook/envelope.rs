@@ -5,12 +5,12 @@ use serde_json::value::RawValue;
 use time::OffsetDateTime;
 
 use super::data::{Reference, WebhookData, optional_object};
+use super::essentials::Probe;
 use super::event_type::EventType;
-use super::probe::Probe;
-use crate::raw_json::RawJson;
 use crate::signature::{PagerDutyV3, Verified};
-use crate::support::read::text;
+use crate::support::lenient::text;
 use crate::support::time::{serialize_time, time};
+use crate::values::raw_json::RawJson;
 use crate::wire::error::ParseError;
 
 /// A delivery: one event.

@@ -21,8 +21,8 @@
 
 mod data;
 mod envelope;
+mod essentials;
 mod event_type;
-mod probe;
 
 pub use data::{Incident, IncidentRelated, IncidentStatus, MAX_REFERENCES, Reference, Urgency, WebhookData};
 pub use envelope::{Envelope, WebhookEvent};

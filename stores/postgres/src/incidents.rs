@@ -1,7 +1,7 @@
 //! Incident states, one row per key, changed by compare-and-swap on their version: of two
 //! replicas that take the same result in, one writes and the other reads again.
 
-use sauce_webhooks::pagerduty::{IncidentState, IncidentStore, Versioned};
+use sauce_webhooks::pagerduty::{IncidentState, IncidentStore, StoredState};
 use sauce_webhooks::time::OffsetDateTime;
 
 use super::{Error, Store, count, integer, millis};
@@ -9,12 +9,12 @@ use super::{Error, Store, count, integer, millis};
 impl IncidentStore for Store {
     type Error = Error;
 
-    fn load(&self, key: &str) -> Result<Option<Versioned>, Error> {
+    fn load(&self, key: &str) -> Result<Option<StoredState>, Error> {
         self.with_connection(|db| {
             let row = db.query_opt("load", "SELECT state, version FROM incidents WHERE key = $1", &[&key])?;
             row.map(|row| {
                 let state = serde_json::from_str(row.get::<_, &str>(0))?;
-                Ok(Versioned { state, version: row.get::<_, i64>(1).unsigned_abs() })
+                Ok(StoredState { state, version: row.get::<_, i64>(1).unsigned_abs() })
             })
             .transpose()
         })

@@ -69,7 +69,7 @@ pub use postgres;
 use postgres::error::SqlState;
 use postgres::types::ToSql;
 use postgres::{Client, NoTls, Row, Statement};
-use sauce_webhooks::delivery::Target;
+use sauce_webhooks::delivery::EndpointKind;
 use sauce_webhooks::time::OffsetDateTime;
 
 /// What the store can fail with.
@@ -159,7 +159,7 @@ pub struct Store {
 #[derive(Debug, Clone, Copy, Default)]
 struct Giving {
     /// Only messages to this kind of target, or every kind.
-    target: Option<Target>,
+    target: Option<EndpointKind>,
     /// No message to an endpoint that has this many attempts under way already.
     in_flight_per_endpoint: Option<usize>,
 }
@@ -292,7 +292,7 @@ impl Store {
     /// endpoint with `in_flight_per_endpoint` attempts under way: so that PagerDuty can have
     /// workers of its own, and one slow endpoint holds at most that many workers.
     #[must_use]
-    pub fn giving(mut self, target: Target, in_flight_per_endpoint: usize) -> Self {
+    pub fn giving(mut self, target: EndpointKind, in_flight_per_endpoint: usize) -> Self {
         self.giving = Giving { target: Some(target), in_flight_per_endpoint: Some(in_flight_per_endpoint) };
         self
     }

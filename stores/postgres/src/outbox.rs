@@ -7,7 +7,7 @@
 use std::collections::{BTreeMap, HashSet};
 
 use sauce_webhooks::delivery::{
-    DeadLetter, EndpointHealth, GiveUp, Kept, OutboxStore, QueuedMessage, StoredMessage, Target,
+    DeadLetter, EndpointHealth, EndpointKind, Kept, OutboxStore, QueuedMessage, StoredMessage, Undeliverable,
 };
 use sauce_webhooks::time::OffsetDateTime;
 
@@ -101,7 +101,13 @@ impl OutboxStore for Store {
     }
 
     /// Removes it and keeps it as a dead letter, together, under the subscription it names.
-    fn give_up(&self, sequence: u64, expected: u64, message: &QueuedMessage, reason: GiveUp) -> Result<bool, Error> {
+    fn give_up(
+        &self,
+        sequence: u64,
+        expected: u64,
+        message: &QueuedMessage,
+        reason: Undeliverable,
+    ) -> Result<bool, Error> {
         let subscription = message.subscription().unwrap_or_default();
         let letter = DeadLetter::new(subscription, reason.to_string(), Kept::Message(Box::new(message.clone())));
         self.with_connection(|db| settle(db, sequence, expected, Some(&letter), message.ready_at()))
@@ -290,9 +296,9 @@ fn settle(
 }
 
 /// A target kind as the `target` column holds it: as the message's JSON names it.
-fn target_name(target: Target) -> &'static str {
+fn target_name(target: EndpointKind) -> &'static str {
     match target {
-        Target::PagerDuty => "pager_duty",
+        EndpointKind::PagerDuty => "pager_duty",
         _ => "webhook",
     }
 }

@@ -1,7 +1,7 @@
 //! Incident states, one row per key, changed by compare-and-swap on their version.
 
 use rusqlite::{OptionalExtension, params};
-use sauce_webhooks::pagerduty::{IncidentState, IncidentStore, Versioned};
+use sauce_webhooks::pagerduty::{IncidentState, IncidentStore, StoredState};
 
 use sauce_webhooks::time::OffsetDateTime;
 
@@ -10,13 +10,13 @@ use super::{Store, from_json, integer, millis, to_json};
 impl IncidentStore for Store {
     type Error = rusqlite::Error;
 
-    fn load(&self, key: &str) -> rusqlite::Result<Option<Versioned>> {
+    fn load(&self, key: &str) -> rusqlite::Result<Option<StoredState>> {
         let row: Option<(String, u64)> = self.with_connection(|db| {
             db.prepare_cached("SELECT state, version FROM incidents WHERE key = ?1")?
                 .query_row([key], |row| Ok((row.get(0)?, row.get(1)?)))
                 .optional()
         })?;
-        row.map(|(json, version)| Ok(Versioned { state: from_json(0, &json)?, version })).transpose()
+        row.map(|(json, version)| Ok(StoredState { state: from_json(0, &json)?, version })).transpose()
     }
 
     fn replace(&self, key: &str, expected: Option<u64>, state: &IncidentState) -> rusqlite::Result<bool> {

@@ -58,7 +58,7 @@ use std::time::Duration;
 use per_thread::{PerThread, lock};
 use rusqlite::types::Type;
 use rusqlite::{Connection, ErrorCode, OpenFlags};
-use sauce_webhooks::delivery::Target;
+use sauce_webhooks::delivery::EndpointKind;
 use sauce_webhooks::time::OffsetDateTime;
 
 pub use rusqlite::Error;
@@ -79,7 +79,7 @@ pub struct Store {
 #[derive(Debug, Clone, Copy, Default)]
 struct Giving {
     /// Only messages to this kind of target, or every kind.
-    target: Option<Target>,
+    target: Option<EndpointKind>,
     /// No message to an endpoint that has this many attempts under way already.
     in_flight_per_endpoint: Option<usize>,
 }
@@ -156,7 +156,7 @@ impl Store {
     /// endpoint with `in_flight_per_endpoint` attempts under way: so that PagerDuty can have
     /// workers of its own, and one slow endpoint holds at most that many workers.
     #[must_use]
-    pub fn giving(mut self, target: Target, in_flight_per_endpoint: usize) -> Self {
+    pub fn giving(mut self, target: EndpointKind, in_flight_per_endpoint: usize) -> Self {
         self.giving = Giving { target: Some(target), in_flight_per_endpoint: Some(in_flight_per_endpoint) };
         self
     }

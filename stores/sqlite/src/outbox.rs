@@ -6,7 +6,7 @@ use std::collections::{BTreeMap, HashSet};
 
 use rusqlite::{Connection, OptionalExtension, params};
 use sauce_webhooks::delivery::{
-    DeadLetter, EndpointHealth, GiveUp, Kept, OutboxStore, QueuedMessage, StoredMessage, Target,
+    DeadLetter, EndpointHealth, EndpointKind, Kept, OutboxStore, QueuedMessage, StoredMessage, Undeliverable,
 };
 use sauce_webhooks::time::OffsetDateTime;
 
@@ -95,7 +95,13 @@ impl OutboxStore for Store {
     }
 
     /// Removes it and keeps it as a dead letter, together, under the subscription it names.
-    fn give_up(&self, sequence: u64, expected: u64, message: &QueuedMessage, reason: GiveUp) -> rusqlite::Result<bool> {
+    fn give_up(
+        &self,
+        sequence: u64,
+        expected: u64,
+        message: &QueuedMessage,
+        reason: Undeliverable,
+    ) -> rusqlite::Result<bool> {
         let json = to_json(message)?;
         let subscription = message.subscription().unwrap_or_default();
         let now = message.ready_at();
@@ -274,9 +280,9 @@ fn set_aside(
 }
 
 /// A target kind as the `target` column holds it: as the message's JSON names it.
-fn target_name(target: Target) -> &'static str {
+fn target_name(target: EndpointKind) -> &'static str {
     match target {
-        Target::PagerDuty => "pager_duty",
+        EndpointKind::PagerDuty => "pager_duty",
         _ => "webhook",
     }
 }

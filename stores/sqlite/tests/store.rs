@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use rusqlite::Connection;
 use sauce_webhooks::connector::WebhookConnector;
 use sauce_webhooks::delivery::{DeadLetter, Kept, Message, Outbox, OutboxStore};
-use sauce_webhooks::endpoint::Endpoint;
+use sauce_webhooks::outgoing::endpoint::Endpoint;
 use sauce_webhooks::pagerduty::{Decision, IncidentLedger, IncidentRules, RoutingKey};
 use sauce_webhooks::time::{Duration, OffsetDateTime};
 use sauce_webhooks::{Event, Job, JobStatus};

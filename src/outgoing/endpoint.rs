@@ -14,7 +14,7 @@
 //! resolving and before connecting (and on every redirect, or turn redirects off).
 //!
 //! ```
-//! use sauce_webhooks::endpoint::{Endpoint, EndpointError, EndpointPolicy};
+//! use sauce_webhooks::outgoing::endpoint::{Endpoint, EndpointError, EndpointPolicy};
 //!
 //! let endpoint = Endpoint::parse("https://hooks.example.com/sauce?team=checkout")?;
 //! assert_eq!(endpoint.as_str(), "https://hooks.example.com/sauce?team=checkout");

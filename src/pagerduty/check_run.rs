@@ -2,7 +2,7 @@
 
 use time::OffsetDateTime;
 
-use crate::id::OrgId;
+use crate::values::id::OrgId;
 
 /// A result from any tool (an API test, an uptime monitor), to page on like a job with
 /// [`IncidentRules::alert_for_check`](super::IncidentRules::alert_for_check).

@@ -1,5 +1,4 @@
-//! A request for the host to send. Both PagerDuty alerts and webhook connectors make them; the
-//! crate sends nothing itself.
+//! A request for the host to send: always a `POST` with a JSON body.
 
 use std::fmt;
 
@@ -12,7 +11,7 @@ use crate::support::redact::redacted;
 ///
 /// It is `#[non_exhaustive]`: read its fields; the crate builds it. `Debug` shows the URL's
 /// scheme, domain and port (its host's first labels hidden, as the
-/// [`Endpoint`](crate::endpoint::Endpoint)'s), the header names and the body's size, never a
+/// [`Endpoint`](crate::outgoing::endpoint::Endpoint)'s), the header names and the body's size, never a
 /// header's value, the URL's path or the body, which carry tokens, signatures and PagerDuty
 /// routing keys.
 #[derive(Clone, PartialEq, Eq)]

@@ -10,7 +10,7 @@
 //!
 //! ```
 //! use std::collections::HashMap;
-//! use sauce_webhooks::access::{authorize, AccessDenied, Actor, Directory, Role};
+//! use sauce_webhooks::routing::access::{authorize, AccessDenied, Actor, Directory, Role};
 //! use sauce_webhooks::routing::Scope;
 //! use sauce_webhooks::{OrgId, TeamId, UserId};
 //!
@@ -38,9 +38,9 @@
 //! );
 //! ```
 
-use crate::id::{OrgId, TeamId, UserId};
 use crate::routing::{Project, Scope};
 use crate::support::printable::printable;
+use crate::values::id::{OrgId, TeamId, UserId};
 
 /// What a user may administer.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]

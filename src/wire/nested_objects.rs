@@ -12,7 +12,7 @@ use serde::de::{self, Deserializer};
 use time::OffsetDateTime;
 
 use crate::event::{ConcurrencyUsage, Slots};
-use crate::support::read::{id, optional_u64, text, version};
+use crate::support::lenient::{id, optional_u64, text, version};
 use crate::support::time::time;
 
 /// The `concurrency` object of a concurrency event.

@@ -9,7 +9,7 @@ use std::fmt;
 use serde::de::{self, Deserializer, Unexpected, Visitor};
 
 use super::clip::clip;
-use crate::text::Text;
+use crate::values::text::Text;
 
 /// Longest input value echoed in an error, in characters (the last one an ellipsis when cut).
 pub(crate) const ECHO: usize = 65;
