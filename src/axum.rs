@@ -6,7 +6,7 @@
 //! | extractor | gives | for |
 //! |---|---|---|
 //! | [`SauceEvents`] | every event of a Sauce Labs webhook (one, or an array of jobs), one at a time | `saucelabs-sign` |
-//! | [`PagerDutyWebhook`] | a PagerDuty v3 webhook's [`Envelope`](crate::pagerduty::webhook::Envelope) | `X-PagerDuty-Signature` (feature `pagerduty`) |
+//! | [`PagerDutyWebhook`] | a PagerDuty v3 webhook's [`Envelope`](crate::pagerduty::webhook::Envelope) | `X-PagerDuty-Signature` (feature `pagerduty-webhooks`) |
 //! | [`Signed`] | the verified raw body, for any scheme: read it your way | any [`Scheme`] |
 //!
 //! A request that does not pass never reaches the handler: it is answered with a
@@ -135,8 +135,8 @@ impl<S> Signed<S> {
 /// let app: Router = Router::new().route("/webhooks/pagerduty", post(pagerduty)).with_state(verifier);
 /// # let _ = app; Ok(()) }
 /// ```
-#[cfg(feature = "pagerduty")]
-#[cfg_attr(docsrs, doc(cfg(feature = "pagerduty")))]
+#[cfg(feature = "pagerduty-webhooks")]
+#[cfg_attr(docsrs, doc(cfg(feature = "pagerduty-webhooks")))]
 #[derive(Debug, Clone)]
 pub struct PagerDutyWebhook(pub crate::pagerduty::webhook::Envelope);
 
@@ -259,7 +259,7 @@ where
     }
 }
 
-#[cfg(feature = "pagerduty")]
+#[cfg(feature = "pagerduty-webhooks")]
 impl<St> FromRequest<St> for PagerDutyWebhook
 where
     Arc<Verifier<crate::signature::PagerDutyV3>>: FromRef<St>,

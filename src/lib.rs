@@ -43,7 +43,8 @@
 //! |---|---|---|
 //! | `routing` | [`routing`] (with [`routing::access`]) | nothing more |
 //! | `connector` | [`connector`], [`outgoing`] (with [`outgoing::endpoint`]) | `url` (66 crates in all) |
-//! | `pagerduty` | [`pagerduty`] (alerts, incident rules and ledger, v3 webhooks), [`outgoing`]; `routing` | `url` |
+//! | `pagerduty-webhooks` | [`pagerduty::webhook`]: PagerDuty's v3 webhooks to receive, [`Verified::envelope`](signature::Verified::envelope) | nothing more |
+//! | `pagerduty` | [`pagerduty`] (alerts, incident rules and ledger), [`outgoing`]; `pagerduty-webhooks`, `routing` | `url` |
 //! | `delivery` | [`delivery`] (the outbox, retry policies); `pagerduty`, `connector` | `url` |
 //! | `http` | `verify_headers`, `OutgoingRequest` ⇄ `http::Request`, testing requests as `http::Request`s | `http` |
 //! | `axum` | [`axum`] extractors; `http` | `axum` without its defaults, `http-body-util`, `tokio` (runtime only) |
@@ -109,8 +110,8 @@ pub mod guide;
 #[cfg(any(feature = "pagerduty", feature = "connector"))]
 #[cfg_attr(docsrs, doc(cfg(any(feature = "pagerduty", feature = "connector"))))]
 pub mod outgoing;
-#[cfg(feature = "pagerduty")]
-#[cfg_attr(docsrs, doc(cfg(feature = "pagerduty")))]
+#[cfg(feature = "pagerduty-webhooks")]
+#[cfg_attr(docsrs, doc(cfg(any(feature = "pagerduty", feature = "pagerduty-webhooks"))))]
 pub mod pagerduty;
 #[cfg(feature = "routing")]
 #[cfg_attr(docsrs, doc(cfg(feature = "routing")))]

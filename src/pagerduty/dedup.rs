@@ -1,11 +1,6 @@
 //! What names an incident across runs: the dedup keys of PagerDuty alerts.
 
-use std::borrow::Cow;
-
-use sha2::{Digest, Sha256};
-
 use super::check_run::CheckRun;
-use super::limits::MAX_DEDUP_KEY_CHARS;
 use crate::event::{
     ApiTestResult, AppDistributionEvent, Concurrency, ErrorGroup, EventOf, EventText, Job, VisualBuild, VisualRun,
 };
@@ -184,15 +179,6 @@ pub(crate) fn write_parts(key: &mut String, parts: &[&str]) {
         key.push('"');
     }
     key.push(']');
-}
-
-/// A dedup key PagerDuty accepts: as given up to 255 characters, else a stable shorter form.
-pub(crate) fn bounded(key: &str) -> Cow<'_, str> {
-    if key.len() <= MAX_DEDUP_KEY_CHARS || key.chars().count() <= MAX_DEDUP_KEY_CHARS {
-        return Cow::Borrowed(key);
-    }
-    let prefix: String = key.chars().take(190).collect();
-    Cow::Owned(format!("{prefix}#{}", hex::encode(Sha256::digest(key.as_bytes()))))
 }
 
 #[cfg(test)]

@@ -2,7 +2,7 @@
 //! what its [`AlertEvent`](super::AlertEvent) serializes to, without the event, the payload or
 //! the map of details in between.
 
-use super::dedup;
+use super::dedup_key;
 use super::details::{time, write_job_details};
 use super::error::AlertError;
 use super::limits::{MAX_FIELD_CHARS, MAX_SUMMARY_CHARS};
@@ -40,7 +40,7 @@ pub(super) fn write_trigger<T: EventText>(out: &mut Vec<u8>, parts: &JobTrigger<
     let mut body = Object::open(out);
     body.text("routing_key", parts.routing_key.expose());
     if let Some(key) = parts.key {
-        body.text("dedup_key", &dedup::bounded(key));
+        body.text("dedup_key", &dedup_key::bounded(key));
     }
     body.key("event_action").extend_from_slice(b"\"trigger\"");
     write_payload(body.key("payload"), parts)?;
@@ -89,7 +89,7 @@ fn write_payload<T: EventText>(out: &mut Vec<u8>, parts: &JobTrigger<'_, T>) -> 
 pub(super) fn write_resolve(out: &mut Vec<u8>, routing_key: &RoutingKey, key: &str) {
     let mut body = Object::open(out);
     body.text("routing_key", routing_key.expose());
-    body.text("dedup_key", &dedup::bounded(key));
+    body.text("dedup_key", &dedup_key::bounded(key));
     body.key("event_action").extend_from_slice(b"\"resolve\"");
     body.close();
 }

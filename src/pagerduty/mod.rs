@@ -11,36 +11,65 @@
 //! [`Verified::envelope`](crate::signature::Verified::envelope) or
 //! [`webhook::Envelope::from_slice`].
 
-mod alert;
-mod bounded_json;
-mod change;
+// The Events API v2 format, what any sender of alerts needs.
+#[cfg(feature = "pagerduty")]
+mod events;
+// The paging policy: when a result pages, under which key, and over a stream the ledger.
+#[cfg(feature = "pagerduty")]
 mod check_run;
+#[cfg(feature = "pagerduty")]
 pub(crate) mod dedup;
+#[cfg(feature = "pagerduty")]
 mod details;
-mod error;
+#[cfg(feature = "pagerduty")]
 mod job_body;
+#[cfg(feature = "pagerduty")]
 mod ledger;
-mod limits;
-mod payload;
-mod request;
-mod routing_key;
+#[cfg(feature = "pagerduty")]
 mod rules;
-mod severity;
+#[cfg(feature = "pagerduty")]
 mod verdict;
-mod web_url;
+// Receiving: PagerDuty's v3 webhooks, with a feature of their own.
+#[cfg_attr(docsrs, doc(cfg(feature = "pagerduty-webhooks")))]
 pub mod webhook;
 
+// The policy's files name the format's by their own names.
+#[cfg(feature = "pagerduty")]
+use events::{alert, bounded_json, change, dedup_key, error, limits, payload, request, routing_key, severity, web_url};
+
+#[cfg(feature = "pagerduty")]
+#[cfg_attr(docsrs, doc(cfg(feature = "pagerduty")))]
 pub use alert::{Action, AlertEvent};
+#[cfg(feature = "pagerduty")]
+#[cfg_attr(docsrs, doc(cfg(feature = "pagerduty")))]
 pub use change::ChangeEvent;
+#[cfg(feature = "pagerduty")]
+#[cfg_attr(docsrs, doc(cfg(feature = "pagerduty")))]
 pub use check_run::CheckRun;
+#[cfg(feature = "pagerduty")]
+#[cfg_attr(docsrs, doc(cfg(feature = "pagerduty")))]
 pub use error::AlertError;
+#[cfg(feature = "pagerduty")]
+#[cfg_attr(docsrs, doc(cfg(feature = "pagerduty")))]
 pub use ledger::{
     DEFAULT_MAX_INCIDENT_KEYS, Decision, Granularity, IncidentLedger, IncidentState, IncidentStore, KeyFn, LedgerError,
     MemoryIncidentStore, MemoryStoreError, Skip, StoredState,
 };
+#[cfg(feature = "pagerduty")]
+#[cfg_attr(docsrs, doc(cfg(feature = "pagerduty")))]
 pub use limits::{MAX_BODY_BYTES, MAX_DEDUP_KEY_CHARS, MAX_FIELD_CHARS, MAX_SUMMARY_CHARS, MAX_URL_BYTES};
+#[cfg(feature = "pagerduty")]
+#[cfg_attr(docsrs, doc(cfg(feature = "pagerduty")))]
 pub use payload::{Image, Link, Payload};
+#[cfg(feature = "pagerduty")]
+#[cfg_attr(docsrs, doc(cfg(feature = "pagerduty")))]
 pub use request::{CHANGE_ENQUEUE_URL, CHANGE_ENQUEUE_URL_EU, ENQUEUE_URL, ENQUEUE_URL_EU};
+#[cfg(feature = "pagerduty")]
+#[cfg_attr(docsrs, doc(cfg(feature = "pagerduty")))]
 pub use routing_key::RoutingKey;
+#[cfg(feature = "pagerduty")]
+#[cfg_attr(docsrs, doc(cfg(feature = "pagerduty")))]
 pub use rules::IncidentRules;
+#[cfg(feature = "pagerduty")]
+#[cfg_attr(docsrs, doc(cfg(feature = "pagerduty")))]
 pub use severity::Severity;

@@ -10,6 +10,7 @@ use time::{Duration, OffsetDateTime};
 
 use super::super::check_run::CheckRun;
 use super::super::dedup::{self, Unowned};
+use super::super::dedup_key;
 use super::super::rules::IncidentRules;
 use super::super::verdict::Verdict;
 use super::error::LedgerError;
@@ -284,7 +285,7 @@ impl<S: IncidentStore> IncidentLedger<S> {
             (next, step) = close(state, now);
             next
         })?;
-        Ok(step.decide(|| None, || self.rules.resolve(dedup::bounded(dedup_key))))
+        Ok(step.decide(|| None, || self.rules.resolve(dedup_key::bounded(dedup_key))))
     }
 
     /// The key under which the store keeps the incident of `event`, received for the
@@ -304,7 +305,7 @@ impl<S: IncidentStore> IncidentLedger<S> {
             return None;
         }
         // Bounded as PagerDuty bounds it, so that a long test name cannot make a long key.
-        if let Cow::Owned(shorter) = dedup::bounded(&key[self.namespace.len()..]) {
+        if let Cow::Owned(shorter) = dedup_key::bounded(&key[self.namespace.len()..]) {
             key.truncate(self.namespace.len());
             key.push_str(&shorter);
         }
@@ -313,7 +314,7 @@ impl<S: IncidentStore> IncidentLedger<S> {
 
     /// The namespace and `dedup_key`, bounded.
     fn stored(&self, dedup_key: &str) -> String {
-        [self.namespace.as_str(), &dedup::bounded(dedup_key)].concat()
+        [self.namespace.as_str(), &dedup_key::bounded(dedup_key)].concat()
     }
 
     /// Applies `event`, received at `now`, and says what to send.

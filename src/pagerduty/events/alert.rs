@@ -7,7 +7,7 @@ use std::sync::Arc;
 use serde::Serialize;
 use serde::ser::{SerializeStruct, Serializer};
 
-use super::dedup;
+use super::dedup_key;
 use super::error::AlertError;
 use super::limits::MAX_FIELD_CHARS;
 use super::payload::{Image, Link, Payload, bounded};
@@ -57,7 +57,7 @@ pub struct AlertEvent {
     action: Action,
     dedup_key: Option<String>,
     trigger: Option<Box<TriggerDetails>>,
-    /// Where it goes, when not to [`ENQUEUE_URL`](super::ENQUEUE_URL): shared, as the rules
+    /// Where it goes, when not to [`ENQUEUE_URL`](crate::pagerduty::ENQUEUE_URL): shared, as the rules
     /// set it on every alert they make.
     events_url: Option<Arc<Url>>,
 }
@@ -97,8 +97,8 @@ impl AlertEvent {
         Self { routing_key, action: Action::Resolve, dedup_key, trigger: None, events_url: None }
     }
 
-    /// Sends it to `url` instead of [`ENQUEUE_URL`](super::ENQUEUE_URL): PagerDuty's EU service
-    /// region ([`ENQUEUE_URL_EU`](super::ENQUEUE_URL_EU)), a proxy, or a stand-in in tests.
+    /// Sends it to `url` instead of [`ENQUEUE_URL`](crate::pagerduty::ENQUEUE_URL): PagerDuty's EU service
+    /// region ([`ENQUEUE_URL_EU`](crate::pagerduty::ENQUEUE_URL_EU)), a proxy, or a stand-in in tests.
     ///
     /// ```
     /// use sauce_webhooks::pagerduty::{AlertEvent, RoutingKey, ENQUEUE_URL_EU};
@@ -222,7 +222,7 @@ impl AlertEvent {
     }
 
     /// The request to send: a POST of [`AlertEvent::body`] to
-    /// [`ENQUEUE_URL`](super::ENQUEUE_URL), or to the URL set by
+    /// [`ENQUEUE_URL`](crate::pagerduty::ENQUEUE_URL), or to the URL set by
     /// [`with_events_url`](Self::with_events_url).
     ///
     /// # Errors
@@ -261,7 +261,7 @@ impl Serialize for AlertEvent {
 
 /// `key`, bounded as PagerDuty wants it, without a copy when it already is.
 fn bounded_key(key: String) -> String {
-    match dedup::bounded(&key) {
+    match dedup_key::bounded(&key) {
         Cow::Borrowed(_) => key,
         Cow::Owned(shorter) => shorter,
     }

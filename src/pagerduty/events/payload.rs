@@ -13,7 +13,7 @@ use crate::values::raw_json::RawJson;
 
 /// What a triggered alert says. `summary`, `source` and `severity` are required; the summary is
 /// cut to 1024 characters (on a character boundary, ending in `…`) as PagerDuty would, and
-/// every other text to [`MAX_FIELD_CHARS`](super::MAX_FIELD_CHARS).
+/// every other text to [`MAX_FIELD_CHARS`](crate::pagerduty::MAX_FIELD_CHARS).
 ///
 /// ```
 /// use sauce_webhooks::pagerduty::{Payload, Severity};
@@ -92,7 +92,7 @@ impl Payload {
     }
 
     /// Free-form details shown on the alert. They are sent as given: the body they make must
-    /// fit PagerDuty's 512 KB ([`AlertEvent::body`](super::AlertEvent::body) says when not).
+    /// fit PagerDuty's 512 KB ([`AlertEvent::body`](crate::pagerduty::AlertEvent::body) says when not).
     #[must_use]
     pub fn with_custom_details(mut self, details: serde_json::Map<String, serde_json::Value>) -> Self {
         self.custom_details = Some(RawJson::from_value(&serde_json::Value::Object(details)));
@@ -146,7 +146,7 @@ pub struct Link {
 }
 
 /// An image shown on the alert; its source is always an `https` URL of at most
-/// [`MAX_URL_BYTES`](super::MAX_URL_BYTES).
+/// [`MAX_URL_BYTES`](crate::pagerduty::MAX_URL_BYTES).
 ///
 /// ```
 /// use sauce_webhooks::pagerduty::Image;

@@ -63,12 +63,12 @@ impl ChangeEvent {
         self
     }
 
-    /// Sends it to `url` instead of [`CHANGE_ENQUEUE_URL`](super::CHANGE_ENQUEUE_URL): PagerDuty's
-    /// EU service region ([`CHANGE_ENQUEUE_URL_EU`](super::CHANGE_ENQUEUE_URL_EU)), a proxy, or
+    /// Sends it to `url` instead of [`CHANGE_ENQUEUE_URL`](crate::pagerduty::CHANGE_ENQUEUE_URL): PagerDuty's
+    /// EU service region ([`CHANGE_ENQUEUE_URL_EU`](crate::pagerduty::CHANGE_ENQUEUE_URL_EU)), a proxy, or
     /// a stand-in in tests.
     ///
     /// # Errors
-    /// As [`AlertEvent::with_events_url`](super::AlertEvent::with_events_url).
+    /// As [`AlertEvent::with_events_url`](crate::pagerduty::AlertEvent::with_events_url).
     pub fn with_events_url(mut self, url: &str) -> Result<Self, AlertError> {
         self.events_url = Some(request::events_url(url)?);
         Ok(self)
@@ -100,7 +100,7 @@ impl ChangeEvent {
     }
 
     /// The request to send: a POST of the body to
-    /// [`CHANGE_ENQUEUE_URL`](super::CHANGE_ENQUEUE_URL), or to the URL set by
+    /// [`CHANGE_ENQUEUE_URL`](crate::pagerduty::CHANGE_ENQUEUE_URL), or to the URL set by
     /// [`with_events_url`](Self::with_events_url).
     ///
     /// # Errors

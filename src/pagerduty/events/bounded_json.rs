@@ -11,7 +11,7 @@ use crate::support::json_out::string;
 
 /// How much of a JSON value is kept.
 #[derive(Debug, Clone, Copy)]
-pub(super) struct Bounds {
+pub(crate) struct Bounds {
     /// Longest text (a string or an object's key), in characters...
     pub text_chars: usize,
     /// ... and in bytes once escaped.
@@ -37,7 +37,7 @@ pub(super) struct Bounds {
 ///
 /// It holds what it writes and, for each object open at a time, the offsets of its entries:
 /// never more than its input, however tiny its values.
-pub(super) fn rewrite_object(json: &[u8], bounds: &Bounds) -> Option<Vec<u8>> {
+pub(crate) fn rewrite_object(json: &[u8], bounds: &Bounds) -> Option<Vec<u8>> {
     let mut writer = Writer { bounds, written: 0 };
     let mut out = Vec::new();
     let mut reader = serde_json::Deserializer::from_slice(json);

@@ -5,7 +5,7 @@ use url::Url;
 use super::limits::MAX_URL_BYTES;
 
 /// An `http` or `https` URL with a host, in normalized form, of at most
-/// [`MAX_URL_BYTES`](super::MAX_URL_BYTES): all PagerDuty shows as a link. The normalized form
+/// [`MAX_URL_BYTES`](crate::pagerduty::MAX_URL_BYTES): all PagerDuty shows as a link. The normalized form
 /// percent-encodes quotes, backslashes and controls, so it is its own JSON text.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct WebUrl(String);
