@@ -195,7 +195,9 @@ impl IntoResponse for WebhookRejection {
     }
 }
 
-/// Schemes a request can be verified under from its headers alone.
+/// Schemes a request can be verified under from its headers alone. Plumbing of the extractors
+/// (`Scheme` seals it), hidden from the documentation.
+#[doc(hidden)]
 pub trait FromHeaders: Scheme + Send + Sync + 'static {
     /// Verifies `body` against `headers` (at the system's clock where the scheme signs a
     /// timestamp).

@@ -57,7 +57,7 @@ pub use ledger::{
 };
 #[cfg(feature = "pagerduty")]
 #[cfg_attr(docsrs, doc(cfg(feature = "pagerduty")))]
-pub use limits::{MAX_BODY_BYTES, MAX_DEDUP_KEY_CHARS, MAX_FIELD_CHARS, MAX_SUMMARY_CHARS, MAX_URL_BYTES};
+pub use limits::{MAX_BODY_BYTES, MAX_FIELD_CHARS, MAX_SUMMARY_CHARS, MAX_URL_BYTES};
 #[cfg(feature = "pagerduty")]
 #[cfg_attr(docsrs, doc(cfg(feature = "pagerduty")))]
 pub use payload::{Image, Link, Payload};

@@ -29,7 +29,9 @@ pub trait Scheme: sealed::Sealed + Copy + fmt::Debug {
 /// A scheme whose request carries all it needs in one header, so that
 /// [`Verifier::verify`](super::Verifier::verify) needs only the body and that header's value:
 /// [`SauceLabs`] and [`PagerDutyV3`], which sign the body, and [`SharedSecret`](super::SharedSecret)
-/// and [`HttpBasic`](super::HttpBasic), which send a secret. Sealed.
+/// and [`HttpBasic`](super::HttpBasic), which send a secret. Sealed, and plumbing: hidden from
+/// the documentation.
+#[doc(hidden)]
 pub trait OneHeader: sealed::Sealed {}
 
 impl OneHeader for SauceLabs {}

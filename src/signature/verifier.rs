@@ -339,7 +339,9 @@ impl<'a, S: ParsesAsEvents> Verified<'a, S> {
     }
 }
 
-/// Schemes whose verified bodies are Sauce Labs events.
+/// Schemes whose verified bodies are Sauce Labs events. Plumbing: it only says which
+/// [`Verified`] has [`event`](Verified::event), and `Scheme` seals it.
+#[doc(hidden)]
 pub trait ParsesAsEvents: Scheme {}
 impl ParsesAsEvents for SauceLabs {}
 impl ParsesAsEvents for StandardWebhooks {}
