@@ -189,3 +189,31 @@ proptest! {
         prop_assert_eq!(text(Ok(action.map(|_| from_borrowed))), text(expected(&rules, &reparsed, None)));
     }
 }
+
+/// The ledger's alerts are the same bodies: the path through the ledger writes with the one
+/// writer too, and a trigger it wrote to check is sent as written (its `Debug` shows none of
+/// it, the routing key included).
+#[test]
+fn the_ledgers_alerts_are_the_bodies_write_alert_writes() {
+    use sauce_webhooks::pagerduty::{Decision, IncidentLedger};
+    use sauce_webhooks::time::OffsetDateTime;
+
+    let rules = odd_rules();
+    let ledger = IncidentLedger::new(odd_rules());
+    let now = OffsetDateTime::now_utc();
+    for body in [fixtures::VDC_JOB_FAILED, fixtures::REST_API_JOB] {
+        let failed = Event::from_slice(body).unwrap();
+        let Decision::Send(trigger) = ledger.apply(&failed, now).unwrap() else { panic!("a first failure pages") };
+        assert_eq!(text(Ok(Some(trigger.body().unwrap()))), text(written(&rules, &failed, None)));
+        assert_eq!(trigger.request().unwrap().body, trigger.body().unwrap());
+        assert!(!format!("{trigger:?}").contains("R0UT1NGKEY"), "{trigger:?}");
+        let Event::Job(mut job) = failed else { unreachable!() };
+        job.status = sauce_webhooks::JobStatus::Passed;
+        job.passed = Some(true);
+        job.id = format!("{}-next", job.id);
+        job.modification_time += sauce_webhooks::time::Duration::minutes(5);
+        let passed = Event::Job(job);
+        let Decision::Send(resolve) = ledger.apply(&passed, now).unwrap() else { panic!("the pass resolves") };
+        assert_eq!(text(Ok(Some(resolve.body().unwrap()))), text(written(&rules, &passed, None)));
+    }
+}

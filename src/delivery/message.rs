@@ -45,8 +45,7 @@ impl Message {
     pub fn pagerduty(alert: &AlertEvent) -> Result<Self, AlertError> {
         let request = alert.request()?;
         // The routing key is a secret: a short hash of it names its rate limit.
-        let digest = Sha256::digest(alert.routing_key().expose().as_bytes());
-        let rate_key = format!("pagerduty:{}", hex::encode(&digest[..8]));
+        let rate_key = ["pagerduty:", alert.routing_key().short_hash()].concat();
         let ordering_key = match alert.dedup_key() {
             Some(key) => format!("pagerduty:{key}"),
             None => format!("pagerduty:{}", unordered_key(&request)),
@@ -205,6 +204,9 @@ fn unordered_key(request: &OutgoingRequest) -> String {
 
 /// The endpoint a request goes to, for its health: its URL without the query or fragment.
 fn endpoint_of(request: &OutgoingRequest) -> String {
+    if request.url.query().is_none() && request.url.fragment().is_none() {
+        return request.url.as_str().to_owned();
+    }
     let mut url = request.url.clone();
     url.set_query(None);
     url.set_fragment(None);

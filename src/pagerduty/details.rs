@@ -5,13 +5,12 @@
 
 use std::borrow::Cow;
 
-use time::{OffsetDateTime, UtcOffset};
+use time::OffsetDateTime;
 
 use super::bounded_json::{Bounds, rewrite_object};
 use crate::event::{EventText, Job};
 use crate::support::clip::clip_json;
-use crate::support::json_out::{Object, plain_string, string};
-use crate::values::raw_json::RawJson;
+use crate::support::json_out::{Object, itoa, plain_string, string, time};
 
 /// Longest text kept in custom details, in characters: 2048 and an ellipsis (at most 8 KB of
 /// UTF-8 each).
@@ -44,9 +43,22 @@ const DETAILS: Bounds = Bounds {
 /// group's `attributes`), so that building an alert holds at most about twice the event's
 /// JSON. Keys are sorted whether or not another crate turns on serde_json's `preserve_order`,
 /// so the details read the same, and a job's match what [`write_job_details`] writes.
-pub(super) fn details(value: &impl serde::Serialize) -> RawJson {
+/// The text is a JSON object, written by this crate: sent as it is, never read again.
+pub(super) fn details(value: &impl serde::Serialize) -> String {
     let written = serde_json::to_vec(value).ok().and_then(|json| rewrite_object(&json, &DETAILS));
-    written.and_then(RawJson::from_written).unwrap_or_else(RawJson::empty_object)
+    let text = written.and_then(|written| String::from_utf8(written).ok());
+    debug_assert!(text.as_deref().is_none_or(|text| serde_json::from_str::<serde::de::IgnoredAny>(text).is_ok()));
+    text.unwrap_or_else(|| "{}".to_owned())
+}
+
+/// A job's details, as [`details`] makes them, written straight from the job
+/// ([`write_job_details`]): `{}` for a job whose time cannot be written, as serializing it fails.
+pub(super) fn job_details<T: EventText>(job: &Job<T>) -> String {
+    let mut out = Vec::with_capacity(1024);
+    if write_job_details(&mut out, job).is_err() {
+        return "{}".to_owned();
+    }
+    String::from_utf8(out).unwrap_or_else(|_| "{}".to_owned())
 }
 
 /// `text` as custom details keep it.
@@ -146,66 +158,11 @@ fn job_text<T: EventText>(out: &mut Vec<u8>, text: &T) {
     if text.is_plain_json() { plain_string(out, &kept) } else { string(out, &kept) }
 }
 
-/// Writes `at` as the crate serializes a time, quoted: RFC 3339 in UTC as the `time` crate
-/// writes it (`2024-05-01T10:15:30Z`, a fraction only when there is one, without trailing
-/// zeros), digit by digit, where the `time` crate's formatter took a tenth of a job's alert.
-pub(super) fn time(out: &mut Vec<u8>, at: OffsetDateTime) -> Result<(), time::error::Format> {
-    let utc = at.checked_to_offset(UtcOffset::UTC).ok_or(time::error::Format::InvalidComponent("offset"))?;
-    let year = u32::try_from(utc.year()).ok().filter(|year| *year <= 9999);
-    let year = year.ok_or(time::error::Format::InvalidComponent("year"))?;
-    let two = |n: u8| [b'0' + n / 10, b'0' + n % 10];
-    out.push(b'"');
-    write_padded(out, year, 4);
-    out.push(b'-');
-    out.extend_from_slice(&two(u8::from(utc.month())));
-    out.push(b'-');
-    out.extend_from_slice(&two(utc.day()));
-    out.push(b'T');
-    out.extend_from_slice(&two(utc.hour()));
-    out.push(b':');
-    out.extend_from_slice(&two(utc.minute()));
-    out.push(b':');
-    out.extend_from_slice(&two(utc.second()));
-    let mut nanos = utc.nanosecond();
-    if nanos != 0 {
-        let mut digits = 9;
-        while nanos % 10 == 0 {
-            nanos /= 10;
-            digits -= 1;
-        }
-        out.push(b'.');
-        write_padded(out, nanos, digits);
-    }
-    out.extend_from_slice(b"Z\"");
-    Ok(())
-}
-
-/// `n` in decimal, with zeros before it up to `width` digits.
-fn write_padded(out: &mut Vec<u8>, n: u32, width: usize) {
-    let mut buffer = [0; 20];
-    let digits = itoa(u64::from(n), &mut buffer);
-    out.extend(std::iter::repeat_n(b'0', width.saturating_sub(digits.len())));
-    out.extend_from_slice(digits);
-}
-
-/// `n` in decimal, in the tail of `buffer`.
-fn itoa(mut n: u64, buffer: &mut [u8; 20]) -> &[u8] {
-    let mut at = buffer.len();
-    loop {
-        at -= 1;
-        buffer[at] = b'0' + (n % 10) as u8;
-        n /= 10;
-        if n == 0 {
-            return &buffer[at..];
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use time::OffsetDateTime;
 
-    use super::{itoa, job_fields};
+    use super::job_fields;
     use crate::event::{Job, JobStatus};
 
     #[test]
@@ -213,34 +170,5 @@ mod tests {
         let job = Job::new("j1", JobStatus::Failed, OffsetDateTime::UNIX_EPOCH);
         let keys = job_fields(&job).map(|(key, _)| key);
         assert!(keys.is_sorted(), "{keys:?}");
-    }
-
-    #[test]
-    fn times_are_written_as_the_time_crate_writes_them() {
-        use time::format_description::well_known::Rfc3339;
-        let mut seconds: i64 = -62_167_219_200; // the year 0
-        let mut nanos: u32 = 0;
-        while seconds < 253_402_300_800 {
-            let at = OffsetDateTime::from_unix_timestamp(seconds).unwrap().replace_nanosecond(nanos).unwrap();
-            let mut out = Vec::new();
-            super::time(&mut out, at).unwrap();
-            assert_eq!(String::from_utf8(out).unwrap(), format!("\"{}\"", at.format(&Rfc3339).unwrap()));
-            seconds += 7_777_777_777 / 13;
-            nanos = (nanos.wrapping_mul(7).wrapping_add(123_456_789)) % 1_000_000_000;
-            if seconds % 3 == 0 {
-                nanos = nanos / 1000 * 1000;
-            }
-        }
-        let mut out = Vec::new();
-        let before_the_year_0 = OffsetDateTime::from_unix_timestamp(-62_167_219_201).unwrap();
-        assert!(super::time(&mut out, before_the_year_0).is_err());
-        assert!(before_the_year_0.format(&Rfc3339).is_err(), "as the time crate refuses it");
-    }
-
-    #[test]
-    fn numbers_are_written_in_decimal() {
-        for n in [0, 7, 10, 4096, u64::MAX] {
-            assert_eq!(itoa(n, &mut [0; 20]), n.to_string().as_bytes());
-        }
     }
 }

@@ -1,17 +1,17 @@
-//! A job's Events v2 alert body written straight from its fields into a buffer, byte for byte
-//! what its [`AlertEvent`](super::AlertEvent) serializes to, without the event, the payload or
-//! the map of details in between.
+//! A job's Events v2 alert body written straight from its fields, through the one writer of
+//! alert bodies, without an [`AlertEvent`](super::AlertEvent) or its payload in between.
 
+use super::alert::Action;
 use super::dedup_key;
-use super::details::{time, write_job_details};
+use super::details::write_job_details;
 use super::error::AlertError;
 use super::limits::{MAX_FIELD_CHARS, MAX_SUMMARY_CHARS};
 use super::routing_key::RoutingKey;
 use super::severity::Severity;
 use super::web_url::WebUrl;
+use super::writer::{self, AlertBody, DetailsBody, Links, TriggerBody};
 use crate::event::{EventText, Job};
 use crate::support::clip::clip;
-use crate::support::json_out::{Object, strings};
 
 /// The text of the link on a job's alert.
 pub(super) const JOB_LINK_TEXT: &str = "Test results";
@@ -34,62 +34,49 @@ pub(super) struct JobTrigger<'j, T> {
     pub(super) class: &'j str,
 }
 
-/// Writes the trigger `parts` describes, in the order and with the bounds of `AlertEvent`'s
-/// and `Payload`'s serializers.
+/// Writes the trigger `parts` describes, through the one writer, with the bounds an
+/// [`AlertEvent`](super::AlertEvent) of the job would have.
 pub(super) fn write_trigger<T: EventText>(out: &mut Vec<u8>, parts: &JobTrigger<'_, T>) -> Result<(), AlertError> {
-    let mut body = Object::open(out);
-    body.text("routing_key", parts.routing_key.expose());
-    if let Some(key) = parts.key {
-        body.text("dedup_key", &dedup_key::bounded(key));
-    }
-    body.key("event_action").extend_from_slice(b"\"trigger\"");
-    write_payload(body.key("payload"), parts)?;
-    if let Some(link) = &parts.link {
-        let links = body.key("links");
-        links.push(b'[');
-        let mut only = Object::open(links);
-        only.text("href", link.as_str());
-        only.text("text", JOB_LINK_TEXT);
-        only.close();
-        links.push(b']');
-    }
-    body.text("client", &clip(parts.client, MAX_FIELD_CHARS));
-    if let Some(link) = &parts.link {
-        body.text("client_url", link.as_str());
-    }
-    body.close();
-    Ok(())
-}
-
-fn write_payload<T: EventText>(out: &mut Vec<u8>, parts: &JobTrigger<'_, T>) -> Result<(), AlertError> {
     let unwritable = |err: time::error::Format| AlertError::Unwritable { reason: err.to_string() };
-    let mut payload = Object::open(out);
-    payload.text("summary", &clip(&parts.summary, MAX_SUMMARY_CHARS));
-    payload.text("source", &clip(parts.source, MAX_FIELD_CHARS));
-    payload.text("severity", parts.severity.as_str());
-    time(payload.key("timestamp"), parts.job.modification_time).map_err(unwritable)?;
-    if let Some(component) = parts.component {
-        payload.text("component", &clip(component, MAX_FIELD_CHARS));
-    }
-    if let Some(group) = parts.group {
-        payload.text("group", &clip(group, MAX_FIELD_CHARS));
-    }
+    let details = |out: &mut Vec<u8>| write_job_details(out, parts.job).map_err(unwritable);
+    let key = parts.key.map(dedup_key::bounded);
+    let summary = clip(&parts.summary, MAX_SUMMARY_CHARS);
+    let source = clip(parts.source, MAX_FIELD_CHARS);
+    let component = parts.component.map(|component| clip(component, MAX_FIELD_CHARS));
+    let group = parts.group.map(|group| clip(group, MAX_FIELD_CHARS));
     // The class is short unless the data type is a long unknown word: then it is cut.
-    if parts.class.len() + JOB_CLASS_TAIL.len() <= MAX_FIELD_CHARS {
-        strings(payload.key("class"), &[parts.class, JOB_CLASS_TAIL]);
-    } else {
-        payload.text("class", &clip(&format!("{}{JOB_CLASS_TAIL}", parts.class), MAX_FIELD_CHARS));
-    }
-    write_job_details(payload.key("custom_details"), parts.job).map_err(unwritable)?;
-    payload.close();
-    Ok(())
+    let long_class = (parts.class.len() + JOB_CLASS_TAIL.len() > MAX_FIELD_CHARS)
+        .then(|| clip(&format!("{}{JOB_CLASS_TAIL}", parts.class), MAX_FIELD_CHARS).into_owned());
+    let class = long_class.as_deref().map_or([parts.class, JOB_CLASS_TAIL], |class| [class, ""]);
+    let client = clip(parts.client, MAX_FIELD_CHARS);
+    let link = parts.link.as_ref().map(WebUrl::as_str);
+    let trigger = TriggerBody {
+        summary: &summary,
+        source: &source,
+        severity: parts.severity,
+        timestamp: Some(parts.job.modification_time),
+        component: component.as_deref(),
+        group: group.as_deref(),
+        class: Some(class),
+        details: DetailsBody::Writer(&details),
+        links: link.map_or(Links::List(&[]), |href| Links::One { href, text: JOB_LINK_TEXT }),
+        images: &[],
+        client: Some(&client),
+        client_url: link,
+    };
+    let body = AlertBody {
+        routing_key: parts.routing_key,
+        dedup_key: key.as_deref(),
+        action: Action::Trigger,
+        trigger: Some(trigger),
+    };
+    writer::write(out, &body)
 }
 
 /// Writes the resolve of the alert with `key`.
 pub(super) fn write_resolve(out: &mut Vec<u8>, routing_key: &RoutingKey, key: &str) {
-    let mut body = Object::open(out);
-    body.text("routing_key", routing_key.expose());
-    body.text("dedup_key", &dedup_key::bounded(key));
-    body.key("event_action").extend_from_slice(b"\"resolve\"");
-    body.close();
+    let key = dedup_key::bounded(key);
+    let body = AlertBody { routing_key, dedup_key: Some(&key), action: Action::Resolve, trigger: None };
+    // A resolve holds no time or details: nothing in it can fail to be written.
+    let _ = writer::write(out, &body);
 }

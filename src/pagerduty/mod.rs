@@ -35,7 +35,9 @@ pub mod webhook;
 
 // The policy's files name the format's by their own names.
 #[cfg(feature = "pagerduty")]
-use events::{alert, bounded_json, change, dedup_key, error, limits, payload, request, routing_key, severity, web_url};
+use events::{
+    alert, bounded_json, change, dedup_key, error, limits, payload, request, routing_key, severity, web_url, writer,
+};
 
 #[cfg(feature = "pagerduty")]
 #[cfg_attr(docsrs, doc(cfg(feature = "pagerduty")))]

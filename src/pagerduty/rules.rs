@@ -7,7 +7,7 @@ use url::Url;
 use super::alert::{Action, AlertEvent};
 use super::check_run::CheckRun;
 use super::dedup;
-use super::details::details;
+use super::details::{details, job_details};
 use super::error::AlertError;
 use super::job_body::{self, JOB_CLASS_TAIL, JOB_LINK_TEXT, JobTrigger};
 use super::payload::Payload;
@@ -243,7 +243,7 @@ impl IncidentRules {
         let mut payload = Payload::new(summary, &self.source, severity)
             .with_timestamp(job.modification_time)
             .with_class(format!("{class}{JOB_CLASS_TAIL}"))
-            .with_details_json(details(job));
+            .with_written_details(job_details(job));
         if let Some(component) = component {
             payload = payload.with_component(component);
         }
@@ -385,7 +385,7 @@ impl IncidentRules {
         body: &mut Vec<u8>,
     ) -> Result<Option<Action>, AlertError> {
         let Some(alert) = self.alert_within(event, received_for) else { return Ok(None) };
-        request::write_body(&alert, body)?;
+        alert.write_body(body)?;
         Ok(Some(alert.action()))
     }
 
@@ -396,7 +396,7 @@ impl IncidentRules {
         );
         let payload = Payload::new(summary, &self.source, self.default_severity)
             .with_class("visual build")
-            .with_details_json(details(build));
+            .with_written_details(details(build));
         let link = WebUrl::parse(&build.build_url);
         self.trigger(payload, key, link.map(|link| (link, "Visual build")))
     }
@@ -420,7 +420,7 @@ impl IncidentRules {
         let payload = Payload::new(summary, &self.source, Severity::Warning)
             .with_timestamp(usage.timestamp)
             .with_class("concurrency")
-            .with_details_json(details(usage));
+            .with_written_details(details(usage));
         Some(self.trigger(payload, key, None))
     }
 
@@ -436,7 +436,7 @@ impl IncidentRules {
         }
         let payload = Payload::new(summary, &self.source, self.severity(&result.tags))
             .with_class("api test")
-            .with_details_json(details(result))
+            .with_written_details(details(result))
             .with_known_timestamp(result.date);
         self.trigger(payload, key, None)
     }
@@ -454,7 +454,7 @@ impl IncidentRules {
         }
         let payload = Payload::new(summary, &self.source, Severity::Error)
             .with_class("error group")
-            .with_details_json(details(group))
+            .with_written_details(details(group))
             .with_known_timestamp(group.last_seen);
         let link = group.group_url.as_deref().and_then(WebUrl::parse);
         self.trigger(payload, key, link.map(|link| (link, "Error group")))
@@ -470,7 +470,7 @@ impl IncidentRules {
         let summary = format!("{group}{project}: {rejected} rejected, {changed} changed screenshots");
         let payload = Payload::new(summary, &self.source, Severity::Warning)
             .with_class("visual run")
-            .with_details_json(details(run))
+            .with_written_details(details(run))
             .with_known_timestamp(run.end);
         let link = run.url.as_deref().and_then(WebUrl::parse);
         self.trigger(payload, key, link.map(|link| (link, "Visual run")))
@@ -488,7 +488,7 @@ impl IncidentRules {
         }
         let payload = Payload::new(summary, &self.source, Severity::Error)
             .with_class("app crash")
-            .with_details_json(details(app))
+            .with_written_details(details(app))
             .with_known_timestamp(app.timestamp);
         let link = app.links.build_url.as_deref().and_then(WebUrl::parse);
         self.trigger(payload, key, link.map(|link| (link, "Build")))

@@ -57,19 +57,6 @@ impl RawJson {
         // Writing a `Value` cannot fail, and what it writes is valid JSON.
         Self(RawValue::from_string(value.to_string()).unwrap_or_else(|_| RawValue::NULL.to_owned()))
     }
-
-    /// JSON text the crate wrote itself, `None` if it is not JSON after all.
-    #[cfg(feature = "pagerduty")]
-    pub(crate) fn from_written(text: Vec<u8>) -> Option<Self> {
-        let text = String::from_utf8(text).ok()?;
-        RawValue::from_string(text).ok().map(Self)
-    }
-
-    /// `{}`.
-    #[cfg(feature = "pagerduty")]
-    pub(crate) fn empty_object() -> Self {
-        Self(RawValue::from_string("{}".to_owned()).unwrap_or_else(|_| RawValue::NULL.to_owned()))
-    }
 }
 
 impl PartialEq for RawJson {

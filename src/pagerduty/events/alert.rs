@@ -2,10 +2,11 @@
 //! wants them.
 
 use std::borrow::Cow;
+use std::fmt;
 use std::sync::Arc;
 
 use serde::Serialize;
-use serde::ser::{SerializeStruct, Serializer};
+use serde::ser::Serializer;
 
 use super::dedup_key;
 use super::error::AlertError;
@@ -14,6 +15,7 @@ use super::payload::{Image, Link, Payload, bounded};
 use super::request::{self, Endpoint};
 use super::routing_key::RoutingKey;
 use super::web_url::WebUrl;
+use super::writer::{self, AlertBody, Links};
 use crate::outgoing::OutgoingRequest;
 use url::Url;
 
@@ -57,9 +59,29 @@ pub struct AlertEvent {
     action: Action,
     dedup_key: Option<String>,
     trigger: Option<Box<TriggerDetails>>,
+    /// Its body, once written to check it can be sent (the ledger's alerts): sending it then
+    /// writes nothing again.
+    written: Written,
     /// Where it goes, when not to [`ENQUEUE_URL`](crate::pagerduty::ENQUEUE_URL): shared, as the rules
     /// set it on every alert they make.
     events_url: Option<Arc<Url>>,
+}
+
+/// A body written already, or none. It holds the routing key, so `Debug` shows nothing of
+/// it; and it is what the rest says, so it plays no part in equality.
+#[derive(Clone, Default)]
+struct Written(Option<Vec<u8>>);
+
+impl PartialEq for Written {
+    fn eq(&self, _: &Self) -> bool {
+        true
+    }
+}
+
+impl fmt::Debug for Written {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(if self.0.is_some() { "<written>" } else { "<not yet>" })
+    }
 }
 
 /// What only a trigger carries.
@@ -81,6 +103,7 @@ impl AlertEvent {
             action: Action::Trigger,
             dedup_key: None,
             trigger: Some(Box::new(details)),
+            written: Written::default(),
             events_url: None,
         }
     }
@@ -88,13 +111,27 @@ impl AlertEvent {
     /// Acknowledges the alert with `dedup_key`.
     pub fn acknowledge(routing_key: RoutingKey, dedup_key: impl Into<String>) -> Self {
         let dedup_key = Some(bounded_key(dedup_key.into()));
-        Self { routing_key, action: Action::Acknowledge, dedup_key, trigger: None, events_url: None }
+        Self {
+            routing_key,
+            action: Action::Acknowledge,
+            dedup_key,
+            trigger: None,
+            written: Written::default(),
+            events_url: None,
+        }
     }
 
     /// Resolves the alert with `dedup_key`.
     pub fn resolve(routing_key: RoutingKey, dedup_key: impl Into<String>) -> Self {
         let dedup_key = Some(bounded_key(dedup_key.into()));
-        Self { routing_key, action: Action::Resolve, dedup_key, trigger: None, events_url: None }
+        Self {
+            routing_key,
+            action: Action::Resolve,
+            dedup_key,
+            trigger: None,
+            written: Written::default(),
+            events_url: None,
+        }
     }
 
     /// Sends it to `url` instead of [`ENQUEUE_URL`](crate::pagerduty::ENQUEUE_URL): PagerDuty's EU service
@@ -128,6 +165,7 @@ impl AlertEvent {
     /// 190 characters, `#`, and the SHA-256 of the whole key in hex.
     #[must_use]
     pub fn with_dedup_key(mut self, key: impl Into<String>) -> Self {
+        self.written = Written::default();
         self.dedup_key = Some(bounded_key(key.into()));
         self
     }
@@ -143,6 +181,7 @@ impl AlertEvent {
     }
 
     pub(crate) fn with_web_link(mut self, href: WebUrl, text: Option<&str>) -> Self {
+        self.written = Written::default();
         if let Some(details) = &mut self.trigger {
             let text = text.map(|text| bounded(text.to_owned(), MAX_FIELD_CHARS));
             details.links.push(Link { href: href.into_string(), text });
@@ -153,6 +192,7 @@ impl AlertEvent {
     /// Adds an image (triggers only; ignored otherwise).
     #[must_use]
     pub fn with_image(mut self, image: Image) -> Self {
+        self.written = Written::default();
         if let Some(details) = &mut self.trigger {
             details.images.push(image);
         }
@@ -167,6 +207,7 @@ impl AlertEvent {
     }
 
     pub(crate) fn with_web_client(mut self, name: impl Into<String>, url: Option<WebUrl>) -> Self {
+        self.written = Written::default();
         if let Some(details) = &mut self.trigger {
             details.client = Some(bounded(name.into(), MAX_FIELD_CHARS));
             details.client_url = url.map(WebUrl::into_string);
@@ -179,7 +220,13 @@ impl AlertEvent {
     /// why: what the ledger counts as sent must be sendable, or the incident would stay open
     /// with no page out. Only triggers carry what can fail.
     pub(crate) fn sendable(mut self) -> Self {
-        let Err(err) = request::check_writable(&self) else { return self };
+        let err = match self.body() {
+            Ok(body) => {
+                self.written = Written(Some(body));
+                return self;
+            }
+            Err(err) => err,
+        };
         if let Some(details) = &mut self.trigger {
             let payload = details.payload.clone().without_details(&format!("the details were left out: {err}"));
             details.payload = payload;
@@ -218,7 +265,32 @@ impl AlertEvent {
     /// [`AlertError::TooLarge`] over 512 KB, [`AlertError::Unwritable`] for a time outside
     /// the years 0 to 9999.
     pub fn body(&self) -> Result<Vec<u8>, AlertError> {
-        request::body(self)
+        if let Some(body) = &self.written.0 {
+            return Ok(body.clone());
+        }
+        let mut body = Vec::new();
+        self.write_body(&mut body)?;
+        request::check_size(&body)?;
+        Ok(body)
+    }
+
+    /// Appends its body to `out`, through the one writer of alert bodies.
+    pub(crate) fn write_body(&self, out: &mut Vec<u8>) -> Result<(), AlertError> {
+        let trigger = self.trigger.as_deref().map(|details| {
+            details.payload.trigger_body(
+                Links::List(&details.links),
+                &details.images,
+                details.client.as_deref(),
+                details.client_url.as_deref(),
+            )
+        });
+        let body = AlertBody {
+            routing_key: &self.routing_key,
+            dedup_key: self.dedup_key.as_deref(),
+            action: self.action,
+            trigger,
+        };
+        writer::write(out, &body)
     }
 
     /// The request to send: a POST of [`AlertEvent::body`] to
@@ -228,34 +300,17 @@ impl AlertEvent {
     /// # Errors
     /// As [`AlertEvent::body`].
     pub fn request(&self) -> Result<OutgoingRequest, AlertError> {
-        request::request(Endpoint::Alerts, self.events_url.as_deref(), self)
+        Ok(request::request_of(Endpoint::Alerts, self.events_url.as_deref(), self.body()?))
     }
 }
 
 impl Serialize for AlertEvent {
+    /// The body the one writer writes ([`body`](Self::body)), as JSON.
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let mut body = s.serialize_struct("AlertEvent", 8)?;
-        body.serialize_field("routing_key", &self.routing_key)?;
-        if let Some(key) = &self.dedup_key {
-            body.serialize_field("dedup_key", key)?;
-        }
-        body.serialize_field("event_action", &self.action)?;
-        if let Some(details) = &self.trigger {
-            body.serialize_field("payload", &details.payload)?;
-            if !details.links.is_empty() {
-                body.serialize_field("links", &details.links)?;
-            }
-            if !details.images.is_empty() {
-                body.serialize_field("images", &details.images)?;
-            }
-            if let Some(client) = &details.client {
-                body.serialize_field("client", client)?;
-            }
-            if let Some(url) = &details.client_url {
-                body.serialize_field("client_url", url)?;
-            }
-        }
-        body.end()
+        let mut body = Vec::new();
+        self.write_body(&mut body).map_err(serde::ser::Error::custom)?;
+        let text = String::from_utf8(body).map_err(serde::ser::Error::custom)?;
+        serde_json::value::RawValue::from_string(text).map_err(serde::ser::Error::custom)?.serialize(s)
     }
 }
 

@@ -12,3 +12,4 @@ pub(crate) mod request;
 pub(crate) mod routing_key;
 pub(crate) mod severity;
 pub(crate) mod web_url;
+pub(crate) mod writer;

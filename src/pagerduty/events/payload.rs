@@ -7,6 +7,7 @@ use super::error::AlertError;
 use super::limits::{MAX_FIELD_CHARS, MAX_SUMMARY_CHARS};
 use super::severity::Severity;
 use super::web_url::WebUrl;
+use super::writer::{DetailsBody, Links, TriggerBody};
 use crate::support::clip::clip;
 use crate::support::time::serialize_optional_time;
 use crate::values::raw_json::RawJson;
@@ -39,7 +40,38 @@ pub struct Payload {
     /// Kept as the JSON text it is sent as: an event's details are written within bounds
     /// straight from its JSON, never held as a tree of values.
     #[serde(skip_serializing_if = "Option::is_none")]
-    custom_details: Option<RawJson>,
+    custom_details: Option<Details>,
+}
+
+/// Custom details as they are sent.
+#[derive(Debug, Clone, PartialEq)]
+enum Details {
+    /// Given as a value, and checked as JSON then.
+    Json(RawJson),
+    /// A JSON object this crate wrote itself, sent as it is, without reading it again.
+    Written(String),
+}
+
+impl Details {
+    fn as_str(&self) -> &str {
+        match self {
+            Self::Json(json) => json.as_str(),
+            Self::Written(text) => text,
+        }
+    }
+}
+
+impl Serialize for Details {
+    /// As the JSON it is; only a payload serialized through serde (not an alert's body, which
+    /// the crate writes itself) reads written details again.
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Self::Json(json) => json.serialize(s),
+            Self::Written(text) => {
+                serde_json::value::RawValue::from_string(text.clone()).map_err(serde::ser::Error::custom)?.serialize(s)
+            }
+        }
+    }
 }
 
 impl Payload {
@@ -95,13 +127,13 @@ impl Payload {
     /// fit PagerDuty's 512 KB ([`AlertEvent::body`](crate::pagerduty::AlertEvent::body) says when not).
     #[must_use]
     pub fn with_custom_details(mut self, details: serde_json::Map<String, serde_json::Value>) -> Self {
-        self.custom_details = Some(RawJson::from_value(&serde_json::Value::Object(details)));
+        self.custom_details = Some(Details::Json(RawJson::from_value(&serde_json::Value::Object(details))));
         self
     }
 
-    /// Details written as JSON text already (an object), as an event's are.
-    pub(crate) fn with_details_json(mut self, details: RawJson) -> Self {
-        self.custom_details = Some(details);
+    /// Details this crate wrote as a JSON object (an event's), trusted to be one.
+    pub(crate) fn with_written_details(mut self, details: String) -> Self {
+        self.custom_details = Some(Details::Written(details));
         self
     }
 
@@ -110,7 +142,7 @@ impl Payload {
     /// their place.
     pub(crate) fn without_details(mut self, left_out: &str) -> Self {
         let note = serde_json::json!({ "left_out": clip(left_out, MAX_FIELD_CHARS) });
-        self.custom_details = Some(RawJson::from_value(&note));
+        self.custom_details = Some(Details::Json(RawJson::from_value(&note)));
         self.timestamp = None;
         self
     }
@@ -123,6 +155,33 @@ impl Payload {
     /// The severity.
     pub fn severity(&self) -> Severity {
         self.severity
+    }
+
+    /// Lends the one writer what the payload says, with `links` and the rest of the trigger.
+    pub(crate) fn trigger_body<'a>(
+        &'a self,
+        links: Links<'a>,
+        images: &'a [Image],
+        client: Option<&'a str>,
+        client_url: Option<&'a str>,
+    ) -> TriggerBody<'a> {
+        TriggerBody {
+            summary: &self.summary,
+            source: &self.source,
+            severity: self.severity,
+            timestamp: self.timestamp,
+            component: self.component.as_deref(),
+            group: self.group.as_deref(),
+            class: self.class.as_deref().map(|class| [class, ""]),
+            details: self
+                .custom_details
+                .as_ref()
+                .map_or(DetailsBody::None, |details| DetailsBody::Json(details.as_str())),
+            links,
+            images,
+            client,
+            client_url,
+        }
     }
 }
 
@@ -165,6 +224,11 @@ pub struct Image {
 }
 
 impl Image {
+    /// Its source, link and alternative text, for the writer.
+    pub(crate) fn parts(&self) -> (&str, Option<&str>, Option<&str>) {
+        (&self.src, self.href.as_deref(), self.alt.as_deref())
+    }
+
     /// An image served from `src`, which must be an `https` URL.
     ///
     /// # Errors

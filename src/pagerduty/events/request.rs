@@ -35,11 +35,16 @@ pub(crate) fn request(
     url: Option<&Url>,
     value: &impl Serialize,
 ) -> Result<OutgoingRequest, AlertError> {
+    Ok(request_of(endpoint, url, body(value)?))
+}
+
+/// `body`, written already, posted to `url`, or to `endpoint`'s default URL.
+pub(crate) fn request_of(endpoint: Endpoint, url: Option<&Url>, body: Vec<u8>) -> OutgoingRequest {
     let url = url.unwrap_or(match endpoint {
         Endpoint::Alerts => &ENQUEUE,
         Endpoint::Changes => &CHANGE_ENQUEUE,
     });
-    Ok(OutgoingRequest::json(url.clone(), body(value)?))
+    OutgoingRequest::json(url.clone(), body)
 }
 
 /// `url` as an Events API URL: the routing key travels in the body, so `https`, or `http` to a
@@ -69,36 +74,11 @@ pub(crate) fn events_url(url: &str) -> Result<Url, AlertError> {
 
 /// `value` serialized, within PagerDuty's limit.
 pub(crate) fn body(value: &impl Serialize) -> Result<Vec<u8>, AlertError> {
-    let mut body = Vec::new();
-    write_body(value, &mut body)?;
+    // Parsed times are always writable, but a hand-built one (a change event's) may lie
+    // outside the years 0 to 9999.
+    let body = serde_json::to_vec(value).map_err(|err| AlertError::Unwritable { reason: err.to_string() })?;
     check_size(&body)?;
     Ok(body)
-}
-
-/// Appends `value` serialized to `out`.
-pub(crate) fn write_body(value: &impl Serialize, out: &mut Vec<u8>) -> Result<(), AlertError> {
-    // Parsed times are always writable, but a hand-built one (a `CheckRun`'s, a payload's)
-    // may lie outside the years 0 to 9999.
-    serde_json::to_writer(out, value).map_err(|err| AlertError::Unwritable { reason: err.to_string() })
-}
-
-/// Whether `value` serializes, within PagerDuty's limit, without keeping what it writes: for
-/// a check before a body is needed.
-pub(crate) fn check_writable(value: &impl Serialize) -> Result<(), AlertError> {
-    /// Counts what it is given, and keeps nothing.
-    struct Counter(usize);
-    impl std::io::Write for Counter {
-        fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
-            self.0 += bytes.len();
-            Ok(bytes.len())
-        }
-        fn flush(&mut self) -> std::io::Result<()> {
-            Ok(())
-        }
-    }
-    let mut counter = Counter(0);
-    serde_json::to_writer(&mut counter, value).map_err(|err| AlertError::Unwritable { reason: err.to_string() })?;
-    if counter.0 > MAX_BODY_BYTES { Err(AlertError::TooLarge { size: counter.0 }) } else { Ok(()) }
 }
 
 /// Whether `body` is within PagerDuty's limit.

@@ -4,8 +4,6 @@
 use std::borrow::Cow;
 use std::fmt;
 
-use sha2::{Digest, Sha256};
-
 use time::{Duration, OffsetDateTime};
 
 use super::super::check_run::CheckRun;
@@ -129,9 +127,8 @@ impl IncidentLedger {
     /// A ledger over `rules`, keeping its states in memory: page after one failure, resolve
     /// after one success, per test.
     pub fn new(rules: IncidentRules) -> Self {
-        let digest = Sha256::digest(rules.routing_key().expose().as_bytes());
         Self {
-            namespace: format!("{}:", hex::encode(&digest[..8])),
+            namespace: format!("{}:", rules.routing_key().short_hash()),
             rules,
             store: MemoryIncidentStore::new(),
             policy: Policy::default(),
