@@ -26,7 +26,7 @@ fn requests(count: usize, endpoints: usize) -> Vec<OutgoingRequest> {
     (0..count)
         .map(|n| {
             let mut job = Job::new(format!("{n:032x}"), JobStatus::Failed, OffsetDateTime::UNIX_EPOCH);
-            job.name = Some(format!("test {n}"));
+            job.name = Some(format!("test {n}").into());
             connectors[n % endpoints].request(&Event::Job(job)).unwrap().unwrap()
         })
         .collect()

@@ -45,7 +45,7 @@ impl Rng {
 
 /// One delivery: the event, and when it arrives (the host's `now`).
 struct Delivery {
-    event: Event,
+    event: Event<'static>,
     at: OffsetDateTime,
 }
 
@@ -72,7 +72,7 @@ fn day() -> (Vec<Delivery>, usize) {
             if failed { JobStatus::Failed } else { JobStatus::Passed },
             midnight + offset,
         );
-        job.name = Some(format!("test {test}"));
+        job.name = Some(format!("test {test}").into());
         job.org_id = Some("7fb25570b4064716b9b6daae1a846790".into());
         let event = Event::Job(job);
         let at = midnight + offset + Duration::seconds(5);

@@ -44,8 +44,8 @@ fn stream() -> Stream {
     for (round, status) in [(0, JobStatus::Failed), (1, JobStatus::Passed)] {
         for test in 0..TESTS {
             let mut job = fixture.clone();
-            job.id = format!("{}{round}{test:04}", &fixture.id[..fixture.id.len() - 5]);
-            job.name = Some(format!("checkout applies discount {test}"));
+            job.id = format!("{}{round}{test:04}", &fixture.id[..fixture.id.len() - 5]).into();
+            job.name = Some(format!("checkout applies discount {test}").into());
             job.status = status.clone();
             job.passed = Some(round == 1);
             if round == 1 {

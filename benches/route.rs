@@ -14,7 +14,7 @@ use sauce_webhooks::{Event, Router};
 use subscriptions::{id, owner, router};
 
 /// A failed VDC job of a user, team and organization that each have exactly one subscription.
-fn probe(user: &str, team: &str, org: &str) -> Event {
+fn probe(user: &str, team: &str, org: &str) -> Event<'static> {
     let body = format!(
         r#"{{"id":"j","data_type":"vdc","status":"FAILED","creation_time":0,"owner_id":"{user}","team_id":"{team}","org_id":"{org}"}}"#
     );
@@ -23,7 +23,7 @@ fn probe(user: &str, team: &str, org: &str) -> Event {
 
 /// Failed jobs of existing users, teams and organizations, different each time, so that a
 /// router too big for the cache pays its misses.
-fn spread_events(n: u64) -> Vec<Event> {
+fn spread_events(n: u64) -> Vec<Event<'static>> {
     (0..1024u64)
         .map(|k| {
             let (user, team, org) = owner((k * 7919) % n);

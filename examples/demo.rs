@@ -128,7 +128,7 @@ fn sign_and_verify() -> Result {
     Ok(())
 }
 
-fn parse() -> Result<Vec<Event>> {
+fn parse() -> Result<Vec<Event<'static>>> {
     println!("\n== parse: every bundled payload ==");
     for (label, body) in PAYLOADS {
         let event = Event::from_slice(body)?;

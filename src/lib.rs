@@ -26,7 +26,7 @@
 //! | module | what it holds |
 //! |---|---|
 //! | [`signature`] | [`Verifier`](signature::Verifier), [`Verified`](signature::Verified), [`Secret`](signature::Secret), [`sign`](signature::sign); the schemes [`SauceLabs`](signature::SauceLabs) and [`PagerDutyV3`](signature::PagerDutyV3) |
-//! | the root | the events: [`Event`], [`Job`], borrowed as [`EventRef`] and [`JobRef`] with [`Text`]s, [`Concurrency`], [`VisualBuild`] and their enums; [`RawJson`]; [`ParseError`]; [`Batch`]; the ids [`OrgId`], [`TeamId`], [`UserId`] |
+//! | the root | the events: [`Event`], [`Job`] (their texts [`Text`]s, lent from the body or owned), [`Concurrency`], [`VisualBuild`] and their enums; [`RawJson`]; [`ParseError`]; [`Batch`]; the ids [`OrgId`], [`TeamId`], [`UserId`] |
 //! | [`routing`] | [`Subscription`](routing::Subscription), [`Scope`](routing::Scope), [`Topic`](routing::Topic), [`Router`] |
 //! | [`routing::access`] | who may subscribe for what |
 //! | [`outgoing`] | [`OutgoingRequest`](outgoing::OutgoingRequest), what the crate asks the host to send; [`outgoing::endpoint`], which URLs webhooks may point at |
@@ -127,8 +127,8 @@ mod wire;
 
 pub use event::{
     ApiTestResult, AppDistributionEvent, AppLinks, BuildStatus, BuildSummary, ComponentBuildStatus, Concurrency,
-    ConcurrencyUsage, DataCenter, DataType, ErrorGroup, Event, EventOf, EventRef, EventText, Job, JobRef, JobStatus,
-    RunTotals, Slots, Visibility, VisualBuild, VisualRun,
+    ConcurrencyUsage, DataCenter, DataType, ErrorGroup, Event, Job, JobStatus, RunTotals, Slots, Visibility,
+    VisualBuild, VisualRun,
 };
 #[cfg(feature = "routing")]
 #[cfg_attr(docsrs, doc(cfg(feature = "routing")))]

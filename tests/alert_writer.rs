@@ -134,9 +134,9 @@ fn a_job_at_every_bound_is_written_as_it_serializes() {
         .with_name(long.clone())
         .with_error(format!("{long}\nsecond line"))
         .with(|job| {
-            job.tags = (0..40).map(|i| format!("tag {i} {long}")).collect();
-            job.build = Some(format!("{long}   "));
-            job.browser_name = Some(long.clone());
+            job.tags = (0..40).map(|i| format!("tag {i} {long}").into()).collect();
+            job.build = Some(format!("{long}   ").into());
+            job.browser_name = Some(long.clone().into());
             job.data_type = DataType::Other("x".repeat(2000));
         })
         .event();
@@ -170,10 +170,10 @@ proptest! {
         odd in any::<bool>(),
     ) {
         if let Some(long) = long {
-            job.error = Some(long.clone());
-            job.name = Some(long);
+            job.error = Some(long.clone().into());
+            job.name = Some(long.into());
         }
-        job.tags.extend((0..extra_tags).map(|i| format!("severity:{}", ["critical", "info", "bogus"][i % 3])));
+        job.tags.extend((0..extra_tags).map(|i| format!("severity:{}", ["critical", "info", "bogus"][i % 3]).into()));
         if failed {
             job.status = sauce_webhooks::JobStatus::Failed;
         }
@@ -210,7 +210,7 @@ fn the_ledgers_alerts_are_the_bodies_write_alert_writes() {
         let Event::Job(mut job) = failed else { unreachable!() };
         job.status = sauce_webhooks::JobStatus::Passed;
         job.passed = Some(true);
-        job.id = format!("{}-next", job.id);
+        job.id = format!("{}-next", job.id).into();
         job.modification_time += sauce_webhooks::time::Duration::minutes(5);
         let passed = Event::Job(job);
         let Decision::Send(resolve) = ledger.apply(&passed, now).unwrap() else { panic!("the pass resolves") };

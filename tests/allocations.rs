@@ -2,7 +2,7 @@
 //! linked only into this test binary).
 
 use sauce_webhooks::signature::{PagerDutyV3, Secret, Verifier, sign};
-use sauce_webhooks::{Event, EventRef, Job, JobRef};
+use sauce_webhooks::{Event, Job};
 
 #[test]
 fn verify_allocates_nothing() {
@@ -58,7 +58,7 @@ fn held_blocks(job: &Job) -> u64 {
     blocks as u64
 }
 
-fn parse_counting(body: &[u8]) -> (Job, allocation_counter::AllocationInfo) {
+fn parse_counting(body: &[u8]) -> (Job<'_>, allocation_counter::AllocationInfo) {
     let mut parsed = None;
     let info = allocation_counter::measure(|| parsed = Some(Event::from_slice(body)));
     let Some(Ok(Event::Job(job))) = parsed else { panic!("a job: {parsed:?}") };
@@ -81,14 +81,14 @@ fn parsing_a_job_allocates_one_block_per_text_field_and_tag_plus_the_tags_vector
     let (job, info) = parse_counting(&body);
     assert_eq!(held_blocks(&job), 23);
     assert_eq!(info.count_current, 23, "the job holds exactly those blocks: {info:?}");
-    let longest_escaped = job.error.as_ref().map_or(0, String::len);
+    let longest_escaped = job.error.as_ref().map_or(0, |error| error.len());
     let doublings = u64::from(longest_escaped.next_power_of_two().trailing_zeros());
     assert!(info.count_total <= 23 + doublings, "{info:?}");
 }
 
 /// The blocks a borrowed job holds: its ids, the tags vector, and each text the body escapes
 /// (unescaped into a copy of its own).
-fn held_by_borrowed(job: &JobRef<'_>) -> u64 {
+fn held_by_borrowed(job: &Job<'_>) -> u64 {
     let ids = [job.owner_id.is_some(), job.org_id.is_some(), job.team_id.is_some()];
     let texts = [
         &job.owner,
@@ -121,7 +121,7 @@ fn a_borrowed_job_allocates_only_its_ids_tags_vector_and_escaped_texts() {
         "visibility":"TEAM","device":"","tags":["smoke","severity:critical"]}"#;
     let mut parsed = None;
     let info = allocation_counter::measure(|| parsed = Some(Event::from_slice_borrowed(plain)));
-    let Some(Ok(EventRef::Job(job))) = parsed else { panic!("a job: {parsed:?}") };
+    let Some(Ok(Event::Job(job))) = parsed else { panic!("a job: {parsed:?}") };
     // Two ids, the tags vector, and the version written out from a number.
     assert!(job.name.as_ref().unwrap().is_lent() && !job.browser_version.as_ref().unwrap().is_lent());
     assert_eq!((info.count_current, info.count_total), (4, 4), "{info:?}");
@@ -129,14 +129,14 @@ fn a_borrowed_job_allocates_only_its_ids_tags_vector_and_escaped_texts() {
     let body = std::fs::read(concat!(env!("CARGO_MANIFEST_DIR"), "/src/testing/payloads/vdc_job_failed.json")).unwrap();
     let mut parsed = None;
     let info = allocation_counter::measure(|| parsed = Some(Event::from_slice_borrowed(&body)));
-    let Some(Ok(EventRef::Job(job))) = parsed else { panic!("a job: {parsed:?}") };
+    let Some(Ok(Event::Job(job))) = parsed else { panic!("a job: {parsed:?}") };
     let held = held_by_borrowed(&job);
     assert!(held < 8, "{held}");
     assert_eq!(info.count_current, i64::try_from(held).unwrap(), "the job holds exactly those blocks: {info:?}");
     let longest_escaped = job.error.as_ref().map_or(0, |error| error.len());
     let doublings = u64::from(longest_escaped.next_power_of_two().trailing_zeros());
     assert!(info.count_total <= held + doublings, "{info:?}");
-    assert_eq!(EventRef::Job(job).into_owned(), Event::from_slice(&body).unwrap());
+    assert_eq!(Event::Job(job).into_owned(), Event::from_slice(&body).unwrap());
 }
 
 /// Allocations of the whole path the pipeline bench measures: verify, parse (borrowed), route
@@ -180,7 +180,7 @@ fn the_pipeline_allocates_what_the_event_keeps_and_a_few_more() {
         };
         let (event, routed) = run();
         assert_eq!(routed, 3);
-        let EventRef::Job(job) = &event else { unreachable!() };
+        let Event::Job(job) = &event else { unreachable!() };
         let held = held_by_borrowed(job);
         drop(event);
         let mut parsed = None;

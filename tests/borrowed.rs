@@ -9,7 +9,7 @@ use sauce_webhooks::pagerduty::{Granularity, IncidentLedger, IncidentRules, Rout
 use sauce_webhooks::routing::{Scope, Subscription, Topic};
 use sauce_webhooks::testing::{ORG_ID, fixtures};
 use sauce_webhooks::time::OffsetDateTime;
-use sauce_webhooks::{Event, EventRef, OrgId, Router};
+use sauce_webhooks::{Event, OrgId, Router};
 
 fn bodies() -> Vec<Vec<u8>> {
     let mut bodies: Vec<Vec<u8>> = [
@@ -40,10 +40,10 @@ fn rules() -> IncidentRules {
 fn every_fixture_parses_borrowed_to_the_owned_event() {
     for body in bodies() {
         let owned = Event::from_slice(&body);
-        let borrowed = Event::from_slice_borrowed(&body).map(EventRef::into_owned);
+        let borrowed = Event::from_slice_borrowed(&body).map(Event::into_owned);
         assert_eq!(borrowed, owned, "{}", String::from_utf8_lossy(&body));
     }
-    let EventRef::Job(job) = Event::from_slice_borrowed(fixtures::VDC_JOB_FAILED).unwrap() else { panic!("a job") };
+    let Event::Job(job) = Event::from_slice_borrowed(fixtures::VDC_JOB_FAILED).unwrap() else { panic!("a job") };
     assert!(job.id.is_lent() && job.name.as_ref().is_some_and(sauce_webhooks::Text::is_lent));
     // The error holds `\n` and `\"`: unescaped into a copy, which is not taken for lent.
     let error = job.error.as_ref().unwrap();
@@ -136,7 +136,7 @@ fn texts_compare_hash_and_sort_as_their_str() {
     use std::collections::{BTreeSet, HashMap};
 
     let body = br#"{"id":"a1","status":"FAILED","creation_time":0,"name":"checkout","tags":["smoke","cart","a\"b"]}"#;
-    let EventRef::Job(job) = Event::from_slice_borrowed(body).unwrap() else { panic!("a job") };
+    let Event::Job(job) = Event::from_slice_borrowed(body).unwrap() else { panic!("a job") };
     let name = job.name.clone().unwrap();
     let (same, other) = (String::from("checkout"), String::from("checkout works"));
     assert_eq!(name, "checkout");

@@ -27,7 +27,7 @@ fn now() -> OffsetDateTime {
 }
 
 /// A notification of the error group `fingerprint`, last seen `minutes` before `now()`.
-fn group(fingerprint: &str, minutes: i64) -> Event {
+fn group(fingerprint: &str, minutes: i64) -> Event<'static> {
     ErrorGroupBuilder::new()
         .with(|group| {
             fingerprint.clone_into(&mut group.fingerprint);

@@ -16,7 +16,7 @@ fn connector() -> WebhookConnector {
     WebhookConnector::new(Endpoint::parse("https://hooks.example.com/sauce").unwrap())
 }
 
-fn job(fields: &Value) -> Event {
+fn job(fields: &Value) -> Event<'static> {
     let mut body = json!({"id": "j1", "data_type": "vdc", "status": "FAILED", "creation_time": 0, "org_id": "acme"});
     body.as_object_mut().unwrap().extend(fields.as_object().unwrap().clone());
     Event::from_slice(&serde_json::to_vec(&body).unwrap()).unwrap()
@@ -24,7 +24,7 @@ fn job(fields: &Value) -> Event {
 
 mod common;
 
-fn fixture(name: &str) -> Event {
+fn fixture(name: &str) -> Event<'static> {
     Event::from_slice(&common::read(name)).unwrap()
 }
 

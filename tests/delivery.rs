@@ -91,7 +91,7 @@ fn webhook_message(endpoint: u8, n: usize) -> Message {
     let url = format!("https://hooks{endpoint}.example.com/in");
     let connector = WebhookConnector::new(Endpoint::parse(&url).unwrap()).with_on_success(true);
     let mut job = Job::new(format!("{endpoint}-{n}"), JobStatus::Failed, start());
-    job.name = Some(format!("message {n}"));
+    job.name = Some(format!("message {n}").into());
     Message::webhook(connector.request(&Event::Job(job)).unwrap().unwrap())
 }
 

@@ -120,7 +120,7 @@ fn a_group_pages_once_however_often_it_is_notified() {
 
     let ledger = IncidentLedger::new(rules);
     let now = OffsetDateTime::now_utc();
-    let notified = |last: i64| -> Event {
+    let notified = |last: i64| -> Event<'static> {
         let mut group = group(fixtures::ERROR_GROUP);
         group.last_seen = Some(now - sauce_webhooks::time::Duration::minutes(last));
         Event::ErrorGroup(group)

@@ -5,7 +5,7 @@ use sauce_webhooks::routing::{Outcomes, Scope, Subscription, Topic};
 
 mod common;
 
-fn fixture(name: &str) -> Event {
+fn fixture(name: &str) -> Event<'static> {
     Event::from_slice(&common::read(name)).unwrap()
 }
 

@@ -33,7 +33,7 @@ struct Run {
 }
 
 impl Run {
-    fn event(&self) -> Event {
+    fn event(&self) -> Event<'static> {
         let status = match self.says {
             Says::Failed => JobStatus::Failed,
             Says::Passed => JobStatus::Passed,
@@ -41,7 +41,7 @@ impl Run {
         };
         let mut job = Job::new(self.id.clone(), status, self.at - Duration::minutes(1));
         job.modification_time = self.at;
-        job.name = Some(format!("test {}", self.test));
+        job.name = Some(format!("test {}", self.test).into());
         job.org_id = Some("acme".into());
         Event::Job(job)
     }
@@ -259,7 +259,7 @@ struct Untimed {
 }
 
 impl Untimed {
-    fn event(&self) -> Event {
+    fn event(&self) -> Event<'static> {
         if self.build {
             let status = if self.failed { BuildStatus::Rejected } else { BuildStatus::Approved };
             let name = format!("project {}", self.test);
@@ -486,7 +486,7 @@ fn what_the_ledger_says_to_send_can_always_be_sent() {
 }
 
 /// A failure or success of test 0 at `minute`, with its own id.
-fn run(says: Says, minute: i64, id: &str) -> Event {
+fn run(says: Says, minute: i64, id: &str) -> Event<'static> {
     Run { test: 0, says, at: start() + Duration::minutes(minute), id: id.into() }.event()
 }
 
@@ -536,7 +536,7 @@ fn results_at_the_same_moment_delivered_again_do_not_flap() {
 
 #[test]
 fn results_without_a_time_of_their_own_are_told_apart_by_their_ids() {
-    let build = |id: &str, status| -> Event {
+    let build = |id: &str, status| -> Event<'static> {
         Event::VisualBuild(VisualBuild::new("acme", "u1", id, "nightly", "https://x", status, DataCenter::UsWest1))
     };
     let ledger = IncidentLedger::new(rules()).with_failures_to_page(2);
@@ -594,7 +594,7 @@ fn the_memory_store_holds_a_bounded_number_of_short_keys() {
     let ledger = IncidentLedger::new(rules()).with_store(MemoryIncidentStore::new().with_max_keys(3));
     let failed = |name: String| {
         let mut job = Job::new(format!("id {name}"), JobStatus::Failed, start());
-        (job.name, job.org_id) = (Some(name), Some("acme".into()));
+        (job.name, job.org_id) = (Some(name.into()), Some("acme".into()));
         Event::Job(job)
     };
     let long = "x".repeat(100_000);
@@ -608,7 +608,7 @@ fn the_memory_store_holds_a_bounded_number_of_short_keys() {
     assert!(matches!(full, LedgerError::Store(MemoryStoreError::Full { max_keys: 3 })), "{full}");
     assert_eq!(ledger.store().len(), 3);
     // Open incidents are kept by pruning; closed ones go.
-    let passed = |name: &str| {
+    let passed = |name: &'static str| {
         let mut job = Job::new("p", JobStatus::Passed, start());
         (job.name, job.org_id, job.modification_time) =
             (Some(name.into()), Some("acme".into()), start() + Duration::hours(1));

@@ -21,7 +21,7 @@ fn fixture(name: &str) -> Vec<u8> {
     common::read(name)
 }
 
-fn event(name: &str) -> Event {
+fn event(name: &str) -> Event<'static> {
     Event::from_slice(&fixture(name)).unwrap()
 }
 

@@ -12,14 +12,14 @@ fn fixture(name: &str) -> Vec<u8> {
     common::read(name)
 }
 
-fn job(name: &str) -> Job {
+fn job(name: &str) -> Job<'static> {
     match Event::from_slice(&fixture(name)) {
         Ok(Event::Job(job)) => job,
         other => panic!("{name}: expected a job, got {other:?}"),
     }
 }
 
-fn jobs(name: &str) -> Vec<Job> {
+fn jobs(name: &str) -> Vec<Job<'static>> {
     Event::from_slice_batch(&fixture(name))
         .map(|event| match event.unwrap_or_else(|e| panic!("{name}: {e}")) {
             Event::Job(job) => job,

@@ -68,7 +68,7 @@ fn unknown() -> impl Strategy<Value = serde_json::Value> {
         .prop_map(|m| serde_json::Value::Object(m.into_iter().collect()))
 }
 
-fn event() -> impl Strategy<Value = Event> {
+fn event() -> impl Strategy<Value = Event<'static>> {
     prop_oneof![
         job().prop_map(Event::Job),
         concurrency().prop_map(Event::Concurrency),

@@ -51,7 +51,7 @@ fn quoted(id: Option<&str>) -> String {
     id.map_or_else(|| "null".to_owned(), |id| format!("\"{id}\""))
 }
 
-fn event() -> impl Strategy<Value = Event> {
+fn event() -> impl Strategy<Value = Event<'static>> {
     let job = (maybe(&USERS), maybe(&TEAMS), maybe(&ORGS), prop::sample::select(&["vdc", "rdc", "api"][..]), any::<bool>())
         .prop_map(|(user, team, org, data_type, failed)| {
             format!(

@@ -25,7 +25,7 @@ fn globex() -> OrgId {
 }
 
 /// A failure of each product whose webhooks name no organization.
-fn project_failures() -> Vec<Event> {
+fn project_failures() -> Vec<Event<'static>> {
     vec![
         ApiTestBuilder::new().failed().event(),
         ErrorGroupBuilder::new().event(),
@@ -125,7 +125,7 @@ fn a_job_without_an_organization_is_keyed_under_the_one_it_was_received_for() {
 fn a_custom_key_names_the_organization_whatever_the_kind() {
     // A host that keys jobs by name and apps by app name, in one ledger for every organization.
     let by_name = Granularity::custom(|event| match event {
-        Event::Job(job) => job.name.clone(),
+        Event::Job(job) => job.name.clone().map(String::from),
         Event::AppDistribution(app) => app.app_name.clone(),
         _ => None,
     });
@@ -153,7 +153,7 @@ fn a_custom_key_names_the_organization_whatever_the_kind() {
 
     // The docs' example keyed by branch: acme's main and globex's main are two incidents.
     let by_branch = IncidentLedger::new(rules()).with_granularity(Granularity::custom(|event| match event {
-        Event::Job(job) => job.branch_name.clone(),
+        Event::Job(job) => job.branch_name.clone().map(String::from),
         _ => None,
     }));
     let on_main = |org: &str| JobBuilder::new().with_org(org).with(|job| job.branch_name = Some("main".into())).event();

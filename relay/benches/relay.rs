@@ -67,7 +67,7 @@ fn scenario(label: &str, test_of: fn(usize) -> String) {
         let mut answered = Vec::with_capacity(backlog);
         for n in 0..backlog {
             let mut job = Job::new(format!("run-{}", sent + n), JobStatus::Failed, OffsetDateTime::now_utc());
-            (job.name, job.org_id) = (Some(test_of(sent + n)), Some(ORG.into()));
+            (job.name, job.org_id) = (Some(test_of(sent + n).into()), Some(ORG.into()));
             let body = serde_json::to_vec(&Event::Job(job)).unwrap();
             let signature = sign(&Secret::new(SECRET).unwrap(), &body).to_string();
             let response = agent.post(&url).header(SIGNATURE_HEADER, &signature).send(&body[..]).unwrap();

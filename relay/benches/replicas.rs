@@ -103,7 +103,7 @@ fn run(label: &str, databases: &[String]) {
                 let url = format!("http://{listen}/webhooks/sauce");
                 for n in client * share..(client + 1) * share {
                     let mut job = Job::new(format!("run-{n}"), JobStatus::Failed, OffsetDateTime::now_utc());
-                    (job.name, job.org_id) = (Some(format!("test {n}")), Some(ORG.into()));
+                    (job.name, job.org_id) = (Some(format!("test {n}").into()), Some(ORG.into()));
                     let body = serde_json::to_vec(&Event::Job(job)).unwrap();
                     let signature = sign(&Secret::new(SECRET).unwrap(), &body).to_string();
                     let answer = agent.post(&url).header(SIGNATURE_HEADER, &signature).send(&body[..]).unwrap();

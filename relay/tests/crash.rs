@@ -23,7 +23,7 @@ type Log = std::sync::Arc<std::sync::Mutex<Vec<Received>>>;
 
 /// The webhook bodies the test sends: runs of a few tests, failing and passing, and one test
 /// whose page PagerDuty refuses with a 400.
-fn events() -> Vec<Event> {
+fn events() -> Vec<Event<'static>> {
     let plan: &[(&str, &[&str])] = &[
         ("checkout", &["FAILED", "FAILED", "PASSED", "FAILED", "PASSED"]),
         ("login", &["PASSED", "FAILED", "PASSED", "FAILED", "FAILED", "PASSED"]),
@@ -39,7 +39,7 @@ fn events() -> Vec<Event> {
             let status = if *status == "FAILED" { JobStatus::Failed } else { JobStatus::Passed };
             let mut job = Job::new(format!("{test}-{round}"), status, start);
             job.modification_time = start + sauce_webhooks::time::Duration::minutes(i64::try_from(round).unwrap());
-            (job.name, job.org_id) = (Some((*test).to_owned()), Some(ORG.into()));
+            (job.name, job.org_id) = (Some((*test).to_owned().into()), Some(ORG.into()));
             job.browser_name = Some("chrome".into());
             events.push(Event::Job(job));
         }
@@ -221,7 +221,7 @@ fn a_killed_relay_loses_nothing_and_reorders_nothing(kind: &str, database: Optio
     let mut runs: HashMap<String, Vec<String>> = HashMap::new();
     for event in &events {
         let Event::Job(job) = event else { unreachable!() };
-        runs.entry(job.name.clone().unwrap()).or_default().push(job.id.clone());
+        runs.entry(job.name.clone().unwrap().into()).or_default().push(job.id.clone().into());
     }
     assert_eq!(chat_runs(&chat_received), runs, "the chat got every event, in order per test");
     // The 400 was not retried; the 429 and the 500 were; what was under way at the kill was

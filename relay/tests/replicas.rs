@@ -20,7 +20,7 @@ use serde_json::{Value, json};
 type Log = Arc<Mutex<Vec<Received>>>;
 
 /// Six tests, failing and passing over eight rounds.
-fn events() -> Vec<Event> {
+fn events() -> Vec<Event<'static>> {
     let start = OffsetDateTime::now_utc() - sauce_webhooks::time::Duration::hours(1);
     let mut events = Vec::new();
     for round in 0..8_i64 {
@@ -29,7 +29,7 @@ fn events() -> Vec<Event> {
             let status = if (round + test) % 3 == 0 { JobStatus::Failed } else { JobStatus::Passed };
             let mut job = Job::new(format!("t{test}-r{round}"), status, start);
             job.modification_time = start + sauce_webhooks::time::Duration::minutes(round);
-            (job.name, job.org_id) = (Some(format!("test {test}")), Some(ORG.into()));
+            (job.name, job.org_id) = (Some(format!("test {test}").into()), Some(ORG.into()));
             events.push(Event::Job(job));
         }
     }
@@ -179,7 +179,7 @@ fn replicas_killed_and_started_again_lose_nothing_double_nothing_reorder_nothing
     let mut runs: HashMap<String, Vec<String>> = HashMap::new();
     for event in &events {
         let Event::Job(job) = event else { unreachable!() };
-        runs.entry(job.name.clone().unwrap()).or_default().push(job.id.clone());
+        runs.entry(job.name.clone().unwrap().into()).or_default().push(job.id.clone().into());
     }
     assert_eq!(chat_runs(&posts), runs, "each event once, in order per test");
     let sent = posts.lock().unwrap().len();

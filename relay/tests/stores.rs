@@ -31,7 +31,7 @@ fn message(test: u8, n: usize) -> Message {
     let connector =
         WebhookConnector::new(Endpoint::parse("https://hooks.example.com/in").unwrap()).with_on_success(true);
     let mut job = Job::new(format!("run-{n}"), JobStatus::Failed, start());
-    job.name = Some(format!("test {test}"));
+    job.name = Some(format!("test {test}").into());
     let event = Event::Job(job);
     Message::webhook(connector.request(&event).unwrap().unwrap()).ordered_per_test(&event).for_subscription("chat")
 }
@@ -41,9 +41,9 @@ fn ledger<D: Database>(store: &D) -> IncidentLedger<D> {
         .with_store(store.clone())
 }
 
-fn failed(name: &str, id: &str, at: OffsetDateTime, status: JobStatus) -> Event {
-    let mut job = Job::new(id, status, at);
-    (job.name, job.modification_time) = (Some(name.to_owned()), at);
+fn failed(name: &str, id: &str, at: OffsetDateTime, status: JobStatus) -> Event<'static> {
+    let mut job = Job::new(id.to_owned(), status, at);
+    (job.name, job.modification_time) = (Some(name.to_owned().into()), at);
     Event::Job(job)
 }
 

@@ -143,7 +143,7 @@ fn chunks(mut count: usize, chunk: impl Fn() -> Bytes + Unpin) -> Frames<impl Fn
 #[tokio::test]
 async fn a_large_body_is_verified_off_the_serving_threads_with_the_same_result() {
     // 100 jobs, about 90 KiB: past the size verified inline.
-    let jobs: Vec<Event> = (0..100)
+    let jobs: Vec<Event<'static>> = (0..100)
         .map(|n| JobBuilder::new().with_id(format!("run-{n}")).with_status(JobStatus::Passed).event())
         .collect();
     let body = serde_json::to_vec(&jobs).unwrap();
@@ -346,7 +346,7 @@ async fn a_sent_secret_is_checked_from_its_configured_header() {
     assert_eq!(answer(app, request("guess")).await.0, StatusCode::UNAUTHORIZED);
 }
 
-/// A handler written as one on `Vec<Event>` was: by reference, and its first event.
+/// A handler written as one on `Vec<Event<'static>>` was: by reference, and its first event.
 async fn by_reference(events: SauceEvents) -> String {
     let first = events.first().map(|event| matches!(event, Event::Job(_)));
     let mut ids = Vec::new();
@@ -368,7 +368,7 @@ async fn a_handler_reads_the_first_event_and_each_by_reference() {
     let (status, body) = answer(app, batch.http_request("/webhooks/sauce").unwrap().map(Body::from)).await;
     let ids: Vec<String> = Event::from_slice_batch(fixtures::BATCH_OF_TWO_JOBS)
         .map(|event| match event.unwrap() {
-            Event::Job(job) => job.id,
+            Event::Job(job) => job.id.into(),
             other => panic!("{other:?}"),
         })
         .collect();

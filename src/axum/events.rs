@@ -61,7 +61,7 @@ impl SauceEvents {
     }
 
     /// The first event, parsed already (`None` for an empty array).
-    pub fn first(&self) -> Option<&Event> {
+    pub fn first(&self) -> Option<&Event<'static>> {
         self.checked.first.as_ref()
     }
 
@@ -80,7 +80,7 @@ impl SauceEvents {
 
 /// The events, each parsed when reached, the first already parsed.
 impl IntoIterator for SauceEvents {
-    type Item = Event;
+    type Item = Event<'static>;
     type IntoIter = Events;
 
     fn into_iter(self) -> Events {
@@ -91,7 +91,7 @@ impl IntoIterator for SauceEvents {
 
 /// The events, by value, each parsed when reached: as [`SauceEvents::iter`].
 impl IntoIterator for &SauceEvents {
-    type Item = Event;
+    type Item = Event<'static>;
     type IntoIter = Events;
 
     fn into_iter(self) -> Events {
@@ -102,15 +102,15 @@ impl IntoIterator for &SauceEvents {
 /// The events of a [`SauceEvents`], by value: each parsed when reached.
 #[derive(Debug, Clone)]
 pub struct Events {
-    first: Option<Event>,
+    first: Option<Event<'static>>,
     body: Bytes,
     rest: Cursor,
 }
 
 impl Iterator for Events {
-    type Item = Event;
+    type Item = Event<'static>;
 
-    fn next(&mut self) -> Option<Event> {
+    fn next(&mut self) -> Option<Event<'static>> {
         if let Some(first) = self.first.take() {
             return Some(first);
         }
@@ -132,7 +132,7 @@ impl std::iter::FusedIterator for Events {}
 /// one), where the rest begins, and how many there are in all.
 #[derive(Debug, Clone)]
 pub(super) struct Checked {
-    first: Option<Event>,
+    first: Option<Event<'static>>,
     rest: Cursor,
     len: usize,
 }

@@ -8,7 +8,7 @@ use sha2::{Digest, Sha256};
 use time::OffsetDateTime;
 
 use super::policy::EndpointKind;
-use crate::event::{EventOf, EventText};
+use crate::event::Event;
 use crate::outgoing::OutgoingRequest;
 use crate::pagerduty::dedup;
 use crate::pagerduty::{AlertError, AlertEvent};
@@ -88,7 +88,7 @@ impl Message {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     #[must_use]
-    pub fn ordered_per_test<T: EventText>(mut self, event: &EventOf<T>) -> Self {
+    pub fn ordered_per_test(mut self, event: &Event<'_>) -> Self {
         // Ordering needs no tenant: an event that names no organization is ordered by its test.
         let org = dedup::organization(event, None).unwrap_or(None);
         let test = dedup::of_test(event, org).unwrap_or_else(|| unordered_key(&self.request));

@@ -3,7 +3,6 @@
 use serde::Serialize;
 use time::OffsetDateTime;
 
-use super::EventText;
 use crate::support::open_enum::open_enum;
 use crate::support::time::serialize_time;
 use crate::values::id::{OrgId, TeamId, UserId};
@@ -17,9 +16,10 @@ use crate::values::text::Text;
 /// with [`Job::new`] (or the testing kit's `JobBuilder`), so that a field Sauce Labs adds later
 /// is not a breaking change.
 ///
-/// `T` is the type of its texts: `String` here, [`Text`](crate::Text) in a [`JobRef`], the job
-/// of an event parsed with [`Event::from_slice_borrowed`](crate::Event::from_slice_borrowed),
-/// whose texts are lent from the body. Ids and open enums' unknown words are owned in both.
+/// Its texts are [`Text`]s: lent from the body in the job of an event parsed with
+/// [`Event::from_slice_borrowed`](crate::Event::from_slice_borrowed), owned in a `Job<'static>`
+/// (set one with `.into()`: `job.name = Some("checkout works".into())`). Ids and open enums'
+/// unknown words are owned in both.
 ///
 /// ```
 /// use sauce_webhooks::{Event, JobStatus};
@@ -36,9 +36,9 @@ use crate::values::text::Text;
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[non_exhaustive]
-pub struct Job<T = String> {
+pub struct Job<'a> {
     /// Sauce Labs' unique identifier of the test.
-    pub id: T,
+    pub id: Text<'a>,
     /// Virtual (`vdc`) or real (`rdc`) devices.
     pub data_type: DataType,
     /// Status when the event was sent.
@@ -52,7 +52,7 @@ pub struct Job<T = String> {
     #[serde(serialize_with = "serialize_time")]
     pub modification_time: OffsetDateTime,
     /// User name of the test's owner.
-    pub owner: Option<T>,
+    pub owner: Option<Text<'a>>,
     /// Id of the test's owner.
     pub owner_id: Option<UserId>,
     /// Organization of the owner.
@@ -60,53 +60,50 @@ pub struct Job<T = String> {
     /// Team of the owner.
     pub team_id: Option<TeamId>,
     /// Name of the owner's team.
-    pub team_name: Option<T>,
+    pub team_name: Option<Text<'a>>,
     /// Group of the owner.
-    pub group_id: Option<T>,
+    pub group_id: Option<Text<'a>>,
     /// Name of the test.
-    pub name: Option<T>,
+    pub name: Option<Text<'a>>,
     /// Browser the test ran in.
-    pub browser_name: Option<T>,
+    pub browser_name: Option<Text<'a>>,
     /// Browser version, verbatim (`"124"`, `"89.0.4389.72"`, even `"74.0."`).
-    pub browser_version: Option<T>,
+    pub browser_version: Option<Text<'a>>,
     /// Operating system the test ran on.
-    pub os_name: Option<T>,
+    pub os_name: Option<Text<'a>>,
     /// Operating system version, verbatim.
-    pub os_version: Option<T>,
+    pub os_version: Option<Text<'a>>,
     /// How long the test took, in seconds; set in the last event of a test.
     pub duration_sec: Option<u64>,
     /// Who may see the test.
     pub visibility: Option<Visibility>,
     /// Custom labels.
-    pub tags: Vec<T>,
+    pub tags: Vec<Text<'a>>,
     /// Device the test ran on (mobile tests).
-    pub device: Option<T>,
+    pub device: Option<Text<'a>>,
     /// App Storage identifier of the app under test.
-    pub app: Option<T>,
+    pub app: Option<Text<'a>>,
     /// An error that occurred during the test.
-    pub error: Option<T>,
+    pub error: Option<Text<'a>>,
     /// An exception thrown during the test.
-    pub exception: Option<T>,
+    pub exception: Option<Text<'a>>,
     /// Commit under test, as the webhook's `commit_id` gives it (set by the test's
     /// `custom-data.commit` capability; the REST API's `custom-data` object is not read).
-    pub commit_id: Option<T>,
+    pub commit_id: Option<Text<'a>>,
     /// Branch of that commit, as the webhook's `branch_name` gives it.
-    pub branch_name: Option<T>,
+    pub branch_name: Option<Text<'a>>,
     /// Custom value grouping related tests.
-    pub build: Option<T>,
+    pub build: Option<Text<'a>>,
     /// Framework the test ran on (`appium`, `webdriver`, ...).
-    pub automation_backend: Option<T>,
+    pub automation_backend: Option<Text<'a>>,
 }
 
-/// A job whose texts are lent from the body it was parsed from, where they could be.
-pub type JobRef<'a> = Job<Text<'a>>;
-
-impl<T: EventText> Job<T> {
-    /// The job with owned texts, copying those it borrows.
-    pub fn into_owned(self) -> Job {
-        let owned = |text: Option<T>| text.map(T::into_string);
+impl Job<'_> {
+    /// The job with owned texts, copying those it borrows: one to keep.
+    pub fn into_owned(self) -> Job<'static> {
+        let owned = |text: Option<Text<'_>>| text.map(Text::into_static);
         Job {
-            id: self.id.into_string(),
+            id: self.id.into_static(),
             data_type: self.data_type,
             status: self.status,
             passed: self.passed,
@@ -125,7 +122,7 @@ impl<T: EventText> Job<T> {
             os_version: owned(self.os_version),
             duration_sec: self.duration_sec,
             visibility: self.visibility,
-            tags: self.tags.into_iter().map(T::into_string).collect(),
+            tags: self.tags.into_iter().map(Text::into_static).collect(),
             device: owned(self.device),
             app: owned(self.app),
             error: owned(self.error),
@@ -136,9 +133,7 @@ impl<T: EventText> Job<T> {
             automation_backend: owned(self.automation_backend),
         }
     }
-}
 
-impl<T> Job<T> {
     /// Whether this job counts as a failure: status `Failed` or `Errored`, or `passed == false`
     /// once it has finished. A job still new, queued or running is never a failure, whatever
     /// `passed` says (REST records carry `passed: false` while a job runs).

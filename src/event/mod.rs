@@ -6,7 +6,6 @@ mod app_distribution;
 mod component_status;
 mod concurrency;
 mod error_group;
-mod event_text;
 mod job;
 mod visual;
 mod visual_run;
@@ -14,24 +13,26 @@ mod visual_run;
 use serde::Serialize;
 
 use crate::values::raw_json::RawJson;
-use crate::values::text::Text;
 
 pub use api_test::ApiTestResult;
 pub use app_distribution::{AppDistributionEvent, AppLinks};
 pub use component_status::ComponentBuildStatus;
 pub use concurrency::{Concurrency, ConcurrencyUsage, Slots};
 pub use error_group::ErrorGroup;
-pub use event_text::EventText;
-pub use job::{DataType, Job, JobRef, JobStatus, Visibility};
+pub use job::{DataType, Job, JobStatus, Visibility};
 pub use visual::{BuildStatus, BuildSummary, DataCenter, VisualBuild};
 pub use visual_run::{RunTotals, VisualRun};
 
-/// One webhook event, its texts owned: the event most code handles.
+/// One webhook event. Its job's texts are [`Text`](crate::Text)s: lent from the body it was parsed from
+/// (`Event<'a>`, what [`Event::from_slice_borrowed`] gives) or owned (`Event<'static>`, what
+/// [`Event::from_slice`] and [`into_owned`](Event::into_owned) give). Every API takes an
+/// `&Event<'_>`, either. The other kinds are owned in both.
 ///
-/// Its variants and methods are [`EventOf`]'s, with a job's texts as `String`s. Read one with
-/// [`Event::from_slice`] (or [`Event::from_slice_batch`] when the sender may post an array). The kind is told by the keys present (see the parsing rules, [`guide::parsing`](crate::guide::parsing)); a body of
-/// no known kind is kept whole, as its text, in [`Event::Unknown`]. Serializing writes the
-/// documented webhook shape, and parsing that gives back an equal event.
+/// Read one with [`Event::from_slice`] (or [`Event::from_slice_batch`] when the sender may post
+/// an array). The kind is told by the keys present (see the parsing rules,
+/// [`guide::parsing`](crate::guide::parsing)); a body of no known kind is kept whole, as its
+/// text, in [`Event::Unknown`]. Serializing writes the documented webhook shape, and parsing
+/// that gives back an equal event.
 ///
 /// ```
 /// use sauce_webhooks::Event;
@@ -41,21 +42,15 @@ pub use visual_run::{RunTotals, VisualRun};
 /// assert_eq!(json.to_value()?["kind"], "something-new");
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
-pub type Event = EventOf<String>;
-
-/// One webhook event whose job's texts are of type `T`: [`Event`] (`String`s) or
-/// [`EventRef`] ([`Text`]s lent from the body). Name it through those two: code that takes
-/// either is generic over [`EventText`], as routing, the incident ledger and the alert rules
-/// are.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(untagged)]
 #[non_exhaustive]
 // A boxed `Job` would make every match on `Event::Job(job)` read worse to save a copy of a few
 // hundred bytes, once per event.
 #[allow(clippy::large_enum_variant)]
-pub enum EventOf<T> {
+pub enum Event<'a> {
     /// A virtual- or real-device test job.
-    Job(Job<T>),
+    Job(Job<'a>),
     /// Concurrency usage of an organization and team.
     Concurrency(Concurrency),
     /// A visual-testing build completed.
@@ -72,15 +67,9 @@ pub enum EventOf<T> {
     Unknown(RawJson),
 }
 
-/// An event whose job's texts are lent from the body it was parsed from, where they could be:
-/// what [`Event::from_slice_borrowed`] gives. Routing, the incident ledger and the alert
-/// writer take it as they take an [`Event`]; [`into_owned`](Event::into_owned) makes one of
-/// it. The other kinds are owned in it as in an `Event`.
-pub type EventRef<'a> = EventOf<Text<'a>>;
-
-impl<T: EventText> EventOf<T> {
-    /// The event with owned texts, copying those it borrows.
-    pub fn into_owned(self) -> Event {
+impl Event<'_> {
+    /// The event with owned texts, copying those it borrows: one to keep.
+    pub fn into_owned(self) -> Event<'static> {
         match self {
             Self::Job(job) => Event::Job(job.into_owned()),
             Self::Concurrency(usage) => Event::Concurrency(usage),
@@ -92,9 +81,7 @@ impl<T: EventText> EventOf<T> {
             Self::Unknown(json) => Event::Unknown(json),
         }
     }
-}
 
-impl<T> EventOf<T> {
     /// Whether the event reports something wrong: a failed job ([`Job::is_failure`]), a failed
     /// visual build ([`VisualBuild::is_failure`]), or concurrency at or over its allowed slots
     /// for the organization or the team ([`Concurrency::is_saturated`]), an API test run with

@@ -1,9 +1,7 @@
 //! What names an incident across runs: the dedup keys of PagerDuty alerts.
 
 use super::check_run::CheckRun;
-use crate::event::{
-    ApiTestResult, AppDistributionEvent, Concurrency, ErrorGroup, EventOf, EventText, Job, VisualBuild, VisualRun,
-};
+use crate::event::{ApiTestResult, AppDistributionEvent, Concurrency, ErrorGroup, Event, Job, VisualBuild, VisualRun};
 use crate::routing::owners::Owners;
 use crate::values::id::OrgId;
 
@@ -26,8 +24,8 @@ pub(crate) enum Unowned {
 /// [`Unowned::NoOrganization`] for a project's event received for no known organization,
 /// [`Unowned::OtherOrganization`] for an event naming another organization than the one it
 /// was received for (as `Router::route_for` would take it to no one).
-pub(crate) fn organization<'e, T: EventText>(
-    event: &'e EventOf<T>,
+pub(crate) fn organization<'e>(
+    event: &'e Event<'_>,
     received_for: Option<&'e OrgId>,
 ) -> Result<Option<&'e str>, Unowned> {
     let owners = Owners::of(event);
@@ -46,7 +44,7 @@ pub(crate) fn organization<'e, T: EventText>(
 /// tell it by), project (or build name) and branch for a visual build, team for concurrency,
 /// the project and what tells the test apart within it for a project's event; `None` for an
 /// unknown event.
-pub(crate) fn of_test<T: EventText>(event: &EventOf<T>, org: Option<&str>) -> Option<String> {
+pub(crate) fn of_test(event: &Event<'_>, org: Option<&str>) -> Option<String> {
     written(|key| write_test(key, event, org))
 }
 
@@ -65,22 +63,22 @@ pub(crate) fn of_parts(parts: &[&str]) -> String {
 
 /// [`of_test`], appended to `key`: the ledger writes its store key's prefix first, so that a
 /// key costs one allocation. Whether the event has one.
-pub(crate) fn write_test<T: EventText>(key: &mut String, event: &EventOf<T>, org: Option<&str>) -> bool {
+pub(crate) fn write_test(key: &mut String, event: &Event<'_>, org: Option<&str>) -> bool {
     let org = org.unwrap_or_default();
     match event {
-        EventOf::Job(job) => return write_job(key, job, org),
-        EventOf::ApiTest(result) => return write_api_test(key, result, org),
-        EventOf::Unknown(_) => return false,
-        EventOf::VisualBuild(build) => write_parts(key, &visual_build_parts(build, org)),
-        EventOf::Concurrency(usage) => write_parts(key, &concurrency_parts(usage, org)),
-        EventOf::ErrorGroup(group) => write_parts(key, &error_group_parts(group, org)),
+        Event::Job(job) => return write_job(key, job, org),
+        Event::ApiTest(result) => return write_api_test(key, result, org),
+        Event::Unknown(_) => return false,
+        Event::VisualBuild(build) => write_parts(key, &visual_build_parts(build, org)),
+        Event::Concurrency(usage) => write_parts(key, &concurrency_parts(usage, org)),
+        Event::ErrorGroup(group) => write_parts(key, &error_group_parts(group, org)),
         // A run or a crash that names nothing to tell it by is not followed, as a job without
         // a name: two nameless apps' crashes are two incidents, not one.
-        EventOf::VisualRun(run) => match visual_run_parts(run, org) {
+        Event::VisualRun(run) => match visual_run_parts(run, org) {
             Some(parts) => write_parts(key, &parts),
             None => return false,
         },
-        EventOf::AppDistribution(app) => match app_parts(app, org) {
+        Event::AppDistribution(app) => match app_parts(app, org) {
             Some(parts) => write_parts(key, &parts),
             None => return false,
         },
@@ -138,7 +136,7 @@ fn write_api_test(key: &mut String, result: &ApiTestResult, org: &str) -> bool {
 
 /// A job's identity across runs, appended to `key`: its organization, data type and name.
 /// Whether the job has one (a job without a name has none).
-pub(crate) fn write_job<T: EventText>(key: &mut String, job: &Job<T>, org: &str) -> bool {
+pub(crate) fn write_job(key: &mut String, job: &Job<'_>, org: &str) -> bool {
     let Some(name) = job.name.as_deref() else { return false };
     write_parts(key, &["job", org, job.data_type.as_str(), trimmed(name)]);
     true

@@ -8,9 +8,10 @@ use std::borrow::Cow;
 use time::OffsetDateTime;
 
 use super::bounded_json::{Bounds, rewrite_object};
-use crate::event::{EventText, Job};
+use crate::event::Job;
 use crate::support::clip::clip_json;
 use crate::support::json_out::{Object, itoa, plain_string, string, time};
+use crate::values::text::Text;
 
 /// Longest text kept in custom details, in characters: 2048 and an ellipsis (at most 8 KB of
 /// UTF-8 each).
@@ -53,7 +54,7 @@ pub(super) fn details(value: &impl serde::Serialize) -> String {
 
 /// A job's details, as [`details`] makes them, written straight from the job
 /// ([`write_job_details`]): `{}` for a job whose time cannot be written, as serializing it fails.
-pub(super) fn job_details<T: EventText>(job: &Job<T>) -> String {
+pub(super) fn job_details(job: &Job<'_>) -> String {
     let mut out = Vec::with_capacity(1024);
     if write_job_details(&mut out, job).is_err() {
         return "{}".to_owned();
@@ -67,23 +68,23 @@ fn bounded(text: &str) -> Cow<'_, str> {
 }
 
 /// One value of a job's details, as its documented JSON has it.
-enum Detail<'j, T> {
+enum Detail<'j> {
     Text(&'j str),
     /// One of the job's texts, which may need no escape scan.
-    JobText(&'j T),
+    JobText(&'j Text<'j>),
     Flag(bool),
     Count(u64),
     Time(OffsetDateTime),
-    Texts(&'j [T]),
+    Texts(&'j [Text<'j>]),
 }
 
 /// A job's detail values by key, sorted as a `serde_json::Map` keeps its keys.
-fn job_fields<T: EventText>(job: &Job<T>) -> [(&'static str, Option<Detail<'_, T>>); 28] {
+fn job_fields<'j>(job: &'j Job<'j>) -> [(&'static str, Option<Detail<'j>>); 28] {
     use Detail::{Count, Flag, Text, Texts, Time};
-    fn text<T>(value: Option<&T>) -> Option<Detail<'_, T>> {
+    fn text<'t>(value: Option<&'t crate::values::text::Text<'t>>) -> Option<Detail<'t>> {
         value.map(Detail::JobText)
     }
-    fn id<T>(value: Option<&impl AsRef<str>>) -> Option<Detail<'_, T>> {
+    fn id(value: Option<&impl AsRef<str>>) -> Option<Detail<'_>> {
         value.map(|id| Detail::Text(id.as_ref()))
     }
     [
@@ -123,7 +124,7 @@ fn job_fields<T: EventText>(job: &Job<T>) -> [(&'static str, Option<Detail<'_, T
 ///
 /// # Errors
 /// A time UTC cannot hold or that RFC 3339 cannot write, as serializing would refuse it.
-pub(super) fn write_job_details<T: EventText>(out: &mut Vec<u8>, job: &Job<T>) -> Result<(), time::error::Format> {
+pub(super) fn write_job_details(out: &mut Vec<u8>, job: &Job<'_>) -> Result<(), time::error::Format> {
     use Detail::{Count, Flag, JobText, Text, Texts, Time};
     let mut object = Object::open(out);
     for (key, value) in job_fields(job) {
@@ -153,9 +154,9 @@ pub(super) fn write_job_details<T: EventText>(out: &mut Vec<u8>, job: &Job<T>) -
 
 /// Writes one of a job's texts as details keep it; one the parser lent from the body holds
 /// nothing to escape, and is not scanned for it.
-fn job_text<T: EventText>(out: &mut Vec<u8>, text: &T) {
+fn job_text(out: &mut Vec<u8>, text: &Text<'_>) {
     let kept = bounded(text);
-    if text.is_plain_json() { plain_string(out, &kept) } else { string(out, &kept) }
+    if text.is_lent() { plain_string(out, &kept) } else { string(out, &kept) }
 }
 
 #[cfg(test)]

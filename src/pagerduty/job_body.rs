@@ -10,7 +10,7 @@ use super::routing_key::RoutingKey;
 use super::severity::Severity;
 use super::web_url::WebUrl;
 use super::writer::{self, AlertBody, DetailsBody, Links, TriggerBody};
-use crate::event::{EventText, Job};
+use crate::event::Job;
 use crate::support::clip::clip;
 
 /// The text of the link on a job's alert.
@@ -19,8 +19,8 @@ pub(super) const JOB_LINK_TEXT: &str = "Test results";
 pub(super) const JOB_CLASS_TAIL: &str = " job";
 
 /// What a failed job's alert says, once its texts are chosen (and before they are bounded).
-pub(super) struct JobTrigger<'j, T> {
-    pub(super) job: &'j Job<T>,
+pub(super) struct JobTrigger<'j> {
+    pub(super) job: &'j Job<'j>,
     pub(super) routing_key: &'j RoutingKey,
     pub(super) source: &'j str,
     pub(super) client: &'j str,
@@ -36,7 +36,7 @@ pub(super) struct JobTrigger<'j, T> {
 
 /// Writes the trigger `parts` describes, through the one writer, with the bounds an
 /// [`AlertEvent`](super::AlertEvent) of the job would have.
-pub(super) fn write_trigger<T: EventText>(out: &mut Vec<u8>, parts: &JobTrigger<'_, T>) -> Result<(), AlertError> {
+pub(super) fn write_trigger(out: &mut Vec<u8>, parts: &JobTrigger<'_>) -> Result<(), AlertError> {
     let unwritable = |err: time::error::Format| AlertError::Unwritable { reason: err.to_string() };
     let details = |out: &mut Vec<u8>| write_job_details(out, parts.job).map_err(unwritable);
     let key = parts.key.map(dedup_key::bounded);

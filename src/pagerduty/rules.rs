@@ -16,9 +16,7 @@ use super::routing_key::RoutingKey;
 use super::severity::Severity;
 use super::verdict::Verdict;
 use super::web_url::WebUrl;
-use crate::event::{
-    ApiTestResult, AppDistributionEvent, Concurrency, ErrorGroup, EventOf, EventText, Job, VisualBuild, VisualRun,
-};
+use crate::event::{ApiTestResult, AppDistributionEvent, Concurrency, ErrorGroup, Event, Job, VisualBuild, VisualRun};
 use crate::values::id::OrgId;
 
 /// Turns Sauce Labs events into PagerDuty alerts, as Sauce Labs' own PagerDuty connector does:
@@ -154,7 +152,7 @@ impl IncidentRules {
     /// events. An event that names no organization (a project's) calls for none here: nothing
     /// would tell two organizations' incidents apart; see
     /// [`alert_received_for`](Self::alert_received_for).
-    pub fn alert_for<T: EventText>(&self, event: &EventOf<T>) -> Option<AlertEvent> {
+    pub fn alert_for(&self, event: &Event<'_>) -> Option<AlertEvent> {
         self.alert_within(event, None)
     }
 
@@ -178,11 +176,11 @@ impl IncidentRules {
     /// assert!(rules.alert_for(&crash).is_none(), "whose Shop?");
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
-    pub fn alert_received_for<T: EventText>(&self, received_for: &OrgId, event: &EventOf<T>) -> Option<AlertEvent> {
+    pub fn alert_received_for(&self, received_for: &OrgId, event: &Event<'_>) -> Option<AlertEvent> {
         self.alert_within(event, Some(received_for))
     }
 
-    fn alert_within<T: EventText>(&self, event: &EventOf<T>, received_for: Option<&OrgId>) -> Option<AlertEvent> {
+    fn alert_within(&self, event: &Event<'_>, received_for: Option<&OrgId>) -> Option<AlertEvent> {
         let verdict = Verdict::of(event);
         if verdict == Verdict::Neither {
             return None;
@@ -197,16 +195,16 @@ impl IncidentRules {
 
     /// The trigger for a failed event, with the dedup key `key` (without one, PagerDuty opens
     /// a new alert each time).
-    pub(crate) fn trigger_for<T: EventText>(&self, event: &EventOf<T>, key: Option<&str>) -> Option<AlertEvent> {
+    pub(crate) fn trigger_for(&self, event: &Event<'_>, key: Option<&str>) -> Option<AlertEvent> {
         let alert = match event {
-            EventOf::Job(job) => self.job_trigger(job, key),
-            EventOf::VisualBuild(build) => self.build_trigger(build, key),
-            EventOf::Concurrency(usage) => self.concurrency_trigger(usage, key)?,
-            EventOf::ApiTest(result) => self.api_test_trigger(result, key),
-            EventOf::ErrorGroup(group) => self.error_group_trigger(group, key),
-            EventOf::VisualRun(run) => self.visual_run_trigger(run, key),
-            EventOf::AppDistribution(app) if app.is_failure() => self.app_crash_trigger(app, key),
-            EventOf::AppDistribution(_) | EventOf::Unknown(_) => return None,
+            Event::Job(job) => self.job_trigger(job, key),
+            Event::VisualBuild(build) => self.build_trigger(build, key),
+            Event::Concurrency(usage) => self.concurrency_trigger(usage, key)?,
+            Event::ApiTest(result) => self.api_test_trigger(result, key),
+            Event::ErrorGroup(group) => self.error_group_trigger(group, key),
+            Event::VisualRun(run) => self.visual_run_trigger(run, key),
+            Event::AppDistribution(app) if app.is_failure() => self.app_crash_trigger(app, key),
+            Event::AppDistribution(_) | Event::Unknown(_) => return None,
         };
         Some(alert)
     }
@@ -238,7 +236,7 @@ impl IncidentRules {
         self.trigger(payload, Some(&key), link.map(|link| (link, "Report")))
     }
 
-    fn job_trigger<T: EventText>(&self, job: &Job<T>, key: Option<&str>) -> AlertEvent {
+    fn job_trigger(&self, job: &Job<'_>, key: Option<&str>) -> AlertEvent {
         let JobTrigger { summary, severity, link, component, group, class, .. } = self.job_trigger_parts(job, key);
         let mut payload = Payload::new(summary, &self.source, severity)
             .with_timestamp(job.modification_time)
@@ -255,7 +253,7 @@ impl IncidentRules {
 
     /// What a failed job's trigger says, found once for both [`AlertEvent`] and the body
     /// written straight from the job.
-    fn job_trigger_parts<'j, T: EventText>(&'j self, job: &'j Job<T>, key: Option<&'j str>) -> JobTrigger<'j, T> {
+    fn job_trigger_parts<'j>(&'j self, job: &'j Job<'j>, key: Option<&'j str>) -> JobTrigger<'j> {
         let name = job.name.as_deref().unwrap_or("an unnamed test");
         let component = job.browser_name.as_deref().or(job.device.as_deref());
         let platform = match (component, job.os_name.as_deref()) {
@@ -306,11 +304,7 @@ impl IncidentRules {
     /// # Errors
     /// As [`AlertEvent::body`], the same error: a body over 512 KB, or a time outside the years
     /// 0 to 9999. `body` is left empty.
-    pub fn write_alert<T: EventText>(
-        &self,
-        event: &EventOf<T>,
-        body: &mut Vec<u8>,
-    ) -> Result<Option<Action>, AlertError> {
+    pub fn write_alert(&self, event: &Event<'_>, body: &mut Vec<u8>) -> Result<Option<Action>, AlertError> {
         self.write_alert_within(event, None, body)
     }
 
@@ -321,18 +315,18 @@ impl IncidentRules {
     ///
     /// # Errors
     /// As [`write_alert`](Self::write_alert).
-    pub fn write_alert_received_for<T: EventText>(
+    pub fn write_alert_received_for(
         &self,
         received_for: &OrgId,
-        event: &EventOf<T>,
+        event: &Event<'_>,
         body: &mut Vec<u8>,
     ) -> Result<Option<Action>, AlertError> {
         self.write_alert_within(event, Some(received_for), body)
     }
 
-    fn write_alert_within<T: EventText>(
+    fn write_alert_within(
         &self,
-        event: &EventOf<T>,
+        event: &Event<'_>,
         received_for: Option<&OrgId>,
         body: &mut Vec<u8>,
     ) -> Result<Option<Action>, AlertError> {
@@ -355,13 +349,13 @@ impl IncidentRules {
 
     /// A job's alert written straight from its fields; `None` for any other event, and for a
     /// job of another organization than the one it was received for.
-    fn write_job_alert<T: EventText>(
+    fn write_job_alert(
         &self,
-        event: &EventOf<T>,
+        event: &Event<'_>,
         received_for: Option<&OrgId>,
         body: &mut Vec<u8>,
     ) -> Option<Result<Option<Action>, AlertError>> {
-        let EventOf::Job(job) = event else { return None };
+        let Event::Job(job) = event else { return None };
         let verdict = Verdict::of(event);
         if verdict == Verdict::Neither {
             return Some(Ok(None));
@@ -378,9 +372,9 @@ impl IncidentRules {
     }
 
     /// The alert `event` calls for, built as an [`AlertEvent`] and serialized.
-    fn write_alert_event<T: EventText>(
+    fn write_alert_event(
         &self,
-        event: &EventOf<T>,
+        event: &Event<'_>,
         received_for: Option<&OrgId>,
         body: &mut Vec<u8>,
     ) -> Result<Option<Action>, AlertError> {
@@ -512,11 +506,12 @@ impl IncidentRules {
     }
 
     /// The severity a tag sets (the last one wins), else the default.
-    fn severity<T: EventText>(&self, tags: &[T]) -> Severity {
+    fn severity(&self, tags: &[impl AsRef<str>]) -> Severity {
         let prefix = &self.severity_tag_prefix;
         tags.iter()
             .rev()
             .find_map(|tag| {
+                let tag = tag.as_ref();
                 let head = tag.get(..prefix.len())?;
                 head.eq_ignore_ascii_case(prefix).then(|| tag[prefix.len()..].parse().ok())?
             })

@@ -1,6 +1,6 @@
 //! What a result says for paging: something is wrong, it is fine again, or neither yet.
 
-use crate::event::{BuildStatus, EventOf, EventText, JobStatus};
+use crate::event::{BuildStatus, Event, JobStatus};
 
 /// What a result says for paging.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -16,24 +16,22 @@ pub(crate) enum Verdict {
 }
 
 impl Verdict {
-    pub(crate) fn of<T: EventText>(event: &EventOf<T>) -> Self {
+    pub(crate) fn of(event: &Event<'_>) -> Self {
         match event {
-            EventOf::Job(job) if job.is_failure() => Self::Failure,
-            EventOf::Job(job) if matches!(job.status, JobStatus::Passed | JobStatus::Complete) => Self::Success,
-            EventOf::VisualBuild(build) if build.is_failure() => Self::Failure,
-            EventOf::VisualBuild(build) if matches!(build.status, BuildStatus::Approved | BuildStatus::Equal) => {
+            Event::Job(job) if job.is_failure() => Self::Failure,
+            Event::Job(job) if matches!(job.status, JobStatus::Passed | JobStatus::Complete) => Self::Success,
+            Event::VisualBuild(build) if build.is_failure() => Self::Failure,
+            Event::VisualBuild(build) if matches!(build.status, BuildStatus::Approved | BuildStatus::Equal) => {
                 Self::Success
             }
-            EventOf::Concurrency(usage) if usage.is_saturated() => Self::Failure,
-            EventOf::Concurrency(_) => Self::Success,
-            EventOf::ApiTest(result) => Self::of_check(result.is_failure()),
-            EventOf::ErrorGroup(_) => Self::Failure,
-            EventOf::VisualRun(run) => Self::of_check(run.is_failure()),
+            Event::Concurrency(usage) if usage.is_saturated() => Self::Failure,
+            Event::Concurrency(_) => Self::Success,
+            Event::ApiTest(result) => Self::of_check(result.is_failure()),
+            Event::ErrorGroup(_) => Self::Failure,
+            Event::VisualRun(run) => Self::of_check(run.is_failure()),
             // A crash pages; nothing an app sends says it is fixed.
-            EventOf::AppDistribution(app) if app.is_failure() => Self::Failure,
-            EventOf::Job(_) | EventOf::VisualBuild(_) | EventOf::AppDistribution(_) | EventOf::Unknown(_) => {
-                Self::Neither
-            }
+            Event::AppDistribution(app) if app.is_failure() => Self::Failure,
+            Event::Job(_) | Event::VisualBuild(_) | Event::AppDistribution(_) | Event::Unknown(_) => Self::Neither,
         }
     }
 
@@ -44,7 +42,7 @@ impl Verdict {
     /// Whether a success can follow a failure of `event`'s kind and resolve it: not for an
     /// error group (each notification is a new group's) nor an app's crash (nothing an app
     /// sends says it is fixed).
-    pub(crate) fn can_resolve<T: EventText>(event: &EventOf<T>) -> bool {
-        !matches!(event, EventOf::ErrorGroup(_) | EventOf::AppDistribution(_))
+    pub(crate) fn can_resolve(event: &Event<'_>) -> bool {
+        !matches!(event, Event::ErrorGroup(_) | Event::AppDistribution(_))
     }
 }

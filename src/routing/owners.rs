@@ -2,14 +2,14 @@
 
 use super::project::Project;
 use super::scope::Scope;
-use crate::event::{EventOf, EventText};
+use crate::event::Event;
 use crate::values::id::{OrgId, TeamId, UserId};
 
 /// The user, teams and organization an event belongs to, as ids. A user has no concurrency
 /// usage of their own, so a concurrency event has no user. An event without an organization
 /// belongs to no scope: nothing proves whose user or team it is.
-#[derive(Debug)]
-pub(crate) struct Owners<'e, T> {
+#[derive(Debug, Default)]
+pub(crate) struct Owners<'e> {
     pub user: Option<&'e str>,
     /// A job's or a concurrency event's one team.
     team: Option<&'e str>,
@@ -18,40 +18,33 @@ pub(crate) struct Owners<'e, T> {
     pub organization: Option<&'e str>,
     /// The event, whose project (if it names no organization) is found only when a project's
     /// scope asks: routing a job never builds one.
-    event: Option<&'e EventOf<T>>,
+    event: Option<&'e Event<'e>>,
 }
 
-// By hand: a derived `Default` would ask it of `T`.
-impl<T> Default for Owners<'_, T> {
-    fn default() -> Self {
-        Self { user: None, team: None, listed_teams: &[], organization: None, event: None }
-    }
-}
-
-impl<'e, T: EventText> Owners<'e, T> {
-    pub(crate) fn of(event: &'e EventOf<T>) -> Self {
+impl<'e> Owners<'e> {
+    pub(crate) fn of(event: &'e Event<'e>) -> Self {
         match event {
-            EventOf::Job(job) => Self {
+            Event::Job(job) => Self {
                 user: job.owner_id.as_ref().map(UserId::as_str),
                 team: job.team_id.as_ref().map(TeamId::as_str),
                 organization: job.org_id.as_ref().map(OrgId::as_str),
                 ..Self::default()
             },
-            EventOf::VisualBuild(build) => Self {
+            Event::VisualBuild(build) => Self {
                 user: Some(build.user_id.as_str()),
                 listed_teams: &build.team_ids,
                 organization: Some(build.org_id.as_str()),
                 ..Self::default()
             },
-            EventOf::Concurrency(usage) => Self {
+            Event::Concurrency(usage) => Self {
                 team: usage.team.as_ref().map(|team| team.id.as_str()),
                 organization: Some(usage.organization.id.as_str()),
                 ..Self::default()
             },
-            EventOf::ApiTest(_) | EventOf::ErrorGroup(_) | EventOf::VisualRun(_) | EventOf::AppDistribution(_) => {
+            Event::ApiTest(_) | Event::ErrorGroup(_) | Event::VisualRun(_) | Event::AppDistribution(_) => {
                 Self { event: Some(event), ..Self::default() }
             }
-            EventOf::Unknown(_) => Self::default(),
+            Event::Unknown(_) => Self::default(),
         }
     }
 
@@ -68,7 +61,7 @@ impl<'e, T: EventText> Owners<'e, T> {
     }
 
     /// Every team the event belongs to, possibly with repeats.
-    pub(crate) fn teams(&self) -> impl Iterator<Item = &'e str> + use<'e, T> {
+    pub(crate) fn teams(&self) -> impl Iterator<Item = &'e str> + use<'e> {
         self.team.into_iter().chain(self.listed_teams.iter().map(TeamId::as_str))
     }
 

@@ -4,7 +4,7 @@ use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
-use crate::event::{EventOf, EventText};
+use crate::event::Event;
 use crate::support::printable::printable;
 
 /// A project of a Sauce Labs product whose webhooks carry no user, team or organization:
@@ -58,16 +58,16 @@ impl Project {
     }
 
     /// The project `event` names, if it is of such a product and names one.
-    pub(crate) fn of<T: EventText>(event: &EventOf<T>) -> Option<Self> {
+    pub(crate) fn of(event: &Event<'_>) -> Option<Self> {
         match event {
-            EventOf::ApiTest(result) => result.project_id.clone().map(Self::ApiTesting),
-            EventOf::ErrorGroup(group) => match (&group.universe, &group.project) {
+            Event::ApiTest(result) => result.project_id.clone().map(Self::ApiTesting),
+            Event::ErrorGroup(group) => match (&group.universe, &group.project) {
                 (Some(universe), Some(project)) => Some(Self::error_reporting(universe, project)),
                 _ => None,
             },
-            EventOf::VisualRun(run) => run.project_id.clone().map(Self::VisualRuns),
-            EventOf::AppDistribution(app) => app.app_name.clone().map(Self::App),
-            EventOf::Job(_) | EventOf::VisualBuild(_) | EventOf::Concurrency(_) | EventOf::Unknown(_) => None,
+            Event::VisualRun(run) => run.project_id.clone().map(Self::VisualRuns),
+            Event::AppDistribution(app) => app.app_name.clone().map(Self::App),
+            Event::Job(_) | Event::VisualBuild(_) | Event::Concurrency(_) | Event::Unknown(_) => None,
         }
     }
 }

@@ -9,7 +9,7 @@ use super::project::Project;
 use super::scope::Scope;
 use super::subscription::Subscription;
 use super::topic::Topics;
-use crate::event::{EventOf, EventText};
+use crate::event::Event;
 use crate::values::id::{OrgId, TeamId, UserId};
 
 /// Subscriptions indexed by organization, then by user or team, so that routing an event costs
@@ -183,7 +183,7 @@ impl<K: Eq + Hash + Clone> Router<K> {
     /// [`Subscription::matches`] is true), each once, in no particular order. A project's
     /// event (API Testing, Error Reporting, a visual run, App Distribution) goes to no one
     /// here: route it with [`route_for`](Self::route_for).
-    pub fn route<'a, T: EventText>(&'a self, event: &'a EventOf<T>) -> impl Iterator<Item = &'a K> + use<'a, K, T> {
+    pub fn route<'a>(&'a self, event: &'a Event<'a>) -> impl Iterator<Item = &'a K> + use<'a, K> {
         self.route_within(event, None)
     }
 
@@ -206,19 +206,19 @@ impl<K: Eq + Hash + Clone> Router<K> {
     /// assert_eq!(router.route(&failed).count(), 0);
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
-    pub fn route_for<'a, T: EventText>(
+    pub fn route_for<'a>(
         &'a self,
         received_for: &OrgId,
-        event: &'a EventOf<T>,
-    ) -> impl Iterator<Item = &'a K> + use<'a, K, T> {
+        event: &'a Event<'a>,
+    ) -> impl Iterator<Item = &'a K> + use<'a, K> {
         self.route_within(event, Some(received_for))
     }
 
-    fn route_within<'a, T: EventText>(
+    fn route_within<'a>(
         &'a self,
-        event: &'a EventOf<T>,
+        event: &'a Event<'a>,
         received_for: Option<&OrgId>,
-    ) -> impl Iterator<Item = &'a K> + use<'a, K, T> {
+    ) -> impl Iterator<Item = &'a K> + use<'a, K> {
         let owners = Owners::of(event);
         let organization = owners
             .organization

@@ -5,7 +5,7 @@ use serde::{Deserialize, Serialize};
 use super::owners::Owners;
 use super::scope::Scope;
 use super::topic::{Topic, Topics};
-use crate::event::{EventOf, EventText};
+use crate::event::Event;
 use crate::values::id::OrgId;
 
 /// One webhook configuration's filter: a scope and the topics it receives.
@@ -29,7 +29,7 @@ impl Subscription {
     /// scope. Unknown events, and jobs of a data type other than `vdc` and `rdc`, match nothing;
     /// nor does an event of a project ([`Scope::Project`]): nothing in it proves whose it is,
     /// so only [`matches_for`](Self::matches_for) can take one.
-    pub fn matches<T: EventText>(&self, event: &EventOf<T>) -> bool {
+    pub fn matches(&self, event: &Event<'_>) -> bool {
         self.topics.matches(event) && Owners::of(event).within(&self.scope, None)
     }
 
@@ -49,7 +49,7 @@ impl Subscription {
     /// assert!(!crashes.matches(&crash), "whose it is, nothing says");
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
-    pub fn matches_for<T: EventText>(&self, received_for: &OrgId, event: &EventOf<T>) -> bool {
+    pub fn matches_for(&self, received_for: &OrgId, event: &Event<'_>) -> bool {
         self.topics.matches(event) && Owners::of(event).within(&self.scope, Some(received_for))
     }
 

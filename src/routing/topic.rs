@@ -2,7 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::event::{DataType, EventOf, EventText};
+use crate::event::{DataType, Event};
 
 /// Which results of a job topic to deliver.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -116,10 +116,10 @@ impl Topics {
     }
 
     /// Whether any of these topics takes `event`, whoever it belongs to.
-    pub(crate) fn matches<T: EventText>(self, event: &EventOf<T>) -> bool {
+    pub(crate) fn matches(self, event: &Event<'_>) -> bool {
         let outcomes = |(failed, all): (u16, u16), failure: bool| if failure { failed | all } else { all };
         let wanted = match event {
-            EventOf::Job(job) => {
+            Event::Job(job) => {
                 let bits = match job.data_type {
                     DataType::Vdc => (Self::VDC_FAILED, Self::VDC_ALL),
                     DataType::Rdc => (Self::RDC_FAILED, Self::RDC_ALL),
@@ -127,13 +127,13 @@ impl Topics {
                 };
                 outcomes(bits, job.is_failure())
             }
-            EventOf::VisualBuild(build) if build.is_finished() => Self::VISUAL,
-            EventOf::VisualBuild(_) | EventOf::Unknown(_) => return false,
-            EventOf::Concurrency(_) => Self::CONCURRENCY,
-            EventOf::ApiTest(result) => outcomes((Self::API_FAILED, Self::API_ALL), result.is_failure()),
-            EventOf::ErrorGroup(_) => Self::ERROR_GROUPS,
-            EventOf::VisualRun(run) => outcomes((Self::VISUAL_RUNS_FAILED, Self::VISUAL_RUNS_ALL), run.is_failure()),
-            EventOf::AppDistribution(app) => outcomes((Self::APPS_FAILED, Self::APPS_ALL), app.is_failure()),
+            Event::VisualBuild(build) if build.is_finished() => Self::VISUAL,
+            Event::VisualBuild(_) | Event::Unknown(_) => return false,
+            Event::Concurrency(_) => Self::CONCURRENCY,
+            Event::ApiTest(result) => outcomes((Self::API_FAILED, Self::API_ALL), result.is_failure()),
+            Event::ErrorGroup(_) => Self::ERROR_GROUPS,
+            Event::VisualRun(run) => outcomes((Self::VISUAL_RUNS_FAILED, Self::VISUAL_RUNS_ALL), run.is_failure()),
+            Event::AppDistribution(app) => outcomes((Self::APPS_FAILED, Self::APPS_ALL), app.is_failure()),
         };
         self.0 & wanted != 0
     }

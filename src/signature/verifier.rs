@@ -12,7 +12,7 @@ use super::scheme::{OneHeader, SauceLabs, Scheme};
 use super::secret::Secret;
 use super::standard::{StandardHeaders, StandardWebhooks};
 use super::token::{HttpBasic, SharedSecret};
-use crate::event::{Event, EventRef};
+use crate::event::Event;
 use crate::wire::batch::Batch;
 use crate::wire::error::ParseError;
 
@@ -318,7 +318,7 @@ impl<'a, S: ParsesAsEvents> Verified<'a, S> {
     ///
     /// # Errors
     /// [`ParseError`] when the body is not a webhook event.
-    pub fn event(&self) -> Result<Event, ParseError> {
+    pub fn event(&self) -> Result<Event<'static>, ParseError> {
         Event::from_slice(self.body)
     }
 
@@ -328,7 +328,7 @@ impl<'a, S: ParsesAsEvents> Verified<'a, S> {
     ///
     /// # Errors
     /// [`ParseError`] when the body is not a webhook event.
-    pub fn event_ref(&self) -> Result<EventRef<'a>, ParseError> {
+    pub fn event_ref(&self) -> Result<Event<'a>, ParseError> {
         Event::from_slice_borrowed(self.body)
     }
 

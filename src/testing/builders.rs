@@ -9,6 +9,7 @@ use crate::event::{
     Event, Job, JobStatus, RunTotals, Slots, Visibility, VisualBuild, VisualRun,
 };
 use crate::values::id::{OrgId, TeamId, UserId};
+use crate::values::text::Text;
 
 /// When built events happen unless told otherwise (no clock is read).
 const CREATED: OffsetDateTime = datetime!(2024-05-01 10:15:30 UTC);
@@ -16,7 +17,7 @@ const CREATED: OffsetDateTime = datetime!(2024-05-01 10:15:30 UTC);
 /// Builds a [`Job`]: by default a passed VDC job of [`USER_ID`] in [`TEAM_ID`] and [`ORG_ID`],
 /// on Chrome 124 on Windows 11, that ran for 92 seconds.
 #[derive(Debug, Clone)]
-pub struct JobBuilder(Job);
+pub struct JobBuilder(Job<'static>);
 
 impl Default for JobBuilder {
     fn default() -> Self {
@@ -30,20 +31,20 @@ impl JobBuilder {
         let mut job = Job::new("4b0c9d3ea2f14e2b9f3a7c1d5e6f7a8b", JobStatus::Passed, CREATED);
         job.passed = Some(true);
         job.modification_time = CREATED + time::Duration::seconds(92);
-        job.owner = Some("jane.doe".to_owned());
+        job.owner = Some("jane.doe".into());
         job.owner_id = Some(UserId::from(USER_ID));
         job.org_id = Some(OrgId::from(ORG_ID));
         job.team_id = Some(TeamId::from(TEAM_ID));
-        job.team_name = Some("Checkout".to_owned());
-        job.name = Some("checkout applies a discount code".to_owned());
-        job.browser_name = Some("chrome".to_owned());
-        job.browser_version = Some("124".to_owned());
-        job.os_name = Some("Windows".to_owned());
-        job.os_version = Some("11".to_owned());
+        job.team_name = Some("Checkout".into());
+        job.name = Some("checkout applies a discount code".into());
+        job.browser_name = Some("chrome".into());
+        job.browser_version = Some("124".into());
+        job.os_name = Some("Windows".into());
+        job.os_version = Some("11".into());
         job.duration_sec = Some(92);
         job.visibility = Some(Visibility::Team);
-        job.build = Some("web-shop #1482".to_owned());
-        job.automation_backend = Some("webdriver".to_owned());
+        job.build = Some("web-shop #1482".into());
+        job.automation_backend = Some("webdriver".into());
         Self(job)
     }
 
@@ -54,10 +55,10 @@ impl JobBuilder {
         job.data_type = DataType::Rdc;
         job.browser_name = None;
         job.browser_version = None;
-        job.device = Some("iPhone_15_Pro_real".to_owned());
-        job.os_name = Some("iOS".to_owned());
-        job.os_version = Some("17.4".to_owned());
-        job.automation_backend = Some("appium".to_owned());
+        job.device = Some("iPhone_15_Pro_real".into());
+        job.os_name = Some("iOS".into());
+        job.os_version = Some("17.4".into());
+        job.automation_backend = Some("appium".into());
         self
     }
 
@@ -78,14 +79,14 @@ impl JobBuilder {
     /// Sets the id.
     #[must_use]
     pub fn with_id(mut self, id: impl Into<String>) -> Self {
-        self.0.id = id.into();
+        self.0.id = Text::from(id.into());
         self
     }
 
     /// Sets the test name.
     #[must_use]
     pub fn with_name(mut self, name: impl Into<String>) -> Self {
-        self.0.name = Some(name.into());
+        self.0.name = Some(Text::from(name.into()));
         self
     }
 
@@ -106,14 +107,14 @@ impl JobBuilder {
     /// Sets the error.
     #[must_use]
     pub fn with_error(mut self, error: impl Into<String>) -> Self {
-        self.0.error = Some(error.into());
+        self.0.error = Some(Text::from(error.into()));
         self
     }
 
     /// Adds a tag.
     #[must_use]
     pub fn with_tag(mut self, tag: impl Into<String>) -> Self {
-        self.0.tags.push(tag.into());
+        self.0.tags.push(Text::from(tag.into()));
         self
     }
 
@@ -154,12 +155,12 @@ impl JobBuilder {
     }
 
     /// The job.
-    pub fn build(self) -> Job {
+    pub fn build(self) -> Job<'static> {
         self.0
     }
 
     /// The job as an [`Event`].
-    pub fn event(self) -> Event {
+    pub fn event(self) -> Event<'static> {
         Event::Job(self.0)
     }
 }
@@ -222,7 +223,7 @@ impl VisualBuildBuilder {
     }
 
     /// The build as an [`Event`].
-    pub fn event(self) -> Event {
+    pub fn event(self) -> Event<'static> {
         Event::VisualBuild(self.0)
     }
 }
@@ -270,7 +271,7 @@ impl ConcurrencyBuilder {
     }
 
     /// As an [`Event`].
-    pub fn event(self) -> Event {
+    pub fn event(self) -> Event<'static> {
         Event::Concurrency(self.0)
     }
 }
@@ -328,7 +329,7 @@ impl ApiTestBuilder {
     }
 
     /// As an [`Event`].
-    pub fn event(self) -> Event {
+    pub fn event(self) -> Event<'static> {
         Event::ApiTest(self.0)
     }
 }
@@ -365,7 +366,7 @@ impl ErrorGroupBuilder {
     }
 
     /// As an [`Event`].
-    pub fn event(self) -> Event {
+    pub fn event(self) -> Event<'static> {
         Event::ErrorGroup(self.0)
     }
 }
@@ -410,7 +411,7 @@ impl VisualRunBuilder {
     }
 
     /// As an [`Event`].
-    pub fn event(self) -> Event {
+    pub fn event(self) -> Event<'static> {
         Event::VisualRun(self.0)
     }
 }
@@ -452,7 +453,7 @@ impl AppDistributionBuilder {
     }
 
     /// As an [`Event`].
-    pub fn event(self) -> Event {
+    pub fn event(self) -> Event<'static> {
         Event::AppDistribution(self.0)
     }
 }

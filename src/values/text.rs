@@ -8,7 +8,7 @@ use std::ops::Deref;
 
 use serde::{Serialize, Serializer};
 
-/// A text of an [`EventRef`](crate::EventRef): it derefs to `str`, and remembers whether the
+/// A text of an [`Event`](crate::Event)'s job: it derefs to `str`, and remembers whether the
 /// parser lent it straight from the body.
 ///
 /// A JSON string without a backslash is lent: no copy, and since such a string holds nothing
@@ -17,10 +17,10 @@ use serde::{Serialize, Serializer};
 /// `&str` or a `String`, is never taken for lent: nothing vouches for what it holds.
 ///
 /// ```
-/// use sauce_webhooks::{Event, EventRef, Text};
+/// use sauce_webhooks::{Event, Text};
 ///
 /// let body = br#"{"id":"a1","status":"FAILED","creation_time":0,"name":"checkout works","error":"said \"no\"","tags":["smoke"]}"#;
-/// let EventRef::Job(job) = Event::from_slice_borrowed(body)? else { unreachable!() };
+/// let Event::Job(job) = Event::from_slice_borrowed(body)? else { unreachable!() };
 /// let name = job.name.as_ref().unwrap();
 /// assert_eq!(name, "checkout works");
 /// assert!(name.is_lent());
@@ -62,6 +62,14 @@ impl<'a> Text<'a> {
         match &self.0 {
             Repr::Lent(text) | Repr::Borrowed(text) => text,
             Repr::Owned(text) => text,
+        }
+    }
+
+    /// The text as one that borrows nothing, copied if it did: for an event to keep.
+    pub fn into_static(self) -> Text<'static> {
+        match self.0 {
+            Repr::Lent(text) | Repr::Borrowed(text) => Text(Repr::Owned(text.to_owned())),
+            Repr::Owned(text) => Text(Repr::Owned(text)),
         }
     }
 

@@ -69,7 +69,7 @@ impl<'a> Batch<'a> {
 
 impl Cursor {
     /// Reads the element starting at `at` (past any whitespace), moving past it.
-    fn element(&mut self, body: &[u8], at: usize, index: usize) -> Result<Event, ParseError> {
+    fn element(&mut self, body: &[u8], at: usize, index: usize) -> Result<Event<'static>, ParseError> {
         let mut elements = serde_json::Deserializer::from_slice(&body[at..]).into_iter::<&RawValue>();
         match elements.next() {
             Some(Ok(raw)) => {
@@ -91,14 +91,14 @@ impl Cursor {
     }
 
     /// After the closing `]` at `at`: nothing but whitespace may follow.
-    fn end(&mut self, body: &[u8], at: usize) -> Option<Result<Event, ParseError>> {
+    fn end(&mut self, body: &[u8], at: usize) -> Option<Result<Event<'static>, ParseError>> {
         self.state = State::Done;
         let rest = skip_whitespace(body, at + 1);
         (rest < body.len()).then(|| Err(ParseError::syntax_at(body, rest, "trailing characters")))
     }
 
     /// The next event of `body`, which must be the body this cursor started on.
-    pub(crate) fn next(&mut self, body: &[u8]) -> Option<Result<Event, ParseError>> {
+    pub(crate) fn next(&mut self, body: &[u8]) -> Option<Result<Event<'static>, ParseError>> {
         let (at, expecting, index) = match self.state {
             State::Done => return None,
             State::Single => {
@@ -128,7 +128,7 @@ impl Cursor {
 }
 
 impl Iterator for Batch<'_> {
-    type Item = Result<Event, ParseError>;
+    type Item = Result<Event<'static>, ParseError>;
 
     fn next(&mut self) -> Option<Self::Item> {
         self.cursor.next(self.body)

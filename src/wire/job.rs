@@ -5,12 +5,12 @@ use time::OffsetDateTime;
 
 use super::family::Shape;
 use super::fields::{Fields, read_object};
-use crate::event::{DataType, Job, JobRef, JobStatus};
+use crate::event::{DataType, Job, JobStatus};
 use crate::support::open_enum::{Word, same_word};
 use crate::values::id::{OrgId, TeamId, UserId};
 use crate::values::text::Text;
 
-impl Job {
+impl<'a> Job<'a> {
     /// A VDC job with the fields every job has; the modification time is the creation time,
     /// and every optional field is empty. Set the others on the result.
     ///
@@ -21,13 +21,13 @@ impl Job {
     /// job.name = Some("checkout works".into());
     /// assert!(job.is_failure());
     /// ```
-    pub fn new(id: impl Into<String>, status: JobStatus, creation_time: OffsetDateTime) -> Self {
-        assemble(Text::from(id.into()), status, creation_time, &mut Fields::default()).into_owned()
+    pub fn new(id: impl Into<Text<'a>>, status: JobStatus, creation_time: OffsetDateTime) -> Self {
+        assemble(id.into(), status, creation_time, &mut Fields::default())
     }
 }
 
 /// Builds a job from the webhook or REST-API keys; the error names a missing required key.
-pub(crate) fn from_fields<'de>(f: &mut Fields<'de>) -> Result<JobRef<'de>, &'static str> {
+pub(crate) fn from_fields<'de>(f: &mut Fields<'de>) -> Result<Job<'de>, &'static str> {
     let status = f.consolidated_status.take().or_else(|| f.status.take()).ok_or("status")?;
     let creation_time = f.creation_time.ok_or("creation_time")?;
     let id = f.id.take().ok_or("id")?;
@@ -37,7 +37,7 @@ pub(crate) fn from_fields<'de>(f: &mut Fields<'de>) -> Result<JobRef<'de>, &'sta
 /// Builds a real-device job from the raw shape of Sauce Labs' earlier webhooks page, by moving
 /// its keys to where the webhook puts them; `team_name` comes from the top level when a relay
 /// adds it. The error names a missing required key by its path below the body.
-pub(crate) fn from_raw_rdc<'de>(f: &mut Fields<'de>) -> Result<JobRef<'de>, &'static str> {
+pub(crate) fn from_raw_rdc<'de>(f: &mut Fields<'de>) -> Result<Job<'de>, &'static str> {
     let payload = *f.event_payload.take().unwrap_or_default();
     let ownership = *f.ownership.take().unwrap_or_default();
     let creation_time = payload.creation_time.ok_or("eventPayload.creationTime")?;
@@ -65,7 +65,7 @@ pub(crate) fn from_raw_rdc<'de>(f: &mut Fields<'de>) -> Result<JobRef<'de>, &'st
 
 /// The job with these required fields and every optional one read from `f`, REST-API names
 /// standing in for absent webhook ones. Adding a field to [`Job`] means one line here.
-fn assemble<'de>(id: Text<'de>, status: JobStatus, creation_time: OffsetDateTime, f: &mut Fields<'de>) -> JobRef<'de> {
+fn assemble<'de>(id: Text<'de>, status: JobStatus, creation_time: OffsetDateTime, f: &mut Fields<'de>) -> Job<'de> {
     let real_device = f.device_type.as_deref().is_some_and(|t| same_word(t, "real device"));
     Job {
         id,
@@ -99,7 +99,7 @@ fn assemble<'de>(id: Text<'de>, status: JobStatus, creation_time: OffsetDateTime
     }
 }
 
-impl<'de> Deserialize<'de> for Job {
+impl<'de> Deserialize<'de> for Job<'static> {
     /// Reads a job in any accepted shape: the webhook's, the REST API's or the raw real-device one.
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         read_object(d, |fields: &mut Fields| {

@@ -9,10 +9,10 @@ use super::error::ParseError;
 use super::family::{Missing, Shape, ShapeKeys};
 use super::fields::{Fields, read_object, read_object_as};
 use super::{api_test, app_distribution, concurrency, error_group, job, visual, visual_run};
-use crate::event::{Event, EventOf, EventRef};
+use crate::event::Event;
 use crate::values::raw_json::{RawJson, WithinNesting};
 
-impl Event {
+impl Event<'_> {
     /// Parses a body holding one JSON object.
     ///
     /// The bytes are read once for a known kind; only an unknown kind (or an error) reads them
@@ -38,7 +38,7 @@ impl Event {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn from_slice(body: &[u8]) -> Result<Self, ParseError> {
-        Event::from_slice_borrowed(body).map(EventRef::into_owned)
+        Event::from_slice_borrowed(body).map(Event::into_owned)
     }
 
     /// Reads a body holding one JSON object or an array of them, as some senders batch jobs,
@@ -65,28 +65,28 @@ impl Event {
     }
 }
 
-impl Event {
-    /// Parses a body holding one JSON object, as [`Event::from_slice`] does, into an
-    /// [`EventRef`] whose job's texts are lent from `body` where it writes them without
-    /// escapes: no copy of them, nor an allocation each, and an alert written from them
-    /// needs no escape scan. Make it an [`Event`] with [`Event::into_owned`].
+impl Event<'_> {
+    /// Parses a body holding one JSON object, as [`Event::from_slice`] does, into an event
+    /// whose job's texts are lent from `body` where it writes them without escapes: no copy of
+    /// them, nor an allocation each, and an alert written from them needs no escape scan. Keep
+    /// it past the body with [`Event::into_owned`].
     ///
     /// # Errors
     /// As [`Event::from_slice`].
     ///
     /// ```
-    /// use sauce_webhooks::{Event, EventRef};
+    /// use sauce_webhooks::Event;
     ///
     /// let body = br#"{"id":"a1","status":"FAILED","creation_time":0,"name":"checkout works","tags":["smoke"]}"#;
-    /// let event: EventRef<'_> = Event::from_slice_borrowed(body)?;
-    /// let EventRef::Job(job) = &event else { unreachable!() };
+    /// let event: Event<'_> = Event::from_slice_borrowed(body)?;
+    /// let Event::Job(job) = &event else { unreachable!() };
     /// assert_eq!(job.name.as_deref(), Some("checkout works"));
     /// assert!(job.tags[0].is_lent());
     /// assert!(event.is_failure());
     /// assert_eq!(event.into_owned(), Event::from_slice(body)?);
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
-    pub fn from_slice_borrowed<'a>(body: &'a [u8]) -> Result<EventRef<'a>, ParseError> {
+    pub fn from_slice_borrowed<'a>(body: &'a [u8]) -> Result<Event<'a>, ParseError> {
         let body = without_bom(body);
         // Checking UTF-8 once over the whole body lets serde_json skip checking each string.
         // A body that fails the check may still parse (invalid bytes inside an ignored value
@@ -98,7 +98,7 @@ impl Event {
         match parsed {
             Ok(KnownEvent(Some(event))) => Ok(event),
             Ok(KnownEvent(None)) => serde_json::from_slice::<RawJson>(body)
-                .map(EventOf::Unknown)
+                .map(Event::Unknown)
                 .map_err(|err| ParseError::locate::<WithinNesting>(body, &err)),
             Err(err) => read_again(body, &err),
         }
@@ -110,18 +110,18 @@ impl Event {
 /// other kinds' keys skipped whatever their values (a relay's `"event":{...}` on a job means
 /// something else to it), so that only the kind's own keys refuse it; a body of no known kind
 /// is kept as [`Event::Unknown`]. Only bodies that failed pay for this.
-fn read_again<'a>(body: &'a [u8], err: &serde_json::Error) -> Result<EventRef<'a>, ParseError> {
+fn read_again<'a>(body: &'a [u8], err: &serde_json::Error) -> Result<Event<'a>, ParseError> {
     let Some((raw, shape)) = shape_despite_values(body) else {
         return Err(ParseError::locate::<KnownEvent>(body, err));
     };
     if shape == Shape::Unknown {
-        return Ok(EventOf::Unknown(raw));
+        return Ok(Event::Unknown(raw));
     }
     let seed = KnownAs(shape);
     let mut reader = serde_json::Deserializer::from_slice(body);
     match seed.deserialize(&mut reader).and_then(|event| reader.end().map(|()| event)) {
         Ok(KnownEvent(Some(event))) => Ok(event),
-        Ok(KnownEvent(None)) => Ok(EventOf::Unknown(raw)),
+        Ok(KnownEvent(None)) => Ok(Event::Unknown(raw)),
         Err(again) => Err(ParseError::locate_as(body, &again, seed)),
     }
 }
@@ -152,19 +152,19 @@ impl<'de> DeserializeSeed<'de> for KnownAs {
 }
 
 /// The event of a kind the keys tell, or `None` when they tell no known kind.
-fn known_event<'de>(fields: &mut Fields<'de>) -> Result<Option<EventRef<'de>>, Missing> {
+fn known_event<'de>(fields: &mut Fields<'de>) -> Result<Option<Event<'de>>, Missing> {
     let shape = fields.shape();
     // Jobs, the common case, take their keys out in place; the others get the keys moved.
     let mut owned = || std::mem::take(fields);
     let event = match shape {
-        Shape::Concurrency => concurrency::from_fields(owned()).map(EventOf::Concurrency),
-        Shape::RawRdc => job::from_raw_rdc(fields).map(EventOf::Job),
-        Shape::ApiTest => api_test::from_fields(owned()).map(EventOf::ApiTest),
-        Shape::ErrorGroup => error_group::from_fields(owned()).map(EventOf::ErrorGroup),
-        Shape::VisualRun => visual_run::from_fields(owned()).map(EventOf::VisualRun),
-        Shape::AppDistribution => app_distribution::from_fields(owned()).map(EventOf::AppDistribution),
-        Shape::Job => job::from_fields(fields).map(EventOf::Job),
-        Shape::VisualBuild => visual::from_fields(owned()).map(EventOf::VisualBuild),
+        Shape::Concurrency => concurrency::from_fields(owned()).map(Event::Concurrency),
+        Shape::RawRdc => job::from_raw_rdc(fields).map(Event::Job),
+        Shape::ApiTest => api_test::from_fields(owned()).map(Event::ApiTest),
+        Shape::ErrorGroup => error_group::from_fields(owned()).map(Event::ErrorGroup),
+        Shape::VisualRun => visual_run::from_fields(owned()).map(Event::VisualRun),
+        Shape::AppDistribution => app_distribution::from_fields(owned()).map(Event::AppDistribution),
+        Shape::Job => job::from_fields(fields).map(Event::Job),
+        Shape::VisualBuild => visual::from_fields(owned()).map(Event::VisualBuild),
         Shape::Unknown => return Ok(None),
     };
     event.map(Some).map_err(|field| shape.missing(field))
@@ -177,7 +177,7 @@ pub(crate) fn without_bom(body: &[u8]) -> &[u8] {
 }
 
 /// A known event, or `None` for an object of unknown kind, read straight from the deserializer.
-struct KnownEvent<'de>(Option<EventRef<'de>>);
+struct KnownEvent<'de>(Option<Event<'de>>);
 
 impl<'de> Deserialize<'de> for KnownEvent<'de> {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
@@ -185,7 +185,7 @@ impl<'de> Deserialize<'de> for KnownEvent<'de> {
     }
 }
 
-impl<'de> Deserialize<'de> for Event {
+impl<'de> Deserialize<'de> for Event<'static> {
     /// Reads an event from any self-describing serde data format. It buffers the input as a
     /// `serde_json::Value` first, so prefer [`Event::from_slice`] for bytes: it reads them in
     /// one pass, within a tighter memory bound, and keeps an unknown event's JSON as it was

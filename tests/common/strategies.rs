@@ -1,7 +1,7 @@
 //! Generators of events for property tests, shared by the tests that need one.
 
 use proptest::prelude::*;
-use sauce_webhooks::{DataType, Job, JobStatus, Visibility};
+use sauce_webhooks::{DataType, Job, JobStatus, Text, Visibility};
 use time::OffsetDateTime;
 
 pub fn text() -> impl Strategy<Value = String> {
@@ -50,10 +50,17 @@ prop_compose! {
         tags in proptest::collection::vec(".{0,12}", 0..4),
         details in (optional_text(), optional_text(), optional_text(), optional_text(), optional_text(),
             optional_text(), optional_text(), optional_text()),
-    ) -> Job {
+    ) -> Job<'static> {
+        let text = |text: Option<String>| text.map(Text::from);
         let (owner, owner_id, org_id, team_id, team_name, group_id) = people;
+        let (owner, team_name, group_id) = (text(owner), text(team_name), text(group_id));
         let (name, browser_name, browser_version, os_name, os_version) = platform;
+        let (name, browser_name, browser_version, os_name, os_version) =
+            (text(name), text(browser_name), text(browser_version), text(os_name), text(os_version));
         let (device, app, error, exception, commit_id, branch_name, build, automation_backend) = details;
+        let (device, app, error, exception) = (text(device), text(app), text(error), text(exception));
+        let (commit_id, branch_name, build, automation_backend) =
+            (text(commit_id), text(branch_name), text(build), text(automation_backend));
         let mut job = Job::new(id, status, creation_time);
         job.data_type = data_type;
         job.passed = passed;
@@ -64,7 +71,7 @@ prop_compose! {
             (name, browser_name, browser_version, os_name, os_version);
         job.duration_sec = duration_sec;
         job.visibility = visibility;
-        job.tags = tags;
+        job.tags = tags.into_iter().map(Into::into).collect();
         (job.device, job.app, job.error, job.exception, job.commit_id, job.branch_name, job.build, job.automation_backend) =
             (device, app, error, exception, commit_id, branch_name, build, automation_backend);
         job

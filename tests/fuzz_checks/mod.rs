@@ -42,7 +42,7 @@ pub fn event_from_slice(body: &[u8]) {
 
 /// The borrowed parse agrees with the owned one, errors included, and its alert body is the
 /// owned event's byte for byte: a lent text holding anything JSON escapes would show here.
-fn check_borrowed(body: &[u8], owned: &Result<Event, sauce_webhooks::ParseError>) {
+fn check_borrowed(body: &[u8], owned: &Result<Event<'static>, sauce_webhooks::ParseError>) {
     let borrowed = Event::from_slice_borrowed(body);
     match (borrowed, owned) {
         (Ok(borrowed), Ok(owned)) => {

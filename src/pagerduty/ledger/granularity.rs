@@ -4,7 +4,7 @@ use std::fmt;
 use std::sync::Arc;
 
 use super::super::dedup;
-use crate::event::{Event, EventOf, EventText};
+use crate::event::Event;
 use crate::routing::owners::Owners;
 
 /// What one incident covers: every run of the same test (the default), of the same build, of the
@@ -40,7 +40,7 @@ use crate::routing::owners::Owners;
 /// let rules = IncidentRules::new(RoutingKey::new("R0UT1NGKEY0123456789ABCDEFGHIJKL")?);
 /// let per_build = IncidentLedger::new(rules.clone()).with_granularity(Granularity::Build);
 /// let by_branch = IncidentLedger::new(rules).with_granularity(Granularity::custom(|event| match event {
-///     Event::Job(job) => job.branch_name.clone(),
+///     Event::Job(job) => job.branch_name.as_deref().map(str::to_owned),
 ///     _ => None,
 /// }));
 /// let on_main = Event::from_slice(br#"{"id":"j1","status":"FAILED","creation_time":0,"org_id":"acme","branch_name":"main"}"#)?;
@@ -72,27 +72,25 @@ pub enum Granularity {
     Custom(KeyFn),
 }
 
-/// A function giving an event's incident key, for [`Granularity::Custom`].
-pub type KeyFn = Arc<dyn Fn(&Event) -> Option<String> + Send + Sync>;
+/// A function giving an event's incident key, for [`Granularity::Custom`]: made by
+/// [`Granularity::custom`], which is what to call.
+#[doc(hidden)]
+pub type KeyFn = Arc<dyn Fn(&Event<'_>) -> Option<String> + Send + Sync>;
 
 impl Granularity {
-    /// A key of your own, from a function of the event.
-    ///
-    /// The function takes an owned [`Event`]: given a borrowed one
-    /// ([`EventRef`](crate::EventRef)), the ledger makes an owned copy of it for each call,
-    /// which costs about what [`Event::from_slice`] adds over the borrowed parse.
-    pub fn custom(key: impl Fn(&Event) -> Option<String> + Send + Sync + 'static) -> Self {
+    /// A key of your own, from a function of the event (borrowed or owned, as it was applied).
+    pub fn custom(key: impl Fn(&Event<'_>) -> Option<String> + Send + Sync + 'static) -> Self {
         Self::Custom(Arc::new(key))
     }
 
     /// Appends the incident key of `event`, in the organization `org` (as
     /// `dedup::organization` finds it), to `key`; whether it has one.
-    pub(crate) fn write_key<T: EventText>(&self, key: &mut String, event: &EventOf<T>, org: Option<&str>) -> bool {
+    pub(crate) fn write_key(&self, key: &mut String, event: &Event<'_>, org: Option<&str>) -> bool {
         match (self, event) {
             // Marked as a custom key and written after the organization, whatever the kind:
             // the host's text alone could spell another organization's key.
             (Self::Custom(of), _) => {
-                let Some(custom) = of(&T::owned_event(event)) else { return false };
+                let Some(custom) = of(event) else { return false };
                 dedup::write_parts(key, &["custom", org.unwrap_or_default(), &custom]);
                 true
             }
@@ -104,14 +102,14 @@ impl Granularity {
                 }
                 None => dedup::write_test(key, event, org),
             },
-            (Self::Build, EventOf::Job(job)) => match job.build.as_deref() {
+            (Self::Build, Event::Job(job)) => match job.build.as_deref() {
                 Some(build) => {
                     dedup::write_parts(key, &["build", org.unwrap_or_default(), dedup::trimmed(build)]);
                     true
                 }
                 None => dedup::write_job(key, job, org.unwrap_or_default()),
             },
-            (Self::Team, EventOf::Job(job)) => {
+            (Self::Team, Event::Job(job)) => {
                 let team = job.team_id.as_ref().map_or("", |team| team.as_str());
                 dedup::write_parts(key, &["team", org.unwrap_or_default(), team]);
                 true

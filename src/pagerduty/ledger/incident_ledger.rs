@@ -16,7 +16,7 @@ use super::fingerprint::{Fingerprint, FingerprintHasher};
 use super::granularity::Granularity;
 use super::state::{Decision, IncidentState, Observation, Policy, Skip, Step, advance, close};
 use super::store::{IncidentStore, MemoryIncidentStore};
-use crate::event::{EventOf, EventText};
+use crate::event::Event;
 use crate::values::id::OrgId;
 
 /// [`IncidentRules`] with a memory: over a stream of results, it pages once and resolves once
@@ -213,7 +213,7 @@ impl<S: IncidentStore> IncidentLedger<S> {
     /// The key under which the store keeps `event`'s incident, if it is followed: the routing
     /// key's short hash, `:`, and the alert's dedup key (`3f2a…:["job","acme","vdc","checkout"]`).
     /// `None` for an event that names no organization: see [`key_for`](Self::key_for).
-    pub fn key_of<T: EventText>(&self, event: &EventOf<T>) -> Option<String> {
+    pub fn key_of(&self, event: &Event<'_>) -> Option<String> {
         self.stored_key(event, dedup::organization(event, None).ok()?)
     }
 
@@ -289,13 +289,13 @@ impl<S: IncidentStore> IncidentLedger<S> {
     /// organization `received_for`, if it is followed: as [`key_of`](Self::key_of), with
     /// `received_for` in the key of an event that names no organization; `None` for an event
     /// that names another organization.
-    pub fn key_for<T: EventText>(&self, received_for: &OrgId, event: &EventOf<T>) -> Option<String> {
+    pub fn key_for(&self, received_for: &OrgId, event: &Event<'_>) -> Option<String> {
         self.stored_key(event, dedup::organization(event, Some(received_for)).ok()?)
     }
 
     /// The store key of `event` in the organization `org`, written in one allocation; the
     /// dedup key is what follows the namespace.
-    fn stored_key<T: EventText>(&self, event: &EventOf<T>, org: Option<&str>) -> Option<String> {
+    fn stored_key(&self, event: &Event<'_>, org: Option<&str>) -> Option<String> {
         let mut key = String::with_capacity(self.namespace.len() + 64);
         key.push_str(&self.namespace);
         if !self.granularity.write_key(&mut key, event, org) {
@@ -328,11 +328,7 @@ impl<S: IncidentStore> IncidentLedger<S> {
     /// write it made), the next delivery of the result is a [`Skip::Duplicate`] and what it
     /// called for is lost: keep the state and the message to send in one transaction (an
     /// outbox in the same database) where that matters.
-    pub fn apply<T: EventText>(
-        &self,
-        event: &EventOf<T>,
-        now: OffsetDateTime,
-    ) -> Result<Decision, LedgerError<S::Error>> {
+    pub fn apply(&self, event: &Event<'_>, now: OffsetDateTime) -> Result<Decision, LedgerError<S::Error>> {
         self.apply_within(event, None, now)
     }
 
@@ -361,18 +357,18 @@ impl<S: IncidentStore> IncidentLedger<S> {
     ///
     /// # Errors
     /// As [`IncidentLedger::apply`].
-    pub fn apply_for<T: EventText>(
+    pub fn apply_for(
         &self,
         received_for: &OrgId,
-        event: &EventOf<T>,
+        event: &Event<'_>,
         now: OffsetDateTime,
     ) -> Result<Decision, LedgerError<S::Error>> {
         self.apply_within(event, Some(received_for), now)
     }
 
-    fn apply_within<T: EventText>(
+    fn apply_within(
         &self,
-        event: &EventOf<T>,
+        event: &Event<'_>,
         received_for: Option<&OrgId>,
         now: OffsetDateTime,
     ) -> Result<Decision, LedgerError<S::Error>> {
@@ -442,15 +438,15 @@ impl<S: IncidentStore> IncidentLedger<S> {
 /// visual build carries no time; nor, for ordering, does an App Distribution event, whose time
 /// names no zone: read as UTC, a sender's local time east of UTC would lie in the future, and
 /// every crash be skipped as from the future.
-fn event_time<T: EventText>(event: &EventOf<T>) -> Option<OffsetDateTime> {
+fn event_time(event: &Event<'_>) -> Option<OffsetDateTime> {
     match event {
-        EventOf::Job(job) => Some(job.modification_time),
-        EventOf::Concurrency(usage) => Some(usage.timestamp),
-        EventOf::ApiTest(result) => result.date,
+        Event::Job(job) => Some(job.modification_time),
+        Event::Concurrency(usage) => Some(usage.timestamp),
+        Event::ApiTest(result) => result.date,
         // The later of the pair, should a sender have it the wrong way round.
-        EventOf::ErrorGroup(group) => group.last_seen.max(group.first_seen),
-        EventOf::VisualRun(run) => run.end,
-        EventOf::VisualBuild(_) | EventOf::AppDistribution(_) | EventOf::Unknown(_) => None,
+        Event::ErrorGroup(group) => group.last_seen.max(group.first_seen),
+        Event::VisualRun(run) => run.end,
+        Event::VisualBuild(_) | Event::AppDistribution(_) | Event::Unknown(_) => None,
     }
 }
 
@@ -462,20 +458,20 @@ fn event_time<T: EventText>(event: &EventOf<T>) -> Option<OffsetDateTime> {
 /// counts as a new result. A repeated delivery may then page again, where a fingerprint of
 /// what runs share (`url`, totals, message) would skip a new failure as a duplicate and lose
 /// its page.
-fn fingerprint_of<T: EventText>(event: &EventOf<T>, verdict: Verdict) -> Option<Fingerprint> {
+fn fingerprint_of(event: &Event<'_>, verdict: Verdict) -> Option<Fingerprint> {
     let mut hash = FingerprintHasher::new();
     let nanos = |at: OffsetDateTime| at.unix_timestamp_nanos().to_le_bytes();
     match event {
-        EventOf::Job(job) => hash.write(job.id.as_bytes()),
-        EventOf::VisualBuild(build) => hash.write(build.build_id.as_bytes()),
-        EventOf::Concurrency(usage) => hash.write(&nanos(usage.timestamp)),
-        EventOf::ApiTest(result) => hash.write(result.event_id.as_bytes()),
-        EventOf::AppDistribution(app) => {
+        Event::Job(job) => hash.write(job.id.as_bytes()),
+        Event::VisualBuild(build) => hash.write(build.build_id.as_bytes()),
+        Event::Concurrency(usage) => hash.write(&nanos(usage.timestamp)),
+        Event::ApiTest(result) => hash.write(result.event_id.as_bytes()),
+        Event::AppDistribution(app) => {
             hash.write(app.event.as_bytes());
             hash.write(app.crash_message.as_deref().unwrap_or_default().as_bytes());
             hash.write(&nanos(app.timestamp?));
         }
-        EventOf::VisualRun(run) => {
+        Event::VisualRun(run) => {
             if run.start.is_none() && run.end.is_none() {
                 return None;
             }
@@ -484,11 +480,11 @@ fn fingerprint_of<T: EventText>(event: &EventOf<T>, verdict: Verdict) -> Option<
                 hash.write(&at.map_or(0, OffsetDateTime::unix_timestamp_nanos).to_le_bytes());
             }
         }
-        EventOf::ErrorGroup(group) => {
+        Event::ErrorGroup(group) => {
             hash.write(group.fingerprint.as_bytes());
             hash.write(&nanos(group.last_seen?));
         }
-        EventOf::Unknown(_) => return None,
+        Event::Unknown(_) => return None,
     }
     Some(hash.finish(verdict))
 }

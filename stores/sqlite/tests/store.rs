@@ -28,7 +28,7 @@ fn message(test: u8, n: usize) -> Message {
     let connector =
         WebhookConnector::new(Endpoint::parse("https://hooks.example.com/in").unwrap()).with_on_success(true);
     let mut job = Job::new(format!("run-{n}"), JobStatus::Failed, start());
-    job.name = Some(format!("test {test}"));
+    job.name = Some(format!("test {test}").into());
     let event = Event::Job(job);
     Message::webhook(connector.request(&event).unwrap().unwrap()).ordered_per_test(&event)
 }
