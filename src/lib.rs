@@ -44,7 +44,7 @@
 //! | `routing` | [`routing`] (with [`routing::access`]) | nothing more |
 //! | `connector` | [`connector`], [`outgoing`] (with [`outgoing::endpoint`]) | `url` (66 crates in all) |
 //! | `pagerduty-webhooks` | [`pagerduty::webhook`]: PagerDuty's v3 webhooks to receive, [`Verified::envelope`](signature::Verified::envelope) | nothing more |
-//! | `pagerduty` | [`pagerduty`] (alerts, incident rules and ledger), [`outgoing`]; `pagerduty-webhooks`, `routing` | `url` |
+//! | `pagerduty` | [`pagerduty`] (alerts, incident rules and ledger), [`outgoing`]; `pagerduty-webhooks` | `url` |
 //! | `delivery` | [`delivery`] (the outbox, retry policies); `pagerduty`, `connector` | `url` |
 //! | `http` | `verify_headers`, `OutgoingRequest` ⇄ `http::Request`, testing requests as `http::Request`s | `http` |
 //! | `axum` | [`axum`] extractors; `http` | `axum` without its defaults, `http-body-util`, `tokio` (runtime only) |
@@ -60,13 +60,15 @@
 //! Data flows one way, and so do the modules: each uses only the layers below it.
 //!
 //! ```text
-//! act       pagerduty/ (alerts, rules, v3 webhooks)   connector/ (templates, webhook connector)
-//!              │                                          │
-//! outgoing  outgoing/ (OutgoingRequest, endpoint checks) ◄──┘
+//! act       pagerduty/ (paging policy: rules, dedup keys, ledger;   connector/ (templates,
+//!             events/: the Events API v2 format;                    webhook connector)
+//!             webhook/: v3 webhooks received)                         │
+//! outgoing  outgoing/ (OutgoingRequest, endpoint checks) ◄───────────────┘
 //! verify    signature/ (Secret, schemes, Verifier, Verified)
-//! route     routing/ (Topic, Project, Scope, Subscription, owners, Router, access)
+//! route     routing/ (Topic, Project, Scope, Subscription, within, Router, access)
 //! wire      wire/ (fields: every key in one pass; family (which kind a body is); a builder per kind; parse; ParseError)
-//! models    event/ (Event, Job, Concurrency, VisualBuild: data, behaviour, Serialize)
+//! models    event/ (Event, Job, Concurrency, VisualBuild: data, behaviour, Serialize; the facts
+//!             routing and paging ask: owners, verdict, occurred_at)
 //! values    values/ (OrgId, TeamId, UserId; RawJson; Text); the open enums beside their models
 //! support   support/ (lenient readers, time forms, open_enum!, clip): pub(crate) only
 //! ```
@@ -80,7 +82,7 @@
 //! - **A new kind of event**: its model in `event/`, an `Event` variant, its keys in
 //!   `wire/fields.rs`, a `Shape` in `wire/family.rs` with its detecting keys, a builder in `wire/`,
 //!   and a branch in `wire/parse.rs`'s `known_event`. The compiler then points at every match
-//!   that must say what the new kind does: its owners in `routing/owners.rs` or its project in
+//!   that must say what the new kind does: its owners in `event/owners.rs` or its project in
 //!   `routing/project.rs` (with neither, it reaches no subscription), the topics that take it in `routing/topic.rs`, and its alert in
 //!   `pagerduty/rules.rs`.
 //! - **A new subscription topic**: the variant in `routing/topic.rs`, its entry in `Topic::ALL`,

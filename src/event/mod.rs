@@ -7,10 +7,15 @@ mod component_status;
 mod concurrency;
 mod error_group;
 mod job;
+#[cfg(any(feature = "routing", feature = "pagerduty"))]
+pub(crate) mod owners;
+#[cfg(feature = "pagerduty")]
+pub(crate) mod verdict;
 mod visual;
 mod visual_run;
 
 use serde::Serialize;
+use time::OffsetDateTime;
 
 use crate::values::raw_json::RawJson;
 
@@ -79,6 +84,31 @@ impl Event<'_> {
             Self::VisualRun(run) => Event::VisualRun(run),
             Self::AppDistribution(app) => Event::AppDistribution(app),
             Self::Unknown(json) => Event::Unknown(json),
+        }
+    }
+
+    /// When what it reports happened, by the sender's clock, where the event says so in a way
+    /// that orders it: a job's last change, a concurrency measure, an API Testing run's date,
+    /// an error group's last error (the later of its pair, should a sender have it the wrong
+    /// way round), a visual run's end. `None` for a visual build, which carries no time, and
+    /// for an App Distribution event, whose time names no zone: read as UTC, a sender's local
+    /// time east of UTC would lie in the future. The incident ledger orders results by it.
+    ///
+    /// ```
+    /// use sauce_webhooks::Event;
+    ///
+    /// let job = Event::from_slice(br#"{"id":"j1","status":"FAILED","creation_time":0,"modification_time":60}"#)?;
+    /// assert_eq!(job.occurred_at().map(|at| at.unix_timestamp()), Some(60));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn occurred_at(&self) -> Option<OffsetDateTime> {
+        match self {
+            Self::Job(job) => Some(job.modification_time),
+            Self::Concurrency(usage) => Some(usage.timestamp),
+            Self::ApiTest(result) => result.date,
+            Self::ErrorGroup(group) => group.last_seen.max(group.first_seen),
+            Self::VisualRun(run) => run.end,
+            Self::VisualBuild(_) | Self::AppDistribution(_) | Self::Unknown(_) => None,
         }
     }
 

@@ -1,8 +1,8 @@
 //! What names an incident across runs: the dedup keys of PagerDuty alerts.
 
 use super::check_run::CheckRun;
+use crate::event::owners::Owners;
 use crate::event::{ApiTestResult, AppDistributionEvent, Concurrency, ErrorGroup, Event, Job, VisualBuild, VisualRun};
-use crate::routing::owners::Owners;
 use crate::values::id::OrgId;
 
 /// Why an event's incident cannot be keyed: nothing says whose it is, or two things disagree.

@@ -1,7 +1,7 @@
 //! A job's Events v2 alert body written straight from its fields, through the one writer of
 //! alert bodies, without an [`AlertEvent`](super::AlertEvent) or its payload in between.
 
-use super::alert::Action;
+use super::action::Action;
 use super::dedup_key;
 use super::details::write_job_details;
 use super::error::AlertError;

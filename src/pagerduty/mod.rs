@@ -27,8 +27,6 @@ mod job_body;
 mod ledger;
 #[cfg(feature = "pagerduty")]
 mod rules;
-#[cfg(feature = "pagerduty")]
-mod verdict;
 // Receiving: PagerDuty's v3 webhooks, with a feature of their own.
 #[cfg_attr(docsrs, doc(cfg(feature = "pagerduty-webhooks")))]
 pub mod webhook;
@@ -36,12 +34,16 @@ pub mod webhook;
 // The policy's files name the format's by their own names.
 #[cfg(feature = "pagerduty")]
 use events::{
-    alert, bounded_json, change, dedup_key, error, limits, payload, request, routing_key, severity, web_url, writer,
+    action, alert, bounded_json, change, dedup_key, error, limits, payload, request, routing_key, severity, web_url,
+    writer,
 };
 
 #[cfg(feature = "pagerduty")]
 #[cfg_attr(docsrs, doc(cfg(feature = "pagerduty")))]
-pub use alert::{Action, AlertEvent};
+pub use action::Action;
+#[cfg(feature = "pagerduty")]
+#[cfg_attr(docsrs, doc(cfg(feature = "pagerduty")))]
+pub use alert::AlertEvent;
 #[cfg(feature = "pagerduty")]
 #[cfg_attr(docsrs, doc(cfg(feature = "pagerduty")))]
 pub use change::ChangeEvent;

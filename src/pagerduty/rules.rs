@@ -4,7 +4,8 @@ use std::sync::Arc;
 
 use url::Url;
 
-use super::alert::{Action, AlertEvent};
+use super::action::Action;
+use super::alert::AlertEvent;
 use super::check_run::CheckRun;
 use super::dedup;
 use super::details::{details, job_details};
@@ -14,8 +15,8 @@ use super::payload::Payload;
 use super::request;
 use super::routing_key::RoutingKey;
 use super::severity::Severity;
-use super::verdict::Verdict;
 use super::web_url::WebUrl;
+use crate::event::verdict::Verdict;
 use crate::event::{ApiTestResult, AppDistributionEvent, Concurrency, ErrorGroup, Event, Job, VisualBuild, VisualRun};
 use crate::values::id::OrgId;
 

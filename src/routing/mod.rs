@@ -21,12 +21,12 @@
 //! ```
 
 pub mod access;
-pub(crate) mod owners;
 mod project;
 mod router;
 mod scope;
 mod subscription;
 mod topic;
+mod within;
 
 pub use project::Project;
 pub use router::Router;

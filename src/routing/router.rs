@@ -4,12 +4,12 @@ use std::collections::HashMap;
 use std::fmt;
 use std::hash::Hash;
 
-use super::owners::Owners;
 use super::project::Project;
 use super::scope::Scope;
 use super::subscription::Subscription;
 use super::topic::Topics;
 use crate::event::Event;
+use crate::event::owners::Owners;
 use crate::values::id::{OrgId, TeamId, UserId};
 
 /// Subscriptions indexed by organization, then by user or team, so that routing an event costs
@@ -224,7 +224,7 @@ impl<K: Eq + Hash + Clone> Router<K> {
             .organization
             .filter(|org| received_for.is_none_or(|received| received.as_str() == *org))
             .and_then(|org| self.organizations.get(org));
-        let project = match (received_for, owners.project()) {
+        let project = match (received_for, owners.event.and_then(Project::of)) {
             (Some(org), Some(project)) => self.projects.get(&(org.clone(), project)),
             _ => None,
         };

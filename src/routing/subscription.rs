@@ -2,10 +2,11 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::owners::Owners;
 use super::scope::Scope;
 use super::topic::{Topic, Topics};
+use super::within::within;
 use crate::event::Event;
+use crate::event::owners::Owners;
 use crate::values::id::OrgId;
 
 /// One webhook configuration's filter: a scope and the topics it receives.
@@ -30,7 +31,7 @@ impl Subscription {
     /// nor does an event of a project ([`Scope::Project`]): nothing in it proves whose it is,
     /// so only [`matches_for`](Self::matches_for) can take one.
     pub fn matches(&self, event: &Event<'_>) -> bool {
-        self.topics.matches(event) && Owners::of(event).within(&self.scope, None)
+        self.topics.matches(event) && within(&Owners::of(event), &self.scope, None)
     }
 
     /// Whether `event`, received on an endpoint or with a secret of the organization
@@ -50,7 +51,7 @@ impl Subscription {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn matches_for(&self, received_for: &OrgId, event: &Event<'_>) -> bool {
-        self.topics.matches(event) && Owners::of(event).within(&self.scope, Some(received_for))
+        self.topics.matches(event) && within(&Owners::of(event), &self.scope, Some(received_for))
     }
 
     /// Whose events it receives.

@@ -8,6 +8,7 @@ use std::sync::Arc;
 use serde::Serialize;
 use serde::ser::Serializer;
 
+use super::action::Action;
 use super::dedup_key;
 use super::error::AlertError;
 use super::limits::MAX_FIELD_CHARS;
@@ -15,22 +16,9 @@ use super::payload::{Image, Link, Payload, bounded};
 use super::request::{self, Endpoint};
 use super::routing_key::RoutingKey;
 use super::web_url::WebUrl;
-use super::writer::{self, AlertBody, Links};
+use super::writer::{self, AlertBody, DetailsBody, Links, TriggerBody};
 use crate::outgoing::OutgoingRequest;
 use url::Url;
-
-/// The action of an alert event.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
-#[serde(rename_all = "lowercase")]
-#[non_exhaustive]
-pub enum Action {
-    /// Open (or add to) an alert.
-    Trigger,
-    /// Acknowledge the alert with this dedup key.
-    Acknowledge,
-    /// Resolve the alert with this dedup key.
-    Resolve,
-}
 
 /// One Events API v2 alert event. Acknowledge and resolve carry only the routing key, the
 /// dedup key and the action, as PagerDuty wants.
@@ -277,12 +265,24 @@ impl AlertEvent {
     /// Appends its body to `out`, through the one writer of alert bodies.
     pub(crate) fn write_body(&self, out: &mut Vec<u8>) -> Result<(), AlertError> {
         let trigger = self.trigger.as_deref().map(|details| {
-            details.payload.trigger_body(
-                Links::List(&details.links),
-                &details.images,
-                details.client.as_deref(),
-                details.client_url.as_deref(),
-            )
+            let payload = &details.payload;
+            TriggerBody {
+                summary: &payload.summary,
+                source: &payload.source,
+                severity: payload.severity,
+                timestamp: payload.timestamp,
+                component: payload.component.as_deref(),
+                group: payload.group.as_deref(),
+                class: payload.class.as_deref().map(|class| [class, ""]),
+                details: payload
+                    .custom_details
+                    .as_ref()
+                    .map_or(DetailsBody::None, |json| DetailsBody::Json(json.as_str())),
+                links: Links::List(&details.links),
+                images: &details.images,
+                client: details.client.as_deref(),
+                client_url: details.client_url.as_deref(),
+            }
         });
         let body = AlertBody {
             routing_key: &self.routing_key,

@@ -1,6 +1,7 @@
 //! PagerDuty's Events API v2 format: alert and change events, their payloads, limits, keys and
 //! endpoints, written exactly as PagerDuty wants them. Nothing here knows Sauce Labs' events.
 
+pub(crate) mod action;
 pub(crate) mod alert;
 pub(crate) mod bounded_json;
 pub(crate) mod change;

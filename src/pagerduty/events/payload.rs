@@ -7,7 +7,6 @@ use super::error::AlertError;
 use super::limits::{MAX_FIELD_CHARS, MAX_SUMMARY_CHARS};
 use super::severity::Severity;
 use super::web_url::WebUrl;
-use super::writer::{DetailsBody, Links, TriggerBody};
 use crate::support::clip::clip;
 use crate::support::time::serialize_optional_time;
 use crate::values::raw_json::RawJson;
@@ -26,26 +25,26 @@ use crate::values::raw_json::RawJson;
 /// ```
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Payload {
-    summary: String,
-    source: String,
-    severity: Severity,
+    pub(super) summary: String,
+    pub(super) source: String,
+    pub(super) severity: Severity,
     #[serde(skip_serializing_if = "Option::is_none", serialize_with = "serialize_optional_time")]
-    timestamp: Option<OffsetDateTime>,
+    pub(super) timestamp: Option<OffsetDateTime>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    component: Option<String>,
+    pub(super) component: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    group: Option<String>,
+    pub(super) group: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    class: Option<String>,
+    pub(super) class: Option<String>,
     /// Kept as the JSON text it is sent as: an event's details are written within bounds
     /// straight from its JSON, never held as a tree of values.
     #[serde(skip_serializing_if = "Option::is_none")]
-    custom_details: Option<Details>,
+    pub(super) custom_details: Option<Details>,
 }
 
 /// Custom details as they are sent.
 #[derive(Debug, Clone, PartialEq)]
-enum Details {
+pub(super) enum Details {
     /// Given as a value, and checked as JSON then.
     Json(RawJson),
     /// A JSON object this crate wrote itself, sent as it is, without reading it again.
@@ -53,7 +52,7 @@ enum Details {
 }
 
 impl Details {
-    fn as_str(&self) -> &str {
+    pub(super) fn as_str(&self) -> &str {
         match self {
             Self::Json(json) => json.as_str(),
             Self::Written(text) => text,
@@ -155,33 +154,6 @@ impl Payload {
     /// The severity.
     pub fn severity(&self) -> Severity {
         self.severity
-    }
-
-    /// Lends the one writer what the payload says, with `links` and the rest of the trigger.
-    pub(crate) fn trigger_body<'a>(
-        &'a self,
-        links: Links<'a>,
-        images: &'a [Image],
-        client: Option<&'a str>,
-        client_url: Option<&'a str>,
-    ) -> TriggerBody<'a> {
-        TriggerBody {
-            summary: &self.summary,
-            source: &self.source,
-            severity: self.severity,
-            timestamp: self.timestamp,
-            component: self.component.as_deref(),
-            group: self.group.as_deref(),
-            class: self.class.as_deref().map(|class| [class, ""]),
-            details: self
-                .custom_details
-                .as_ref()
-                .map_or(DetailsBody::None, |details| DetailsBody::Json(details.as_str())),
-            links,
-            images,
-            client,
-            client_url,
-        }
     }
 }
 

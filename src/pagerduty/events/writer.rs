@@ -4,7 +4,7 @@
 
 use time::OffsetDateTime;
 
-use super::alert::Action;
+use super::action::Action;
 use super::error::AlertError;
 use super::payload::{Image, Link};
 use super::routing_key::RoutingKey;

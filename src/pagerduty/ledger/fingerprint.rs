@@ -6,7 +6,7 @@ use serde::de::{self, SeqAccess, Visitor};
 use serde::ser::SerializeSeq;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
-use super::super::verdict::Verdict;
+use crate::event::verdict::Verdict;
 
 /// A result's fingerprint: a 64-bit hash of its identity and verdict, of our own (a multiply
 /// and a shift per 8 bytes, FNV's constants), so that its value stays the same across

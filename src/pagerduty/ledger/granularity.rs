@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use super::super::dedup;
 use crate::event::Event;
-use crate::routing::owners::Owners;
+use crate::event::owners::Owners;
 
 /// What one incident covers: every run of the same test (the default), of the same build, of the
 /// same team, of the same organization, or whatever a function of yours says.

@@ -10,13 +10,13 @@ use super::super::check_run::CheckRun;
 use super::super::dedup::{self, Unowned};
 use super::super::dedup_key;
 use super::super::rules::IncidentRules;
-use super::super::verdict::Verdict;
 use super::error::LedgerError;
 use super::fingerprint::{Fingerprint, FingerprintHasher};
 use super::granularity::Granularity;
 use super::state::{Decision, IncidentState, Observation, Policy, Skip, Step, advance, close};
 use super::store::{IncidentStore, MemoryIncidentStore};
 use crate::event::Event;
+use crate::event::verdict::Verdict;
 use crate::values::id::OrgId;
 
 /// [`IncidentRules`] with a memory: over a stream of results, it pages once and resolves once
@@ -391,7 +391,7 @@ impl<S: IncidentStore> IncidentLedger<S> {
         };
         let observation = Observation {
             verdict,
-            at: event_time(event),
+            at: event.occurred_at(),
             fingerprint: fingerprint_of(event, verdict),
             resolves: Verdict::can_resolve(event),
         };
@@ -431,22 +431,6 @@ impl<S: IncidentStore> IncidentLedger<S> {
             next
         })?;
         Ok(step)
-    }
-}
-
-/// When a result happened, by its own clock: a job's last change, a concurrency measure. A
-/// visual build carries no time; nor, for ordering, does an App Distribution event, whose time
-/// names no zone: read as UTC, a sender's local time east of UTC would lie in the future, and
-/// every crash be skipped as from the future.
-fn event_time(event: &Event<'_>) -> Option<OffsetDateTime> {
-    match event {
-        Event::Job(job) => Some(job.modification_time),
-        Event::Concurrency(usage) => Some(usage.timestamp),
-        Event::ApiTest(result) => result.date,
-        // The later of the pair, should a sender have it the wrong way round.
-        Event::ErrorGroup(group) => group.last_seen.max(group.first_seen),
-        Event::VisualRun(run) => run.end,
-        Event::VisualBuild(_) | Event::AppDistribution(_) | Event::Unknown(_) => None,
     }
 }
 

@@ -5,8 +5,8 @@ use serde::{Deserialize, Serialize};
 use time::{Date, Duration, OffsetDateTime, Time};
 
 use super::super::alert::AlertEvent;
-use super::super::verdict::Verdict;
 use super::fingerprint::{Fingerprint, Recent};
+use crate::event::verdict::Verdict;
 use crate::support::time::{serialize_optional_time, serialize_time, time};
 
 /// What the ledger knows of one incident key, as the host's store keeps it (it serializes, so

@@ -1,13 +1,14 @@
-//! Who an event belongs to: the one answer that both matching and the router's index use.
+//! Who an event belongs to: the one answer that matching, the router's index and the
+//! incident keys all use.
 
-use super::project::Project;
-use super::scope::Scope;
-use crate::event::Event;
+use super::Event;
 use crate::values::id::{OrgId, TeamId, UserId};
 
 /// The user, teams and organization an event belongs to, as ids. A user has no concurrency
 /// usage of their own, so a concurrency event has no user. An event without an organization
 /// belongs to no scope: nothing proves whose user or team it is.
+// Routing reads every owner; paging, only the organization and whether it is a project's.
+#[cfg_attr(not(feature = "routing"), allow(dead_code))]
 #[derive(Debug, Default)]
 pub(crate) struct Owners<'e> {
     pub user: Option<&'e str>,
@@ -16,9 +17,9 @@ pub(crate) struct Owners<'e> {
     /// A visual build's teams, as the body lists them (repeats included).
     listed_teams: &'e [TeamId],
     pub organization: Option<&'e str>,
-    /// The event, whose project (if it names no organization) is found only when a project's
-    /// scope asks: routing a job never builds one.
-    event: Option<&'e Event<'e>>,
+    /// The event, when it names no organization (a project's): its project is found only
+    /// when a project's scope asks, so routing a job never builds one.
+    pub event: Option<&'e Event<'e>>,
 }
 
 impl<'e> Owners<'e> {
@@ -50,39 +51,14 @@ impl<'e> Owners<'e> {
 
     /// Whether the event is a project's (API Testing, Error Reporting, a visual run, App
     /// Distribution): of a kind that names no user, team or organization.
-    #[cfg(feature = "pagerduty")]
+    #[cfg_attr(not(feature = "pagerduty"), allow(dead_code))]
     pub(crate) fn is_a_projects(&self) -> bool {
         self.event.is_some()
     }
 
-    /// The project of an event that names no organization.
-    pub(crate) fn project(&self) -> Option<Project> {
-        self.event.and_then(Project::of)
-    }
-
     /// Every team the event belongs to, possibly with repeats.
+    #[cfg_attr(not(feature = "routing"), allow(dead_code))]
     pub(crate) fn teams(&self) -> impl Iterator<Item = &'e str> + use<'e> {
         self.team.into_iter().chain(self.listed_teams.iter().map(TeamId::as_str))
-    }
-
-    /// Whether the event lies within `scope`: in its organization, and its user's or team's;
-    /// or, for a project's scope, in that project. `received_for` is the organization whose
-    /// endpoint or secret the event came through, when the host knows it: then only scopes
-    /// of that organization take the event, and only then can a project's scope, since
-    /// nothing in a project's event proves whose it is.
-    pub(crate) fn within(&self, scope: &Scope, received_for: Option<&OrgId>) -> bool {
-        if received_for.is_some_and(|org| org != scope.org()) {
-            return false;
-        }
-        if let Scope::Project { project, .. } = scope {
-            return received_for.is_some() && self.project().as_ref() == Some(project);
-        }
-        self.organization == Some(scope.org().as_str())
-            && match scope {
-                Scope::User { user, .. } => self.user == Some(user.as_str()),
-                Scope::Team { team, .. } => self.teams().any(|owner| owner == team.as_str()),
-                Scope::Organization(_) => true,
-                Scope::Project { .. } => false,
-            }
     }
 }
