@@ -316,7 +316,7 @@ where
     let (parts, body) = request.into_parts();
     // What can be refused without the body is: a missing or malformed signature, a body
     // that is not JSON where JSON is parsed, a declared length over the limit.
-    verifier.check_signature_header(&parts.headers).map_err(WebhookRejection::Signature)?;
+    verifier.check_headers(&parts.headers).map_err(WebhookRejection::Signature)?;
     if declared_as == Declared::Json {
         require_json(&parts.headers)?;
     }

@@ -118,9 +118,28 @@ impl<S: Scheme> Verifier<S> {
     }
 
     /// Whether `headers` hold a signature in this scheme's form (or none, where unsigned
-    /// requests are accepted): what can be refused before a body is read.
-    #[cfg(feature = "axum")]
-    pub(crate) fn check_signature_header(&self, headers: &http::HeaderMap) -> Result<(), SignatureError> {
+    /// requests are accepted): what a server can refuse before it reads a body, so that a
+    /// client without a signature cannot make it read (and hold) one. [`verify_headers`]
+    /// checks the signature itself once the body is read.
+    ///
+    /// ```
+    /// use sauce_webhooks::signature::{Secret, SignatureError, Verifier};
+    ///
+    /// let verifier = Verifier::new(Secret::new("3c1a7e0e-4f6b-4bd4-9d68-5b7c2e1f0a9d")?);
+    /// let mut headers = http::HeaderMap::new();
+    /// assert_eq!(verifier.check_headers(&headers), Err(SignatureError::Missing));
+    /// headers.insert("saucelabs-sign", "not hex".parse()?);
+    /// assert!(matches!(verifier.check_headers(&headers), Err(SignatureError::Malformed { .. })));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    ///
+    /// # Errors
+    /// `Missing` without the header (unless unsigned requests are accepted), `Malformed` for
+    /// a header not in the scheme's form, repeated, or over 4 KiB.
+    ///
+    /// [`verify_headers`]: Self::verify_headers
+    #[cfg(feature = "http")]
+    pub fn check_headers(&self, headers: &http::HeaderMap) -> Result<(), SignatureError> {
         match only_header(headers, self.header_name())? {
             None if self.accept_unsigned => Ok(()),
             None => Err(SignatureError::Missing),
