@@ -11,6 +11,7 @@ use super::dedup;
 use super::details::{details, job_details};
 use super::error::AlertError;
 use super::job_body::{self, JOB_CLASS_TAIL, JOB_LINK_TEXT, JobTrigger};
+use super::ledger::Classified;
 use super::payload::Payload;
 use super::request;
 use super::routing_key::RoutingKey;
@@ -504,6 +505,36 @@ impl IncidentRules {
             Some((url, text)) => alert.with_web_link(url, Some(text)),
             None => alert,
         }
+    }
+
+    /// The announcement of a flaky test (`key` its incident's dedup key): a trigger of severity
+    /// `info` under a dedup key of its own, its classification in its details.
+    pub(crate) fn flaky_notice(&self, event: &Event<'_>, key: &str, classified: &Classified) -> AlertEvent {
+        let name = match event {
+            Event::Job(job) => job.name.as_deref(),
+            _ => None,
+        };
+        let link = match event {
+            Event::Job(job) => self.job_link_base.as_ref().and_then(|base| base.join(&job.id)),
+            _ => None,
+        };
+        self.flaky_alert(name.unwrap_or(key), key, classified, link)
+    }
+
+    /// The announcement of a flaky check.
+    pub(crate) fn flaky_check_notice(&self, check: &CheckRun, key: &str, classified: &Classified) -> AlertEvent {
+        self.flaky_alert(&check.name, key, classified, check.link.as_deref().and_then(WebUrl::parse))
+    }
+
+    fn flaky_alert(&self, name: &str, key: &str, classified: &Classified, link: Option<WebUrl>) -> AlertEvent {
+        let summary = format!(
+            "{name} is flaky: {} flips between pass and fail in its last {} results",
+            classified.flips, classified.results
+        );
+        let payload = Payload::new(summary, &self.source, Severity::Info)
+            .with_class("flaky test")
+            .with_written_details(format!("{{\"flakiness\":{}}}", classified.details()));
+        self.trigger(payload, Some(&format!("{key}#flaky")), link.map(|link| (link, JOB_LINK_TEXT)))
     }
 
     /// The severity a tag sets (the last one wins), else the default.

@@ -222,6 +222,16 @@ impl AlertEvent {
         self
     }
 
+    /// The trigger with `key` and the JSON value `json` (written by this crate) added to its
+    /// custom details; anything else as it is.
+    pub(crate) fn with_detail(mut self, key: &str, json: &str) -> Self {
+        if let Some(details) = &mut self.trigger {
+            details.payload = details.payload.clone().with_detail(key, json);
+            self.written = Written::default();
+        }
+        self
+    }
+
     /// Trigger, acknowledge or resolve.
     pub fn action(&self) -> Action {
         self.action

@@ -130,6 +130,22 @@ impl Payload {
         self
     }
 
+    /// Adds `key` with the JSON value `json` (written by this crate) to the custom details.
+    pub(crate) fn with_detail(mut self, key: &str, json: &str) -> Self {
+        let mut object = self.custom_details.as_ref().map_or("{}", Details::as_str).trim_end().to_owned();
+        object.pop(); // its closing brace
+        if !object.trim_end().ends_with('{') {
+            object.push(',');
+        }
+        object.push('"');
+        object.push_str(key);
+        object.push_str("\":");
+        object.push_str(json);
+        object.push('}');
+        self.custom_details = Some(Details::Written(object));
+        self
+    }
+
     /// Details this crate wrote as a JSON object (an event's), trusted to be one.
     pub(crate) fn with_written_details(mut self, details: String) -> Self {
         self.custom_details = Some(Details::Written(details));

@@ -12,6 +12,7 @@ use super::super::dedup_key;
 use super::super::rules::IncidentRules;
 use super::error::LedgerError;
 use super::fingerprint::{Fingerprint, FingerprintHasher};
+use super::flakiness::Flakiness;
 use super::granularity::Granularity;
 use super::state::{Decision, IncidentState, Observation, Policy, Skip, Step, advance, close};
 use super::store::{IncidentStore, MemoryIncidentStore};
@@ -198,6 +199,41 @@ impl<S: IncidentStore> IncidentLedger<S> {
         self
     }
 
+    /// Tells flaky tests from broken ones ([`Flakiness`]): the ledger keeps each key's last 32
+    /// results, pages only a broken test (and resolves it at its next pass), announces a flaky
+    /// one once per window, never a flip, and records a quarantined one without paging it.
+    /// Off by default: every failure of a key with no open incident pages (after
+    /// [`with_failures_to_page`](Self::with_failures_to_page), which this replaces).
+    ///
+    /// ```
+    /// use sauce_webhooks::pagerduty::{Decision, Flakiness, IncidentLedger, IncidentRules, RoutingKey, Skip};
+    /// use sauce_webhooks::time::OffsetDateTime;
+    /// use sauce_webhooks::Event;
+    ///
+    /// let rules = IncidentRules::new(RoutingKey::new("R0UT1NGKEY0123456789ABCDEFGHIJKL")?);
+    /// let ledger = IncidentLedger::new(rules).with_flakiness(Flakiness::default());
+    /// let run = |n: u32, status: &str| Event::from_slice(format!(r#"{{"id":"r{n}","status":"{status}",
+    ///     "name":"checkout works","org_id":"acme","creation_time":0,"modification_time":{n}}}"#).as_bytes());
+    /// let now = OffsetDateTime::now_utc();
+    /// // One failure of a test that passes pages nobody; the third in a row does.
+    /// assert!(matches!(ledger.apply(&run(1, "PASSED")?, now)?, Decision::Skip(Skip::NothingOpen)));
+    /// assert!(matches!(ledger.apply(&run(2, "FAILED")?, now)?, Decision::Skip(Skip::FailuresBelowThreshold { .. })));
+    /// assert!(matches!(ledger.apply(&run(3, "FAILED")?, now)?, Decision::Skip(_)));
+    /// let Decision::Send(page) = ledger.apply(&run(4, "FAILED")?, now)? else { panic!("broken") };
+    /// assert!(String::from_utf8(page.body()?)?.contains(r#""verdicts":"PFFF""#));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    #[must_use]
+    pub fn with_flakiness(mut self, flakiness: Flakiness) -> Self {
+        self.policy.flakiness = Some(flakiness);
+        self
+    }
+
+    /// The flakiness rules, when set ([`with_flakiness`](Self::with_flakiness)).
+    pub fn flakiness(&self) -> Option<&Flakiness> {
+        self.policy.flakiness.as_ref()
+    }
+
     /// What counts as one incident ([`Granularity::Test`] by default).
     #[must_use]
     pub fn with_granularity(mut self, granularity: Granularity) -> Self {
@@ -282,7 +318,7 @@ impl<S: IncidentStore> IncidentLedger<S> {
             (next, step) = close(state, now);
             next
         })?;
-        Ok(step.decide(|| None, || self.rules.resolve(dedup_key::bounded(dedup_key))))
+        Ok(step.decide(|_| None, |_| None, || self.rules.resolve(dedup_key::bounded(dedup_key))))
     }
 
     /// The key under which the store keeps the incident of `event`, received for the
@@ -389,15 +425,33 @@ impl<S: IncidentStore> IncidentLedger<S> {
                 _ => Decision::Skip(Skip::NoKey),
             });
         };
+        let dedup_key = &key[self.namespace.len()..];
+        let quarantined = self.policy.flakiness.as_ref().is_some_and(|flakiness| {
+            let name = match event {
+                Event::Job(job) => job.name.as_deref(),
+                _ => None,
+            };
+            flakiness.is_quarantined(name.unwrap_or(dedup_key))
+        });
         let observation = Observation {
             verdict,
             at: event.occurred_at(),
             fingerprint: fingerprint_of(event, verdict),
             resolves: Verdict::can_resolve(event),
+            quarantined,
         };
         let step = self.record(&key, &observation, now)?;
-        let dedup_key = &key[self.namespace.len()..];
-        Ok(step.decide(|| self.rules.trigger_for(event, Some(dedup_key)), || self.rules.resolve(dedup_key)))
+        Ok(step.decide(
+            |classified| {
+                let trigger = self.rules.trigger_for(event, Some(dedup_key))?;
+                Some(match classified {
+                    Some(classified) => trigger.with_detail("flakiness", &classified.details()),
+                    None => trigger,
+                })
+            },
+            |classified| Some(self.rules.flaky_notice(event, dedup_key, classified)),
+            || self.rules.resolve(dedup_key),
+        ))
     }
 
     /// Applies a check's run, received at `now`, keyed by the check's name and ordered by its
@@ -417,9 +471,20 @@ impl<S: IncidentStore> IncidentLedger<S> {
             hash.write(&check.time.map_or(0, OffsetDateTime::unix_timestamp_nanos).to_le_bytes());
             hash.finish(verdict)
         });
-        let observation = Observation { verdict, at: check.time, fingerprint, resolves: true };
+        let quarantined = self.policy.flakiness.as_ref().is_some_and(|flakiness| flakiness.is_quarantined(&check.name));
+        let observation = Observation { verdict, at: check.time, fingerprint, resolves: true, quarantined };
         let step = self.record(&self.stored(&dedup_key), &observation, now)?;
-        Ok(step.decide(|| Some(self.rules.alert_for_check(check)), || self.rules.resolve(dedup_key)))
+        Ok(step.decide(
+            |classified| {
+                let trigger = self.rules.alert_for_check(check);
+                Some(match classified {
+                    Some(classified) => trigger.with_detail("flakiness", &classified.details()),
+                    None => trigger,
+                })
+            },
+            |classified| Some(self.rules.flaky_check_notice(check, &dedup_key, classified)),
+            || self.rules.resolve(dedup_key.as_str()),
+        ))
     }
 
     /// Moves the key's state by one result, atomically with respect to other writers.

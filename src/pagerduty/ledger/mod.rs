@@ -3,13 +3,17 @@
 
 mod error;
 mod fingerprint;
+mod flakiness;
 mod granularity;
+mod history;
 mod incident_ledger;
 mod state;
 mod store;
 
 pub use error::LedgerError;
+pub use flakiness::{Flakiness, Health};
 pub use granularity::{Granularity, KeyFn};
 pub use incident_ledger::IncidentLedger;
+pub(crate) use state::Classified;
 pub use state::{Decision, IncidentState, Skip};
 pub use store::{DEFAULT_MAX_INCIDENT_KEYS, IncidentStore, MemoryIncidentStore, MemoryStoreError, StoredState};

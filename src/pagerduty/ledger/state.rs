@@ -6,6 +6,8 @@ use time::{Date, Duration, OffsetDateTime, Time};
 
 use super::super::alert::AlertEvent;
 use super::fingerprint::{Fingerprint, Recent};
+use super::flakiness::{Flakiness, Health, Rule};
+use super::history::History;
 use crate::event::verdict::Verdict;
 use crate::support::time::{serialize_optional_time, serialize_time, time};
 
@@ -34,6 +36,19 @@ pub struct IncidentState {
     /// app's crash). Written only when set, so that states of other keys read as before.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     never_resolves: bool,
+    /// The test's latest results by their own times, kept when the ledger tells flaky tests
+    /// from broken ones. Written only then, so that states of ledgers without it, and states
+    /// written before it, read as before.
+    #[serde(default, skip_serializing_if = "History::is_empty")]
+    history: History,
+    /// When a flaky test was last announced (the host's clock).
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "time",
+        serialize_with = "serialize_optional_time"
+    )]
+    announced_at: Option<OffsetDateTime>,
 }
 
 fn required_time<'de, D: serde::Deserializer<'de>>(d: D) -> Result<OffsetDateTime, D::Error> {
@@ -51,6 +66,8 @@ impl IncidentState {
             paged_at: None,
             changed_at: now,
             never_resolves: false,
+            history: History::default(),
+            announced_at: None,
         }
     }
 
@@ -67,6 +84,19 @@ impl IncidentState {
     /// Successes in a row, up to the latest result.
     pub fn successes(&self) -> u32 {
         self.successes
+    }
+
+    /// What the test's latest results say of it under `flakiness`: stable, flaky or broken
+    /// (stable when the ledger keeps no results, as without
+    /// [`with_flakiness`](super::IncidentLedger::with_flakiness)).
+    pub fn health(&self, flakiness: &Flakiness) -> Health {
+        flakiness.classify(&self.history).0
+    }
+
+    /// The test's latest results, oldest first, as `P` (passed) and `F` (failed): at most 32,
+    /// kept with [`with_flakiness`](super::IncidentLedger::with_flakiness).
+    pub fn verdicts(&self) -> String {
+        self.history.verdicts()
     }
 
     /// When the state last changed, by the host's clock.
@@ -165,11 +195,17 @@ pub enum Skip {
     },
     /// The incident is closed, without a resolve: auto-resolve is off.
     ClosedQuietly,
+    /// A failure of a flaky test that is not broken, announced already within its window
+    /// ([`Flakiness`]).
+    Flaky,
+    /// A result of a quarantined test ([`Flakiness::quarantine`]): recorded and classified,
+    /// never paged nor announced.
+    Quarantined,
 }
 
 /// How the ledger pages: after how many failures, resolving after how many successes, and
 /// whether and when it pages again.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct Policy {
     pub failures_to_page: u32,
     pub successes_to_resolve: u32,
@@ -180,6 +216,8 @@ pub(crate) struct Policy {
     pub unresolved_repage_after: Duration,
     /// How far ahead of the host's clock a result's own time may be.
     pub clock_skew: Duration,
+    /// Tells flaky tests from broken ones, when set.
+    pub flakiness: Option<Flakiness>,
 }
 
 impl Default for Policy {
@@ -191,6 +229,7 @@ impl Default for Policy {
             repage_after: None,
             unresolved_repage_after: Duration::DAY,
             clock_skew: Duration::minutes(5),
+            flakiness: None,
         }
     }
 }
@@ -207,15 +246,64 @@ pub(crate) struct Observation {
     /// Whether its kind is ever followed by a success that resolves it: not an error group's
     /// nor an app's crash, which are paged again `Policy::unresolved_repage_after` later.
     pub resolves: bool,
+    /// Whether its test is quarantined ([`Flakiness::quarantine`]).
+    pub quarantined: bool,
 }
 
 /// What the ledger does with a result: the key's next state, and what to send (a trigger,
 /// a resolve) or why not.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Step {
-    Trigger,
+    /// Page; with the classification that did it, when the ledger classifies.
+    Trigger(Option<Classified>),
     Resolve,
+    /// Announce a flaky test.
+    Announce(Classified),
     Skip(Skip),
+}
+
+/// A test's health, the rule that found it, and its results: what an alert says of why.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Classified {
+    pub health: Health,
+    pub rule: Rule,
+    pub failed: u32,
+    pub flips: u32,
+    pub results: u32,
+    pub verdicts: [u8; 32],
+}
+
+impl Classified {
+    fn of(history: &History, flakiness: &Flakiness) -> Self {
+        let (health, rule) = flakiness.classify(history);
+        let mut verdicts = [b' '; 32];
+        for (slot, verdict) in verdicts.iter_mut().zip(history.verdicts().bytes()) {
+            *slot = verdict;
+        }
+        Self {
+            health,
+            rule,
+            failed: history.failures(),
+            flips: history.flips(),
+            results: u32::try_from(history.len()).unwrap_or(32),
+            verdicts,
+        }
+    }
+
+    /// The `flakiness` object of an alert's custom details.
+    pub(crate) fn details(&self) -> String {
+        let verdicts = std::str::from_utf8(&self.verdicts).unwrap_or_default().trim_end();
+        let pairs = self.results.saturating_sub(1).max(1);
+        serde_json::json!({
+            "health": self.health.as_str(),
+            "rule": self.rule.to_string(),
+            "verdicts": verdicts,
+            "failures": self.failed,
+            "flips": self.flips,
+            "flip_rate": f64::from(self.flips) / f64::from(pairs),
+        })
+        .to_string()
+    }
 }
 
 /// Applies `result` to the key's `state` (none yet: a key never seen) at the host's `now`.
@@ -242,6 +330,9 @@ pub(crate) fn advance(
     }
     // A stored time from the future (a tampered row, a host clock set back) orders nothing.
     let last = state.and_then(|state| state.last_result_at).filter(|last| *last <= horizon);
+    if let Some(flakiness) = &policy.flakiness {
+        return advance_classified(state, result, now, policy, flakiness, last);
+    }
     if let (Some(at), Some(last)) = (result.at, last)
         && at < last
     {
@@ -268,7 +359,7 @@ pub(crate) fn advance(
         } else if next.open || next.failures >= policy.failures_to_page {
             next.open = true;
             next.paged_at = Some(now);
-            Step::Trigger
+            Step::Trigger(None)
         } else {
             Step::Skip(Skip::FailuresBelowThreshold { seen: next.failures, needed: policy.failures_to_page })
         }
@@ -288,6 +379,86 @@ pub(crate) fn advance(
     (Some(next), step)
 }
 
+/// [`advance`] for a ledger that tells flaky tests from broken ones: the result joins the
+/// test's history (a late one too, in its place by time), and what is sent follows from what
+/// the history says of the test. Only a broken test pages; a flaky one is announced once per
+/// window; a quarantined one is only recorded. An open incident resolves at the next pass, as
+/// it does without.
+fn advance_classified(
+    state: Option<&IncidentState>,
+    result: &Observation,
+    now: OffsetDateTime,
+    policy: &Policy,
+    flakiness: &Flakiness,
+    last: Option<OffsetDateTime>,
+) -> (Option<IncidentState>, Step) {
+    let failed = result.verdict == Verdict::Failure;
+    let mut next = state.cloned().unwrap_or_else(|| IncidentState::new(now));
+    if let Some(fingerprint) = result.fingerprint {
+        next.recent.push(fingerprint);
+    }
+    next.changed_at = now;
+    let at = result.at.unwrap_or(now);
+    let millis = i64::try_from(at.unix_timestamp_nanos() / 1_000_000).unwrap_or(i64::MAX);
+    next.history.record(millis, failed);
+    if let (Some(at), Some(last)) = (result.at, last)
+        && at < last
+    {
+        // Kept for the classification, which reads results in the order they happened; too
+        // late to page or resolve for.
+        return (Some(next), Step::Skip(Skip::Stale));
+    }
+    next.last_result_at = result.at.or(last);
+    next.never_resolves = !result.resolves;
+    if failed {
+        next.failures = next.failures.saturating_add(1);
+        next.successes = 0;
+    } else {
+        next.successes = next.successes.saturating_add(1);
+        next.failures = 0;
+    }
+    let classified = Classified::of(&next.history, flakiness);
+    let announce = classified.health == Health::Flaky
+        && !result.quarantined
+        && next.announced_at.is_none_or(|at| now - at >= flakiness.announce_every());
+    let step = if next.open && !failed {
+        if next.successes < policy.successes_to_resolve {
+            Step::Skip(Skip::SuccessesBelowThreshold { seen: next.successes, needed: policy.successes_to_resolve })
+        } else {
+            next.open = false;
+            next.paged_at = None;
+            if policy.auto_resolve { Step::Resolve } else { Step::Skip(Skip::ClosedQuietly) }
+        }
+    } else if result.quarantined {
+        Step::Skip(Skip::Quarantined)
+    } else if next.open {
+        let due = |every: Duration| next.paged_at.is_none_or(|at| now - at >= every);
+        if policy.repage_after.is_some_and(due) {
+            next.paged_at = Some(now);
+            Step::Trigger(Some(classified))
+        } else {
+            Step::Skip(Skip::AlreadyOpen)
+        }
+    } else if failed && classified.health == Health::Broken {
+        next.open = true;
+        next.paged_at = Some(now);
+        Step::Trigger(Some(classified))
+    } else if announce {
+        next.announced_at = Some(now);
+        Step::Announce(classified)
+    } else if !failed {
+        Step::Skip(Skip::NothingOpen)
+    } else if classified.health == Health::Flaky {
+        Step::Skip(Skip::Flaky)
+    } else {
+        let Rule::Stable { failures_in_a_row, needed } = classified.rule else {
+            return (Some(next), Step::Skip(Skip::Flaky));
+        };
+        Step::Skip(Skip::FailuresBelowThreshold { seen: failures_in_a_row, needed })
+    };
+    (Some(next), step)
+}
+
 /// Closes the key's incident by hand (`state`: none for a key never written) at the host's
 /// `now`: the next state and [`Step::Resolve`] when it was open, `None` and
 /// [`Skip::NothingOpen`] when not. The results remembered stay, so that a replay of the
@@ -302,15 +473,19 @@ pub(crate) fn close(state: Option<&IncidentState>, now: OffsetDateTime) -> (Opti
 impl Step {
     /// The decision this step makes, building the alert only when one is sent: one whose body
     /// can be written (see [`AlertEvent::sendable`]), since the state already counts it sent.
+    /// `trigger` and `announce` are given the classification that fired, if any.
     pub(crate) fn decide(
         self,
-        trigger: impl FnOnce() -> Option<AlertEvent>,
+        trigger: impl FnOnce(Option<&Classified>) -> Option<AlertEvent>,
+        announce: impl FnOnce(&Classified) -> Option<AlertEvent>,
         resolve: impl FnOnce() -> AlertEvent,
     ) -> Decision {
+        let sendable = |alert: Option<AlertEvent>| {
+            alert.map_or(Decision::Skip(Skip::NoVerdict), |alert| Decision::Send(alert.sendable()))
+        };
         match self {
-            Self::Trigger => {
-                trigger().map_or(Decision::Skip(Skip::NoVerdict), |alert| Decision::Send(alert.sendable()))
-            }
+            Self::Trigger(classified) => sendable(trigger(classified.as_ref())),
+            Self::Announce(classified) => sendable(announce(&classified)),
             Self::Resolve => Decision::Send(resolve()),
             Self::Skip(skip) => Decision::Skip(skip),
         }
