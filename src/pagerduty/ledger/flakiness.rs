@@ -49,7 +49,8 @@ impl fmt::Display for Health {
 /// - **flaky**: not broken, and at least [`flaky_flips`](Self::with_flaky_flips) changes
 ///   between pass and fail among its last 32 results (8 by default: a flip in four), with at
 ///   least 12 results known. A flaky test is announced once per
-///   [`announce_every`](Self::with_announce_every) (a day by default): a trigger of severity
+///   [`announce_every`](Self::with_announce_every) (a day by default), and stays flaky for as
+///   long (a dip in its flips does not bring the bar back to 3): a trigger of severity
 ///   `info` under a dedup key of its own, which PagerDuty routes as low urgency where the
 ///   service says so. It never pages for a flip.
 /// - **stable**: the rest. A single failure of a stable test pages nothing.
@@ -155,9 +156,16 @@ impl Flakiness {
 
     /// What `history` says of its test, and the rule that says it.
     pub(crate) fn classify(&self, history: &History) -> (Health, Rule) {
+        self.classify_known(history, false)
+    }
+
+    /// As [`classify`](Self::classify), for a test `known_flaky` (announced within its
+    /// window): it stays flaky for the window, so that a dip in its flips does not make three
+    /// failures in a row of a flaky test a page.
+    pub(crate) fn classify_known(&self, history: &History, known_flaky: bool) -> (Health, Rule) {
         let in_a_row = history.failures_in_a_row();
         let flips = history.flips();
-        let flaky = history.len() >= self.min_results as usize && flips >= self.flaky_flips;
+        let flaky = known_flaky || (history.len() >= self.min_results as usize && flips >= self.flaky_flips);
         let needed = if flaky { self.flaky_broken_after.max(self.broken_after) } else { self.broken_after };
         if in_a_row >= needed {
             (Health::Broken, Rule::FailedInARow { failures: in_a_row, needed, flaky })

@@ -274,8 +274,8 @@ pub(crate) struct Classified {
 }
 
 impl Classified {
-    fn of(history: &History, flakiness: &Flakiness) -> Self {
-        let (health, rule) = flakiness.classify(history);
+    fn of(history: &History, flakiness: &Flakiness, known_flaky: bool) -> Self {
+        let (health, rule) = flakiness.classify_known(history, known_flaky);
         let mut verdicts = [b' '; 32];
         for (slot, verdict) in verdicts.iter_mut().zip(history.verdicts().bytes()) {
             *slot = verdict;
@@ -417,7 +417,8 @@ fn advance_classified(
         next.successes = next.successes.saturating_add(1);
         next.failures = 0;
     }
-    let classified = Classified::of(&next.history, flakiness);
+    let known_flaky = next.announced_at.is_some_and(|at| now - at < flakiness.announce_every());
+    let classified = Classified::of(&next.history, flakiness, known_flaky);
     let announce = classified.health == Health::Flaky
         && !result.quarantined
         && next.announced_at.is_none_or(|at| now - at >= flakiness.announce_every());
