@@ -216,3 +216,25 @@ fn states_written_before_load() {
     let written = serde_json::to_string(&state).unwrap();
     assert!(!written.contains("history"), "nothing new written for a ledger without it: {written}");
 }
+
+/// The testing kit's streams: a test that passes, turns flaky, then breaks is announced once
+/// and paged once, on its eighth failure in a row (it is flaky by then).
+#[test]
+fn the_kits_stream_of_a_test_turning_flaky_then_broken() {
+    use sauce_webhooks::testing::TestRuns;
+    let ledger = ledger();
+    let runs = TestRuns::new("checkout works").with_org("acme").passes(10).flaky(30, 3).fails(10).events();
+    let sent: Vec<(usize, String)> = runs
+        .iter()
+        .enumerate()
+        .filter_map(|(n, event)| match ledger.apply(event, arrival()).unwrap() {
+            Decision::Send(alert) => Some((n, alert.dedup_key().unwrap().to_owned())),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(sent.len(), 2, "{sent:?}");
+    assert!(sent[0].1.ends_with("#flaky") && sent[0].0 < 40, "{sent:?}");
+    // The flaky stretch ends with a failure (its 30th run), so the eighth failure in a row is
+    // the broken stretch's seventh.
+    assert_eq!(sent[1].0, 40 + 6, "the eighth failure in a row: {sent:?}");
+}

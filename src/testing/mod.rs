@@ -21,12 +21,14 @@
 
 mod builders;
 pub mod fixtures;
+mod runs;
 mod signed;
 
 pub use builders::{
     ApiTestBuilder, AppDistributionBuilder, ConcurrencyBuilder, ErrorGroupBuilder, JobBuilder, VisualBuildBuilder,
     VisualRunBuilder,
 };
+pub use runs::TestRuns;
 pub use signed::{SignedRequest, signed, signed_bytes, signed_pagerduty};
 
 /// The organization the builders use unless told otherwise.
