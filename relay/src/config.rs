@@ -81,6 +81,11 @@ pub struct Config {
     /// The most dead letters kept (10000 by default); the oldest past it are forgotten.
     #[serde(default = "default_dead_letters")]
     pub max_dead_letters: u64,
+    /// Telling flaky tests from broken ones, for every PagerDuty subscription (off without):
+    /// only a broken test pages, a flaky one is announced once a day, a quarantined one never
+    /// pages.
+    #[serde(default)]
+    pub flakiness: Option<FlakinessConfig>,
     /// How long a closed incident nothing happened to is remembered (30 days by default).
     #[serde(default = "default_retention")]
     pub incident_retention_days: u32,
@@ -198,6 +203,50 @@ pub struct SubscriptionConfig {
     pub filter: Subscription,
     /// Where its events go.
     pub target: TargetConfig,
+}
+
+/// The flakiness rules (see the library's `Flakiness`); each setting left out keeps its default.
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct FlakinessConfig {
+    /// Failures in a row that make a test broken (3 by default).
+    #[serde(default)]
+    pub broken_after: Option<u32>,
+    /// Failures in a row that make a flaky test broken (8 by default).
+    #[serde(default)]
+    pub flaky_broken_after: Option<u32>,
+    /// Flips between pass and fail among the last 32 results that make a test flaky (8 by default).
+    #[serde(default)]
+    pub flaky_flips: Option<u32>,
+    /// How often a flaky test is announced again (24 hours by default).
+    #[serde(default)]
+    pub announce_every_hours: Option<u32>,
+    /// Tests never paged: a name, or a prefix ending in `*`.
+    #[serde(default)]
+    pub quarantine: Vec<String>,
+}
+
+impl FlakinessConfig {
+    /// The library's rules.
+    pub fn rules(&self) -> sauce_webhooks::pagerduty::Flakiness {
+        let mut rules = sauce_webhooks::pagerduty::Flakiness::default();
+        if let Some(n) = self.broken_after {
+            rules = rules.with_broken_after(n);
+        }
+        if let Some(n) = self.flaky_broken_after {
+            rules = rules.with_flaky_broken_after(n);
+        }
+        if let Some(n) = self.flaky_flips {
+            rules = rules.with_flaky_flips(n);
+        }
+        if let Some(hours) = self.announce_every_hours {
+            rules = rules.with_announce_every(sauce_webhooks::time::Duration::hours(hours.into()));
+        }
+        for pattern in &self.quarantine {
+            rules = rules.quarantine(pattern.clone());
+        }
+        rules
+    }
 }
 
 /// Where a subscription's events go.

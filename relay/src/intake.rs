@@ -26,7 +26,7 @@ use std::time::Duration as StdDuration;
 use sauce_webhooks::Router;
 use sauce_webhooks::connector::WebhookConnector;
 use sauce_webhooks::delivery::{DeadLetter, Kept, Message, Outbox, OutboxError};
-use sauce_webhooks::pagerduty::{Decision, IncidentLedger};
+use sauce_webhooks::pagerduty::{Decision, IncidentLedger, Skip};
 use sauce_webhooks::signature::Verified;
 use sauce_webhooks::time::{Duration, OffsetDateTime};
 use sauce_webhooks::{Event, OrgId};
@@ -135,6 +135,9 @@ struct Tally {
     queued: u64,
     /// The subscriptions of the dead letters kept, counted once the body commits.
     dead_letters: Vec<String>,
+    /// Flaky tests announced, and results of quarantined tests, counted once the body commits.
+    flaky_announced: u64,
+    quarantined: u64,
     /// The first few reasons elements were refused for.
     reasons: Vec<String>,
 }
@@ -170,7 +173,7 @@ impl<D: Database> Intake<D> {
         };
         self.metrics.events_refused.inc_by(tally.refused as u64);
         self.metrics.events_repeated.inc_by(tally.repeated as u64);
-        let Tally { events, repeated, refused, queued, dead_letters, reasons } = tally;
+        let Tally { events, repeated, refused, queued, dead_letters, flaky_announced, quarantined, reasons } = tally;
         match taken {
             Ok(()) if events > 0 && repeated == events => {
                 log("info", "taken in before, not again", json!({"events": events}));
@@ -181,6 +184,8 @@ impl<D: Database> Intake<D> {
                 for id in &dead_letters {
                     self.metrics.dead_lettered(id);
                 }
+                self.metrics.flaky_announcements.inc_by(flaky_announced);
+                self.metrics.quarantined_results.inc_by(quarantined);
                 let fields = json!({"events": events, "repeated": repeated, "queued": queued, "refused": refused,
                                     "dead_letters": dead_letters.len(), "reasons": reasons});
                 log(if refused + dead_letters.len() > 0 { "warn" } else { "info" }, "taken in", fields);
@@ -249,7 +254,16 @@ impl<D: Database> Intake<D> {
             let (id, action) = &self.subscribers[index];
             let made = match action {
                 Action::Page(ledger) => match self.apply(ledger, event, now)? {
-                    Decision::Send(alert) => Message::pagerduty(&alert).map(Some).map_err(|e| e.to_string()),
+                    Decision::Send(alert) => {
+                        if alert.dedup_key().is_some_and(|key| key.ends_with("#flaky")) {
+                            tally.flaky_announced += 1;
+                        }
+                        Message::pagerduty(&alert).map(Some).map_err(|e| e.to_string())
+                    }
+                    Decision::Skip(Skip::Quarantined) => {
+                        tally.quarantined += 1;
+                        Ok(None)
+                    }
                     _ => Ok(None),
                 },
                 Action::Send(connector) => webhook_message(connector, event),

@@ -69,6 +69,13 @@ pub struct Metrics {
     pub disabled_endpoints: Gauge,
     /// Incidents open.
     pub open_incidents: Gauge,
+    /// Flaky tests announced: each is announced once a day, so its increase over a day is the
+    /// number of flaky tests now.
+    pub flaky_announcements: Counter,
+    /// Results of quarantined tests, recorded and not paged.
+    pub quarantined_results: Counter,
+    /// Quarantine patterns configured.
+    pub quarantined_tests: Gauge,
 }
 
 /// From 10 ms to about 3 days, doubling.
@@ -115,6 +122,20 @@ impl Metrics {
         registry.register("disabled_endpoints", "Webhook endpoints disabled", disabled_endpoints.clone());
         let open_incidents = Gauge::default();
         registry.register("open_incidents", "PagerDuty incidents open", open_incidents.clone());
+        let flaky_announcements = Counter::default();
+        registry.register(
+            "flaky_announcements",
+            "Flaky tests announced (each once a day: the increase over a day is the flaky tests now)",
+            flaky_announcements.clone(),
+        );
+        let quarantined_results = Counter::default();
+        registry.register(
+            "quarantined_results",
+            "Results of quarantined tests, recorded and not paged",
+            quarantined_results.clone(),
+        );
+        let quarantined_tests = Gauge::default();
+        registry.register("quarantined_tests", "Quarantine patterns configured", quarantined_tests.clone());
         Self {
             registry,
             intake,
@@ -128,6 +149,9 @@ impl Metrics {
             dead_letters,
             disabled_endpoints,
             open_incidents,
+            flaky_announcements,
+            quarantined_results,
+            quarantined_tests,
         }
     }
 

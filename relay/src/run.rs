@@ -139,6 +139,8 @@ impl<D: Database> Parts<D> {
     fn assemble(config: &Config, store: &D, setup: Setup) -> Self {
         let Setup { sauce, router, subscribers, signers, policies, lease, endpoint_policy } = setup;
         let metrics = Arc::new(Metrics::new());
+        let patterns = config.flakiness.as_ref().map_or(0, |flakiness| flakiness.quarantine.len());
+        metrics.quarantined_tests.set(i64::try_from(patterns).unwrap_or(i64::MAX));
         let outbox = |store: D| {
             let mut outbox = Outbox::new()
                 .with_store(store)
@@ -182,9 +184,14 @@ impl<D: Database> Parts<D> {
         let ids = subscribers.iter().map(|sub| sub.id.clone()).collect();
         let actions = subscribers.into_iter().map(|sub| {
             let action = match sub.target {
-                Target::Page { rules, failures_to_page } => Action::Page(Box::new(
-                    IncidentLedger::new(*rules).with_failures_to_page(failures_to_page).with_store(store.clone()),
-                )),
+                Target::Page { rules, failures_to_page, flakiness } => {
+                    let ledger = IncidentLedger::new(*rules).with_failures_to_page(failures_to_page);
+                    let ledger = match flakiness {
+                        Some(flakiness) => ledger.with_flakiness(flakiness),
+                        None => ledger,
+                    };
+                    Action::Page(Box::new(ledger.with_store(store.clone())))
+                }
                 Target::Send(connector) => Action::Send(connector),
             };
             (sub.id, action)

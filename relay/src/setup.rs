@@ -9,7 +9,7 @@ use sauce_webhooks::Router;
 use sauce_webhooks::connector::{Template, WebhookConnector};
 use sauce_webhooks::delivery::RetryPolicy;
 use sauce_webhooks::outgoing::endpoint::{Endpoint, EndpointPolicy};
-use sauce_webhooks::pagerduty::{IncidentRules, RoutingKey};
+use sauce_webhooks::pagerduty::{Flakiness, IncidentRules, RoutingKey};
 use sauce_webhooks::routing::{Outcomes, Topic};
 use sauce_webhooks::signature::Secret;
 use sauce_webhooks::time::Duration;
@@ -31,6 +31,8 @@ pub enum Target {
         rules: Box<IncidentRules>,
         /// Failures in a row before a page.
         failures_to_page: u32,
+        /// The flakiness rules, when set.
+        flakiness: Option<Flakiness>,
     },
     /// Sends through this connector.
     Send(Box<WebhookConnector>),
@@ -288,7 +290,15 @@ fn page(
         problem("failures_to_page: must be 1 or more".to_owned());
         return None;
     }
-    Some(Target::Page { rules: Box::new(rules), failures_to_page: failures_to_page.unwrap_or(1) })
+    if failures_to_page.is_some() && config.flakiness.is_some() {
+        problem(
+            "failures_to_page: with flakiness, a test pages when it is broken: set flakiness.broken_after instead"
+                .to_owned(),
+        );
+        return None;
+    }
+    let flakiness = config.flakiness.as_ref().map(crate::config::FlakinessConfig::rules);
+    Some(Target::Page { rules: Box::new(rules), failures_to_page: failures_to_page.unwrap_or(1), flakiness })
 }
 
 fn send(

@@ -303,3 +303,49 @@ fn a_relay_of_one_organization_pages_its_projects_events_and_no_one_elses() {
     std::thread::sleep(Duration::from_millis(1500));
     assert_eq!(pages.lock().unwrap().len(), 1);
 }
+
+/// With flakiness rules, a test's single failure pages nobody, its third in a row does, and a
+/// quarantined test never pages; the metrics count what was quarantined. `check` refuses
+/// `failures_to_page` beside the rules, saying what to write.
+#[test]
+fn a_relay_with_flakiness_rules_pages_broken_tests_only() {
+    let (pagerduty_url, pages) = stand_in(|_, _| (202, vec![]));
+    let dir = Dir::new("flakiness");
+    let (config, address) = dir.config(json!({
+        "allow_private_targets": true,
+        "pagerduty_events_url": format!("{pagerduty_url}/v2/enqueue"),
+        "flakiness": {"broken_after": 3, "quarantine": ["legacy *"]},
+        "subscriptions": [common::relay::pagerduty("oncall")]
+    }));
+    let relay = Relay::start(&config, &address);
+    let mut n = 0;
+    let mut post = |name: &str, status: &str| {
+        n += 1;
+        assert_eq!(relay.post(&common::relay::job(&format!("run-{n}"), name, status)).0, 204);
+    };
+    post("checkout", "PASSED");
+    post("checkout", "FAILED");
+    post("checkout", "PASSED");
+    post("checkout", "FAILED");
+    post("checkout", "FAILED");
+    for _ in 0..5 {
+        post("legacy login", "FAILED");
+    }
+    std::thread::sleep(Duration::from_millis(1500));
+    assert!(pages.lock().unwrap().is_empty(), "two failures in a row and a quarantined test page nobody");
+    post("checkout", "FAILED");
+    wait_for("the broken test's page", Duration::from_secs(10), || pages.lock().unwrap().len() == 1);
+    let page: serde_json::Value = serde_json::from_slice(&pages.lock().unwrap()[0].body).unwrap();
+    assert_eq!(page["payload"]["custom_details"]["flakiness"]["verdicts"], "PFPFFF", "{page}");
+    let (_, metrics) = relay.get("/metrics");
+    assert!(metrics.contains("sauce_relay_quarantined_results_total 5"), "{metrics}");
+    assert!(metrics.contains("sauce_relay_quarantined_tests 1"), "{metrics}");
+    drop(relay);
+
+    let mut both: serde_json::Value = serde_json::from_slice(&std::fs::read(&config).unwrap()).unwrap();
+    both["subscriptions"][0]["target"]["pagerduty"]["failures_to_page"] = json!(2);
+    std::fs::write(&config, serde_json::to_vec(&both).unwrap()).unwrap();
+    let (code, out) = check(&config, &[]);
+    assert_ne!(code, Some(0));
+    assert!(out.contains("set flakiness.broken_after instead"), "{out}");
+}
