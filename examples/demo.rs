@@ -10,9 +10,10 @@ use sauce_webhooks::connector::{Template, WebhookConnector};
 use sauce_webhooks::delivery::{Message, Outbox, Outcome, Reported};
 use sauce_webhooks::outgoing::OutgoingRequest;
 use sauce_webhooks::outgoing::endpoint::Endpoint;
-use sauce_webhooks::pagerduty::{Decision, IncidentLedger, IncidentRules, RoutingKey};
+use sauce_webhooks::pagerduty::{Decision, Flakiness, IncidentLedger, IncidentRules, RoutingKey};
 use sauce_webhooks::routing::{Outcomes, Scope, Subscription, Topic};
 use sauce_webhooks::signature::{PagerDutyV3, SIGNATURE_HEADER, Secret, Verifier, sign};
+use sauce_webhooks::testing::TestRuns;
 use sauce_webhooks::{Event, Router};
 
 const PAYLOADS: &[(&str, &[u8])] = &[
@@ -94,6 +95,7 @@ fn main() -> Result {
     route(&events);
     let rules = alert(&events)?;
     stream(&rules)?;
+    flaky_or_broken(&rules)?;
     api_tests(&rules)?;
     let request = connect(&events)?;
     deliver(&rules, &events, request)?;
@@ -218,6 +220,35 @@ fn stream(rules: &IncidentRules) -> Result {
     ];
     play(&ledger, &stream)?;
 
+    Ok(())
+}
+
+/// A test that turns flaky, then breaks: with flakiness rules, the flips are announced once,
+/// and only the breakage pages.
+fn flaky_or_broken(rules: &IncidentRules) -> Result {
+    println!("\n== flaky or broken: flips are announced once, never paged; a breakage pages (3 failures in a row, 8 once flaky) ==");
+    let ledger = IncidentLedger::new(rules.clone()).with_flakiness(Flakiness::default());
+    let now = sauce_webhooks::time::OffsetDateTime::now_utc();
+    let runs = TestRuns::new("search finds shoes").passes(4).flaky(15, 3).passes(1).fails(9).events();
+    let mut said = Vec::new();
+    for (n, event) in runs.iter().enumerate() {
+        let verdict = if event.is_failure() { 'F' } else { 'P' };
+        said.push(match ledger.apply(event, now)? {
+            Decision::Send(alert) if alert.dedup_key().is_some_and(|key| key.ends_with("#flaky")) => {
+                format!("run {:>2} {verdict}: announce the test as flaky (an info alert)", n + 1)
+            }
+            Decision::Send(alert) => format!("run {:>2} {verdict}: send a {:?}", n + 1, alert.action()),
+            _ => continue,
+        });
+    }
+    println!(
+        "{} runs: {}",
+        runs.len(),
+        runs.iter().map(|event| if event.is_failure() { 'F' } else { 'P' }).collect::<String>()
+    );
+    for line in said {
+        println!("  {line}");
+    }
     Ok(())
 }
 
