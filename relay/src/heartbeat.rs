@@ -4,8 +4,8 @@
 //! when the database last answered, and intake when it began the body it is on; `/ready` is
 //! 503 when the one is older, or the other has run longer, than [`STALE_AFTER`].
 
-use std::sync::OnceLock;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, OnceLock};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 /// How long without an answer, or on one body, before the relay says it is not ready: well
@@ -56,5 +56,17 @@ impl Heartbeat {
         let working_since = self.working_since.load(Ordering::Relaxed);
         now.saturating_sub(self.answered.load(Ordering::Relaxed)) <= limit
             && (working_since == 0 || now.saturating_sub(working_since) <= limit)
+    }
+}
+
+/// Counts its thread's death by a panic, so that `/ready` says the relay is broken.
+#[derive(Debug)]
+pub struct Watch(pub Arc<AtomicUsize>);
+
+impl Drop for Watch {
+    fn drop(&mut self) {
+        if std::thread::panicking() {
+            self.0.fetch_add(1, Ordering::Relaxed);
+        }
     }
 }

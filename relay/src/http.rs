@@ -66,7 +66,7 @@ pub fn intake_thread<D: Database>(
 ) -> (mpsc::Sender<Job>, JoinHandle<()>) {
     let (jobs, mut inbox) = mpsc::channel::<Job>(WAITING_BODIES);
     let thread = std::thread::spawn(move || {
-        let _watch = crate::run::Watch(deaths);
+        let _watch = crate::heartbeat::Watch(deaths);
         while let Some((signed, reply)) = inbox.blocking_recv() {
             heartbeat.working();
             let answer = intake.handle(&signed.verified(), || !reply.is_closed());

@@ -243,7 +243,7 @@ impl<D: Database> Parts<D> {
         let spawn = |work: Box<dyn FnOnce(&AtomicBool) + Send>| {
             let (stop, deaths) = (Arc::clone(&stop), Arc::clone(&deaths));
             std::thread::spawn(move || {
-                let _watch = Watch(deaths);
+                let _watch = crate::heartbeat::Watch(deaths);
                 work(&stop);
             })
         };
@@ -283,18 +283,6 @@ impl<D: Database> Parts<D> {
 fn wait_for(threads: &[JoinHandle<()>], deadline: Instant) {
     while threads.iter().any(|thread| !thread.is_finished()) && Instant::now() < deadline {
         std::thread::sleep(StdDuration::from_millis(20));
-    }
-}
-
-/// Counts its thread's death by a panic, so that `/ready` says the relay is broken.
-#[derive(Debug)]
-pub struct Watch(pub Arc<AtomicUsize>);
-
-impl Drop for Watch {
-    fn drop(&mut self) {
-        if std::thread::panicking() {
-            self.0.fetch_add(1, Ordering::Relaxed);
-        }
     }
 }
 
