@@ -6,38 +6,20 @@
 //! counted, through today's default ledger and through one with `Flakiness::default()`.
 //! Not a timing: a count. Run: `cargo bench -p sauce-webhooks-benches --bench flakiness`.
 
+#[path = "support/rng.rs"]
+mod rng;
+
 use std::collections::HashMap;
 
 use sauce_webhooks::pagerduty::{Action, Decision, Flakiness, IncidentLedger, IncidentRules, RoutingKey};
 use sauce_webhooks::time::{Duration, OffsetDateTime};
 use sauce_webhooks::{Event, Job, JobStatus};
 
+use rng::Rng;
+
 const TESTS: usize = 1_000;
 const RUNS_PER_DAY: u32 = 24;
 const BROKEN_STRETCH: u32 = 15;
-
-/// SplitMix64: the same days every run.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-
-    /// A number in `[0, 1)`.
-    #[allow(clippy::cast_precision_loss)]
-    fn unit(&mut self) -> f64 {
-        (self.next() >> 11) as f64 / (1u64 << 53) as f64
-    }
-
-    fn below(&mut self, n: u64) -> u64 {
-        self.next() % n
-    }
-}
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 enum Kind {
@@ -77,7 +59,7 @@ fn days() -> Day {
     for (test, kind) in kinds.iter().enumerate() {
         if *kind == Kind::Broken {
             // On the second day, early enough for the stretch to end within it.
-            let first = RUNS_PER_DAY + u32::try_from(rng.below(u64::from(RUNS_PER_DAY - BROKEN_STRETCH))).unwrap();
+            let first = RUNS_PER_DAY + u32::try_from(rng.below((RUNS_PER_DAY - BROKEN_STRETCH) as usize)).unwrap();
             stretches.insert(test, (first, first + BROKEN_STRETCH - 1));
         }
         let offset = Duration::seconds(i64::try_from(rng.below(3_600)).unwrap());

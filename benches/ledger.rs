@@ -4,6 +4,9 @@
 //! makes, the busiest minute's calls for the organization's routing key, and the ledger's
 //! throughput with the in-memory store. Run: `cargo bench --bench ledger`.
 
+#[path = "support/rng.rs"]
+mod rng;
+
 use std::collections::HashMap;
 use std::hint::black_box;
 use std::time::{Duration as StdDuration, Instant};
@@ -13,35 +16,14 @@ use sauce_webhooks::pagerduty::{Action, Decision, IncidentLedger, IncidentRules,
 use sauce_webhooks::time::{Duration, OffsetDateTime};
 use sauce_webhooks::{Event, Job, JobStatus};
 
+use rng::Rng;
+
 const EVENTS: usize = 1_000_000;
 const TESTS: usize = 10_000;
 /// The chance that a passing test starts failing, and that a failing one keeps failing: streaks
 /// of three runs on average, 2% of runs failed.
 const START_FAILING: f64 = 0.0068;
 const KEEP_FAILING: f64 = 2.0 / 3.0;
-
-/// SplitMix64: the same day every run.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-
-    /// A number in `[0, 1)`.
-    #[allow(clippy::cast_precision_loss)]
-    fn unit(&mut self) -> f64 {
-        (self.next() >> 11) as f64 / (1u64 << 53) as f64
-    }
-
-    fn below(&mut self, n: usize) -> usize {
-        usize::try_from(self.next() % n as u64).unwrap()
-    }
-}
 
 /// One delivery: the event, and when it arrives (the host's `now`).
 struct Delivery {

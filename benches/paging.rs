@@ -9,6 +9,8 @@
 #[allow(dead_code)] // its `router` is the other benches', whose own subscriptions see failures only
 mod subscriptions;
 mod support;
+#[path = "support/write_only.rs"]
+mod write_only;
 
 use std::hint::black_box;
 use std::time::Duration as StdDuration;
@@ -21,6 +23,7 @@ use sauce_webhooks::signature::{Secret, Verifier, sign};
 use sauce_webhooks::time::{Duration, OffsetDateTime};
 use sauce_webhooks::{Event, JobStatus, Router};
 use sha2::{Digest, Sha256};
+use write_only::write_only;
 
 const TOKEN: &str = "3c1a7e0e-4f6b-4bd4-9d68-5b7c2e1f0a9d";
 const ROUTING_KEY: &str = "R0UT1NGKEY0123456789ABCDEFGHIJKL";
@@ -76,22 +79,6 @@ fn page(
         Decision::Send(alert) => drop(black_box(Message::pagerduty(&alert).unwrap())),
         skip => panic!("every result of the stream sends: {skip:?}"),
     }
-    reached
-}
-
-/// The write-only pipeline on the same result: no ledger, the alert's body written straight.
-fn write_only(
-    verifier: &Verifier,
-    router: &Router<u64>,
-    rules: &IncidentRules,
-    body: &[u8],
-    header: &str,
-    alert: &mut Vec<u8>,
-) -> usize {
-    let event = verifier.verify(body, Some(header)).unwrap().event_ref().unwrap();
-    let reached = router.route(&event).count();
-    rules.write_alert(&event, alert).unwrap();
-    black_box(&alert);
     reached
 }
 

@@ -11,6 +11,8 @@
 #[path = "support/subscriptions.rs"]
 mod subscriptions;
 mod support;
+#[path = "support/write_only.rs"]
+mod write_only;
 
 use std::borrow::Cow;
 use std::collections::HashMap;
@@ -27,28 +29,11 @@ use serde::Deserialize;
 use serde_json::value::RawValue;
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
+use write_only::write_only as pipeline;
 
 const TOKEN: &str = "3c1a7e0e-4f6b-4bd4-9d68-5b7c2e1f0a9d";
 const ROUTING_KEY: &str = "R0UT1NGKEY0123456789ABCDEFGHIJKL";
 const SUBSCRIPTIONS: u64 = 100_000;
-
-/// What the crate does with one request: the keys of the subscriptions to notify, and the
-/// alert's body, written into a buffer kept from request to request; the event borrowed from
-/// the body.
-fn pipeline(
-    verifier: &Verifier,
-    router: &Router<u64>,
-    rules: &IncidentRules,
-    body: &[u8],
-    header: &str,
-    alert: &mut Vec<u8>,
-) -> usize {
-    let event = verifier.verify(body, Some(header)).unwrap().event_ref().unwrap();
-    let keys: Vec<u64> = router.route(&event).copied().collect();
-    rules.write_alert(&event, alert).unwrap();
-    black_box(&alert);
-    keys.len()
-}
 
 /// The same with an owned event (`event()`), its texts copied out of the body.
 fn pipeline_owned(

@@ -226,7 +226,9 @@ fn stream(rules: &IncidentRules) -> Result {
 /// A test that turns flaky, then breaks: with flakiness rules, the flips are announced once,
 /// and only the breakage pages.
 fn flaky_or_broken(rules: &IncidentRules) -> Result {
-    println!("\n== flaky or broken: flips are announced once, never paged; a breakage pages (3 failures in a row, 8 once flaky) ==");
+    println!(
+        "\n== flaky or broken: flips are announced once, never paged; a breakage pages (3 failures in a row, 8 once flaky) =="
+    );
     let ledger = IncidentLedger::new(rules.clone()).with_flakiness(Flakiness::default());
     let now = sauce_webhooks::time::OffsetDateTime::now_utc();
     let runs = TestRuns::new("search finds shoes").passes(4).flaky(15, 3).passes(1).fails(9).events();

@@ -4,8 +4,8 @@
 //! when the database last answered, and intake when it began the body it is on; `/ready` is
 //! 503 when the one is older, or the other has run longer, than [`STALE_AFTER`].
 
-use std::sync::{Arc, OnceLock};
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant};
 
 /// How long without an answer, or on one body, before the relay says it is not ready: well
