@@ -68,7 +68,7 @@
 //! route     routing/ (Topic, Project, Scope, Subscription, within, Router, access)
 //! wire      wire/ (fields: every key in one pass; family (which kind a body is); a builder per kind; parse; ParseError)
 //! models    event/ (Event, Job, Concurrency, VisualBuild: data, behaviour, Serialize; the facts
-//!             routing and paging ask: owners, verdict, occurred_at)
+//!             routing and paging ask: owners, verdict, occurred_at, identity, incident key)
 //! values    values/ (OrgId, TeamId, UserId; RawJson; Text); the open enums beside their models
 //! support   support/ (lenient readers, time forms, open_enum!, clip): pub(crate) only
 //! ```

@@ -6,6 +6,10 @@ mod app_distribution;
 mod component_status;
 mod concurrency;
 mod error_group;
+#[cfg(feature = "pagerduty")]
+mod identity;
+#[cfg(feature = "pagerduty")]
+pub(crate) mod incident_key;
 mod job;
 #[cfg(any(feature = "routing", feature = "pagerduty"))]
 pub(crate) mod owners;

@@ -1,8 +1,9 @@
 //! What names an incident across runs: the dedup keys of PagerDuty alerts.
 
 use super::check_run::CheckRun;
+use crate::event::incident_key::{job_key, trimmed};
 use crate::event::owners::Owners;
-use crate::event::{ApiTestResult, AppDistributionEvent, Concurrency, ErrorGroup, Event, Job, VisualBuild, VisualRun};
+use crate::event::{Event, Job};
 use crate::values::id::OrgId;
 
 /// Why an event's incident cannot be keyed: nothing says whose it is, or two things disagree.
@@ -64,81 +65,15 @@ pub(crate) fn of_parts(parts: &[&str]) -> String {
 /// [`of_test`], appended to `key`: the ledger writes its store key's prefix first, so that a
 /// key costs one allocation. Whether the event has one.
 pub(crate) fn write_test(key: &mut String, event: &Event<'_>, org: Option<&str>) -> bool {
-    let org = org.unwrap_or_default();
-    match event {
-        Event::Job(job) => return write_job(key, job, org),
-        Event::ApiTest(result) => return write_api_test(key, result, org),
-        Event::Unknown(_) => return false,
-        Event::VisualBuild(build) => write_parts(key, &visual_build_parts(build, org)),
-        Event::Concurrency(usage) => write_parts(key, &concurrency_parts(usage, org)),
-        Event::ErrorGroup(group) => write_parts(key, &error_group_parts(group, org)),
-        // A run or a crash that names nothing to tell it by is not followed, as a job without
-        // a name: two nameless apps' crashes are two incidents, not one.
-        Event::VisualRun(run) => match visual_run_parts(run, org) {
-            Some(parts) => write_parts(key, &parts),
-            None => return false,
-        },
-        Event::AppDistribution(app) => match app_parts(app, org) {
-            Some(parts) => write_parts(key, &parts),
-            None => return false,
-        },
-    }
+    let Some(parts) = event.test_key(org.unwrap_or_default()) else { return false };
+    write_parts(key, parts.as_slice());
     true
 }
 
-/// A visual build's identity across builds: its project (or name) and branch.
-fn visual_build_parts<'a>(build: &'a VisualBuild, org: &'a str) -> [&'a str; 4] {
-    let project = build.project.as_deref().unwrap_or(&build.build_name);
-    ["visual", org, project, build.branch.as_deref().unwrap_or_default()]
-}
-
-/// Concurrency's identity: the organization and, when there is one, the team.
-fn concurrency_parts<'a>(usage: &'a Concurrency, org: &'a str) -> [&'a str; 3] {
-    let team = usage.team.as_ref().map_or("", |team| team.id.as_str());
-    ["concurrency", org, team]
-}
-
-/// An error group's identity: its universe, project and fingerprint.
-fn error_group_parts<'a>(group: &'a ErrorGroup, org: &'a str) -> [&'a str; 5] {
-    let (universe, project) = (text(group.universe.as_deref()), text(group.project.as_deref()));
-    ["error_group", org, universe, project, trimmed(&group.fingerprint)]
-}
-
-/// A visual run's identity across runs: its project, group, resolution and environment;
-/// `None` for a run of neither project nor group, which nothing tells from another's.
-fn visual_run_parts<'a>(run: &'a VisualRun, org: &'a str) -> Option<[&'a str; 6]> {
-    let project = text(run.project_id.as_deref().or(run.project.as_deref()));
-    let group = text(run.group_id.as_deref().or(run.group.as_deref()));
-    let (resolution, environment) = (text(run.resolution.as_deref()), text(run.environment.as_deref()));
-    (!project.is_empty() || !group.is_empty()).then_some(["visual_run", org, project, group, resolution, environment])
-}
-
-/// An app's identity for its crashes: its name, platform and version; `None` for an event
-/// of no named app.
-fn app_parts<'a>(app: &'a AppDistributionEvent, org: &'a str) -> Option<[&'a str; 5]> {
-    let (platform, version) = (text(app.platform.as_deref()), text(app.version.as_deref()));
-    let name = text(app.app_name.as_deref());
-    (!name.is_empty()).then_some(["app", org, name, platform, version])
-}
-
-/// An optional text as a key part: trimmed, empty when absent.
-fn text(value: Option<&str>) -> &str {
-    value.map(trimmed).unwrap_or_default()
-}
-
-/// An API test's identity across runs: its project and test, `None` without a test to tell
-/// it by.
-fn write_api_test(key: &mut String, result: &ApiTestResult, org: &str) -> bool {
-    let Some(test) = result.test() else { return false };
-    write_parts(key, &["api_test", org, result.project_id.as_deref().unwrap_or_default(), trimmed(test)]);
-    true
-}
-
-/// A job's identity across runs, appended to `key`: its organization, data type and name.
-/// Whether the job has one (a job without a name has none).
+/// A job's key ([`write_test`] of its event), appended to `key`; whether it has one.
 pub(crate) fn write_job(key: &mut String, job: &Job<'_>, org: &str) -> bool {
-    let Some(name) = job.name.as_deref() else { return false };
-    write_parts(key, &["job", org, job.data_type.as_str(), trimmed(name)]);
+    let Some(parts) = job_key(job, org) else { return false };
+    write_parts(key, parts.as_slice());
     true
 }
 
@@ -146,13 +81,6 @@ pub(crate) fn write_job(key: &mut String, job: &Job<'_>, org: &str) -> bool {
 fn written(write: impl FnOnce(&mut String) -> bool) -> Option<String> {
     let mut key = String::new();
     write(&mut key).then_some(key)
-}
-
-/// `text` without surrounding whitespace, with a fast path for text that has none at either
-/// end, as names almost always are.
-pub(crate) fn trimmed(text: &str) -> &str {
-    let plain = |byte: Option<&u8>| byte.is_some_and(u8::is_ascii_graphic);
-    if plain(text.as_bytes().first()) && plain(text.as_bytes().last()) { text } else { text.trim() }
 }
 
 /// Appends a dedup key made of `parts` to `key`, written as a JSON array

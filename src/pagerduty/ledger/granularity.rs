@@ -5,6 +5,7 @@ use std::sync::Arc;
 
 use super::super::dedup;
 use crate::event::Event;
+use crate::event::incident_key::trimmed;
 use crate::event::owners::Owners;
 
 /// What one incident covers: every run of the same test (the default), of the same build, of the
@@ -104,7 +105,7 @@ impl Granularity {
             },
             (Self::Build, Event::Job(job)) => match job.build.as_deref() {
                 Some(build) => {
-                    dedup::write_parts(key, &["build", org.unwrap_or_default(), dedup::trimmed(build)]);
+                    dedup::write_parts(key, &["build", org.unwrap_or_default(), trimmed(build)]);
                     true
                 }
                 None => dedup::write_job(key, job, org.unwrap_or_default()),

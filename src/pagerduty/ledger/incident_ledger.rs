@@ -499,41 +499,11 @@ impl<S: IncidentStore> IncidentLedger<S> {
     }
 }
 
-/// Which result an event is: its identity (a job's or build's id, a measure's time) and its
-/// verdict, so that the same result delivered twice is told from another result. `None` for
-/// a result with neither an id nor a time of its own (a visual run without `start` or `end`,
-/// whose `url` is its group's dashboard, the same for every run; an app's crash or an error
-/// group without a time): nothing tells it from the next result of its key, so each delivery
-/// counts as a new result. A repeated delivery may then page again, where a fingerprint of
-/// what runs share (`url`, totals, message) would skip a new failure as a duplicate and lose
-/// its page.
+/// Which result an event is: its identity ([`Event::identity`]) and its verdict, so that the
+/// same result delivered twice is told from another result. `None` for a result with no
+/// identity of its own: each delivery of it counts as a new result.
 fn fingerprint_of(event: &Event<'_>, verdict: Verdict) -> Option<Fingerprint> {
     let mut hash = FingerprintHasher::new();
-    let nanos = |at: OffsetDateTime| at.unix_timestamp_nanos().to_le_bytes();
-    match event {
-        Event::Job(job) => hash.write(job.id.as_bytes()),
-        Event::VisualBuild(build) => hash.write(build.build_id.as_bytes()),
-        Event::Concurrency(usage) => hash.write(&nanos(usage.timestamp)),
-        Event::ApiTest(result) => hash.write(result.event_id.as_bytes()),
-        Event::AppDistribution(app) => {
-            hash.write(app.event.as_bytes());
-            hash.write(app.crash_message.as_deref().unwrap_or_default().as_bytes());
-            hash.write(&nanos(app.timestamp?));
-        }
-        Event::VisualRun(run) => {
-            if run.start.is_none() && run.end.is_none() {
-                return None;
-            }
-            hash.write(run.url.as_deref().unwrap_or_default().as_bytes());
-            for at in [run.start, run.end] {
-                hash.write(&at.map_or(0, OffsetDateTime::unix_timestamp_nanos).to_le_bytes());
-            }
-        }
-        Event::ErrorGroup(group) => {
-            hash.write(group.fingerprint.as_bytes());
-            hash.write(&nanos(group.last_seen?));
-        }
-        Event::Unknown(_) => return None,
-    }
-    Some(hash.finish(verdict))
+    let known = event.identity(&mut |bytes| hash.write(bytes));
+    known.then(|| hash.finish(verdict))
 }
