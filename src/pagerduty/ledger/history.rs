@@ -13,22 +13,35 @@ pub(crate) const HISTORY_LEN: usize = 32;
 /// results give the same history whatever order they were delivered in: a result older than
 /// all 32 it holds is left out, as it would have been pushed out had it come in time.
 #[derive(Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(try_from = "Stored")]
 pub(crate) struct History {
     /// Bit `i`: the `i`-th result, oldest first, failed.
     failed: u32,
     /// Their times, oldest first; at most [`HISTORY_LEN`].
-    #[serde(deserialize_with = "bounded_times")]
     at: Vec<i64>,
 }
 
-/// At most [`HISTORY_LEN`] times, in order: a stored history that is not (a tampered row) is
-/// refused rather than trusted.
-fn bounded_times<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Vec<i64>, D::Error> {
-    let at = Vec::<i64>::deserialize(d)?;
-    if at.len() > HISTORY_LEN || !at.is_sorted() {
-        return Err(serde::de::Error::custom(format_args!("expected at most {HISTORY_LEN} times in order")));
+/// A history as stored, before it is checked.
+#[derive(Deserialize)]
+struct Stored {
+    failed: u32,
+    at: Vec<i64>,
+}
+
+impl TryFrom<Stored> for History {
+    type Error = String;
+
+    /// At most [`HISTORY_LEN`] times, in order, and no verdict past them: a stored history
+    /// that is not so (a tampered row) is refused rather than trusted.
+    fn try_from(stored: Stored) -> Result<Self, String> {
+        let Stored { failed, at } = stored;
+        let held = u32::try_from(at.len()).unwrap_or(u32::MAX);
+        let beyond = failed.checked_shr(held).unwrap_or(0);
+        if at.len() > HISTORY_LEN || !at.is_sorted() || beyond != 0 {
+            return Err(format!("expected at most {HISTORY_LEN} times in order, and their verdicts"));
+        }
+        Ok(Self { failed, at })
     }
-    Ok(at)
 }
 
 impl History {
@@ -159,6 +172,8 @@ mod tests {
     #[test]
     fn a_stored_history_out_of_order_or_too_long_is_refused() {
         assert!(serde_json::from_str::<History>(r#"{"failed":1,"at":[3,2]}"#).is_err());
+        assert!(serde_json::from_str::<History>(r#"{"failed":4,"at":[1,2]}"#).is_err(), "a verdict past the times");
+        assert!(serde_json::from_str::<History>(r#"{"failed":3,"at":[1,2]}"#).is_ok());
         let long = format!(r#"{{"failed":0,"at":[{}]}}"#, (0..33).map(|n| n.to_string()).collect::<Vec<_>>().join(","));
         assert!(serde_json::from_str::<History>(&long).is_err());
         let history = of(&[(1, true), (2, false)]);
