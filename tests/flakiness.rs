@@ -238,3 +238,28 @@ fn the_kits_stream_of_a_test_turning_flaky_then_broken() {
     // the broken stretch's seventh.
     assert_eq!(sent[1].0, 40 + 6, "the eighth failure in a row: {sent:?}");
 }
+
+/// Announced as a change event, a flaky test goes on the service's timeline, paging nobody,
+/// to the change endpoint beside the alerts URL the rules were given.
+#[test]
+fn a_flaky_test_can_be_announced_as_a_change_event() {
+    use sauce_webhooks::pagerduty::Announcement;
+    use sauce_webhooks::testing::TestRuns;
+    let rules = rules().with_events_url("http://127.0.0.1:9/v2/enqueue").unwrap();
+    let ledger = IncidentLedger::new(rules).with_flakiness(Flakiness::default().announce_as(Announcement::ChangeEvent));
+    let decisions: Vec<Decision> = TestRuns::new("checkout works")
+        .with_org("acme")
+        .flaky(30, 3)
+        .events()
+        .iter()
+        .map(|event| ledger.apply(event, arrival()).unwrap())
+        .filter(|decision| !matches!(decision, Decision::Skip(_)))
+        .collect();
+    assert_eq!(decisions.len(), 1, "{decisions:?}");
+    let Decision::Change(change) = &decisions[0] else { panic!("{decisions:?}") };
+    let request = change.request().unwrap();
+    assert_eq!(request.url.as_str(), "http://127.0.0.1:9/v2/change/enqueue");
+    let body: serde_json::Value = serde_json::from_slice(&request.body).unwrap();
+    assert!(body["payload"]["summary"].as_str().unwrap().starts_with("checkout works is flaky"), "{body}");
+    assert_eq!(body["payload"]["custom_details"]["flakiness"]["health"], "flaky");
+}

@@ -221,6 +221,9 @@ pub struct FlakinessConfig {
     /// How often a flaky test is announced again (24 hours by default).
     #[serde(default)]
     pub announce_every_hours: Option<u32>,
+    /// How a flaky test is announced: `alert` (an `info` alert, by default) or `change_event`.
+    #[serde(default)]
+    pub announce_as: Option<AnnounceAs>,
     /// Tests never paged: a name, or a prefix ending in `*`.
     #[serde(default)]
     pub quarantine: Vec<String>,
@@ -242,11 +245,24 @@ impl FlakinessConfig {
         if let Some(hours) = self.announce_every_hours {
             rules = rules.with_announce_every(sauce_webhooks::time::Duration::hours(hours.into()));
         }
+        if let Some(AnnounceAs::ChangeEvent) = self.announce_as {
+            rules = rules.announce_as(sauce_webhooks::pagerduty::Announcement::ChangeEvent);
+        }
         for pattern in &self.quarantine {
             rules = rules.quarantine(pattern.clone());
         }
         rules
     }
+}
+
+/// How the relay announces a flaky test.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AnnounceAs {
+    /// An `info` alert under a dedup key of its own.
+    Alert,
+    /// A change event on the service's timeline.
+    ChangeEvent,
 }
 
 /// Where a subscription's events go.

@@ -260,6 +260,10 @@ impl<D: Database> Intake<D> {
                         }
                         Message::pagerduty(&alert).map(Some).map_err(|e| e.to_string())
                     }
+                    Decision::Change(change) => {
+                        tally.flaky_announced += 1;
+                        Message::pagerduty_change(&change).map(Some).map_err(|e| e.to_string())
+                    }
                     Decision::Skip(Skip::Quarantined) => {
                         tally.quarantined += 1;
                         Ok(None)

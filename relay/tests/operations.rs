@@ -349,3 +349,29 @@ fn a_relay_with_flakiness_rules_pages_broken_tests_only() {
     assert_ne!(code, Some(0));
     assert!(out.contains("set flakiness.broken_after instead"), "{out}");
 }
+
+/// A relay that announces flaky tests as change events sends one, to the change endpoint
+/// beside its alerts URL, and pages nobody for the flips.
+#[test]
+fn a_relay_announces_a_flaky_test_as_a_change_event() {
+    let (pagerduty_url, received) = stand_in(|_, _| (202, vec![]));
+    let dir = Dir::new("flaky-change");
+    let (config, address) = dir.config(json!({
+        "allow_private_targets": true,
+        "pagerduty_events_url": format!("{pagerduty_url}/v2/enqueue"),
+        "flakiness": {"announce_as": "change_event"},
+        "subscriptions": [common::relay::pagerduty("oncall")]
+    }));
+    let relay = Relay::start(&config, &address);
+    for n in 0..30 {
+        let status = if n % 3 == 2 { "FAILED" } else { "PASSED" };
+        assert_eq!(relay.post(&common::relay::job(&format!("flip-{n}"), "search", status)).0, 204);
+    }
+    wait_for("the change event", Duration::from_secs(10), || !received.lock().unwrap().is_empty());
+    std::thread::sleep(Duration::from_secs(1));
+    let received = received.lock().unwrap();
+    assert_eq!(received.len(), 1, "one announcement, no page");
+    assert_eq!(received[0].path, "/v2/change/enqueue");
+    let body: serde_json::Value = serde_json::from_slice(&received[0].body).unwrap();
+    assert_eq!(body["payload"]["custom_details"]["flakiness"]["health"], "flaky", "{body}");
+}

@@ -11,7 +11,7 @@ use super::policy::EndpointKind;
 use crate::event::Event;
 use crate::outgoing::OutgoingRequest;
 use crate::pagerduty::dedup;
-use crate::pagerduty::{AlertError, AlertEvent};
+use crate::pagerduty::{AlertError, AlertEvent, ChangeEvent};
 use crate::support::redact::redacted;
 use crate::support::time::{serialize_optional_time, serialize_time, time};
 
@@ -50,6 +50,25 @@ impl Message {
             Some(key) => format!("pagerduty:{key}"),
             None => format!("pagerduty:{}", unordered_key(&request)),
         };
+        Ok(Self {
+            endpoint: endpoint_of(&request),
+            request,
+            ordering_key,
+            target: EndpointKind::PagerDuty,
+            rate_key: Some(rate_key),
+        })
+    }
+
+    /// A PagerDuty change event's request (a flaky test announced, say): ordered by nothing
+    /// but itself, PagerDuty's retry rules, and counted against its routing key's rate limit
+    /// with its alerts.
+    ///
+    /// # Errors
+    /// [`AlertError`] when the change event cannot be written as JSON.
+    pub fn pagerduty_change(change: &ChangeEvent) -> Result<Self, AlertError> {
+        let request = change.request()?;
+        let rate_key = ["pagerduty:", change.routing_key().short_hash()].concat();
+        let ordering_key = format!("pagerduty:change{}", unordered_key(&request));
         Ok(Self {
             endpoint: endpoint_of(&request),
             request,

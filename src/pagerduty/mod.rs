@@ -56,8 +56,8 @@ pub use error::AlertError;
 #[cfg(feature = "pagerduty")]
 #[cfg_attr(docsrs, doc(cfg(feature = "pagerduty")))]
 pub use ledger::{
-    DEFAULT_MAX_INCIDENT_KEYS, Decision, Flakiness, Granularity, Health, IncidentLedger, IncidentState, IncidentStore,
-    KeyFn, LedgerError, MemoryIncidentStore, MemoryStoreError, Skip, StoredState,
+    Announcement, DEFAULT_MAX_INCIDENT_KEYS, Decision, Flakiness, FlakyNotice, Granularity, Health, IncidentLedger,
+    IncidentState, IncidentStore, KeyFn, LedgerError, MemoryIncidentStore, MemoryStoreError, Skip, StoredState,
 };
 #[cfg(feature = "pagerduty")]
 #[cfg_attr(docsrs, doc(cfg(feature = "pagerduty")))]

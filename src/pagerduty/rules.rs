@@ -6,12 +6,13 @@ use url::Url;
 
 use super::action::Action;
 use super::alert::AlertEvent;
+use super::change::ChangeEvent;
 use super::check_run::CheckRun;
 use super::dedup;
 use super::details::{details, job_details};
 use super::error::AlertError;
 use super::job_body::{self, JOB_CLASS_TAIL, JOB_LINK_TEXT, JobTrigger};
-use super::ledger::Classified;
+use super::ledger::{Announcement, Classified, Decision, FlakyNotice};
 use super::payload::Payload;
 use super::request;
 use super::routing_key::RoutingKey;
@@ -507,34 +508,85 @@ impl IncidentRules {
         }
     }
 
-    /// The announcement of a flaky test (`key` its incident's dedup key): a trigger of severity
-    /// `info` under a dedup key of its own, its classification in its details.
-    pub(crate) fn flaky_notice(&self, event: &Event<'_>, key: &str, classified: &Classified) -> AlertEvent {
-        let name = match event {
-            Event::Job(job) => job.name.as_deref(),
-            _ => None,
+    /// The announcement of a flaky test (`key` its incident's dedup key), in the form
+    /// `form`: an `info` alert under a dedup key of its own, a change event, or a notice; its
+    /// classification in its details.
+    pub(crate) fn flaky_announcement(
+        &self,
+        event: &Event<'_>,
+        key: &str,
+        classified: &Classified,
+        form: Announcement,
+    ) -> Decision {
+        let (name, link) = match event {
+            Event::Job(job) => (job.name.as_deref(), self.job_link_base.as_ref().and_then(|base| base.join(&job.id))),
+            _ => (None, None),
         };
-        let link = match event {
-            Event::Job(job) => self.job_link_base.as_ref().and_then(|base| base.join(&job.id)),
-            _ => None,
-        };
-        self.flaky_alert(name.unwrap_or(key), key, classified, link)
+        self.announce(name.unwrap_or(key), key, classified, link, form)
     }
 
     /// The announcement of a flaky check.
-    pub(crate) fn flaky_check_notice(&self, check: &CheckRun, key: &str, classified: &Classified) -> AlertEvent {
-        self.flaky_alert(&check.name, key, classified, check.link.as_deref().and_then(WebUrl::parse))
+    pub(crate) fn flaky_check_announcement(
+        &self,
+        check: &CheckRun,
+        key: &str,
+        classified: &Classified,
+        form: Announcement,
+    ) -> Decision {
+        self.announce(&check.name, key, classified, check.link.as_deref().and_then(WebUrl::parse), form)
     }
 
-    fn flaky_alert(&self, name: &str, key: &str, classified: &Classified, link: Option<WebUrl>) -> AlertEvent {
+    fn announce(
+        &self,
+        name: &str,
+        key: &str,
+        classified: &Classified,
+        link: Option<WebUrl>,
+        form: Announcement,
+    ) -> Decision {
         let summary = format!(
             "{name} is flaky: {} flips between pass and fail in its last {} results",
             classified.flips, classified.results
         );
-        let payload = Payload::new(summary, &self.source, Severity::Info)
-            .with_class("flaky test")
-            .with_written_details(format!("{{\"flakiness\":{}}}", classified.details()));
-        self.trigger(payload, Some(&format!("{key}#flaky")), link.map(|link| (link, JOB_LINK_TEXT)))
+        let key = format!("{key}#flaky");
+        match form {
+            Announcement::ChangeEvent => {
+                let details = serde_json::from_str(&classified.details()).ok().map(|flakiness| {
+                    let mut details = serde_json::Map::new();
+                    details.insert("flakiness".to_owned(), flakiness);
+                    details
+                });
+                let mut change = ChangeEvent::new(self.routing_key.clone(), summary, &self.source)
+                    .with_custom_details(details.unwrap_or_default());
+                if let Some(link) = &link {
+                    change = change.with_link(link.as_str(), Some(JOB_LINK_TEXT));
+                }
+                // Beside an alerts URL of their own (a region's, a proxy's, a stand-in), change
+                // events go to the change endpoint beside it.
+                // (The alerts URL was checked; the change URL beside it passes the same checks.)
+                if let Some(Ok(moved)) = self
+                    .events_url
+                    .as_deref()
+                    .and_then(change_url_beside)
+                    .map(|url| change.clone().with_events_url(&url))
+                {
+                    change = moved;
+                }
+                Decision::Change(change)
+            }
+            Announcement::Notice => Decision::Notice(FlakyNotice {
+                dedup_key: key,
+                test: name.to_owned(),
+                summary,
+                flakiness: classified.details(),
+            }),
+            _ => {
+                let payload = Payload::new(summary, &self.source, Severity::Info)
+                    .with_class("flaky test")
+                    .with_written_details(format!("{{\"flakiness\":{}}}", classified.details()));
+                Decision::Send(self.trigger(payload, Some(&key), link.map(|link| (link, JOB_LINK_TEXT))))
+            }
+        }
     }
 
     /// The severity a tag sets (the last one wins), else the default.
@@ -553,4 +605,10 @@ impl IncidentRules {
 
 fn first_line(text: &str) -> Option<&str> {
     text.lines().map(str::trim).find(|line| !line.is_empty())
+}
+
+/// The change events' URL beside an alerts URL that ends in `/v2/enqueue`.
+fn change_url_beside(alerts: &Url) -> Option<String> {
+    let url = alerts.as_str();
+    url.strip_suffix("/v2/enqueue").map(|base| format!("{base}/v2/change/enqueue"))
 }

@@ -11,6 +11,8 @@ use std::time::{Duration, Instant};
 /// One request a stand-in received.
 #[derive(Debug, Clone)]
 pub struct Received {
+    /// The request's path (`/v2/enqueue`).
+    pub path: String,
     pub headers: HashMap<String, String>,
     pub body: Vec<u8>,
     pub at: Instant,
@@ -49,6 +51,7 @@ fn serve_one(stream: &TcpStream, log: &Mutex<Vec<Received>>, answer: &Answer) {
     if reader.read_line(&mut line).unwrap_or(0) == 0 {
         return;
     }
+    let path = line.split_whitespace().nth(1).unwrap_or_default().to_owned();
     loop {
         line.clear();
         if reader.read_line(&mut line).unwrap_or(0) == 0 || line == "\r\n" {
@@ -63,7 +66,7 @@ fn serve_one(stream: &TcpStream, log: &Mutex<Vec<Received>>, answer: &Answer) {
     if reader.read_exact(&mut body).is_err() {
         return;
     }
-    let request = Received { headers, body, at: Instant::now() };
+    let request = Received { path, headers, body, at: Instant::now() };
     let n = {
         let mut log = log.lock().unwrap();
         log.push(request.clone());

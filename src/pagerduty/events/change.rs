@@ -99,6 +99,11 @@ impl ChangeEvent {
         request::body(self)
     }
 
+    #[cfg(feature = "delivery")]
+    pub(crate) fn routing_key(&self) -> &RoutingKey {
+        &self.routing_key
+    }
+
     /// The request to send: a POST of the body to
     /// [`CHANGE_ENQUEUE_URL`](crate::pagerduty::CHANGE_ENQUEUE_URL), or to the URL set by
     /// [`with_events_url`](Self::with_events_url).

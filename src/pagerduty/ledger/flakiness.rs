@@ -37,6 +37,22 @@ impl fmt::Display for Health {
     }
 }
 
+/// How a flaky test is announced.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Announcement {
+    /// A PagerDuty alert of severity `info` under a dedup key of its own (`<key>#flaky`), which
+    /// a service routes as low urgency where it says so: [`Decision::Send`](super::Decision::Send).
+    #[default]
+    Alert,
+    /// A PagerDuty change event, on the service's timeline, paging nobody:
+    /// [`Decision::Change`](super::Decision::Change).
+    ChangeEvent,
+    /// A notice for the host to post where it likes (a chat channel, a webhook):
+    /// [`Decision::Notice`](super::Decision::Notice).
+    Notice,
+}
+
 /// How the incident ledger tells flaky tests from broken ones, and what it sends for each
 /// ([`IncidentLedger::with_flakiness`](super::IncidentLedger::with_flakiness)).
 ///
@@ -50,9 +66,10 @@ impl fmt::Display for Health {
 ///   between pass and fail among its last 32 results (8 by default: a flip in four), with at
 ///   least 12 results known. A flaky test is announced once per
 ///   [`announce_every`](Self::with_announce_every) (a day by default), and stays flaky for as
-///   long (a dip in its flips does not bring the bar back to 3): a trigger of severity
-///   `info` under a dedup key of its own, which PagerDuty routes as low urgency where the
-///   service says so. It never pages for a flip.
+///   long (a dip in its flips does not bring the bar back to 3): by default a trigger of
+///   severity `info` under a dedup key of its own, which PagerDuty routes as low urgency where
+///   the service says so; or a change event, or a notice of your own
+///   ([`announce_as`](Self::announce_as)). It never pages for a flip.
 /// - **stable**: the rest. A single failure of a stable test pages nothing.
 ///
 /// Why these defaults (the simulation of `benches/flakiness.rs`, in `benches/README.md`): a
@@ -80,6 +97,7 @@ pub struct Flakiness {
     flaky_flips: u32,
     min_results: u32,
     announce_every: Duration,
+    announce_as: Announcement,
     quarantined: Vec<String>,
 }
 
@@ -91,6 +109,7 @@ impl Default for Flakiness {
             flaky_flips: 8,
             min_results: 12,
             announce_every: Duration::DAY,
+            announce_as: Announcement::Alert,
             quarantined: Vec::new(),
         }
     }
@@ -126,6 +145,17 @@ impl Flakiness {
     pub fn with_announce_every(mut self, every: Duration) -> Self {
         self.announce_every = every.max(Duration::HOUR);
         self
+    }
+
+    /// How a flaky test is announced (an `info` alert by default).
+    #[must_use]
+    pub fn announce_as(mut self, form: Announcement) -> Self {
+        self.announce_as = form;
+        self
+    }
+
+    pub(crate) fn announcement(&self) -> Announcement {
+        self.announce_as
     }
 
     /// Quarantines the tests whose name matches `pattern`: their results are recorded and

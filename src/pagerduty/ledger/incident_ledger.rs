@@ -12,7 +12,7 @@ use super::super::dedup_key;
 use super::super::rules::IncidentRules;
 use super::error::LedgerError;
 use super::fingerprint::{Fingerprint, FingerprintHasher};
-use super::flakiness::Flakiness;
+use super::flakiness::{Announcement, Flakiness};
 use super::granularity::Granularity;
 use super::state::{Decision, IncidentState, Observation, Policy, Skip, Step, advance, close};
 use super::store::{IncidentStore, MemoryIncidentStore};
@@ -227,6 +227,10 @@ impl<S: IncidentStore> IncidentLedger<S> {
     pub fn with_flakiness(mut self, flakiness: Flakiness) -> Self {
         self.policy.flakiness = Some(flakiness);
         self
+    }
+
+    fn announcement(&self) -> Announcement {
+        self.policy.flakiness.as_ref().map_or(Announcement::Alert, Flakiness::announcement)
     }
 
     /// The flakiness rules, when set ([`with_flakiness`](Self::with_flakiness)).
@@ -449,7 +453,7 @@ impl<S: IncidentStore> IncidentLedger<S> {
                     None => trigger,
                 })
             },
-            |classified| Some(self.rules.flaky_notice(event, dedup_key, classified)),
+            |classified| Some(self.rules.flaky_announcement(event, dedup_key, classified, self.announcement())),
             || self.rules.resolve(dedup_key),
         ))
     }
@@ -482,7 +486,7 @@ impl<S: IncidentStore> IncidentLedger<S> {
                     None => trigger,
                 })
             },
-            |classified| Some(self.rules.flaky_check_notice(check, &dedup_key, classified)),
+            |classified| Some(self.rules.flaky_check_announcement(check, &dedup_key, classified, self.announcement())),
             || self.rules.resolve(dedup_key.as_str()),
         ))
     }

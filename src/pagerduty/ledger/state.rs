@@ -5,9 +5,11 @@ use serde::{Deserialize, Serialize};
 use time::{Date, Duration, OffsetDateTime, Time};
 
 use super::super::alert::AlertEvent;
+use super::super::change::ChangeEvent;
 use super::fingerprint::{Fingerprint, Recent};
 use super::flakiness::{Flakiness, Health, Rule};
 use super::history::History;
+use super::notice::FlakyNotice;
 use crate::event::verdict::Verdict;
 use crate::support::time::{serialize_optional_time, serialize_time, time};
 
@@ -131,6 +133,12 @@ pub enum Decision {
     /// PagerDuty's limit, or whose time JSON cannot write (a hand-built one), comes without
     /// them, its `custom_details` saying why in `left_out`.
     Send(AlertEvent),
+    /// Send this change event: a flaky test announced, by flakiness rules that announce as
+    /// change events ([`Announcement::ChangeEvent`](super::Announcement::ChangeEvent)).
+    Change(ChangeEvent),
+    /// Post this notice where your host posts them: a flaky test announced, by flakiness rules
+    /// that announce as notices ([`Announcement::Notice`](super::Announcement::Notice)).
+    Notice(FlakyNotice),
     /// Send nothing, for this reason.
     Skip(Skip),
 }
@@ -478,7 +486,7 @@ impl Step {
     pub(crate) fn decide(
         self,
         trigger: impl FnOnce(Option<&Classified>) -> Option<AlertEvent>,
-        announce: impl FnOnce(&Classified) -> Option<AlertEvent>,
+        announce: impl FnOnce(&Classified) -> Option<Decision>,
         resolve: impl FnOnce() -> AlertEvent,
     ) -> Decision {
         let sendable = |alert: Option<AlertEvent>| {
@@ -486,7 +494,11 @@ impl Step {
         };
         match self {
             Self::Trigger(classified) => sendable(trigger(classified.as_ref())),
-            Self::Announce(classified) => sendable(announce(&classified)),
+            Self::Announce(classified) => match announce(&classified) {
+                Some(Decision::Send(alert)) => Decision::Send(alert.sendable()),
+                Some(decision) => decision,
+                None => Decision::Skip(Skip::NoVerdict),
+            },
             Self::Resolve => Decision::Send(resolve()),
             Self::Skip(skip) => Decision::Skip(skip),
         }
