@@ -263,3 +263,14 @@ fn a_flaky_test_can_be_announced_as_a_change_event() {
     assert!(body["payload"]["summary"].as_str().unwrap().starts_with("checkout works is flaky"), "{body}");
     assert_eq!(body["payload"]["custom_details"]["flakiness"]["health"], "flaky");
 }
+
+/// An error group is no test to classify: nothing passes after it. With flakiness rules it
+/// pages at its first notification, as without.
+#[test]
+fn an_error_group_pages_at_once_with_flakiness_rules() {
+    use sauce_webhooks::OrgId;
+    let ledger = ledger();
+    let group = Event::from_slice(sauce_webhooks::testing::fixtures::ERROR_GROUP).unwrap();
+    let decision = ledger.apply_for(&OrgId::from("acme"), &group, arrival()).unwrap();
+    assert!(matches!(&decision, Decision::Send(alert) if alert.action() == Action::Trigger), "{decision:?}");
+}

@@ -78,6 +78,9 @@ pub enum Announcement {
 /// in 3 shows about 14 flips in 32 runs, and fails 8 in a row once in 6,500 runs. What the
 /// default trades: a real breakage pages on its third failure, not its first.
 ///
+/// Only results that pass and fail are classified: an error group or an app's crash pages at
+/// once, as without these rules.
+///
 /// Every alert says why in its custom details, under `flakiness`: the test's verdicts,
 /// oldest first (`P` and `F`), its flips, its health and the rule that fired.
 ///

@@ -338,7 +338,9 @@ pub(crate) fn advance(
     }
     // A stored time from the future (a tampered row, a host clock set back) orders nothing.
     let last = state.and_then(|state| state.last_result_at).filter(|last| *last <= horizon);
-    if let Some(flakiness) = &policy.flakiness {
+    // Only what passes and fails is a test to classify: an error group or an app's crash
+    // (which nothing resolves) pages at once, as without flakiness rules.
+    if let Some(flakiness) = policy.flakiness.as_ref().filter(|_| result.resolves) {
         return advance_classified(state, result, now, policy, flakiness, last);
     }
     if let (Some(at), Some(last)) = (result.at, last)
@@ -441,6 +443,7 @@ fn advance_classified(
     } else if result.quarantined {
         Step::Skip(Skip::Quarantined)
     } else if next.open {
+        // Paged again as without flakiness, after the repage interval.
         let due = |every: Duration| next.paged_at.is_none_or(|at| now - at >= every);
         if policy.repage_after.is_some_and(due) {
             next.paged_at = Some(now);
@@ -457,13 +460,13 @@ fn advance_classified(
         Step::Announce(classified)
     } else if !failed {
         Step::Skip(Skip::NothingOpen)
-    } else if classified.health == Health::Flaky {
-        Step::Skip(Skip::Flaky)
     } else {
-        let Rule::Stable { failures_in_a_row, needed } = classified.rule else {
-            return (Some(next), Step::Skip(Skip::Flaky));
-        };
-        Step::Skip(Skip::FailuresBelowThreshold { seen: failures_in_a_row, needed })
+        match classified.rule {
+            Rule::Stable { failures_in_a_row, needed } => {
+                Step::Skip(Skip::FailuresBelowThreshold { seen: failures_in_a_row, needed })
+            }
+            Rule::Flips { .. } | Rule::FailedInARow { .. } => Step::Skip(Skip::Flaky),
+        }
     };
     (Some(next), step)
 }
